@@ -1,0 +1,161 @@
+/**
+ * The decision path: credential → (cache | one store read) → principal →
+ * policy. No AWS SDK here; the store is injected.
+ */
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { LRUCache } from 'lru-cache';
+import { keyGrantable, sessionPermissions } from '../core/catalog';
+import { extractCredential, headerValues } from '../core/credentials';
+import { findRoute, refuse, type Principal } from '../core/decision';
+import { PolicyCache, denyPolicy, parseMethodArn } from '../core/policy';
+import { parseToken, verifySecret, type ParsedToken } from '../core/token';
+import type { KeygateConfig } from '../shared/config';
+import type { CredentialLookup, CredentialStore } from '../store/port';
+
+/** Why a credential was refused with 401; logged, never shown to the caller. */
+export type UnauthorizedReason =
+  | 'no_credentials'
+  | 'malformed'
+  | 'unknown'
+  | 'wrong_secret'
+  | 'revoked'
+  | 'expired'
+  | 'user_disabled'
+  | 'wrong_kind';
+
+export type Decision =
+  | { readonly outcome: 'allow'; readonly result: APIGatewayAuthorizerResult; readonly principal: Principal; readonly cacheHit: boolean }
+  | {
+      readonly outcome: 'deny';
+      readonly reason: 'missing_permission' | 'csrf_rejected' | 'unknown_route';
+      readonly result: APIGatewayAuthorizerResult;
+      readonly principal?: Principal;
+      readonly cacheHit: boolean;
+    }
+  | { readonly outcome: 'unauthorized'; readonly reason: UnauthorizedReason; readonly keyId?: string; readonly cacheHit: boolean };
+
+/** A store read, kept for a few seconds. `undefined` fields mean "not found". */
+interface CacheEntry {
+  readonly lookup: CredentialLookup;
+}
+
+export interface AuthorizerOptions {
+  readonly store: CredentialStore;
+  readonly config: KeygateConfig;
+  /** epoch milliseconds; injectable for tests */
+  readonly now?: () => number;
+}
+
+export class Authorizer {
+  private readonly store: CredentialStore;
+  private readonly config: KeygateConfig;
+  private readonly now: () => number;
+  private readonly cache: LRUCache<string, CacheEntry>;
+  private readonly policies: PolicyCache;
+  private readonly grantable: ReadonlySet<string>;
+  private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
+  private readonly inflight = new Map<string, Promise<CredentialLookup>>();
+
+  constructor(options: AuthorizerOptions) {
+    this.store = options.store;
+    this.config = options.config;
+    this.now = options.now ?? Date.now;
+    this.cache = new LRUCache<string, CacheEntry>({
+      max: Math.max(1, options.config.cacheMaxEntries),
+      ttl: Math.max(1, options.config.cacheTtlMs),
+      perf: { now: this.now },
+    });
+    this.policies = new PolicyCache(options.config.routes);
+    this.grantable = new Set(keyGrantable(options.config.permissions));
+    this.sessionPerms = {
+      user: sessionPermissions(options.config.permissions, false),
+      admin: sessionPermissions(options.config.permissions, true),
+    };
+  }
+
+  /** Entries in the credential cache (for tests and the benchmark). */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  async decide(event: APIGatewayRequestAuthorizerEvent): Promise<Decision> {
+    const credential = extractCredential(event.headers, event.multiValueHeaders, this.config.cookieName);
+    if (credential.source === 'none') return { outcome: 'unauthorized', reason: 'no_credentials', cacheHit: false };
+    if (credential.source === 'invalid') return { outcome: 'unauthorized', reason: 'malformed', cacheHit: false };
+
+    const parsed = parseToken(credential.value, credential.source === 'header' ? ['user', 'bot'] : ['session'], this.config.prefixes);
+    if (!parsed.ok) return { outcome: 'unauthorized', reason: 'malformed', cacheHit: false };
+    const token = parsed.token;
+
+    const cacheKey = `${token.kind}:${token.userId}:${token.id}`;
+    const cached = this.cache.get(cacheKey);
+    const lookup = cached?.lookup ?? (await this.read(cacheKey, token));
+    const cacheHit = cached !== undefined;
+
+    const refused = this.check(token, lookup);
+    if (refused) return { outcome: 'unauthorized', reason: refused, keyId: token.id, cacheHit };
+
+    const user = lookup.user!;
+    const principal: Principal = {
+      userId: token.userId,
+      authMethod: token.kind === 'session' ? 'session' : 'api_key',
+      credentialId: token.id,
+      permissions:
+        token.kind === 'session'
+          ? user.admin ? this.sessionPerms.admin : this.sessionPerms.user
+          : (lookup.credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
+    };
+    return this.authorize(event, principal, cacheHit);
+  }
+
+  private async read(cacheKey: string, token: ParsedToken): Promise<CredentialLookup> {
+    // Concurrent misses for one credential share one read.
+    let pending = this.inflight.get(cacheKey);
+    if (!pending) {
+      pending = this.store.lookup(token).finally(() => this.inflight.delete(cacheKey));
+      this.inflight.set(cacheKey, pending);
+    }
+    const lookup = await pending;
+    const ttl = lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
+    if (ttl > 0) this.cache.set(cacheKey, { lookup }, { ttl });
+    return lookup;
+  }
+
+  private check(token: ParsedToken, { credential, user }: CredentialLookup): UnauthorizedReason | undefined {
+    if (!credential || !user) return 'unknown';
+    if (!verifySecret(token, credential.secretHash)) return 'wrong_secret';
+    if (user.disabled) return 'user_disabled';
+    if ((token.kind === 'bot') !== (user.kind === 'bot')) return 'wrong_kind';
+    const now = this.now();
+    if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
+    if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';
+    return undefined;
+  }
+
+  private authorize(event: APIGatewayRequestAuthorizerEvent, principal: Principal, cacheHit: boolean): Decision {
+    const arn = parseMethodArn(event.methodArn);
+    const context: Record<string, string> = {
+      userId: principal.userId,
+      authMethod: principal.authMethod,
+      [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
+      permissions: principal.permissions.join(','),
+    };
+    const method = event.httpMethod ?? arn?.method ?? '';
+    const route = findRoute(this.config.routes, method, event.resource ?? '');
+    const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
+    const refusal = arn ? refuse(principal, route, method, origin, this.config.allowedOrigins) : { code: 'unknown_route' as const, message: 'methodArn is not an execute-api ARN' };
+    if (refusal) context.error_code = refusal.code, context.error_message = refusal.message;
+
+    if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
+      const result = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn), context };
+      return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
+    }
+    const result: APIGatewayAuthorizerResult = {
+      principalId: principal.userId,
+      policyDocument: this.policies.allow(arn.apiStage, principal.permissions) as APIGatewayAuthorizerResult['policyDocument'],
+      context,
+    };
+    if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };
+    return { outcome: 'allow', result, principal, cacheHit };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The authorization rules, apart from any store: given who is calling and
+ * which route, allow or say why not.
+ */
+import type { RouteDef } from './catalog';
+
+export type AuthMethod = 'api_key' | 'session';
+
+export interface Principal {
+  readonly userId: string;
+  readonly authMethod: AuthMethod;
+  /** key id or session id */
+  readonly credentialId: string;
+  readonly permissions: readonly string[];
+}
+
+export type Refusal = { readonly code: 'missing_permission' | 'csrf_rejected' | 'unknown_route'; readonly message: string };
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function isUnsafeMethod(method: string): boolean {
+  return UNSAFE.has(method.toUpperCase());
+}
+
+/** The route a request is for, by method and API Gateway resource path. */
+export function findRoute(routes: readonly RouteDef[], method: string, resource: string): RouteDef | undefined {
+  return routes.find((r) => r.method === method && r.path === resource);
+}
+
+/**
+ * Whether `principal` may make this request. Undefined means yes.
+ * A session cookie on an unsafe method needs an allowed Origin (CSRF).
+ */
+export function refuse(
+  principal: Principal,
+  route: RouteDef | undefined,
+  method: string,
+  origin: string | undefined,
+  allowedOrigins: ReadonlySet<string>,
+): Refusal | undefined {
+  if (!route) return { code: 'unknown_route', message: `no route ${method} is protected by this authorizer here` };
+  if (principal.authMethod === 'session' && isUnsafeMethod(method) && (origin === undefined || !allowedOrigins.has(origin))) {
+    return {
+      code: 'csrf_rejected',
+      message: origin === undefined
+        ? `a session cookie on ${method} needs an Origin header from an allowed origin`
+        : `origin '${origin}' is not allowed to use a session cookie on ${method}`,
+    };
+  }
+  if (route.needs === 'public' || route.needs === 'authenticated' || principal.permissions.includes(route.needs)) return undefined;
+  return { code: 'missing_permission', message: `this route needs the '${route.needs}' permission` };
+}

@@ -1,0 +1,113 @@
+/**
+ * IAM policies for API Gateway. The Allow statement lists every route the
+ * principal may call, built from the incoming methodArn's API and stage, so
+ * the same policy is right whichever route triggered it (SPEC §4).
+ */
+import type { RouteDef } from './catalog';
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly {
+    readonly Action: 'execute-api:Invoke';
+    readonly Effect: 'Allow' | 'Deny';
+    readonly Resource: readonly string[];
+  }[];
+}
+
+export interface MethodArn {
+  /** `arn:aws:execute-api:region:account:apiId/stage` */
+  readonly apiStage: string;
+  readonly method: string;
+  /** the request path, starting with `/` */
+  readonly path: string;
+}
+
+/** `arn:aws:execute-api:eu-west-1:123:abc/prod/GET/v1/scores/1` → its parts; undefined when it is not one. */
+export function parseMethodArn(methodArn: string): MethodArn | undefined {
+  const parts = methodArn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api') return undefined;
+  const resource = parts.slice(5).join(':');
+  const segs = resource.split('/');
+  if (segs.length < 3 || !segs[0] || !segs[1] || !segs[2]) return undefined;
+  return {
+    apiStage: `${parts.slice(0, 5).join(':')}:${segs[0]}/${segs[1]}`,
+    method: segs[2],
+    path: '/' + segs.slice(3).join('/'),
+  };
+}
+
+/** `/v1/keys/{keyId}/rotate` → `/v1/keys/*\/rotate` */
+export function routePattern(path: string): string {
+  return path.replace(/\{[^}]+\}/g, '*');
+}
+
+export function routeArn(apiStage: string, route: Pick<RouteDef, 'method' | 'path'>): string {
+  return `${apiStage}/${route.method}${routePattern(route.path)}`;
+}
+
+/** Whether a principal holding `permissions` may call a route. */
+export function mayCall(route: RouteDef, permissions: ReadonlySet<string>): boolean {
+  return route.needs === 'public' || route.needs === 'authenticated' || permissions.has(route.needs);
+}
+
+export function allowPolicy(apiStage: string, routes: readonly RouteDef[], permissions: ReadonlySet<string>): PolicyDocument {
+  const resources = routes.filter((r) => mayCall(r, permissions)).map((r) => routeArn(apiStage, r));
+  if (resources.length === 0) return denyPolicy(`${apiStage}/*`);
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }] };
+}
+
+export function denyPolicy(resource: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [resource] }] };
+}
+
+/**
+ * Builds each distinct (API, permission set) policy once. Bounded: when full
+ * it starts again, which costs a rebuild, never a wrong answer.
+ */
+export class PolicyCache {
+  private readonly built = new Map<string, PolicyDocument>();
+
+  constructor(
+    private readonly routes: readonly RouteDef[],
+    private readonly maxEntries = 1024,
+  ) {}
+
+  allow(apiStage: string, permissions: readonly string[]): PolicyDocument {
+    const key = `${apiStage}|${[...permissions].sort().join(',')}`;
+    let policy = this.built.get(key);
+    if (!policy) {
+      if (this.built.size >= this.maxEntries) this.built.clear();
+      policy = allowPolicy(apiStage, this.routes, new Set(permissions));
+      this.built.set(key, policy);
+    }
+    return policy;
+  }
+
+  get size(): number {
+    return this.built.size;
+  }
+}
+
+/** IAM-style match of an ARN against a pattern with `*` and `?`. */
+export function arnMatches(pattern: string, arn: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return re.test(arn);
+}
+
+/**
+ * Route tables in which a route's wildcard also covers another route of the
+ * same method with another requirement cannot be expressed as one
+ * route-independent policy. Returns the conflicts found.
+ */
+export function wildcardConflicts(routes: readonly RouteDef[]): string[] {
+  const out: string[] = [];
+  for (const a of routes) {
+    for (const b of routes) {
+      if (a === b || a.method !== b.method || a.needs === b.needs) continue;
+      if (arnMatches(routePattern(a.path), b.path)) {
+        out.push(`${a.method} ${a.path} (${a.needs}) also covers ${b.method} ${b.path} (${b.needs}) in an IAM policy`);
+      }
+    }
+  }
+  return out;
+}

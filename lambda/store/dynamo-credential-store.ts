@@ -1,0 +1,67 @@
+import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ParsedToken } from '../core/token';
+import { PROFILE_SK, credentialSk, userPk } from './keys';
+import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
+
+type Item = Record<string, AttributeValue>;
+
+const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
+
+/** Reads a credential and its owner with one BatchGetItem, only the attributes the decision needs. */
+export class DynamoCredentialStore implements CredentialStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async lookup(token: ParsedToken): Promise<CredentialLookup> {
+    const pk = userPk(token.userId);
+    const sk = credentialSk(token.kind, token.id);
+    let out;
+    try {
+      out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: [{ pk: { S: pk }, sk: { S: sk } }, { pk: { S: pk }, sk: { S: PROFILE_SK } }],
+              ProjectionExpression: 'sk, secretHash, #perms, expiresAt, revokedAt, lastUsedAt, kind, isAdmin, disabled',
+              ExpressionAttributeNames: { '#perms': 'permissions' },
+            },
+          },
+        }),
+      );
+    } catch (err) {
+      throw new StoreUnavailableError('DynamoDB BatchGetItem failed', { cause: err });
+    }
+    if (out.UnprocessedKeys && Object.keys(out.UnprocessedKeys).length > 0) {
+      // Throttled: better a 500 the client can retry than a guess.
+      throw new StoreUnavailableError('DynamoDB left keys unprocessed');
+    }
+    const items = out.Responses?.[this.tableName] ?? [];
+    const credItem = items.find((i) => i.sk?.S === sk);
+    const userItem = items.find((i) => i.sk?.S === PROFILE_SK);
+    return {
+      ...(credItem ? { credential: toCredential(credItem) } : {}),
+      ...(userItem ? { user: toUser(userItem) } : {}),
+    };
+  }
+}
+
+function toCredential(item: Item): CredentialState {
+  const permissions = item.permissions?.L?.map((v) => v.S ?? '').filter((s) => s !== '');
+  return {
+    secretHash: item.secretHash?.S ?? '',
+    ...(permissions ? { permissions } : {}),
+    ...(num(item.expiresAt) !== undefined ? { expiresAt: num(item.expiresAt) } : {}),
+    ...(num(item.revokedAt) !== undefined ? { revokedAt: num(item.revokedAt) } : {}),
+    ...(num(item.lastUsedAt) !== undefined ? { lastUsedAt: num(item.lastUsedAt) } : {}),
+  };
+}
+
+function toUser(item: Item): UserState {
+  return {
+    kind: item.kind?.S === 'bot' ? 'bot' : 'human',
+    admin: item.isAdmin?.BOOL === true,
+    disabled: item.disabled?.BOOL !== false,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The single-table layout. Everything of a user shares its partition, so a
+ * credential and its owner come back from one BatchGetItem.
+ *
+ *   pk = USER#<userId>   sk = PROFILE          the user
+ *   pk = USER#<userId>   sk = KEY#<keyId>      an API key
+ *   pk = USER#<userId>   sk = SESSION#<id>     a login session
+ *   pk = USER#<userId>   sk = AUDIT#<time>#<id> an audit record
+ *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
+ *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
+ *
+ * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
+ * compare `expiresAt` with the clock, since TTL deletes up to days late.
+ */
+import type { TokenKind } from '../core/token';
+
+export const PK = 'pk';
+export const SK = 'sk';
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const userPk = (userId: string) => `USER#${userId}`;
+export const PROFILE_SK = 'PROFILE';
+export const keySk = (keyId: string) => `KEY#${keyId}`;
+export const sessionSk = (sessionId: string) => `SESSION#${sessionId}`;
+export const emailPk = (email: string) => `EMAIL#${email.toLowerCase()}`;
+
+export function credentialSk(kind: TokenKind, id: string): string {
+  return kind === 'session' ? sessionSk(id) : keySk(id);
+}

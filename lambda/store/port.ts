@@ -1,0 +1,42 @@
+/**
+ * What the authorizer needs from storage. Domain code depends on this, never
+ * on the AWS SDK; `dynamo-credential-store.ts` is the DynamoDB adapter.
+ */
+import type { ParsedToken } from '../core/token';
+
+export interface UserState {
+  readonly kind: 'human' | 'bot';
+  readonly admin: boolean;
+  readonly disabled: boolean;
+}
+
+export interface CredentialState {
+  readonly secretHash: string;
+  /** keys only: the permissions fixed at creation */
+  readonly permissions?: readonly string[];
+  /** epoch milliseconds */
+  readonly expiresAt?: number;
+  /** epoch milliseconds */
+  readonly revokedAt?: number;
+  /** epoch milliseconds; keys only */
+  readonly lastUsedAt?: number;
+}
+
+/** A credential and its owner, read together in one round trip. Either may be missing. */
+export interface CredentialLookup {
+  readonly credential?: CredentialState;
+  readonly user?: UserState;
+}
+
+export interface CredentialStore {
+  /** One round trip. Throws when the store cannot answer; the caller fails closed. */
+  lookup(token: ParsedToken): Promise<CredentialLookup>;
+}
+
+/** A store that could not answer. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

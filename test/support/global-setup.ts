@@ -1,0 +1,13 @@
+/** One DynamoDB Local for the whole test run; each test file makes its own tables. */
+import { startDynamoDbLocal } from './dynamodb-local';
+
+export default async function globalSetup(): Promise<void> {
+  const dynamo = await startDynamoDbLocal();
+  (globalThis as { __DYNAMO__?: unknown }).__DYNAMO__ = dynamo;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  // DynamoDB Local accepts any credentials; these only keep the SDK from looking for real ones.
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  delete process.env.AWS_PROFILE;
+}

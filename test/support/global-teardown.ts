@@ -1,0 +1,5 @@
+import type { RunningDynamo } from './dynamodb-local';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __DYNAMO__?: RunningDynamo }).__DYNAMO__?.stop();
+}
