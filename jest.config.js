@@ -14,7 +14,7 @@ module.exports = {
   // @middy/* ship ESM only (exports with the "import" condition only):
   // map them to their files and let SWC turn them into CommonJS.
   moduleNameMapper: {
-    '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
