@@ -60,6 +60,8 @@ export const REFERENCE_ROUTES: readonly ReferenceRoute[] = [
   { method: 'GET', path: '/v1/auth/sessions', needs: 'manage_sessions', target: 'auth' },
   { method: 'DELETE', path: '/v1/auth/sessions/{sessionId}', needs: 'manage_sessions', target: 'auth' },
   { method: 'POST', path: '/v1/users/me/password', needs: 'change_password', target: 'auth' },
+  // Not in SPEC §4's table: users read their own audit trail (issue 3).
+  { method: 'GET', path: '/v1/auth/audit', needs: 'manage_sessions', target: 'auth' },
   { method: 'GET', path: '/v1/keys', needs: 'manage_keys', target: 'keys' },
   { method: 'POST', path: '/v1/keys', needs: 'manage_keys', target: 'keys' },
   { method: 'GET', path: '/v1/keys/{keyId}', needs: 'manage_keys', target: 'keys' },
