@@ -37,7 +37,12 @@ export type Decision =
 /** A store read, kept for a few seconds. `undefined` fields mean "not found". */
 interface CacheEntry {
   readonly lookup: CredentialLookup;
+  /** when this instance last recorded the key's use (epoch ms) */
+  touchedAt?: number;
 }
+
+/** A key's last use is written at most this often (per key and warm instance). */
+export const LAST_USED_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface AuthorizerOptions {
   readonly store: CredentialStore;
@@ -64,6 +69,8 @@ export class Authorizer {
       max: Math.max(1, options.config.cacheMaxEntries),
       ttl: Math.max(1, options.config.cacheTtlMs),
       perf: { now: this.now },
+      // lru-cache otherwise caches the clock for a tick; read it every time.
+      ttlResolution: 0,
     });
     this.policies = new PolicyCache(options.config.routes);
     this.grantable = new Set(keyGrantable(options.config.permissions));
@@ -89,7 +96,8 @@ export class Authorizer {
 
     const cacheKey = `${token.kind}:${token.userId}:${token.id}`;
     const cached = this.cache.get(cacheKey);
-    const lookup = cached?.lookup ?? (await this.read(cacheKey, token));
+    const entry = cached ?? (await this.read(cacheKey, token));
+    const lookup = entry.lookup;
     const cacheHit = cached !== undefined;
 
     const refused = this.check(token, lookup);
@@ -105,20 +113,35 @@ export class Authorizer {
           ? user.admin ? this.sessionPerms.admin : this.sessionPerms.user
           : (lookup.credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
     };
+    if (token.kind !== 'session') await this.recordUse(token, entry);
     return this.authorize(event, principal, cacheHit);
   }
 
-  private async read(cacheKey: string, token: ParsedToken): Promise<CredentialLookup> {
+  private async read(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
     // Concurrent misses for one credential share one read.
     let pending = this.inflight.get(cacheKey);
     if (!pending) {
       pending = this.store.lookup(token).finally(() => this.inflight.delete(cacheKey));
       this.inflight.set(cacheKey, pending);
     }
-    const lookup = await pending;
-    const ttl = lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
-    if (ttl > 0) this.cache.set(cacheKey, { lookup }, { ttl });
-    return lookup;
+    const entry: CacheEntry = { lookup: await pending };
+    const ttl = entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
+    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl });
+    return entry;
+  }
+
+  /** Writes `lastUsedAt` at most hourly per key; never on every request, never fatal. */
+  private async recordUse(token: ParsedToken, entry: CacheEntry): Promise<void> {
+    const now = this.now();
+    const last = Math.max(entry.touchedAt ?? 0, entry.lookup.credential?.lastUsedAt ?? 0);
+    if (now - last < LAST_USED_INTERVAL_MS) return;
+    entry.touchedAt = now;
+    try {
+      await this.store.touchKey(token.userId, token.id, now, now - LAST_USED_INTERVAL_MS);
+    } catch {
+      // Another instance recorded it first (condition failed), or the write
+      // failed: the decision does not depend on it.
+    }
   }
 
   private check(token: ParsedToken, { credential, user }: CredentialLookup): UnauthorizedReason | undefined {
@@ -147,7 +170,7 @@ export class Authorizer {
     if (refusal) context.error_code = refusal.code, context.error_message = refusal.message;
 
     if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
-      const result = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn), context };
+      const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };
       return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
     }
     const result: APIGatewayAuthorizerResult = {

@@ -1,6 +1,6 @@
-import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParsedToken } from '../core/token';
-import { PROFILE_SK, credentialSk, userPk } from './keys';
+import { PROFILE_SK, credentialSk, keySk, userPk } from './keys';
 import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
 
 type Item = Record<string, AttributeValue>;
@@ -44,6 +44,19 @@ export class DynamoCredentialStore implements CredentialStore {
       ...(credItem ? { credential: toCredential(credItem) } : {}),
       ...(userItem ? { user: toUser(userItem) } : {}),
     };
+  }
+
+  /** The authorizer's only write; its IAM policy allows UpdateItem on `lastUsedAt` alone. */
+  async touchKey(userId: string, keyId: string, at: number, notBefore: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: userPk(userId) }, sk: { S: keySk(keyId) } },
+        UpdateExpression: 'SET lastUsedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+        ExpressionAttributeValues: { ':at': { N: String(at) }, ':notBefore': { N: String(notBefore) } },
+      }),
+    );
   }
 }
 

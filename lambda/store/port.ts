@@ -31,6 +31,11 @@ export interface CredentialLookup {
 export interface CredentialStore {
   /** One round trip. Throws when the store cannot answer; the caller fails closed. */
   lookup(token: ParsedToken): Promise<CredentialLookup>;
+  /**
+   * Records that a key was used at `at`, unless it was already recorded after
+   * `notBefore`. Bookkeeping only: callers ignore its failures.
+   */
+  touchKey(userId: string, keyId: string, at: number, notBefore: number): Promise<void>;
 }
 
 /** A store that could not answer. */
