@@ -167,7 +167,10 @@ export class Authorizer {
     const route = findRoute(this.config.routes, method, event.resource ?? '');
     const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
     const refusal = arn ? refuse(principal, route, method, origin, this.config.allowedOrigins) : { code: 'unknown_route' as const, message: 'methodArn is not an execute-api ARN' };
-    if (refusal) context.error_code = refusal.code, context.error_message = refusal.message;
+    if (refusal) {
+      context.error_code = refusal.code;
+      context.error_message = refusal.message;
+    }
 
     if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
       const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };

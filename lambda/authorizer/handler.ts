@@ -54,7 +54,7 @@ export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthori
     } catch (err) {
       metrics.addMetric('decision_failure', MetricUnit.Count, 1);
       logger.error('authorizer_failure', { error: err as Error, method: event.httpMethod, resource: event.resource });
-      throw new Error('authorizer failure: the credential store did not answer');
+      throw new Error('authorizer failure: the credential store did not answer', { cause: err });
     }
     record(decision, event);
     if (decision.outcome === 'unauthorized') throw new Error('Unauthorized');

@@ -1,0 +1,24 @@
+// Lint: typescript-eslint's recommended rules, and no focused or skipped tests.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noFocusOrSkip = ['describe', 'it', 'test'].flatMap((object) =>
+  ['only', 'skip'].map((property) => ({ object, property, message: 'Focused or skipped tests do not land.' })),
+);
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.keygate-data/', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-require-imports': 'off',
+      'no-restricted-properties': ['error', ...noFocusOrSkip],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+  },
+);
