@@ -42,9 +42,10 @@ export function refuse(
   if (principal.authMethod === 'session' && isUnsafeMethod(method) && (origin === undefined || !allowedOrigins.has(origin))) {
     return {
       code: 'csrf_rejected',
+      // The Origin is not echoed: the message lands unescaped in a gateway response's JSON.
       message: origin === undefined
         ? `a session cookie on ${method} needs an Origin header from an allowed origin`
-        : `origin '${origin}' is not allowed to use a session cookie on ${method}`,
+        : `this Origin is not allowed to use a session cookie on ${method}`,
     };
   }
   if (route.needs === 'public' || route.needs === 'authenticated' || principal.permissions.includes(route.needs)) return undefined;

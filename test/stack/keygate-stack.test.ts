@@ -1,0 +1,376 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { App, CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { FLAGS, VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_PERMISSIONS, REFERENCE_ROUTES } from '../../lambda/core/catalog';
+import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
+import { ENV } from '../../lambda/shared/config';
+import { acknowledgeKeygateFindings, addKeygateChecks } from '../../lib/checks';
+import { GATEWAY_RESPONSES } from '../../lib/keygate-api';
+import { KeygateStack } from '../../lib/keygate-stack';
+import { appWithCdkJsonContext, methodsByRoute, onlyLogicalId } from './support';
+
+/** What API Gateway substitutes into a gateway response template, for reading the body back. */
+function renderGatewayBody(template: string): unknown {
+  return JSON.parse(
+    template
+      .replaceAll('$context.resourcePath', '/v1/keys')
+      .replaceAll('$context.authorizer.error_code', 'missing_permission')
+      .replaceAll('$context.authorizer.error_message', "this route needs the 'manage_keys' permission")
+      .replaceAll('$context.error.messageString', '"Invalid request body"'),
+  );
+}
+
+describe('Stack: KeygateStack', () => {
+  let app: App;
+  let stack: KeygateStack;
+  let template: Template;
+  let methods: Map<string, Record<string, unknown>>;
+  const logicalId = (fn: IFunction) => stack.getLogicalId(fn.node.defaultChild as CfnElement);
+
+  // Building the stack bundles every function with esbuild: once for the whole file.
+  beforeAll(() => {
+    // Prepare
+    app = appWithCdkJsonContext();
+    stack = new KeygateStack(app, 'Keygate');
+    addKeygateChecks(app);
+    acknowledgeKeygateFindings(stack);
+    // Act: synthesis runs cdk-nag and CloudFormation validation, and throws on an error
+    template = Template.fromStack(stack);
+    methods = methodsByRoute(template);
+  });
+
+  describe('Authorizer', () => {
+    it('is one REQUEST authorizer without identity source or gateway cache, so cookies and headers both reach it', () => {
+      // Assess
+      template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'REQUEST',
+        AuthorizerResultTtlInSeconds: 0,
+        IdentitySource: Match.absent(),
+      });
+    });
+
+    it('may be invoked by API Gateway only through its own authorizer ARN', () => {
+      // Prepare
+      const authorizerId = onlyLogicalId(template, 'AWS::ApiGateway::Authorizer');
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: { 'Fn::Join': ['', Match.arrayWith(['/authorizers/', { Ref: authorizerId }])] },
+      });
+      const invokes = template.findResources('AWS::Lambda::Permission', {
+        Properties: { FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] } },
+      });
+      expect(Object.keys(invokes)).toHaveLength(1);
+    });
+
+    it('has exactly one method per route of the route table', () => {
+      // Assess
+      expect([...methods.keys()].sort()).toEqual(REFERENCE_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    });
+
+    it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.needs] as const))('%s %s (%s) is protected as the route table says', (method, path, needs) => {
+      // Prepare
+      const authorizerId = onlyLogicalId(template, 'AWS::ApiGateway::Authorizer');
+      // Act
+      const props = methods.get(`${method} ${path}`);
+      // Assess
+      expect(props).toBeDefined();
+      if (needs === 'public') {
+        expect(props).toMatchObject({ AuthorizationType: 'NONE' });
+        expect(props!.AuthorizerId).toBeUndefined();
+      } else {
+        expect(props).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      }
+    });
+
+    it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.target] as const))('%s %s is a Lambda proxy integration to the %s function', (method, path, target) => {
+      // Prepare
+      const fn = target === 'example' ? stack.exampleFunction : stack.managementFunctions[target];
+      // Act
+      const integration = methods.get(`${method} ${path}`)!.Integration as { Type: string; Uri: unknown };
+      // Assess
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }));
+    });
+
+    it('gets the route table without handlers, the catalog and the defaults through its environment', () => {
+      // Act
+      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
+      // Assess
+      expect(props.Environment.Variables).toEqual({
+        [ENV.tableName]: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) },
+        [ENV.routes]: JSON.stringify(REFERENCE_ROUTES.map(({ method, path, needs }) => ({ method, path, needs }))),
+        [ENV.permissions]: JSON.stringify(DEFAULT_PERMISSIONS),
+        [ENV.userKeyPrefix]: 'user_key_',
+        [ENV.botKeyPrefix]: 'bot_key_',
+        [ENV.cookieName]: 'keygate_session',
+        [ENV.allowedOrigins]: '',
+        [ENV.cacheTtlSeconds]: '5',
+      });
+    });
+  });
+
+  describe('Gateway responses', () => {
+    it('has one gateway response per listed type', () => {
+      // Assess
+      template.resourceCountIs('AWS::ApiGateway::GatewayResponse', GATEWAY_RESPONSES.length);
+    });
+
+    it.each([
+      ['UNAUTHORIZED', 401, 'unauthorized', 'missing or invalid credentials; POST /v1/auth/verify tells why a key is refused'],
+      ['ACCESS_DENIED', 403, 'missing_permission', "this route needs the 'manage_keys' permission"],
+      ['AUTHORIZER_FAILURE', 500, 'authorizer_failure', 'the authorizer could not check the credentials'],
+      ['AUTHORIZER_CONFIGURATION_ERROR', 500, 'authorizer_failure', 'the authorizer could not check the credentials'],
+      ['MISSING_AUTHENTICATION_TOKEN', 404, 'not_found', 'no such route'],
+      ['THROTTLED', 429, 'throttled', 'too many requests, slow down'],
+      ['REQUEST_TOO_LARGE', 413, 'request_too_large', 'the request is too large'],
+      ['INTEGRATION_TIMEOUT', 504, 'timeout', 'the backend did not answer in time'],
+      ['DEFAULT_4XX', 400, 'bad_request', 'Invalid request body'],
+      ['DEFAULT_5XX', 500, 'internal_error', 'Invalid request body'],
+    ] as const)('%s answers %d with the SPEC §5 body (%s)', (type, status, code, message) => {
+      // Act
+      const found = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }));
+      // Assess
+      expect(found).toHaveLength(1);
+      const props = found[0]!.Properties as { StatusCode: string; ResponseTemplates: Record<string, string> };
+      expect(props.StatusCode).toBe(String(status));
+      expect(Object.keys(props.ResponseTemplates)).toEqual(['application/json']);
+      expect(renderGatewayBody(props.ResponseTemplates['application/json']!)).toEqual({
+        status_code: status,
+        endpoint: '/v1/keys',
+        error_code: code,
+        error_message: message,
+      });
+    });
+
+    it('asks for a bearer token on 401', () => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'UNAUTHORIZED',
+        ResponseParameters: { 'gatewayresponse.header.WWW-Authenticate': "'Bearer'" },
+      });
+    });
+
+    it('adds no CORS headers when no origin is allowed', () => {
+      // Assess
+      const all = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+      for (const r of all) expect(JSON.stringify(r.Properties)).not.toContain('Access-Control-Allow-Origin');
+    });
+  });
+
+  describe('Table', () => {
+    it('is on-demand, encrypted, point-in-time recoverable, expires items by ttl, and survives the stack', () => {
+      // Assess
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        },
+      });
+    });
+  });
+
+  describe('Permissions', () => {
+    const tableArn = () => ({ 'Fn::GetAtt': [stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement), 'Arn'] });
+    const statementsOf = (fn: IFunction) => {
+      const roleId = stack.getLogicalId(fn.role!.node.defaultChild as CfnElement);
+      const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+      return policies.flatMap((p) => (p.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument.Statement);
+    };
+
+    it('lets the authorizer read the table with BatchGetItem and write only lastUsedAt', () => {
+      // Act
+      const statements = statementsOf(stack.api.authorizerFunction);
+      // Assess
+      expect(statements).toEqual([
+        { Action: 'dynamodb:BatchGetItem', Effect: 'Allow', Resource: tableArn() },
+        {
+          Action: 'dynamodb:UpdateItem',
+          Effect: 'Allow',
+          Resource: tableArn(),
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
+      ]);
+    });
+
+    it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_TABLE_ACTIONS on the table', (target) => {
+      // Act
+      const statements = statementsOf(stack.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+      // Assess
+      expect(statements).toHaveLength(1);
+      expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_TABLE_ACTIONS[target]].sort());
+      expect(statements[0]!.Resource).toEqual(tableArn());
+    });
+
+    it('gives the example function no access beyond its logs', () => {
+      // Assess
+      expect(statementsOf(stack.exampleFunction)).toEqual([]);
+    });
+
+    it('gives the management functions the same settings as the authorizer', () => {
+      // Assess
+      for (const fn of Object.values(stack.managementFunctions)) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          FunctionName: Match.absent(),
+          Environment: { Variables: Match.objectEquals(Object.fromEntries(Object.entries(stack.resolve(stack.api.configEnvironment)))) },
+          Description: (fn.node.defaultChild as unknown as { description: string }).description,
+        });
+      }
+    });
+  });
+
+  describe('Functions', () => {
+    it('runs every function on nodejs22.x, arm64, with its own log group', () => {
+      // Act
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      // Assess
+      expect(functions).toHaveLength(5);
+      const logGroups = template.findResources('AWS::Logs::LogGroup');
+      for (const f of functions) {
+        const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
+        expect(props.Runtime).toBe('nodejs22.x');
+        expect(props.Architectures).toEqual(['arm64']);
+        expect(Object.keys(logGroups)).toContain(props.LoggingConfig.LogGroup.Ref);
+      }
+    });
+
+    it('keeps every log group one month', () => {
+      // Act
+      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      // Assess
+      expect(logGroups.length).toBe(6); // five functions and the access log
+      for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
+    });
+
+    it('sizes the authorizer for the hot path: 256–512 MB, a short timeout', () => {
+      // Act
+      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { MemorySize: number; Timeout: number };
+      // Assess
+      expect(props.MemorySize).toBeGreaterThanOrEqual(256);
+      expect(props.MemorySize).toBeLessThanOrEqual(512);
+      expect(props.Timeout).toBeLessThanOrEqual(10);
+    });
+  });
+
+  describe('Stage', () => {
+    it('is a regional API with stage "api", access logs, tracing and error logging, never request bodies', () => {
+      // Assess
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'api',
+        TracingEnabled: true,
+        AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('authorizerError') },
+        MethodSettings: [Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, HttpMethod: '*', ResourcePath: '/*' })],
+      });
+    });
+  });
+
+  describe('Alarms', () => {
+    it('raises three alarms and exposes them', () => {
+      // Assess
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      expect(Object.keys(stack.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles']);
+    });
+
+    it('alarms on any authorizer error in 5 minutes other than a refused credential', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'FILL(errors, 0) - FILL(refused, 0)' }),
+          Match.objectLike({
+            Id: 'errors',
+            MetricStat: { Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Errors' }), Period: 300, Stat: 'Sum' },
+          }),
+          Match.objectLike({
+            Id: 'refused',
+            MetricStat: {
+              Metric: { Namespace: 'keygate', MetricName: 'decision_unauthorized', Dimensions: [{ Name: 'service', Value: 'keygate-authorizer' }] },
+              Period: 300,
+              Stat: 'Sum',
+            },
+          }),
+        ]),
+      });
+    });
+
+    it('alarms on any authorizer throttle', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Period: 300,
+      });
+    });
+
+    it('alarms when more than 1 % of answers in 5 minutes are 5xx', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: '100 * errors / requests' }),
+          Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: '5XXError' }), Period: 300 }) }),
+          Match.objectLike({ Id: 'requests', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Count' }), Period: 300 }) }),
+        ]),
+      });
+    });
+  });
+
+  describe('Checks', () => {
+    it('synthesizes with CloudFormation validation findings as errors, and finds none', () => {
+      // Act
+      const assembly = app.synth({ force: true });
+      // Assess
+      expect(FLAGS[VALIDATE_AGAINST_DEFAULT_RULES]).toBeDefined();
+      expect(app.node.tryGetContext(VALIDATE_AGAINST_DEFAULT_RULES)).toBe(true);
+      const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+      expect(report.pluginReports).toEqual([]);
+    });
+
+    it('leaves no unacknowledged cdk-nag AwsSolutions finding', () => {
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(app);
+      // Assess
+      expect(report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    });
+
+    it('really checks: the same stack without the acknowledgments has AwsSolutions errors', () => {
+      // Prepare
+      const bare = appWithCdkJsonContext();
+      new KeygateStack(bare, 'Keygate');
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(bare);
+      // Assess
+      const errors = report.violations.filter((v) => v.severity === 'error').map((v) => v.ruleName);
+      expect(errors).toEqual(expect.arrayContaining(['AwsSolutions-COG4', 'AwsSolutions-APIG4', 'AwsSolutions-L1']));
+    });
+  });
+});
