@@ -1,34 +1,75 @@
 /**
- * Writes users, keys and sessions. Used by the management Lambdas, the admin
- * CLI and the tests' fixtures. Never stores a secret: only hashes.
+ * Reads and writes users, keys, sessions, login counters and audit records
+ * for the management Lambdas, the admin CLI and the tests' fixtures. Never
+ * stores a secret: only hashes.
+ *
+ * Every change is written in one TransactWriteItems together with its audit
+ * records, so a change is never without its record, nor a record without
+ * its change. (IAM authorizes each item of a transaction by PutItem,
+ * UpdateItem or DeleteItem; there is no separate transaction permission.)
  */
 import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactWriteItemsCommand,
+  TransactionCanceledException,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { generateToken, keyHint, newId, type NewToken, type TokenPrefixes, DEFAULT_PREFIXES } from '../core/token';
+import { DEFAULT_PREFIXES, generateToken, keyHint, newId, type NewToken, type TokenPrefixes } from '../core/token';
+import {
+  AUDIT_SK_PREFIX,
+  LOGIN_ATTEMPTS_SK,
+  auditSk,
+  loginAttemptsPk,
+  n,
+  num,
+  s,
+  str,
+  toAudit,
+  toKey,
+  toSession,
+  toUser,
+  ttlOf,
+  type AuditEntry,
+  type AuditRecord,
+  type CallerState,
+  type Item,
+  type KeyRecord,
+  type LoginAttempts,
+  type NewKey,
+  type NewUser,
+  type SessionRecord,
+  type UserRecord,
+} from './account-records';
 import { PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
 
-export interface NewUser {
-  readonly email?: string;
-  readonly kind: 'human' | 'bot';
-  readonly admin?: boolean;
-  readonly passwordHash?: string;
+export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super('a user with this e-mail already exists');
+    this.name = 'EmailTakenError';
+  }
 }
 
-export interface NewKey {
-  readonly name: string;
-  readonly permissions: readonly string[];
-  /** epoch milliseconds */
-  readonly expiresAt?: number;
+/** A condition of a transaction failed; `failed` holds the indexes of the items whose condition did. */
+export class TransactionConditionError extends Error {
+  constructor(readonly failed: readonly number[], options?: { cause?: unknown }) {
+    super(`transaction condition failed on item(s) ${failed.join(', ')}`, options);
+    this.name = 'TransactionConditionError';
+  }
 }
 
-const s = (v: string): AttributeValue => ({ S: v });
-const n = (v: number): AttributeValue => ({ N: String(v) });
-const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
+export const DEFAULT_AUDIT_RETENTION_MS = 365 * 24 * 3600 * 1000;
+
+/** DynamoDB allows 100 items in a transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
 
 export class DynamoAccountStore {
   constructor(
@@ -36,13 +77,17 @@ export class DynamoAccountStore {
     private readonly tableName: string,
     private readonly prefixes: TokenPrefixes = DEFAULT_PREFIXES,
     private readonly now: () => number = Date.now,
+    private readonly auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
   ) {}
 
+  // ---- users
+
   /** Creates a user; the e-mail, when given, is claimed in the same transaction so it stays unique. */
-  async createUser(user: NewUser): Promise<{ userId: string; createdAt: number }> {
+  async createUser(user: NewUser, audit: (userId: string) => readonly AuditEntry[] = () => []): Promise<{ userId: string; createdAt: number }> {
     const userId = newId();
     const createdAt = this.now();
-    const item: Record<string, AttributeValue> = {
+    const email = user.email?.toLowerCase();
+    const item: Item = {
       pk: s(userPk(userId)),
       sk: s(PROFILE_SK),
       userId: s(userId),
@@ -50,99 +95,449 @@ export class DynamoAccountStore {
       isAdmin: { BOOL: user.admin === true },
       disabled: { BOOL: false },
       createdAt: n(createdAt),
-      ...(user.email ? { email: s(user.email.toLowerCase()) } : {}),
+      ...(email ? { email: s(email) } : {}),
       ...(user.passwordHash ? { passwordHash: s(user.passwordHash) } : {}),
     };
-    const put = { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
-    if (user.email) {
-      await this.client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            { Put: put },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: s(emailPk(user.email)), sk: s('EMAIL'), userId: s(userId) },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-    } else {
-      await this.client.send(new PutItemCommand(put));
+    const items: TransactWriteItem[] = [{ Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+    if (email) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: s(emailPk(email)), sk: s('EMAIL'), userId: s(userId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    try {
+      await this.transact([...items, ...this.auditPuts(audit(userId))]);
+    } catch (err) {
+      if (err instanceof TransactionConditionError && email && err.failed.includes(1)) throw new EmailTakenError();
+      throw err;
     }
     return { userId, createdAt };
   }
 
-  /** Creates a key; the returned token's `value` is the only copy of the secret. */
-  async createKey(userId: string, kind: 'user' | 'bot', key: NewKey): Promise<{ token: NewToken; createdAt: number }> {
-    const token = generateToken(kind, userId, this.prefixes);
-    const createdAt = this.now();
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: s(userPk(userId)),
-          sk: s(keySk(token.id)),
-          keyId: s(token.id),
-          kind: s(kind),
-          name: s(key.name),
-          permissions: { L: key.permissions.map(s) },
-          secretHash: s(token.secretHash),
-          hint: s(keyHint(token.value)),
-          createdAt: n(createdAt),
-          ...(key.expiresAt !== undefined ? { expiresAt: n(key.expiresAt) } : {}),
+  async getUser(userId: string): Promise<UserRecord | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) }, ConsistentRead: true }),
+    );
+    return out.Item ? toUser(out.Item) : undefined;
+  }
+
+  async userIdByEmail(email: string): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(emailPk(email)), sk: s('EMAIL') }, ConsistentRead: true }),
+    );
+    return str(out.Item?.userId);
+  }
+
+  /** Returns false when there is no such user. The authorizer reads this flag with every credential. */
+  async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<boolean> {
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+            UpdateExpression: 'SET disabled = :d',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':d': { BOOL: disabled } },
+          },
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { token, createdAt };
+        ...this.auditPuts(audit),
+      ]);
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
+      throw err;
+    }
   }
 
-  async createSession(userId: string, expiresAt: number): Promise<{ token: NewToken; createdAt: number }> {
-    const token = generateToken('session', userId, this.prefixes);
-    const createdAt = this.now();
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: s(userPk(userId)),
-          sk: s(sessionSk(token.id)),
-          sessionId: s(token.id),
-          secretHash: s(token.secretHash),
-          createdAt: n(createdAt),
-          expiresAt: n(expiresAt),
-          [TTL_ATTRIBUTE]: n(ttlOf(expiresAt)),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { token, createdAt };
-  }
-
-  /** Revokes a key at `at` (default now). Repeating it keeps the first revocation time. */
-  async revokeKey(userId: string, keyId: string, at = this.now()): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
-        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': n(at) },
-      }),
-    );
-  }
-
-  async setDisabled(userId: string, disabled: boolean): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
+  /**
+   * Replaces a password hash if it is still `currentHash`, and deletes the
+   * given sessions. Returns false when the password changed meanwhile.
+   * Sessions past the first transaction's room are deleted in further ones.
+   */
+  async setPassword(
+    userId: string,
+    currentHash: string,
+    newHash: string,
+    endSessions: readonly string[],
+    audit: readonly AuditEntry[] = [],
+  ): Promise<boolean> {
+    const update: TransactWriteItem = {
+      Update: {
         TableName: this.tableName,
         Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-        UpdateExpression: 'SET disabled = :d',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':d': { BOOL: disabled } },
+        UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at',
+        ConditionExpression: 'passwordHash = :current',
+        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(currentHash), ':at': n(this.now()) },
+      },
+    };
+    const auditItems = this.auditPuts(audit);
+    const deletes = endSessions.map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
+    const room = MAX_TRANSACTION_ITEMS - 1 - auditItems.length;
+    try {
+      await this.transact([update, ...auditItems, ...deletes.slice(0, room)]);
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
+      throw err;
+    }
+    for (let i = room; i < deletes.length; i += MAX_TRANSACTION_ITEMS) {
+      await this.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
+    }
+    return true;
+  }
+
+  // ---- keys
+
+  /** Creates a key; the returned token's `value` is the only copy of the secret. */
+  async createKey(
+    userId: string,
+    kind: 'user' | 'bot',
+    key: NewKey,
+    audit: (keyId: string) => readonly AuditEntry[] = () => [],
+  ): Promise<{ token: NewToken; createdAt: number }> {
+    const token = generateToken(kind, userId, this.prefixes);
+    const createdAt = key.createdAt ?? this.now();
+    await this.transact([
+      { Put: { TableName: this.tableName, Item: this.keyItem(userId, kind, token, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...this.auditPuts(audit(token.id)),
+    ]);
+    return { token, createdAt };
+  }
+
+  async getKey(userId: string, keyId: string): Promise<KeyRecord | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) }, ConsistentRead: true }),
+    );
+    return out.Item ? toKey(out.Item) : undefined;
+  }
+
+  async listKeys(userId: string): Promise<KeyRecord[]> {
+    return (await this.queryPrefix(userId, 'KEY#')).map(toKey);
+  }
+
+  /** Returns false when there is no such key. */
+  async renameKey(userId: string, keyId: string, name: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
+            UpdateExpression: 'SET #name = :name',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: { ':name': s(name) },
+          },
+        },
+        ...this.auditPuts(audit),
+      ]);
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates `old`'s successor and sets `old`'s end to `endsAt`, atomically.
+   * Returns undefined when `old` is gone, revoked or already rotated, so two
+   * rotations of one key can never both succeed.
+   */
+  async rotateKey(
+    userId: string,
+    old: KeyRecord,
+    endsAt: number,
+    next: NewKey,
+    audit: (newKeyId: string) => readonly AuditEntry[] = () => [],
+  ): Promise<{ token: NewToken; createdAt: number } | undefined> {
+    const token = generateToken(old.kind, userId, this.prefixes);
+    const createdAt = next.createdAt ?? this.now();
+    try {
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...this.keyItem(userId, old.kind, token, next, createdAt), replaces: s(old.keyId) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
+            UpdateExpression: 'SET revokedAt = :end, replacedBy = :next',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+            ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(token.id) },
+          },
+        },
+        ...this.auditPuts(audit(token.id)),
+      ]);
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(1)) return undefined;
+      throw err;
+    }
+    return { token, createdAt };
+  }
+
+  /**
+   * Ends a key at `at` (default now). A revocation only ever moves earlier:
+   * repeating it keeps the first time, and revoking a key in its rotation
+   * grace period ends it now.
+   */
+  async revokeKey(userId: string, keyId: string, at = this.now(), audit: readonly AuditEntry[] = []): Promise<'revoked' | 'already_revoked' | 'missing'> {
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
+            UpdateExpression: 'SET revokedAt = :at',
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
+            ExpressionAttributeValues: { ':at': n(at) },
+          },
+        },
+        ...this.auditPuts(audit),
+      ]);
+      return 'revoked';
+    } catch (err) {
+      if (!(err instanceof TransactionConditionError && err.failed.includes(0))) throw err;
+    }
+    return (await this.getKey(userId, keyId)) ? 'already_revoked' : 'missing';
+  }
+
+  // ---- sessions
+
+  async createSession(
+    userId: string,
+    expiresAt: number,
+    audit: (sessionId: string) => readonly AuditEntry[] = () => [],
+  ): Promise<{ token: NewToken; createdAt: number }> {
+    const token = generateToken('session', userId, this.prefixes);
+    const createdAt = this.now();
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: s(userPk(userId)),
+            sk: s(sessionSk(token.id)),
+            sessionId: s(token.id),
+            secretHash: s(token.secretHash),
+            createdAt: n(createdAt),
+            expiresAt: n(expiresAt),
+            [TTL_ATTRIBUTE]: n(ttlOf(expiresAt)),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...this.auditPuts(audit(token.id)),
+    ]);
+    return { token, createdAt };
+  }
+
+  /** Every session item, expired ones included (TTL removes them late). */
+  async listSessions(userId: string): Promise<SessionRecord[]> {
+    return (await this.queryPrefix(userId, 'SESSION#')).map(toSession);
+  }
+
+  /** Returns false when there is no such session. */
+  async deleteSession(userId: string, sessionId: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
+    try {
+      await this.transact([
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(sessionSk(sessionId)) },
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        ...this.auditPuts(audit),
+      ]);
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
+      throw err;
+    }
+  }
+
+  // ---- the caller of a management request
+
+  /** The user and the key or session a request came with, in one round trip. */
+  async callerState(userId: string, credential: { kind: 'key' | 'session'; id: string }): Promise<CallerState> {
+    const pk = userPk(userId);
+    const sk = credential.kind === 'key' ? keySk(credential.id) : sessionSk(credential.id);
+    const out = await this.client.send(
+      new BatchGetItemCommand({
+        RequestItems: { [this.tableName]: { Keys: [{ pk: s(pk), sk: s(PROFILE_SK) }, { pk: s(pk), sk: s(sk) }], ConsistentRead: true } },
       }),
     );
+    if (out.UnprocessedKeys && Object.keys(out.UnprocessedKeys).length > 0) throw new Error('DynamoDB left keys unprocessed');
+    const items = out.Responses?.[this.tableName] ?? [];
+    const userItem = items.find((i) => i.sk?.S === PROFILE_SK);
+    const credItem = items.find((i) => i.sk?.S === sk);
+    return {
+      ...(userItem ? { user: toUser(userItem) } : {}),
+      ...(credItem && credential.kind === 'key' ? { key: toKey(credItem) } : {}),
+      ...(credItem && credential.kind === 'session' ? { session: toSession(credItem) } : {}),
+    };
+  }
+
+  // ---- failed-login counter
+
+  /**
+   * Counts a login attempt for an e-mail, before its password is checked, so
+   * concurrent guesses cannot slip past the limit. A window starts at the
+   * first attempt and lasts `windowMs`; the item expires by TTL after it.
+   */
+  async registerLoginAttempt(email: string, windowMs: number): Promise<LoginAttempts> {
+    const key = { pk: s(loginAttemptsPk(email)), sk: s(LOGIN_ATTEMPTS_SK) };
+    for (let tries = 0; ; tries++) {
+      const now = this.now();
+      const cutoff = n(now - windowMs);
+      try {
+        const out = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET attempts = attempts + :one',
+            ConditionExpression: 'windowStart > :cutoff',
+            ExpressionAttributeValues: { ':one': n(1), ':cutoff': cutoff },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { attempts: num(out.Attributes?.attempts) ?? 1, windowStart: num(out.Attributes?.windowStart) ?? now };
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+      try {
+        // No window yet, or an old one: start a new window.
+        await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: { ...key, attempts: n(1), windowStart: n(now), [TTL_ATTRIBUTE]: n(ttlOf(now + windowMs)) },
+            ConditionExpression: 'attribute_not_exists(pk) OR windowStart <= :cutoff',
+            ExpressionAttributeValues: { ':cutoff': cutoff },
+          }),
+        );
+        return { attempts: 1, windowStart: now };
+      } catch (err) {
+        // Another attempt started the window first: count in it.
+        if (!(err instanceof ConditionalCheckFailedException) || tries >= 2) throw err;
+      }
+    }
+  }
+
+  async clearLoginAttempts(email: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(loginAttemptsPk(email)), sk: s(LOGIN_ATTEMPTS_SK) } }));
+  }
+
+  // ---- audit trail
+
+  /** A user's audit records, newest first. `cursor` is the `next` of the previous page. */
+  async listAudit(userId: string, limit: number, cursor?: string): Promise<{ records: AuditRecord[]; next?: string }> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': s(userPk(userId)), ':prefix': s(AUDIT_SK_PREFIX) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+        ...(cursor ? { ExclusiveStartKey: { pk: s(userPk(userId)), sk: s(cursor) } } : {}),
+      }),
+    );
+    const last = out.LastEvaluatedKey?.sk?.S;
+    return { records: (out.Items ?? []).map(toAudit), ...(last ? { next: last } : {}) };
+  }
+
+  // ---- helpers
+
+  private keyItem(userId: string, kind: 'user' | 'bot', token: NewToken, key: NewKey, createdAt: number): Item {
+    return {
+      pk: s(userPk(userId)),
+      sk: s(keySk(token.id)),
+      keyId: s(token.id),
+      kind: s(kind),
+      name: s(key.name),
+      permissions: { L: key.permissions.map(s) },
+      secretHash: s(token.secretHash),
+      hint: s(keyHint(token.value)),
+      createdAt: n(createdAt),
+      ...(key.expiresAt !== undefined ? { expiresAt: n(key.expiresAt) } : {}),
+    };
+  }
+
+  /** Audit items for a transaction: one record per trail, so an actor acting on itself is filed once. */
+  private auditPuts(entries: readonly AuditEntry[]): TransactWriteItem[] {
+    const at = this.now();
+    const seen = new Set<string>();
+    const out: TransactWriteItem[] = [];
+    for (const e of entries) {
+      if (seen.has(e.userId)) continue;
+      seen.add(e.userId);
+      const auditId = newId();
+      out.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: s(userPk(e.userId)),
+            sk: s(auditSk(at, auditId)),
+            auditId: s(auditId),
+            at: n(at),
+            action: s(e.action),
+            authMethod: s(e.authMethod),
+            target: s(e.target),
+            ...(e.actorId ? { actorId: s(e.actorId) } : {}),
+            ...(e.credentialId ? { credentialId: s(e.credentialId) } : {}),
+            ...(e.detail ? { detail: { M: Object.fromEntries(Object.entries(e.detail).map(([k, v]) => [k, s(v)])) } } : {}),
+            [TTL_ATTRIBUTE]: n(ttlOf(at + this.auditRetentionMs)),
+          },
+        },
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Runs a transaction. A failed condition becomes `TransactionConditionError`;
+   * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
+   * update) is retried a few times with jitter.
+   */
+  private async transact(items: TransactWriteItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return;
+      } catch (err) {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+        const codes = (err.CancellationReasons ?? []).map((r) => r.Code);
+        const failed = codes.flatMap((code, i) => (code === 'ConditionalCheckFailed' ? [i] : []));
+        if (failed.length > 0) throw new TransactionConditionError(failed, { cause: err });
+        if (!codes.includes('TransactionConflict') || attempt >= 4) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * Math.random()));
+      }
+    }
+  }
+
+  private async queryPrefix(userId: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': s(userPk(userId)), ':prefix': s(prefix) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 }

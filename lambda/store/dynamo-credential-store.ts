@@ -12,6 +12,8 @@ export class DynamoCredentialStore implements CredentialStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** strongly consistent reads: for answers that must see a revocation at once (verify), not for the authorizer */
+    private readonly consistentRead = false,
   ) {}
 
   async lookup(token: ParsedToken): Promise<CredentialLookup> {
@@ -26,6 +28,7 @@ export class DynamoCredentialStore implements CredentialStore {
               Keys: [{ pk: { S: pk }, sk: { S: sk } }, { pk: { S: pk }, sk: { S: PROFILE_SK } }],
               ProjectionExpression: 'sk, secretHash, #perms, expiresAt, revokedAt, lastUsedAt, kind, isAdmin, disabled',
               ExpressionAttributeNames: { '#perms': 'permissions' },
+              ...(this.consistentRead ? { ConsistentRead: true } : {}),
             },
           },
         }),

@@ -1,0 +1,66 @@
+/**
+ * Turns a table of route functions into a middy handler: finds the route by
+ * `event.resource` and `event.httpMethod`, loads and re-checks the caller,
+ * checks the permission the route table says the route needs, and leaves
+ * errors, CORS and the body limit to `httpBoundary`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { findRoute } from '../core/decision';
+import { missingPermission, notFound } from '../shared/errors';
+import { httpBoundary } from '../shared/http';
+import { loadCaller, type Caller } from './caller';
+import type { ManagementDeps } from './deps';
+
+export interface PublicRequest {
+  readonly event: APIGatewayProxyEvent;
+  readonly deps: ManagementDeps;
+}
+
+export interface CallerRequest extends PublicRequest {
+  readonly caller: Caller;
+}
+
+/** Keys are `METHOD /resource/{param}`, as in the route table. */
+export interface RouteFunctions {
+  /** answer anyone (login, verify) */
+  readonly public?: Readonly<Record<string, (req: PublicRequest) => Promise<APIGatewayProxyResult>>>;
+  /** answer a caller the authorizer let through, after it is checked again here */
+  readonly caller?: Readonly<Record<string, (req: CallerRequest) => Promise<APIGatewayProxyResult>>>;
+}
+
+const logger = new Logger({ serviceName: 'keygate-management' });
+
+export function managementHandler(deps: ManagementDeps, routes: RouteFunctions) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(
+      httpBoundary({
+        allowedOrigins: deps.config.allowedOrigins,
+        maxBodyBytes: deps.config.maxBodyBytes,
+        // The error's message and stack only: never the request body, which may hold a password.
+        onFault: (error, event) => logger.error('management_fault', { error: error as Error, method: event.httpMethod, resource: event.resource }),
+      }),
+    )
+    .handler(async (event) => {
+      const id = `${event.httpMethod} ${event.resource}`;
+      const route = findRoute(deps.config.routes, event.httpMethod, event.resource);
+      const publicFn = routes.public?.[id];
+      const callerFn = routes.caller?.[id];
+      if (!route || (!publicFn && !callerFn)) throw notFound(`no route ${id} here`);
+      if (publicFn && route.needs === 'public') return publicFn({ event, deps });
+
+      const caller = await loadCaller(event, deps);
+      if (route.needs !== 'public' && route.needs !== 'authenticated' && !caller.permissions.includes(route.needs)) {
+        throw missingPermission(route.needs);
+      }
+      return callerFn ? callerFn({ event, deps, caller }) : publicFn!({ event, deps });
+    });
+}
+
+/** A path parameter that has to be a 12-character id; anything else cannot exist. */
+export function pathId(event: APIGatewayProxyEvent, name: string, what: string): string {
+  const value = event.pathParameters?.[name];
+  if (!value || !/^[0-9A-Za-z]{12}$/.test(value)) throw notFound(`no such ${what}`);
+  return value;
+}

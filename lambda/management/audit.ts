@@ -1,0 +1,41 @@
+/**
+ * Who did a change, and the audit records it leaves. A change is filed in
+ * the trail of the actor and, when it is someone else's account, in that
+ * user's trail too, so both can read it with `GET /v1/auth/audit`.
+ */
+import type { AuditEntry } from '../store/dynamo-account-store';
+import type { Caller } from './caller';
+
+export type AuditAction =
+  | 'login'
+  | 'logout'
+  | 'session_ended'
+  | 'password_changed'
+  | 'key_created'
+  | 'key_renamed'
+  | 'key_rotated'
+  | 'key_revoked'
+  | 'user_created'
+  | 'user_disabled'
+  | 'user_enabled';
+
+/** The admin CLI acts without a user: its records have no actor and `authMethod: 'cli'`. */
+export type Actor = Pick<AuditEntry, 'actorId' | 'authMethod' | 'credentialId'>;
+
+export const CLI_ACTOR: Actor = { authMethod: 'cli' };
+
+export function actorOf(caller: Caller): Actor {
+  return { actorId: caller.userId, authMethod: caller.authMethod, credentialId: caller.credentialId };
+}
+
+/** Records for the actor's trail and each subject's (duplicates are filed once). */
+export function auditEntries(
+  actor: Actor,
+  action: AuditAction,
+  target: string,
+  subjects: readonly string[],
+  detail?: Readonly<Record<string, string>>,
+): AuditEntry[] {
+  const trails = [...new Set([...(actor.actorId ? [actor.actorId] : []), ...subjects])];
+  return trails.map((userId) => ({ userId, action, target, ...actor, ...(detail ? { detail } : {}) }));
+}

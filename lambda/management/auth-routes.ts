@@ -1,0 +1,105 @@
+/**
+ * The auth Lambda's routes: login, logout, who am I, sessions, password
+ * change, key verification and the caller's own audit trail (SPEC §5, §6).
+ */
+import { z } from 'zod';
+import { notFound, validation } from '../shared/errors';
+import { json, noContent, readJsonBody } from '../shared/http';
+import type { ManagementDeps } from './deps';
+import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
+import { verifyKey } from './key-service';
+import { loginBody, passwordBody, verifyBody } from './schemas';
+import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
+import { auditView, iso, sessionView, userView } from './views';
+
+const emptyBody = z.strictObject({});
+export const AUDIT_PAGE_DEFAULT = 20;
+export const AUDIT_PAGE_MAX = 100;
+
+async function postLogin({ event, deps }: PublicRequest) {
+  const body = readJsonBody(event, loginBody);
+  const { user, token, expiresAt } = await login(deps, body.email, body.password);
+  const cookie = sessionCookie(deps.config.cookieName, token.value, deps.config.sessionLifetimeMs / 1000);
+  return json(200, { user: userView(user), expiresAt: iso(expiresAt) }, { 'Set-Cookie': cookie });
+}
+
+async function postVerify({ event, deps }: PublicRequest) {
+  const { key } = readJsonBody(event, verifyBody);
+  return json(200, await verifyKey(deps, key));
+}
+
+async function postLogout({ event, deps, caller }: CallerRequest) {
+  readJsonBody(event, emptyBody);
+  if (caller.authMethod !== 'session') {
+    throw validation('logout ends a login session, but this request came with an API key; to stop a key, revoke it with DELETE /v1/keys/{keyId}');
+  }
+  // Already gone (a concurrent logout) is fine: the cookie is cleared either way.
+  await endSession(deps, caller, caller.credentialId, 'logout');
+  return noContent({ 'Set-Cookie': clearedSessionCookie(deps.config.cookieName) });
+}
+
+async function getMe({ caller }: CallerRequest) {
+  return json(200, {
+    user: userView(caller.user),
+    authMethod: caller.authMethod,
+    ...(caller.authMethod === 'session' ? { sessionId: caller.credentialId } : { keyId: caller.credentialId }),
+    permissions: caller.permissions,
+  });
+}
+
+async function getSessions({ deps, caller }: CallerRequest) {
+  const now = deps.now();
+  const sessions = (await deps.accounts.listSessions(caller.userId))
+    .filter((s) => s.expiresAt > now)
+    .sort((a, b) => b.createdAt - a.createdAt);
+  const current = caller.authMethod === 'session' ? caller.credentialId : undefined;
+  return json(200, { sessions: sessions.map((s) => sessionView(s, current)) });
+}
+
+async function deleteSession({ event, deps, caller }: CallerRequest) {
+  const sessionId = pathId(event, 'sessionId', 'session');
+  if (!(await endSession(deps, caller, sessionId, 'session_ended'))) throw notFound('no such session');
+  const isCurrent = caller.authMethod === 'session' && sessionId === caller.credentialId;
+  return noContent(isCurrent ? { 'Set-Cookie': clearedSessionCookie(deps.config.cookieName) } : {});
+}
+
+async function postPassword({ event, deps, caller }: CallerRequest) {
+  const body = readJsonBody(event, passwordBody);
+  await changePassword(deps, caller, body.currentPassword, body.newPassword);
+  return noContent();
+}
+
+/** `?limit=1..100` (default 20) and `?cursor=` (the `next` of the previous page). */
+async function getAudit({ event, deps, caller }: CallerRequest) {
+  const query = event.queryStringParameters ?? {};
+  const limit = query.limit === undefined ? AUDIT_PAGE_DEFAULT : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) throw validation(`'limit' has to be an integer from 1 to ${AUDIT_PAGE_MAX}`);
+  let cursor: string | undefined;
+  if (query.cursor !== undefined) {
+    cursor = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    if (!cursor.startsWith('AUDIT#')) throw validation("'cursor' is not a cursor from this endpoint");
+  }
+  const page = await deps.accounts.listAudit(caller.userId, limit, cursor);
+  return json(200, {
+    records: page.records.map(auditView),
+    next: page.next === undefined ? null : Buffer.from(page.next, 'utf8').toString('base64url'),
+  });
+}
+
+export function createAuthHandler(deps: ManagementDeps) {
+  return managementHandler(deps, {
+    public: {
+      'POST /v1/auth/login': postLogin,
+      'POST /v1/auth/verify': postVerify,
+    },
+    caller: {
+      'POST /v1/auth/logout': postLogout,
+      'GET /v1/auth/me': getMe,
+      'GET /v1/auth/sessions': getSessions,
+      'DELETE /v1/auth/sessions/{sessionId}': deleteSession,
+      'POST /v1/users/me/password': postPassword,
+      'GET /v1/auth/audit': getAudit,
+    },
+  });
+}
+

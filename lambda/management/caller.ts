@@ -1,0 +1,70 @@
+/**
+ * Who is calling, from the authorizer's context, checked again against the
+ * table (defence in depth): the user still exists and is enabled, the key or
+ * session still works, and the permissions are recomputed from what is
+ * stored, so a stale authorizer cache can never widen them.
+ */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { keyGrantable, sessionPermissions } from '../core/catalog';
+import type { AuthMethod } from '../core/decision';
+import { unauthorized } from '../shared/errors';
+import type { KeyRecord, SessionRecord, UserRecord } from '../store/dynamo-account-store';
+import type { ManagementDeps } from './deps';
+
+export interface Caller {
+  readonly userId: string;
+  readonly user: UserRecord;
+  readonly authMethod: AuthMethod;
+  /** the key id or session id */
+  readonly credentialId: string;
+  readonly permissions: readonly string[];
+  readonly session?: SessionRecord;
+  readonly key?: KeyRecord;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The identity the authorizer put in the request: flat strings. */
+export function authorizerIdentity(event: APIGatewayProxyEvent): { userId: string; authMethod: AuthMethod; credentialId: string; permissions: string[] } | undefined {
+  const ctx = (event.requestContext?.authorizer ?? {}) as Record<string, unknown>;
+  const userId = text(ctx.userId) ?? text(ctx.principalId);
+  const authMethod = ctx.authMethod === 'session' || ctx.authMethod === 'api_key' ? ctx.authMethod : undefined;
+  const credentialId = authMethod === 'session' ? text(ctx.sessionId) : text(ctx.keyId);
+  if (!userId || !authMethod || !credentialId) return undefined;
+  const permissions = (text(ctx.permissions) ?? '').split(',').filter((p) => p !== '');
+  return { userId, authMethod, credentialId, permissions };
+}
+
+const GONE = 'credentials are no longer valid';
+
+export async function loadCaller(event: APIGatewayProxyEvent, deps: ManagementDeps): Promise<Caller> {
+  const identity = authorizerIdentity(event);
+  // A protected route reached without an authorizer is a deployment mistake: fail closed.
+  if (!identity) throw unauthorized('no credentials');
+  const { userId, authMethod, credentialId } = identity;
+  const state = await deps.accounts.callerState(userId, { kind: authMethod === 'session' ? 'session' : 'key', id: credentialId });
+  const now = deps.now();
+  const { user, session, key } = state;
+  if (!user || user.disabled) throw unauthorized(GONE);
+
+  let stored: readonly string[];
+  if (authMethod === 'session') {
+    if (!session || session.expiresAt <= now) throw unauthorized(GONE);
+    stored = sessionPermissions(deps.config.permissions, user.admin);
+  } else {
+    if (!key || (key.revokedAt !== undefined && key.revokedAt <= now) || (key.expiresAt !== undefined && key.expiresAt <= now)) throw unauthorized(GONE);
+    if ((key.kind === 'bot') !== (user.kind === 'bot')) throw unauthorized(GONE);
+    const grantable = new Set(keyGrantable(deps.config.permissions));
+    stored = key.permissions.filter((p) => grantable.has(p));
+  }
+  const granted = new Set(identity.permissions);
+  return {
+    userId,
+    user,
+    authMethod,
+    credentialId,
+    permissions: stored.filter((p) => granted.has(p)),
+    ...(session ? { session } : {}),
+    ...(key ? { key } : {}),
+  };
+}

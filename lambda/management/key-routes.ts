@@ -1,0 +1,64 @@
+/** The keys Lambda's routes: a user's own API keys (SPEC §6). Every route needs `manage_keys`, a session-only permission. */
+import { validation } from '../shared/errors';
+import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';
+import type { ManagementDeps } from './deps';
+import { managementHandler, pathId, type CallerRequest } from './app';
+import { actorOf } from './audit';
+import { createKey, ownKey, renameKey, revokeKey, rotateKey } from './key-service';
+import { createKeyBody, renameKeyBody, rotateKeyBody } from './schemas';
+import { keyView } from './views';
+
+async function listKeys({ deps, caller }: CallerRequest) {
+  const now = deps.now();
+  const keys = (await deps.accounts.listKeys(caller.userId)).sort((a, b) => b.createdAt - a.createdAt);
+  return json(200, { keys: keys.map((k) => keyView(k, now)) });
+}
+
+async function postKey({ event, deps, caller }: CallerRequest) {
+  const body = readJsonBody(event, createKeyBody);
+  // A bot's keys are made by an admin (POST /v1/admin/users/{userId}/keys); this route makes user keys.
+  return json(201, await createKey(deps, caller.userId, 'user', body, actorOf(caller)));
+}
+
+async function getKey({ event, deps, caller }: CallerRequest) {
+  const key = await ownKey(deps, caller.userId, pathId(event, 'keyId', 'key'));
+  return json(200, keyView(key, deps.now()));
+}
+
+/** The message for any attempt to change a key's permissions, before the strict schema would call it an unknown field. */
+const PERMISSIONS_ARE_FIXED =
+  "'permissions': a key's permissions cannot change; create a new key with the permissions you need (POST /v1/keys) and revoke this one";
+
+async function patchKey({ event, deps, caller }: CallerRequest) {
+  const keyId = pathId(event, 'keyId', 'key');
+  const body = parseJsonBody(event);
+  if (body !== null && typeof body === 'object' && 'permissions' in body) throw validation(PERMISSIONS_ARE_FIXED);
+  const { name } = validateBody(body, renameKeyBody);
+  const key = await renameKey(deps, caller.userId, keyId, name, actorOf(caller));
+  return json(200, keyView(key, deps.now()));
+}
+
+async function postRotate({ event, deps, caller }: CallerRequest) {
+  const keyId = pathId(event, 'keyId', 'key');
+  const { gracePeriodSeconds } = readJsonBody(event, rotateKeyBody);
+  return json(201, await rotateKey(deps, caller.userId, keyId, gracePeriodSeconds ?? 0, actorOf(caller)));
+}
+
+async function deleteKey({ event, deps, caller }: CallerRequest) {
+  await revokeKey(deps, caller.userId, pathId(event, 'keyId', 'key'), actorOf(caller));
+  return noContent();
+}
+
+export function createKeysHandler(deps: ManagementDeps) {
+  return managementHandler(deps, {
+    caller: {
+      'GET /v1/keys': listKeys,
+      'POST /v1/keys': postKey,
+      'GET /v1/keys/{keyId}': getKey,
+      'PATCH /v1/keys/{keyId}': patchKey,
+      'POST /v1/keys/{keyId}/rotate': postRotate,
+      'DELETE /v1/keys/{keyId}': deleteKey,
+    },
+  });
+}
+

@@ -1,0 +1,83 @@
+/**
+ * Login sessions: password login with a lockout, the session cookie,
+ * password change.
+ *
+ * Unknown e-mail, wrong password, bot, disabled user: the same 401 and the
+ * same work (one counter write, two reads, one scrypt), so neither the answer
+ * nor its timing tells which e-mails exist.
+ */
+import { hashPassword, passwordProblem, verifyPassword } from '../core/password';
+import type { NewToken } from '../core/token';
+import { conflict, tooManyAttempts, unauthorized, validation } from '../shared/errors';
+import type { UserRecord } from '../store/dynamo-account-store';
+import { actorOf, auditEntries } from './audit';
+import type { Caller } from './caller';
+import type { ManagementDeps } from './deps';
+
+export const WRONG_LOGIN = 'e-mail or password is wrong';
+/** Read in place of a profile when the e-mail is unknown; no user has this id. */
+const NO_USER_ID = '000000000000';
+
+/** Counts an attempt for `email`; past the limit, refuses it before any password is checked. */
+async function countAttempt(deps: ManagementDeps, email: string): Promise<void> {
+  const { loginMaxFailures, loginWindowMs } = deps.config;
+  const { attempts, windowStart } = await deps.accounts.registerLoginAttempt(email, loginWindowMs);
+  if (attempts > loginMaxFailures) {
+    throw tooManyAttempts(Math.max(1, Math.ceil((windowStart + loginWindowMs - deps.now()) / 1000)));
+  }
+}
+
+export async function login(deps: ManagementDeps, emailInput: string, password: string): Promise<{ user: UserRecord; token: NewToken; expiresAt: number }> {
+  const email = emailInput.toLowerCase();
+  const [, userId] = await Promise.all([countAttempt(deps, email), deps.accounts.userIdByEmail(email)]);
+  const user = await deps.accounts.getUser(userId ?? NO_USER_ID);
+  const passwordOk = await verifyPassword(password, user?.passwordHash);
+  if (!passwordOk || !user || user.kind !== 'human' || user.disabled) throw unauthorized(WRONG_LOGIN);
+
+  await deps.accounts.clearLoginAttempts(email);
+  const expiresAt = deps.now() + deps.config.sessionLifetimeMs;
+  const { token } = await deps.accounts.createSession(user.userId, expiresAt, (sessionId) =>
+    auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),
+  );
+  return { user, token, expiresAt };
+}
+
+const COOKIE_ATTRIBUTES = 'HttpOnly; Secure; SameSite=Lax; Path=/';
+
+export function sessionCookie(name: string, token: string, maxAgeSeconds: number): string {
+  return `${name}=${token}; ${COOKIE_ATTRIBUTES}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`;
+}
+
+export function clearedSessionCookie(name: string): string {
+  return `${name}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`;
+}
+
+/** Ends one of the caller's sessions (the current one included). Returns false when there is none. */
+export async function endSession(deps: ManagementDeps, caller: Caller, sessionId: string, action: 'logout' | 'session_ended'): Promise<boolean> {
+  return deps.accounts.deleteSession(caller.userId, sessionId, auditEntries(actorOf(caller), action, `session:${sessionId}`, [caller.userId]));
+}
+
+/**
+ * Checks the current password (counted like a login, so a stolen session
+ * cannot guess it at leisure), stores the new hash and ends every other
+ * session of the user in the same transaction.
+ */
+export async function changePassword(deps: ManagementDeps, caller: Caller, currentPassword: string, newPassword: string): Promise<number> {
+  const problem = passwordProblem(newPassword);
+  if (problem) throw validation(`'newPassword' ${problem}`);
+  if (newPassword === currentPassword) throw validation("'newPassword' has to differ from the current password");
+  const { user } = caller;
+  if (user.email) await countAttempt(deps, user.email);
+  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    throw validation("'currentPassword' is not the current password");
+  }
+  if (user.email) await deps.accounts.clearLoginAttempts(user.email);
+
+  const others = (await deps.accounts.listSessions(caller.userId)).map((s) => s.sessionId).filter((id) => id !== caller.credentialId);
+  const newHash = await hashPassword(newPassword);
+  const audit = auditEntries(actorOf(caller), 'password_changed', `user:${caller.userId}`, [caller.userId], { endedSessions: String(others.length) });
+  if (!(await deps.accounts.setPassword(caller.userId, user.passwordHash, newHash, others, audit))) {
+    throw conflict('the password was changed meanwhile; sign in again');
+  }
+  return others.length;
+}

@@ -1,0 +1,59 @@
+/**
+ * Users and bot accounts, for the admin Lambda and the admin CLI alike.
+ */
+import { hashPassword, passwordProblem } from '../core/password';
+import { conflict, notFound, validation } from '../shared/errors';
+import { EmailTakenError, type UserRecord } from '../store/dynamo-account-store';
+import { auditEntries, type Actor } from './audit';
+import type { ManagementDeps } from './deps';
+import { createKey } from './key-service';
+import type { CreateKeyInput, CreateUserInput } from './schemas';
+
+/** Humans log in with a password; bots never log in, so they have none and cannot be admins (admin is a session permission). */
+export async function createUser(deps: ManagementDeps, input: CreateUserInput, actor: Actor): Promise<UserRecord> {
+  if (input.kind === 'bot') {
+    if (input.password !== undefined) throw validation("'password': bots cannot log in, so they have no password");
+    if (input.admin) throw validation("'admin': bots cannot be admins (admin is a permission of login sessions)");
+  } else {
+    if (input.password === undefined) throw validation("'password' is required for human users");
+    const problem = passwordProblem(input.password);
+    if (problem) throw validation(`'password' ${problem}`);
+  }
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
+  const admin = input.admin === true;
+  try {
+    const { userId, createdAt } = await deps.accounts.createUser(
+      { email: input.email, kind: input.kind, admin, ...(passwordHash ? { passwordHash } : {}) },
+      (id) => auditEntries(actor, 'user_created', `user:${id}`, [id], { kind: input.kind, admin: String(admin) }),
+    );
+    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt };
+  } catch (err) {
+    if (err instanceof EmailTakenError) throw conflict(err.message);
+    throw err;
+  }
+}
+
+export async function existingUser(deps: ManagementDeps, userId: string): Promise<UserRecord> {
+  const user = await deps.accounts.getUser(userId);
+  if (!user) throw notFound('no such user');
+  return user;
+}
+
+/** Disabling stops every key and session of the user at once: the authorizer reads the flag with each credential. */
+export async function setUserDisabled(deps: ManagementDeps, userId: string, disabled: boolean, actor: Actor): Promise<UserRecord> {
+  // An admin who disables themselves may leave nobody able to undo it.
+  if (disabled && actor.actorId === userId) throw validation("'disabled': you cannot disable your own account");
+  const user = await existingUser(deps, userId);
+  if (user.disabled === disabled) return user;
+  const audit = auditEntries(actor, disabled ? 'user_disabled' : 'user_enabled', `user:${userId}`, [userId]);
+  if (!(await deps.accounts.setDisabled(userId, disabled, audit))) throw notFound('no such user');
+  return { ...user, disabled };
+}
+
+/** Keys for bot accounts; people make their own keys with `POST /v1/keys`. */
+export async function createBotKey(deps: ManagementDeps, userId: string, input: CreateKeyInput, actor: Actor) {
+  const user = await existingUser(deps, userId);
+  if (user.kind !== 'bot') throw validation('keys for human users are made by the user with POST /v1/keys; this endpoint makes keys for bots');
+  if (user.disabled) throw conflict('the bot is disabled; enable it first');
+  return { userId, ...(await createKey(deps, userId, 'bot', input, actor)) };
+}

@@ -1,0 +1,37 @@
+/**
+ * Errors a management Lambda shows to its caller. Anything else that is
+ * thrown is a fault and becomes a generic 500 (see `http.ts`).
+ */
+
+export type ErrorCode =
+  | 'validation'
+  | 'unauthorized'
+  | 'missing_permission'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many_attempts'
+  | 'internal_error';
+
+/** A refusal with a status below 500; its message is shown as is, so it never holds a secret. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const validation = (message: string) => new HttpError(400, 'validation', message);
+export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' });
+export const missingPermission = (permission: string) =>
+  new HttpError(403, 'missing_permission', `this route needs the '${permission}' permission`);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new HttpError(429, 'too_many_attempts', `too many failed logins; try again in ${retryAfterSeconds} seconds`, {
+    'Retry-After': String(retryAfterSeconds),
+  });

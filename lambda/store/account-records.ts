@@ -1,0 +1,157 @@
+/**
+ * The account items of the single table (see `keys.ts` for the layout) as
+ * plain records, and the conversions between the two. No I/O.
+ *
+ *   pk = USER#<userId>   sk = AUDIT#<ISO time>#<id>   an audit record (ttl)
+ *   pk = LOGIN#<email>   sk = ATTEMPTS                login attempts in the current window (ttl)
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+export type Item = Record<string, AttributeValue>;
+
+export const AUDIT_SK_PREFIX = 'AUDIT#';
+export const auditSk = (at: number, id: string) => `${AUDIT_SK_PREFIX}${new Date(at).toISOString()}#${id}`;
+export const loginAttemptsPk = (email: string) => `LOGIN#${email.toLowerCase()}`;
+export const LOGIN_ATTEMPTS_SK = 'ATTEMPTS';
+
+export const s = (v: string): AttributeValue => ({ S: v });
+export const n = (v: number): AttributeValue => ({ N: String(v) });
+export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
+export const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
+export const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+
+export interface NewUser {
+  readonly email?: string;
+  readonly kind: 'human' | 'bot';
+  readonly admin?: boolean;
+  readonly passwordHash?: string;
+}
+
+export interface NewKey {
+  readonly name: string;
+  readonly permissions: readonly string[];
+  /** epoch milliseconds */
+  readonly expiresAt?: number;
+  /** epoch milliseconds; default now. Lets a caller compute `expiresAt` from the same instant. */
+  readonly createdAt?: number;
+}
+
+/** All times are epoch milliseconds. */
+export interface UserRecord {
+  readonly userId: string;
+  readonly email?: string;
+  readonly kind: 'human' | 'bot';
+  readonly admin: boolean;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+  readonly passwordHash?: string;
+}
+
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly kind: 'user' | 'bot';
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly hint: string;
+  readonly createdAt: number;
+  readonly expiresAt?: number;
+  /** may lie in the future: the end of a rotation's grace period */
+  readonly revokedAt?: number;
+  readonly lastUsedAt?: number;
+  /** the key this one was rotated into */
+  readonly replacedBy?: string;
+  /** the key this one was rotated from */
+  readonly replaces?: string;
+}
+
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export type AuditAuthMethod = 'session' | 'api_key' | 'password' | 'cli';
+
+/** One audit record to write, filed in the trail of `userId`. */
+export interface AuditEntry {
+  readonly userId: string;
+  readonly action: string;
+  /** who did it; absent when it was done through the admin CLI */
+  readonly actorId?: string;
+  readonly authMethod: AuditAuthMethod;
+  /** the key or session the actor used */
+  readonly credentialId?: string;
+  /** what was changed, e.g. `key:<id>`, `user:<id>`, `session:<id>` */
+  readonly target: string;
+  /** non-secret facts, e.g. a key's new name */
+  readonly detail?: Readonly<Record<string, string>>;
+}
+
+export interface AuditRecord extends Omit<AuditEntry, 'userId'> {
+  readonly auditId: string;
+  readonly at: number;
+}
+
+export interface LoginAttempts {
+  /** attempts in the current window, this one included */
+  readonly attempts: number;
+  readonly windowStart: number;
+}
+
+/** The user and the credential a request came with, read together. */
+export interface CallerState {
+  readonly user?: UserRecord;
+  readonly key?: KeyRecord;
+  readonly session?: SessionRecord;
+}
+
+export function toUser(item: Item): UserRecord {
+  const email = str(item.email);
+  const passwordHash = str(item.passwordHash);
+  return {
+    userId: str(item.userId) ?? '',
+    kind: item.kind?.S === 'bot' ? 'bot' : 'human',
+    admin: item.isAdmin?.BOOL === true,
+    // Fail closed: a profile without the flag counts as disabled, as in the authorizer.
+    disabled: item.disabled?.BOOL !== false,
+    createdAt: num(item.createdAt) ?? 0,
+    ...(email ? { email } : {}),
+    ...(passwordHash ? { passwordHash } : {}),
+  };
+}
+
+export function toKey(item: Item): KeyRecord {
+  const optional = (name: string) => (num(item[name]) !== undefined ? { [name]: num(item[name]) } : {});
+  const optionalS = (name: string) => (str(item[name]) !== undefined ? { [name]: str(item[name]) } : {});
+  return {
+    keyId: str(item.keyId) ?? '',
+    kind: item.kind?.S === 'bot' ? 'bot' : 'user',
+    name: str(item.name) ?? '',
+    permissions: (item.permissions?.L ?? []).map((v) => v.S ?? '').filter((p) => p !== ''),
+    hint: str(item.hint) ?? '',
+    createdAt: num(item.createdAt) ?? 0,
+    ...optional('expiresAt'),
+    ...optional('revokedAt'),
+    ...optional('lastUsedAt'),
+    ...optionalS('replacedBy'),
+    ...optionalS('replaces'),
+  };
+}
+
+export function toSession(item: Item): SessionRecord {
+  return { sessionId: str(item.sessionId) ?? '', createdAt: num(item.createdAt) ?? 0, expiresAt: num(item.expiresAt) ?? 0 };
+}
+
+export function toAudit(item: Item): AuditRecord {
+  const detail = item.detail?.M ? Object.fromEntries(Object.entries(item.detail.M).map(([k, v]) => [k, v.S ?? ''])) : undefined;
+  return {
+    auditId: str(item.auditId) ?? '',
+    at: num(item.at) ?? 0,
+    action: str(item.action) ?? '',
+    authMethod: (str(item.authMethod) ?? 'cli') as AuditAuthMethod,
+    target: str(item.target) ?? '',
+    ...(str(item.actorId) ? { actorId: str(item.actorId) } : {}),
+    ...(str(item.credentialId) ? { credentialId: str(item.credentialId) } : {}),
+    ...(detail ? { detail } : {}),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * `MANAGEMENT_TABLE_ACTIONS` is what the stack grants. Here every route of
+ * each Lambda runs on a client that records the IAM action of each call (a
+ * transaction counts as the actions of its items), and the recorded set has
+ * to equal the granted one: nothing missing, nothing extra.
+ */
+import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { createAdminHandler } from '../../lambda/management/admin-routes';
+import { createAuthHandler } from '../../lambda/management/auth-routes';
+import { buildDeps } from '../../lambda/management/deps';
+import { createKeysHandler } from '../../lambda/management/key-routes';
+import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
+import { loadManagementConfig } from '../../lambda/shared/management-config';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { ManagementApi, makeUser, managementEnv } from '../support/management-api';
+import { createTable, deleteTable, localClient } from '../support/table';
+
+type Target = keyof typeof MANAGEMENT_TABLE_ACTIONS;
+
+let client: DynamoDBClient;
+let table: string;
+const recorders: DynamoDBClient[] = [];
+
+beforeAll(async () => {
+  client = localClient();
+  table = await createTable(client);
+});
+afterAll(async () => {
+  await deleteTable(client, table);
+  client.destroy();
+  recorders.forEach((c) => c.destroy());
+});
+
+/** A client that adds the IAM action of every call it sends to `actions`. */
+function recordingClient(actions: Set<string>): DynamoDBClient {
+  const c = new DynamoDBClient({});
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? '';
+      if (command === 'TransactWriteItemsCommand') {
+        for (const item of (args.input as { TransactItems: TransactWriteItem[] }).TransactItems) {
+          if (item.Put) actions.add('dynamodb:PutItem');
+          if (item.Update) actions.add('dynamodb:UpdateItem');
+          if (item.Delete) actions.add('dynamodb:DeleteItem');
+          if (item.ConditionCheck) actions.add('dynamodb:ConditionCheckItem');
+        }
+      } else {
+        actions.add(`dynamodb:${command.replace(/Command$/, '')}`);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordIamAction' },
+  );
+  recorders.push(c);
+  return c;
+}
+
+describe('Module: table-access', () => {
+  it('grants each management Lambda exactly the actions its routes use', async () => {
+    // Prepare
+    const used: Record<Target, Set<string>> = { auth: new Set(), keys: new Set(), admin: new Set() };
+    const config = loadManagementConfig(managementEnv(table));
+    const handlers = {
+      auth: createAuthHandler(buildDeps(config, recordingClient(used.auth))),
+      keys: createKeysHandler(buildDeps(config, recordingClient(used.keys))),
+      admin: createAdminHandler(buildDeps(config, recordingClient(used.admin))),
+    };
+    const api = new ManagementApi(client, table, handlers);
+    const accounts = new DynamoAccountStore(client, table);
+    const admin = await makeUser(accounts, { admin: true });
+    const user = await makeUser(accounts);
+
+    // Act: every route
+    await api.call('POST', '/v1/auth/login', { body: { email: user.email, password: 'wrong password' } });
+    const session = await api.login(user.email, user.password);
+    const other = await api.login(user.email, user.password);
+    const adminSession = await api.login(admin.email, admin.password);
+    await api.call('GET', '/v1/auth/me', { session });
+    await api.call('GET', '/v1/auth/sessions', { session });
+    await api.call('DELETE', '/v1/auth/sessions/{sessionId}', { session, params: { sessionId: other.slice(20, 32) } });
+    await api.login(user.email, user.password);
+    await api.call('POST', '/v1/users/me/password', { session, body: { currentPassword: user.password, newPassword: 'a new long passphrase' } });
+    await api.call('GET', '/v1/auth/audit', { session });
+
+    const key = (await api.call('POST', '/v1/keys', { session, body: { name: 'k', permissions: ['submit_score'] } })).body;
+    await api.call('POST', '/v1/auth/verify', { body: { key: key.key } });
+    await api.call('GET', '/v1/keys', { session });
+    await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: key.id } });
+    await api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: key.id }, body: { name: 'renamed' } });
+    const next = (await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: key.id }, body: { gracePeriodSeconds: 60 } })).body;
+    await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: next.id } });
+
+    const bot = (await api.call('POST', '/v1/admin/users', { session: adminSession, body: { email: 'bot@example.com', kind: 'bot' } })).body.user;
+    await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } });
+    await api.call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id }, body: { disabled: true } });
+    await api.call('POST', '/v1/auth/logout', { session });
+
+    // Assess
+    for (const target of Object.keys(used) as Target[]) {
+      expect({ target, actions: [...used[target]].sort() }).toEqual({ target, actions: [...MANAGEMENT_TABLE_ACTIONS[target]].sort() });
+    }
+  });
+});
