@@ -1,0 +1,136 @@
+/**
+ * `cdk synth` with the project's pinned CDK CLI, when cdk.out is older than
+ * the app's sources. The CLI is kept off the network: no telemetry, no
+ * version check, no notices. Parallel runners (e.g. test files) take turns
+ * through a lock file, since the CLI refuses two synths into one folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { RunnerError } from './errors';
+
+/** What the synthesized template depends on. */
+const SOURCES = ['bin', 'lib', 'lambda', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+/** Whether `outDir` was synthesized after the last change to the app's sources. */
+export function isFresh(repoRoot: string, outDir: string): boolean {
+  const manifest = join(outDir, 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  const built = statSync(manifest).mtimeMs;
+  return SOURCES.every((s) => newestMtime(join(repoRoot, s)) <= built);
+}
+
+/** Synthesizes into `outDir` unless it is fresh (or `force`). Returns whether it ran. */
+export async function synthesize(repoRoot: string, outDir: string, options: { force?: boolean; log?: (line: string) => void } = {}): Promise<boolean> {
+  if (!existsSync(join(repoRoot, 'cdk.json'))) throw new RunnerError(`no cdk.json in ${repoRoot}, so there is no CDK app to synthesize`, 'run `npm start` from the keygate repository');
+  return withSynthLock(outDir, async () => {
+    if (!options.force && isFresh(repoRoot, outDir)) return false;
+    options.log?.('synthesizing the CDK app (npx cdk synth) …');
+    await run(repoRoot, outDir);
+    return true;
+  });
+}
+
+let running: ChildProcess | undefined;
+
+/** Stops a synth in progress (its whole process group: the CLI and the app it runs). */
+export function cancelSynth(): void {
+  if (running?.pid && running.exitCode === null) {
+    try {
+      process.kill(-running.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function run(repoRoot: string, outDir: string): Promise<void> {
+  const cli = join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+  if (!existsSync(cli)) throw new RunnerError('the CDK CLI is not installed', 'run `npm install`');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'synth', '--quiet', '--no-notices', '--output', outDir], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        // The app command (`npx tsx bin/app.ts`) runs on the repo's pinned Node, as under `npm start`.
+        PATH: `${join(repoRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+        CDK_DISABLE_CLI_TELEMETRY: 'true',
+        CDK_DISABLE_VERSION_CHECK: '1',
+        FORCE_COLOR: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so cancelSynth stops the app process the CLI starts too.
+      detached: true,
+    });
+    running = child;
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err) => reject(new RunnerError(`could not run the CDK CLI: ${err.message}`, 'run `npm install`')));
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolve();
+      const tail = output.trim().split('\n').slice(-40).join('\n');
+      reject(new RunnerError(`\`cdk synth\` failed (${signal ?? `exit code ${code}`}):\n${tail}`, 'fix the app until `npx cdk synth` succeeds; the runner serves only what would deploy'));
+    });
+  });
+}
+
+/** Runs `fn` while no synth can write into `outDir` (e.g. to copy it whole). */
+export async function withSynthLock<T>(outDir: string, fn: () => T | Promise<T>): Promise<T> {
+  const release = await lock(outDir);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+/** A lock file beside nothing in the repo: in the temp folder, named after `outDir`. */
+async function lock(outDir: string): Promise<() => void> {
+  const file = join(tmpdir(), `keygate-synth-${createHash('sha256').update(outDir).digest('hex').slice(0, 12)}.lock`);
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(file);
+      writeFileSync(join(file, 'pid'), String(process.pid));
+      return () => rmSync(file, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (!holderAlive(file)) {
+      rmSync(file, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new RunnerError(`another synth holds ${file} for more than 5 minutes`, `remove ${file} if no synth is running`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function holderAlive(file: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(file, 'pid'), 'utf8'));
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // No pid file yet: the holder is between mkdir and write.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const st = statSync(file, { throwIfNoEntry: false });
+      return st !== undefined && Date.now() - st.mtimeMs < 5000;
+    }
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

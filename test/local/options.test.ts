@@ -1,0 +1,49 @@
+/** The runner's settings and its printed quick start, as plain functions. */
+import { join, resolve } from 'node:path';
+import { RunnerError } from '../../local/errors';
+import { PASSWORD_PLACEHOLDER, quickStart, type QuickStartInfo } from '../../local/quickstart';
+import { readOptions } from '../../local/start';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+describe('Function: readOptions', () => {
+  it('serves port 3000 from a synthesized cdk.out with data in .keygate-data by default', () => {
+    expect(readOptions({})).toEqual({ port: 3000, dataDir: join(REPO_ROOT, '.keygate-data'), forceSynth: false });
+  });
+
+  it('reads PORT, KEYGATE_CDK_OUT, KEYGATE_IN_MEMORY, KEYGATE_DYNAMODB_PORT, KEYGATE_STACK and KEYGATE_SYNTH', () => {
+    const options = readOptions({ PORT: '3100', KEYGATE_CDK_OUT: 'some/dir', KEYGATE_IN_MEMORY: '1', KEYGATE_DYNAMODB_PORT: '8001', KEYGATE_STACK: 'S', KEYGATE_SYNTH: 'always' });
+    expect(options).toEqual({ port: 3100, cdkOut: resolve('some/dir'), dynamoPort: 8001, stack: 'S', forceSynth: true });
+  });
+
+  it.each(['0', '70000', 'abc', '3000.5'])('refuses PORT=%s with what it has to be', (port) => {
+    expect(() => readOptions({ PORT: port })).toThrow(RunnerError);
+    expect(() => readOptions({ PORT: port })).toThrow(/PORT has to be a port number/);
+  });
+});
+
+describe('Function: quickStart', () => {
+  const info: QuickStartInfo = {
+    base: 'http://127.0.0.1:3000',
+    stackName: 'Keygate',
+    stage: 'api',
+    template: 'cdk.out/Keygate.template.json',
+    dynamoEndpoint: 'http://127.0.0.1:8000',
+    region: 'us-east-1',
+    tables: ['Table'],
+    dataDir: '.keygate-data',
+    startedInMs: 1234,
+  };
+
+  it('shows a generated password, once, in the login command', () => {
+    const text = quickStart({ ...info, admin: { email: 'admin@keygate.local', created: true, generatedPassword: 'Secret123456789' } });
+    expect(text).toContain(`-d '{"email":"admin@keygate.local","password":"Secret123456789"}' http://127.0.0.1:3000/v1/auth/login`);
+    expect(text).toContain("-H 'origin: http://127.0.0.1:3000'");
+    expect(text).not.toContain(PASSWORD_PLACEHOLDER);
+  });
+
+  it('never shows a password it did not generate', () => {
+    const text = quickStart({ ...info, admin: { email: 'admin@keygate.local', created: false } });
+    expect(text).toContain(`"password":"${PASSWORD_PLACEHOLDER}"`);
+  });
+});
