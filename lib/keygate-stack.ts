@@ -32,6 +32,28 @@ export interface KeygateStackProps extends StackProps {
    * @default - context `keygate:stageName`, else 'api'
    */
   readonly stageName?: string;
+
+  /**
+   * Prefix of user API keys.
+   *
+   * @default - context `keygate:userKeyPrefix`, else 'user_key_'
+   */
+  readonly userKeyPrefix?: string;
+
+  /**
+   * Prefix of bot API keys.
+   *
+   * @default - context `keygate:botKeyPrefix`, else 'bot_key_'
+   */
+  readonly botKeyPrefix?: string;
+
+  /**
+   * How long the authorizer trusts a verified credential without reading it
+   * again: the longest a revoked key keeps working.
+   *
+   * @default - context `keygate:credentialCacheTtlSeconds`, else 5 seconds
+   */
+  readonly credentialCacheTtl?: Duration;
 }
 
 type ManagementTarget = keyof typeof MANAGEMENT_ENTRIES;
@@ -86,6 +108,9 @@ export class KeygateStack extends Stack {
       allowedOrigins,
       cookieName: props.cookieName ?? stringContext(this, 'keygate:cookieName'),
       stageName: props.stageName ?? stringContext(this, 'keygate:stageName'),
+      userKeyPrefix: props.userKeyPrefix ?? stringContext(this, 'keygate:userKeyPrefix'),
+      botKeyPrefix: props.botKeyPrefix ?? stringContext(this, 'keygate:botKeyPrefix'),
+      credentialCacheTtl: props.credentialCacheTtl ?? secondsContext(this, 'keygate:credentialCacheTtlSeconds'),
     });
     // The management Lambdas read the same settings as the authorizer.
     for (const fn of Object.values(this.managementFunctions)) {
@@ -162,4 +187,12 @@ function listContext(scope: Construct, key: string): string[] {
 function stringContext(scope: Construct, key: string): string | undefined {
   const value: unknown = scope.node.tryGetContext(key);
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function secondsContext(scope: Construct, key: string): Duration | undefined {
+  const value = stringContext(scope, key) ?? scope.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} has to be a number of seconds, got '${String(value)}'`);
+  return Duration.seconds(n);
 }

@@ -374,3 +374,34 @@ describe('Stack: KeygateStack', () => {
     });
   });
 });
+
+describe('Stack: KeygateStack settings from CDK context', () => {
+  it('passes cookie name, key prefixes, origins and cache TTL from context to the authorizer', () => {
+    // Prepare: no bundling needed to read the environment
+    const app = appWithCdkJsonContext({
+      'aws:cdk:bundling-stacks': [],
+      'keygate:cookieName': 'sid',
+      'keygate:userKeyPrefix': 'tape_',
+      'keygate:botKeyPrefix': 'tapebot_',
+      'keygate:allowedOrigins': 'https://a.example.com,https://b.example.com',
+      'keygate:credentialCacheTtlSeconds': '2',
+    });
+    // Act
+    const stack = new KeygateStack(app, 'Custom');
+    const env = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.api.authorizerFunction.node.defaultChild as CfnElement)]
+      .Properties.Environment.Variables as Record<string, string>;
+    // Assess
+    expect(env).toMatchObject({
+      [ENV.cookieName]: 'sid',
+      [ENV.userKeyPrefix]: 'tape_',
+      [ENV.botKeyPrefix]: 'tapebot_',
+      [ENV.allowedOrigins]: 'https://a.example.com,https://b.example.com',
+      [ENV.cacheTtlSeconds]: '2',
+    });
+  });
+
+  it('refuses a cache TTL that is not a number', () => {
+    const app = appWithCdkJsonContext({ 'aws:cdk:bundling-stacks': [], 'keygate:credentialCacheTtlSeconds': 'soon' });
+    expect(() => new KeygateStack(app, 'Bad')).toThrow("context keygate:credentialCacheTtlSeconds has to be a number of seconds, got 'soon'");
+  });
+});
