@@ -342,6 +342,16 @@ export const GATEWAY_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.THROTTLED, status: 429, code: str('throttled'), message: str('too many requests, slow down') },
   { type: ResponseType.REQUEST_TOO_LARGE, status: 413, code: str('request_too_large'), message: str('the request is too large') },
   { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, code: str('timeout'), message: str('the backend did not answer in time') },
+  // Each type API Gateway may answer with gets its own status: the catch-alls
+  // below must set one (the body names it), which would otherwise flatten these.
+  { type: ResponseType.INTEGRATION_FAILURE, status: 504, code: str('integration_failure'), message: str('the backend failed') },
+  { type: ResponseType.API_CONFIGURATION_ERROR, status: 500, code: str('internal_error'), message: str('the API is misconfigured') },
+  { type: ResponseType.BAD_REQUEST_BODY, status: 400, code: str('validation'), message: '$context.error.messageString' },
+  { type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, code: str('validation'), message: '$context.error.messageString' },
+  { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: str('unsupported_media_type'), message: str('unsupported content type') },
+  { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: str('throttled'), message: str('quota exceeded') },
+  { type: ResponseType.WAF_FILTERED, status: 403, code: str('forbidden'), message: str('the request was blocked') },
+  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource') },
   // `messageString` is API Gateway's own message, already a quoted JSON string.
   { type: ResponseType.DEFAULT_4XX, status: 400, code: str('bad_request'), message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, status: 500, code: str('internal_error'), message: '$context.error.messageString' },
