@@ -3,7 +3,8 @@
  * change, key verification and the caller's own audit trail (SPEC §5, §6).
  */
 import { z } from 'zod';
-import { notFound, validation } from '../shared/errors';
+import { headerValues } from '../core/credentials';
+import { csrfRejected, notFound, validation } from '../shared/errors';
 import { json, noContent, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
@@ -17,6 +18,13 @@ export const AUDIT_PAGE_DEFAULT = 20;
 export const AUDIT_PAGE_MAX = 100;
 
 async function postLogin({ event, deps }: PublicRequest) {
+  // Login CSRF: a page on another site must not log the browser into the
+  // attacker's account. Browsers always send Origin on a cross-site POST;
+  // scripts send none and are fine.
+  const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
+  if (origin !== undefined && !deps.config.allowedOrigins.has(origin)) {
+    throw csrfRejected('this Origin is not allowed to log in');
+  }
   const body = readJsonBody(event, loginBody);
   const { user, token, expiresAt } = await login(deps, body.email, body.password);
   const cookie = sessionCookie(deps.config.cookieName, token.value, deps.config.sessionLifetimeMs / 1000);

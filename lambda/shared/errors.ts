@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'validation'
   | 'unauthorized'
   | 'missing_permission'
+  | 'csrf_rejected'
   | 'not_found'
   | 'conflict'
   | 'too_many_attempts'
@@ -29,6 +30,7 @@ export const validation = (message: string) => new HttpError(400, 'validation', 
 export const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' });
 export const missingPermission = (permission: string) =>
   new HttpError(403, 'missing_permission', `this route needs the '${permission}' permission`);
+export const csrfRejected = (message: string) => new HttpError(403, 'csrf_rejected', message);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 export const tooManyAttempts = (retryAfterSeconds: number) =>

@@ -64,6 +64,22 @@ describe('Handler: auth', () => {
       expect(me.body).toMatchObject({ user: { id: user.userId }, authMethod: 'session' });
     });
 
+    it('refuses a login from a page on a foreign origin (login CSRF), and accepts scripts without Origin', async () => {
+      // Prepare
+      const user = await makeUser(accounts);
+      const body = { email: user.email, password: user.password };
+
+      // Act
+      const foreign = await api.call('POST', '/v1/auth/login', { body, origin: 'https://evil.example.com' });
+      const script = await api.call('POST', '/v1/auth/login', { body, origin: null });
+
+      // Assess
+      expect(foreign.status).toBe(403);
+      expect(foreign.body).toEqual({ status_code: 403, endpoint: '/v1/auth/login', error_code: 'csrf_rejected', error_message: 'this Origin is not allowed to log in' });
+      expect(foreign.headers['Set-Cookie']).toBeUndefined();
+      expect(script.status).toBe(200);
+    });
+
     it('gives the same 401 for a wrong password, an unknown e-mail, a bot and a disabled user', async () => {
       // Prepare
       const user = await makeUser(accounts);
