@@ -6,8 +6,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import { extractCredential, headerValues } from '../core/credentials';
-import { findRoute, refuse, type Principal } from '../core/decision';
-import { PolicyCache, denyPolicy, parseMethodArn } from '../core/policy';
+import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
+import { PolicyCache, denyPolicy, parseMethodArn, type PolicyDocument } from '../core/policy';
 import { parseToken, verifySecret, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialStore } from '../store/port';
@@ -32,13 +32,34 @@ export type Decision =
       readonly principal?: Principal;
       readonly cacheHit: boolean;
     }
-  | { readonly outcome: 'unauthorized'; readonly reason: UnauthorizedReason; readonly keyId?: string; readonly cacheHit: boolean };
+  | {
+      readonly outcome: 'unauthorized';
+      readonly reason: UnauthorizedReason;
+      readonly keyId?: string;
+      /** absent when the credential was refused before the cache was consulted (none, or malformed) */
+      readonly cacheHit?: boolean;
+    };
 
-/** A store read, kept for a few seconds. `undefined` fields mean "not found". */
+/**
+ * A store read, kept for a few seconds. `undefined` fields mean "not found".
+ * Only the checks that depend on the clock or on the presented secret run
+ * on every request; what follows from the read alone is derived once.
+ */
 interface CacheEntry {
   readonly lookup: CredentialLookup;
   /** when this instance last recorded the key's use (epoch ms) */
   touchedAt?: number;
+  /** set by the first request that passed the checks */
+  derived?: Derived;
+}
+
+/** What a verified credential means; depends on the read and the credential's kind, both fixed per cache entry. */
+interface Derived {
+  readonly principal: Principal;
+  /** the authorizer context every decision for this principal starts from */
+  readonly context: Readonly<Record<string, string>>;
+  /** the Allow policy last given to this principal, and the API stage it names */
+  policy?: { readonly apiStage: string; readonly document: PolicyDocument };
 }
 
 /** A key's last use is written at most this often (per key and warm instance). */
@@ -85,13 +106,18 @@ export class Authorizer {
     return this.cache.size;
   }
 
+  /** Distinct (API stage, permission set) policies built so far (for tests). */
+  get policyCount(): number {
+    return this.policies.size;
+  }
+
   async decide(event: APIGatewayRequestAuthorizerEvent): Promise<Decision> {
     const credential = extractCredential(event.headers, event.multiValueHeaders, this.config.cookieName);
-    if (credential.source === 'none') return { outcome: 'unauthorized', reason: 'no_credentials', cacheHit: false };
-    if (credential.source === 'invalid') return { outcome: 'unauthorized', reason: 'malformed', cacheHit: false };
+    if (credential.source === 'none') return { outcome: 'unauthorized', reason: 'no_credentials' };
+    if (credential.source === 'invalid') return { outcome: 'unauthorized', reason: 'malformed' };
 
     const parsed = parseToken(credential.value, credential.source === 'header' ? ['user', 'bot'] : ['session'], this.config.prefixes);
-    if (!parsed.ok) return { outcome: 'unauthorized', reason: 'malformed', cacheHit: false };
+    if (!parsed.ok) return { outcome: 'unauthorized', reason: 'malformed' };
     const token = parsed.token;
 
     const cacheKey = `${token.kind}:${token.userId}:${token.id}`;
@@ -103,18 +129,28 @@ export class Authorizer {
     const refused = this.check(token, lookup);
     if (refused) return { outcome: 'unauthorized', reason: refused, keyId: token.id, cacheHit };
 
-    const user = lookup.user!;
+    const derived = (entry.derived ??= this.derive(token, lookup));
+    if (token.kind !== 'session') await this.recordUse(token, entry);
+    return this.authorize(event, derived, cacheHit);
+  }
+
+  private derive(token: ParsedToken, { credential, user }: CredentialLookup): Derived {
     const principal: Principal = {
       userId: token.userId,
       authMethod: token.kind === 'session' ? 'session' : 'api_key',
       credentialId: token.id,
       permissions:
         token.kind === 'session'
-          ? user.admin ? this.sessionPerms.admin : this.sessionPerms.user
-          : (lookup.credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
+          ? user!.admin ? this.sessionPerms.admin : this.sessionPerms.user
+          : (credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
     };
-    if (token.kind !== 'session') await this.recordUse(token, entry);
-    return this.authorize(event, principal, cacheHit);
+    const context = {
+      userId: principal.userId,
+      authMethod: principal.authMethod,
+      [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
+      permissions: principal.permissions.join(','),
+    };
+    return { principal, context };
   }
 
   private async read(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
@@ -155,18 +191,16 @@ export class Authorizer {
     return undefined;
   }
 
-  private authorize(event: APIGatewayRequestAuthorizerEvent, principal: Principal, cacheHit: boolean): Decision {
+  private authorize(event: APIGatewayRequestAuthorizerEvent, derived: Derived, cacheHit: boolean): Decision {
+    const { principal } = derived;
     const arn = parseMethodArn(event.methodArn);
-    const context: Record<string, string> = {
-      userId: principal.userId,
-      authMethod: principal.authMethod,
-      [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
-      permissions: principal.permissions.join(','),
-    };
     const method = event.httpMethod ?? arn?.method ?? '';
     const route = findRoute(this.config.routes, method, event.resource ?? '');
-    const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
+    // Only a session cookie on an unsafe method needs the Origin (CSRF rule in `refuse`).
+    const origin =
+      principal.authMethod === 'session' && isUnsafeMethod(method) ? headerValues('origin', event.headers, event.multiValueHeaders)[0] : undefined;
     const refusal = arn ? refuse(principal, route, method, origin, this.config.allowedOrigins) : { code: 'unknown_route' as const, message: 'methodArn is not an execute-api ARN' };
+    const context: Record<string, string> = { ...derived.context };
     if (refusal) {
       context.error_code = refusal.code;
       context.error_message = refusal.message;
@@ -178,10 +212,18 @@ export class Authorizer {
     }
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,
-      policyDocument: this.policies.allow(arn.apiStage, principal.permissions) as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument: this.allowPolicy(derived, arn.apiStage) as APIGatewayAuthorizerResult['policyDocument'],
       context,
     };
     if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };
     return { outcome: 'allow', result, principal, cacheHit };
+  }
+
+  /** The principal's Allow policy for this API stage: remembered in the cache entry, built once per permission set. */
+  private allowPolicy(derived: Derived, apiStage: string): PolicyDocument {
+    if (derived.policy?.apiStage !== apiStage) {
+      derived.policy = { apiStage, document: this.policies.allow(apiStage, derived.principal.permissions) };
+    }
+    return derived.policy.document;
   }
 }

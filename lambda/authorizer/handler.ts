@@ -30,7 +30,8 @@ const authorizer = new Authorizer({
 function record(decision: Decision, event: APIGatewayRequestAuthorizerEvent): void {
   const reason = decision.outcome === 'allow' ? 'ok' : decision.reason;
   metrics.addMetric(`decision_${decision.outcome}`, MetricUnit.Count, 1);
-  metrics.addMetric(decision.cacheHit ? 'cache_hit' : 'cache_miss', MetricUnit.Count, 1);
+  // No credential, or a malformed one, never reaches the cache: neither a hit nor a miss.
+  if (decision.cacheHit !== undefined) metrics.addMetric(decision.cacheHit ? 'cache_hit' : 'cache_miss', MetricUnit.Count, 1);
   const principal = decision.outcome === 'unauthorized' ? undefined : decision.principal;
   logger.info('decision', {
     outcome: decision.outcome,

@@ -22,17 +22,31 @@ export interface MethodArn {
   readonly path: string;
 }
 
-/** `arn:aws:execute-api:eu-west-1:123:abc/prod/GET/v1/scores/1` → its parts; undefined when it is not one. */
+/**
+ * `arn:aws:execute-api:eu-west-1:123:abc/prod/GET/v1/scores/1` → its parts;
+ * undefined when it is not one. Runs on every request, so it scans with
+ * indexOf instead of splitting (same result as splitting on `:` and `/`).
+ */
 export function parseMethodArn(methodArn: string): MethodArn | undefined {
-  const parts = methodArn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api') return undefined;
-  const resource = parts.slice(5).join(':');
-  const segs = resource.split('/');
-  if (segs.length < 3 || !segs[0] || !segs[1] || !segs[2]) return undefined;
+  if (!methodArn.startsWith('arn:')) return undefined;
+  const partition = methodArn.indexOf(':', 4);
+  const service = partition < 0 ? -1 : methodArn.indexOf(':', partition + 1);
+  if (service < 0 || methodArn.slice(partition + 1, service) !== 'execute-api') return undefined;
+  const region = methodArn.indexOf(':', service + 1);
+  const account = region < 0 ? -1 : methodArn.indexOf(':', region + 1);
+  if (account < 0) return undefined;
+  // resource: <apiId>/<stage>/<method>[/<path>], none of the first three empty
+  const apiId = methodArn.indexOf('/', account + 1);
+  if (apiId <= account + 1) return undefined;
+  const stage = methodArn.indexOf('/', apiId + 1);
+  if (stage <= apiId + 1) return undefined;
+  const method = methodArn.indexOf('/', stage + 1);
+  const methodEnd = method < 0 ? methodArn.length : method;
+  if (methodEnd === stage + 1) return undefined;
   return {
-    apiStage: `${parts.slice(0, 5).join(':')}:${segs[0]}/${segs[1]}`,
-    method: segs[2],
-    path: '/' + segs.slice(3).join('/'),
+    apiStage: methodArn.slice(0, stage),
+    method: methodArn.slice(stage + 1, methodEnd),
+    path: method < 0 ? '/' : methodArn.slice(method),
   };
 }
 

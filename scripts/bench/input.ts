@@ -1,0 +1,142 @@
+/**
+ * What the benchmark hands its workers (as a JSON file), and the request
+ * mix they replay. Events are built the way API Gateway (REST) sends them:
+ * single- and multi-value headers, the usual proxy headers included.
+ */
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { authorizerEvent } from '../../test/support/authorizer-events';
+
+export const ORIGIN = 'https://app.example.com';
+
+export interface SeededKey {
+  readonly value: string;
+  readonly userId: string;
+  readonly keyId: string;
+}
+
+export interface BenchInput {
+  readonly table: string;
+  /** warm keys (every key-grantable permission) and sessions for the cache-hit runs */
+  readonly hitKeys: readonly string[];
+  readonly hitSessions: readonly string[];
+  /** one fresh key per cache-miss round */
+  readonly missKeys: readonly SeededKey[];
+  readonly counts: BenchCounts;
+}
+
+export interface BenchCounts {
+  /** decisions per throughput block; three blocks, the median is reported */
+  readonly hitBlock: number;
+  /** individually timed decisions for p50/p99 */
+  readonly hitSamples: number;
+  readonly missWarmup: number;
+  readonly missRounds: number;
+  readonly floodUnknown: number;
+  readonly floodMalformed: number;
+  readonly floodConcurrency: number;
+  readonly coldRuns: number;
+}
+
+const COMMON_HEADERS: Record<string, string> = {
+  Accept: 'application/json',
+  'Accept-Encoding': 'gzip, deflate, br',
+  Host: 'abc123.execute-api.us-east-1.amazonaws.com',
+  'User-Agent': 'tachi-bot/2.1 (+https://example.com)',
+  'X-Amzn-Trace-Id': 'Root=1-65f0c0de-0123456789abcdef01234567',
+  'X-Forwarded-For': '203.0.113.10',
+  'X-Forwarded-Port': '443',
+  'X-Forwarded-Proto': 'https',
+};
+
+/** Routes a full-permission key calls; the last one needs a session-only permission (a 403 deny). */
+const KEY_ROUTES: readonly [string, string][] = [
+  ['POST', '/v1/scores'],
+  ['GET', '/v1/scores/{scoreId}'],
+  ['PATCH', '/v1/scores/{scoreId}'],
+  ['DELETE', '/v1/scores/{scoreId}'],
+  ['PATCH', '/v1/users/me'],
+  ['PATCH', '/v1/sessions/{sessionId}'],
+  ['GET', '/v1/auth/me'],
+  ['POST', '/v1/scores'],
+  ['POST', '/v1/scores'],
+  ['GET', '/v1/keys'],
+];
+
+const SESSION_ROUTES: readonly [string, string][] = [
+  ['GET', '/v1/auth/me'],
+  ['GET', '/v1/keys'],
+  ['POST', '/v1/keys'],
+  ['PATCH', '/v1/users/me'],
+];
+
+/** A fixed mix of warm requests: 80 % API keys, 20 % session cookies, distinct event objects. */
+export function hitEvents(input: BenchInput, size = 1000): APIGatewayRequestAuthorizerEvent[] {
+  const out: APIGatewayRequestAuthorizerEvent[] = [];
+  for (let i = 0; i < size; i++) {
+    if (i % 5 === 4) {
+      const [method, resource] = SESSION_ROUTES[i % SESSION_ROUTES.length]!;
+      const session = input.hitSessions[i % input.hitSessions.length]!;
+      out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Cookie: `theme=dark; keygate_session=${session}`, Origin: ORIGIN }));
+    } else {
+      const [method, resource] = KEY_ROUTES[i % KEY_ROUTES.length]!;
+      const key = input.hitKeys[i % input.hitKeys.length]!;
+      out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Authorization: `Bearer ${key}` }));
+    }
+  }
+  return out;
+}
+
+export function keyEvent(key: string, method = 'POST', resource = '/v1/scores'): APIGatewayRequestAuthorizerEvent {
+  return authorizerEvent(method, resource, { ...COMMON_HEADERS, Authorization: `Bearer ${key}` });
+}
+
+/** What the workers report. */
+export interface LatencySummary {
+  readonly samples: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly meanUs: number;
+}
+
+export interface HitResult extends LatencySummary {
+  readonly mode: 'decide' | 'handler';
+  readonly decisionsPerSecond: number;
+  readonly blocks: readonly number[];
+  readonly decisions: number;
+  readonly cacheHitRatio?: number;
+  readonly reads?: number;
+  /** handler only: bytes of log line + EMF document written per decision */
+  readonly stdoutBytesPerDecision?: number;
+}
+
+export interface MissResult {
+  readonly getItem: LatencySummary;
+  readonly batchGetItem: LatencySummary;
+  readonly storeLookup: LatencySummary;
+  readonly decision: LatencySummary;
+  readonly decisionRatioToGetItem: number;
+  readonly batchRatioToGetItem: number;
+  readonly lookupRatioToGetItem: number;
+  readonly pairedMedianDifferenceUs: Readonly<Record<string, number>>;
+  readonly decisions: number;
+  readonly missRatio: number;
+  readonly commands: Readonly<Record<string, number>>;
+}
+
+export interface MemoryResult {
+  readonly unknownKeys: number;
+  readonly malformedKeys: number;
+  readonly seconds: number;
+  readonly decisionsPerSecond: number;
+  readonly reads: number;
+  readonly commands: Readonly<Record<string, number>>;
+  readonly cacheEntries: number;
+  readonly cacheMaxEntries: number;
+  readonly baselineRssMB: number;
+  readonly rssGrowthMB: number;
+  readonly peakRssGrowthMB: number;
+  readonly rssGrowthAfterGcMB: number;
+  readonly heapUsedGrowthAfterGcMB: number;
+  readonly heapTotalGrowthMB: number;
+  readonly newSpaceGrowthMB: number;
+}

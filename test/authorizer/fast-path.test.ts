@@ -1,0 +1,203 @@
+/**
+ * The decision path's shortcuts keep their promises: policies are built once
+ * per API stage and permission set, what a cache entry remembers never
+ * replaces the per-request checks or leaks between decisions, the method ARN
+ * parser agrees with the plain split it replaced, and metrics count cache
+ * hits and misses only when the cache was consulted.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { Authorizer } from '../../lambda/authorizer/authorizer';
+import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
+import { generateToken, newId } from '../../lambda/core/token';
+import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { lambdaContext } from '../support/lambda-context';
+import { createTable, deleteTable, localClient } from '../support/table';
+
+const ORIGIN = 'https://app.example.com';
+
+let client: DynamoDBClient;
+let table: string;
+let accounts: DynamoAccountStore;
+let config: KeygateConfig;
+
+beforeAll(async () => {
+  client = localClient();
+  table = await createTable(client);
+  accounts = new DynamoAccountStore(client, table);
+  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+});
+afterAll(async () => {
+  await deleteTable(client, table);
+  client.destroy();
+});
+
+const newAuthorizer = (now?: () => number) => new Authorizer({ store: new DynamoCredentialStore(client, table), config, ...(now ? { now } : {}) });
+const withKey = (key: string, method = 'GET', resource = '/v1/auth/me') => authorizerEvent(method, resource, { Authorization: `Bearer ${key}` });
+
+async function keyOf(permissions: string[]): Promise<string> {
+  const { userId } = await accounts.createUser({ kind: 'human' });
+  return (await accounts.createKey(userId, 'user', { name: 'k', permissions })).token.value;
+}
+
+/** The parser this one replaced: split on ':' and '/'. */
+function splitMethodArn(methodArn: string): MethodArn | undefined {
+  const parts = methodArn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api') return undefined;
+  const segs = parts.slice(5).join(':').split('/');
+  if (segs.length < 3 || !segs[0] || !segs[1] || !segs[2]) return undefined;
+  return { apiStage: `${parts.slice(0, 5).join(':')}:${segs[0]}/${segs[1]}`, method: segs[2], path: '/' + segs.slice(3).join('/') };
+}
+
+describe('Function: parseMethodArn', () => {
+  it('agrees with splitting on every ARN-like string of a random grammar', () => {
+    // Prepare: pieces that hit every branch, glued at random
+    const pieces = ['arn', 'aws', 'execute-api', 'us-east-1', '123456789012', 'abc123', 'api', 'GET', 'v1', 'scores', '*', '', 's3', 'ar', 'n'];
+    const glue = [':', '/', ':', '/', '::', '//', ''];
+    let seed = 42;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return xs[seed % xs.length]!;
+    };
+    const arns = [`${API_STAGE}/GET/v1/scores/1`, `${API_STAGE}/GET/`, `${API_STAGE}/GET`, `${API_STAGE}//v1`, `${API_STAGE}/POST/a:b/c`];
+    for (let i = 0; i < 20_000; i++) {
+      let s = i % 3 === 0 ? 'arn:aws:execute-api:' : '';
+      for (let n = 0; n < 3 + (i % 9); n++) s += pick(pieces) + pick(glue);
+      arns.push(s);
+    }
+
+    // Act + Assess
+    for (const arn of arns) {
+      if (JSON.stringify(parseMethodArn(arn)) !== JSON.stringify(splitMethodArn(arn))) throw new Error(`disagree on ${arn}`);
+    }
+    expect(arns.filter((a) => parseMethodArn(a) !== undefined).length).toBeGreaterThan(100);
+  });
+});
+
+describe('Class: Authorizer — derived state', () => {
+  it('builds one policy per API stage and permission set, however many keys and routes use it', async () => {
+    // Prepare
+    const same = await Promise.all([1, 2, 3, 4].map(() => keyOf(['submit_score', 'delete_score'])));
+    const reordered = await keyOf(['delete_score', 'submit_score']);
+    const other = await keyOf(['submit_score']);
+    const authorizer = newAuthorizer();
+
+    // Act
+    for (const key of [...same, reordered]) {
+      for (const [method, resource] of [['POST', '/v1/scores'], ['DELETE', '/v1/scores/{scoreId}'], ['GET', '/v1/keys']] as const) {
+        await authorizer.decide(withKey(key, method, resource));
+      }
+    }
+    const afterOneSet = authorizer.policyCount;
+    await authorizer.decide(withKey(other));
+    const otherStage = { ...withKey(same[0]!), methodArn: `${API_STAGE}2/GET/v1/auth/me` };
+    await authorizer.decide(otherStage);
+
+    // Assess
+    expect(afterOneSet).toBe(1);
+    expect(authorizer.policyCount).toBe(3);
+  });
+
+  it('checks the secret and the clock on every cache hit', async () => {
+    // Prepare: a cached key, then a forged secret for its id, then its expiry
+    const { userId } = await accounts.createUser({ kind: 'human' });
+    let now = Date.now();
+    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'], expiresAt: now + 1000 });
+    const forged = generateToken('user', userId, undefined, token.id);
+    const authorizer = newAuthorizer(() => now);
+
+    // Act + Assess
+    expect(await authorizer.decide(withKey(token.value))).toMatchObject({ outcome: 'allow', cacheHit: false });
+    expect(await authorizer.decide(withKey(forged.value))).toMatchObject({ outcome: 'unauthorized', reason: 'wrong_secret', cacheHit: true });
+    expect(await authorizer.decide(withKey(token.value))).toMatchObject({ outcome: 'allow', cacheHit: true });
+    now += 1000;
+    expect(await authorizer.decide(withKey(token.value))).toMatchObject({ outcome: 'unauthorized', reason: 'expired', cacheHit: true });
+  });
+
+  it('gives every decision its own context, so one refusal never marks the next allow', async () => {
+    // Prepare
+    const key = await keyOf(['submit_score']);
+    const authorizer = newAuthorizer();
+
+    // Act
+    const denied = await authorizer.decide(withKey(key, 'DELETE', '/v1/scores/{scoreId}'));
+    const allowed = await authorizer.decide(withKey(key, 'POST', '/v1/scores'));
+    if (allowed.outcome !== 'allow' || denied.outcome !== 'deny') throw new Error('unexpected outcomes');
+    allowed.result.context!.userId = 'tampered';
+    const again = await authorizer.decide(withKey(key, 'POST', '/v1/scores'));
+
+    // Assess
+    expect(denied.result.context).toMatchObject({ error_code: 'missing_permission' });
+    expect(allowed.result.context).not.toHaveProperty('error_code');
+    expect(again.outcome === 'allow' && again.result.context?.userId).toBe(again.outcome === 'allow' && again.principal.userId);
+  });
+
+  it('reads the Origin for cookie sessions on unsafe methods, and ignores it elsewhere', async () => {
+    // Prepare
+    const { userId } = await accounts.createUser({ kind: 'human' });
+    const session = (await accounts.createSession(userId, Date.now() + 60_000)).token.value;
+    const authorizer = newAuthorizer();
+    const ask = (method: string, resource: string, headers: Record<string, string>) =>
+      authorizer.decide(authorizerEvent(method, resource, { Cookie: `keygate_session=${session}`, ...headers }));
+
+    // Act + Assess
+    expect(await ask('PATCH', '/v1/users/me', { origin: ORIGIN })).toMatchObject({ outcome: 'allow' });
+    expect(await ask('PATCH', '/v1/users/me', { Origin: 'https://evil.example.com' })).toMatchObject({ outcome: 'deny', reason: 'csrf_rejected' });
+    expect(await ask('GET', '/v1/auth/me', { Origin: 'https://evil.example.com' })).toMatchObject({ outcome: 'allow' });
+  });
+
+  it('says no cache was consulted when the credential was missing or malformed', async () => {
+    const authorizer = newAuthorizer();
+    const missing = await authorizer.decide(authorizerEvent('GET', '/v1/auth/me', {}));
+    const malformed = await authorizer.decide(withKey('user_key_nope'));
+    const unknown = await authorizer.decide(withKey(generateToken('user', newId()).value));
+    expect(missing).not.toHaveProperty('cacheHit');
+    expect(malformed).not.toHaveProperty('cacheHit');
+    expect(unknown).toMatchObject({ reason: 'unknown', cacheHit: false });
+  });
+});
+
+describe('Handler: authorizer metrics', () => {
+  let handler: (e: APIGatewayRequestAuthorizerEvent, c: ReturnType<typeof lambdaContext>) => Promise<APIGatewayAuthorizerResult>;
+  let out: string[];
+  let spy: jest.SpyInstance;
+
+  beforeAll(() => {
+    process.env.TABLE_NAME = table;
+    process.env.KEYGATE_ALLOWED_ORIGINS = ORIGIN;
+    jest.isolateModules(() => {
+      handler = require('../../lambda/authorizer/handler').handler;
+    });
+  });
+  beforeEach(() => {
+    out = [];
+    spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => spy.mockRestore());
+
+  /** The metric names of the EMF documents written during the test. */
+  const metricNames = () =>
+    out
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .flatMap((line) => (JSON.parse(line) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name)))
+      .sort();
+
+  it('counts an allowed key by outcome and as a cache miss, then as a hit', async () => {
+    const key = await keyOf(['submit_score']);
+    await handler(withKey(key, 'POST', '/v1/scores'), lambdaContext());
+    await handler(withKey(key, 'POST', '/v1/scores'), lambdaContext());
+    expect(metricNames()).toEqual(['cache_hit', 'cache_miss', 'decision_allow', 'decision_allow']);
+  });
+
+  it('counts a malformed key as unauthorized, and neither as a cache hit nor a miss', async () => {
+    await expect(handler(withKey('user_key_nope'), lambdaContext())).rejects.toThrow(/^Unauthorized$/);
+    expect(metricNames()).toEqual(['decision_unauthorized']);
+  });
+});
