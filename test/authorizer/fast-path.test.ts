@@ -6,7 +6,6 @@
  * hits and misses only when the cache was consulted.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
 import { generateToken, newId } from '../../lambda/core/token';
@@ -14,6 +13,7 @@ import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
 import { createTable, deleteTable, localClient } from '../support/table';
 
@@ -161,29 +161,16 @@ describe('Class: Authorizer — derived state', () => {
 });
 
 describe('Handler: authorizer metrics', () => {
-  let handler: (e: APIGatewayRequestAuthorizerEvent, c: ReturnType<typeof lambdaContext>) => Promise<APIGatewayAuthorizerResult>;
-  let out: string[];
-  let spy: jest.SpyInstance;
-
+  let handler: AuthorizerHandler;
+  const stdout = captureStdout();
   beforeAll(() => {
-    process.env.TABLE_NAME = table;
-    process.env.KEYGATE_ALLOWED_ORIGINS = ORIGIN;
-    jest.isolateModules(() => {
-      handler = require('../../lambda/authorizer/handler').handler;
-    });
+    handler = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
   });
-  beforeEach(() => {
-    out = [];
-    spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => spy.mockRestore());
 
   /** The metric names of the EMF documents written during the test. */
   const metricNames = () =>
-    out
+    stdout
+      .lines()
       .flatMap((chunk) => chunk.split('\n'))
       .filter((line) => line.includes('"_aws"'))
       .flatMap((line) => (JSON.parse(line) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name)))

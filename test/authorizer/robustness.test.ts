@@ -5,7 +5,7 @@
  * per miss).
  */
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
@@ -15,6 +15,7 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { freePort } from '../support/dynamodb-local';
+import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
 import { createTable, deleteTable, localClient } from '../support/table';
 
@@ -221,25 +222,11 @@ describe('Class: Authorizer — cache', () => {
 });
 
 describe('Handler: authorizer', () => {
-  let handler: (e: APIGatewayRequestAuthorizerEvent, c: ReturnType<typeof lambdaContext>) => Promise<APIGatewayAuthorizerResult>;
-  let out: string[];
-  let spy: jest.SpyInstance;
-
+  let handler: AuthorizerHandler;
+  const stdout = captureStdout();
   beforeAll(() => {
-    process.env.TABLE_NAME = table;
-    process.env.KEYGATE_ALLOWED_ORIGINS = 'https://app.example.com';
-    jest.isolateModules(() => {
-      handler = require('../../lambda/authorizer/handler').handler;
-    });
+    handler = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' });
   });
-  beforeEach(() => {
-    out = [];
-    spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-  });
-  afterEach(() => spy.mockRestore());
 
   it('returns the policy for a valid key and logs the decision without the secret', async () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
@@ -247,7 +234,7 @@ describe('Handler: authorizer', () => {
     const result = await handler(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token.value}` }), lambdaContext());
     expect(result.principalId).toBe(userId);
     expect(result.context).toMatchObject({ keyId: token.id, permissions: 'submit_score' });
-    const logs = out.join('');
+    const logs = stdout.lines().join('');
     expect(logs).toContain('"outcome":"allow"');
     expect(logs).toContain(token.id);
     expect(logs).not.toContain(token.secret);
@@ -257,7 +244,7 @@ describe('Handler: authorizer', () => {
   it('throws Unauthorized (API Gateway: 401) for a bad key and logs why', async () => {
     const bad = generateToken('user', newId());
     await expect(handler(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${bad.value}` }), lambdaContext())).rejects.toThrow(/^Unauthorized$/);
-    expect(out.join('')).toContain('"reason":"unknown"');
-    expect(out.join('')).not.toContain(bad.secret);
+    expect(stdout.lines().join('')).toContain('"reason":"unknown"');
+    expect(stdout.lines().join('')).not.toContain(bad.secret);
   });
 });

@@ -5,28 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { READY_LINE } from '../../local/quickstart';
 import { synthesize } from '../../local/synth';
+import { freePort } from '../support/dynamodb-local';
 
+export { freePort };
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const CDK_OUT = join(REPO_ROOT, 'cdk.out');
 
 /** Synthesizes the app once for all test files (the runner's own lock makes them take turns). */
 export async function synthOnce(): Promise<void> {
   await synthesize(REPO_ROOT, CDK_OUT);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface StartedRunner {
