@@ -4,7 +4,7 @@
  * data survive), a data folder in a temp directory.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,34 @@ describe('npm start', () => {
       expect(JSON.parse(loginOut!).user).toMatchObject({ email: 'admin@keygate.local', admin: true });
       expect(key).toMatch(/^user_key_[0-9A-Za-z]+$/);
       expect(JSON.parse(scoreOut!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'], body: { score: 1234 }, path: '/v1/scores' });
+    });
+  });
+
+  describe("the README's quick start", () => {
+    /** The ```sh blocks of README.md that follow `marker`, with the port and password of this run. */
+    function readmeBlock(marker: string): string {
+      const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+      const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(marker)))![1]!;
+      return block.replaceAll('http://127.0.0.1:3000', runner.base).replaceAll('<printed password>', adminPassword);
+    }
+
+    it('works exactly as written, and the refusals it shows answer as the README says', async () => {
+      // Prepare: the README's two blocks, run in one shell as a reader would
+      const quickStart = readmeBlock('a quick start you can paste');
+      const tryThis = readmeBlock('Then try what a key may not do');
+      const expected = tryThis.split('\n').filter((l) => l.startsWith('# ')).map((l) => JSON.parse(l.slice(2)) as unknown);
+      expect(expected).toHaveLength(2);
+
+      // Act
+      const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${quickStart}\n${tryThis}`], { cwd: workDir });
+
+      // Assess
+      const lines = stdout.trim().split('\n');
+      expect(lines).toHaveLength(5);
+      expect(JSON.parse(lines[0]!).user).toMatchObject({ email: 'admin@keygate.local' });
+      expect(lines[1]).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
+      expect(JSON.parse(lines[2]!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'] });
+      expect(lines.slice(3).map((l) => JSON.parse(l) as unknown)).toEqual(expected);
     });
   });
 
