@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -118,6 +118,8 @@ export class KeygateStack extends Stack {
     }
 
     this.alarms = this.createAlarms();
+    // What `keygate create-user --table …` needs after a deploy.
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'the keygate table, for the keygate CLI' });
   }
 
   private createAlarms(): KeygateAlarms {

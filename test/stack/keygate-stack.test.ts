@@ -164,6 +164,13 @@ describe('Stack: KeygateStack', () => {
     });
   });
 
+  describe('Outputs', () => {
+    it('gives the table name for the CLI and the API URL', () => {
+      template.hasOutput('TableName', { Value: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) } });
+      expect(Object.keys(template.findOutputs('*')).some((id) => id.includes('Endpoint'))).toBe(true);
+    });
+  });
+
   describe('Table', () => {
     it('is on-demand, encrypted, point-in-time recoverable, expires items by ttl, and survives the stack', () => {
       // Assess
