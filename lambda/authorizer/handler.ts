@@ -8,7 +8,6 @@
  * - the store cannot answer → throws another error, which API Gateway turns
  *   into 500 AUTHORIZER_FAILURE. Never an Allow.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,6 +15,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { loadConfig } from '../shared/config';
+import { AUTHORIZER_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
 import { Authorizer, type Decision } from './authorizer';
 
@@ -23,7 +23,7 @@ const logger = new Logger({ serviceName: 'keygate-authorizer' });
 const metrics = new Metrics({ namespace: 'keygate', serviceName: 'keygate-authorizer' });
 const config = loadConfig();
 const authorizer = new Authorizer({
-  store: new DynamoCredentialStore(new DynamoDBClient({}), config.tableName),
+  store: new DynamoCredentialStore(createDynamoClient(AUTHORIZER_LIMITS), config.tableName),
   config,
 });
 

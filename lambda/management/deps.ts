@@ -2,9 +2,10 @@
  * What a management Lambda works with. Built once per container from the
  * environment; tests build their own (another clock, another table).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadManagementConfig, type ManagementConfig } from '../shared/management-config';
 import { DynamoAccountStore } from '../store/dynamo-account-store';
+import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
 
 export interface ManagementDeps {
@@ -27,5 +28,5 @@ export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now:
 
 /** From the environment; the SDK finds region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` itself. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ManagementDeps {
-  return buildDeps(loadManagementConfig(env), new DynamoDBClient({}));
+  return buildDeps(loadManagementConfig(env), createDynamoClient(MANAGEMENT_LIMITS));
 }

@@ -8,10 +8,12 @@ import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { generateToken, newId } from '../../lambda/core/token';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { AUTHORIZER_LIMITS, createDynamoClient } from '../../lambda/store/dynamo-client';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { freePort } from '../support/dynamodb-local';
@@ -122,6 +124,27 @@ describe('Class: Authorizer — a store that cannot answer', () => {
     const token = generateToken('user', newId()).value;
     await expect(authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token}` }))).rejects.toThrow('DynamoDB BatchGetItem failed');
     down.destroy();
+  });
+
+  it('throws when DynamoDB accepts the connection but never answers, within the client limits', async () => {
+    // Prepare: a real server that takes the request and stays silent
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const hung = createDynamoClient({ ...AUTHORIZER_LIMITS, requestTimeout: 300 }, `http://127.0.0.1:${port}`);
+    const authorizer = new Authorizer({ store: new DynamoCredentialStore(hung, table), config });
+    try {
+      // Act + Assess: an error (API Gateway: 500), not a hang until the Lambda timeout
+      await expect(authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${generateToken('user', newId()).value}` }))).rejects.toThrow(
+        'DynamoDB BatchGetItem failed',
+      );
+      expect(sockets.length).toBe(AUTHORIZER_LIMITS.maxAttempts);
+    } finally {
+      hung.destroy();
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('throws when DynamoDB is throttling and leaves keys unprocessed', async () => {
