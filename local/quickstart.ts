@@ -8,6 +8,8 @@ import type { AdminSeed } from './admin';
 
 export interface QuickStartInfo {
   readonly base: string;
+  /** the local console page (served by the runner only, never deployed) */
+  readonly consoleUrl?: string;
   readonly stackName: string;
   readonly stage: string;
   readonly template: string;
@@ -28,6 +30,7 @@ export function quickStart(i: QuickStartInfo): string {
   const lines = [
     '',
     `${READY_LINE} ${i.base}  (stack ${i.stackName}, stage '${i.stage}' served without its prefix, started in ${(i.startedInMs / 1000).toFixed(1)} s)`,
+    ...(i.consoleUrl ? [`  console    ${i.consoleUrl}  (local only: log in and manage keys in a browser)`] : []),
     `  template   ${i.template}`,
     `  DynamoDB   ${i.dynamoEndpoint}  table ${i.tables.join(', ')}  ${i.dataDir ? `data in ${i.dataDir}/` : 'in memory'}`,
   ];

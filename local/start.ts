@@ -13,9 +13,10 @@ import { join, relative, resolve } from 'node:path';
 import { ENV } from '../lambda/shared/config';
 import { ensureAdmin, type AdminSeed } from './admin';
 import { loadStack } from './assembly';
+import { CONSOLE_PATH, consolePage, consoleRoute, keyPermissions, type ConsolePage } from './console-page';
 import { checkJava, ensureTables, startDynamo, type RunningDynamo } from './dynamo';
 import { RunnerError } from './errors';
-import { Gateway } from './gateway';
+import { Gateway, matchResource } from './gateway';
 import { LambdaHost } from './lambda-host';
 import { buildModel, type AppModel, type FunctionDef } from './model';
 import { quickStart } from './quickstart';
@@ -155,8 +156,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What the server answers with once the API is ready. */
+interface Handler {
+  current?: Gateway;
+  /** the local console at /_keygate/ (never deployed) */
+  console?: ConsolePage;
+}
+
 /** Listens first, so a busy port fails fast; answers 503 until the API is ready. */
-async function listen(port: number, handler: { current?: Gateway }): Promise<Server> {
+async function listen(port: number, handler: Handler): Promise<Server> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -164,6 +172,13 @@ async function listen(port: number, handler: { current?: Gateway }): Promise<Ser
       const gateway = handler.current;
       if (!gateway) {
         res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"message":"keygate is starting"}');
+        return;
+      }
+      // The local console: GET or HEAD of exactly /_keygate/. Every other request goes to the gateway.
+      const page = handler.console && consoleRoute(handler.console, req.method ?? 'GET', req.url ?? '/');
+      if (page) {
+        res.writeHead(200, page.headers.flat()).end(page.body);
+        console.log(`${req.method} ${CONSOLE_PATH} → 200 (local console)`);
         return;
       }
       const started = Date.now();
@@ -243,7 +258,7 @@ function shortName(fn: FunctionDef): string {
 
 export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const t0 = Date.now();
-  const handler: { current?: Gateway } = {};
+  const handler: Handler = {};
   await listen(options.port, handler);
   const base = `http://${HOST}:${options.port}`;
 
@@ -292,10 +307,16 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv): Promi
   for (const [fn, f] of failures) if (!f.ok) console.error(`keygate: ${fn.logicalId} failed to start (${f.errorType}): ${f.errorMessage}; its routes answer 502 until it is fixed`);
 
   const admin = await seedAdmin(model, dynamo, env);
+  // An API with its own route at /_keygate/ keeps it: the console then stays off.
+  const taken = matchResource(model.api.root, CONSOLE_PATH)?.node.methods;
+  const consoleOn = !taken?.has('GET') && !taken?.has('ANY');
+  if (consoleOn) handler.console = consolePage(keyPermissions(model.functions.values()), admin?.email);
+  else console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
   handler.current = new Gateway(model, host.invoke);
   console.log(
     quickStart({
       base,
+      ...(consoleOn ? { consoleUrl: base + CONSOLE_PATH } : {}),
       stackName: model.stackName,
       stage: model.api.stage,
       template: relative(process.cwd(), stack.templatePath) || stack.templatePath,

@@ -42,6 +42,11 @@ describe('Function: quickStart', () => {
     expect(text).not.toContain(PASSWORD_PLACEHOLDER);
   });
 
+  it('prints the local console URL as one line, when given', () => {
+    expect(quickStart({ ...info, consoleUrl: 'http://127.0.0.1:3000/_keygate/' })).toContain('\n  console    http://127.0.0.1:3000/_keygate/  (local only');
+    expect(quickStart(info)).not.toContain('console ');
+  });
+
   it('never shows a password it did not generate', () => {
     const text = quickStart({ ...info, admin: { email: 'admin@keygate.local', created: false } });
     expect(text).toContain(`"password":"${PASSWORD_PLACEHOLDER}"`);
