@@ -8,7 +8,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { ENV } from '../lambda/shared/config';
 import { ensureAdmin, type AdminSeed } from './admin';
@@ -19,6 +18,7 @@ import { RunnerError } from './errors';
 import { Gateway, matchResource } from './gateway';
 import { LambdaHost } from './lambda-host';
 import { buildModel, type AppModel, type FunctionDef } from './model';
+import { freePort } from './ports';
 import { quickStart } from './quickstart';
 import { cancelSynth, synthesize } from './synth';
 
@@ -145,17 +145,6 @@ function isDynamoDbLocal(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** What the server answers with once the API is ready. */
 interface Handler {
   current?: Gateway;
@@ -265,7 +254,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv): Promi
   // DynamoDB Local needs nothing from the app: Java starts while the app is synthesized and read.
   if (options.dataDir) claimDataDir(options.dataDir);
   checkJava();
-  const dynamoPort = options.dynamoPort ?? (await freePort());
+  const dynamoPort = options.dynamoPort ?? (await freePort(HOST));
   const region = env.AWS_REGION ?? 'us-east-1';
   const dynamoStarting = startDynamo({
     port: dynamoPort,

@@ -10,7 +10,6 @@
  * numbers mean little; `--counts='{"coldRuns":51}'` changes single counts.
  * docs/performance.md explains every figure.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,9 +20,9 @@ import { LAST_USED_INTERVAL_MS } from '../lambda/authorizer/authorizer';
 import { loadConfig } from '../lambda/shared/config';
 import { DynamoAccountStore } from '../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../lambda/store/dynamo-credential-store';
-import { TABLE_KEY_SCHEMA } from '../lambda/store/table';
 import { keySk, userPk } from '../lambda/store/keys';
 import { startDynamoDbLocal, type RunningDynamo } from '../test/support/dynamodb-local';
+import { createTable } from '../test/support/table';
 import { ORIGIN, keyEvent, type BenchCounts, type BenchInput, type HitResult, type MemoryResult, type MissResult, type SeededKey } from './bench/input';
 import { median, round } from './bench/stats';
 
@@ -71,7 +70,13 @@ let workDir: string | undefined;
 
 function cleanUp(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (dynamo && dynamo.process.exitCode === null) dynamo.process.kill('SIGKILL');
+  if (dynamo?.pid !== undefined) {
+    try {
+      process.kill(dynamo.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   if (workDir && !process.env.KEYGATE_BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
 }
 process.on('exit', cleanUp);
@@ -220,17 +225,8 @@ async function measure() {
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
   };
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const table = env.TABLE_NAME!;
-  const { partitionKey: pk, sortKey: sk } = TABLE_KEY_SCHEMA;
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: pk.name, AttributeType: pk.type }, { AttributeName: sk.name, AttributeType: sk.type }],
-      KeySchema: [{ AttributeName: pk.name, KeyType: 'HASH' }, { AttributeName: sk.name, KeyType: 'RANGE' }],
-    }),
-  );
+  const client = dynamo.client;
+  const table = await createTable(client, env.TABLE_NAME!);
   const accounts = new DynamoAccountStore(client, table);
   const credentials = new DynamoCredentialStore(client, table);
   const grantable = keyGrantable(DEFAULT_PERMISSIONS);
@@ -314,6 +310,7 @@ async function measure() {
   if (process.env.KEYGATE_BENCH_KEEP) log(`KEYGATE_BENCH_KEEP: bundles kept in ${workDir}`);
   log('stopping DynamoDB Local');
   await dynamo.stop();
+  dynamo = undefined; // stopped: nothing for cleanUp to kill
 
   // ---- the document
   const hd = hitsDecide;

@@ -3,14 +3,14 @@
  * benchmark: the difference to the real handler is what observability
  * costs at cold start.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { Authorizer } from '../../../lambda/authorizer/authorizer';
 import { loadConfig } from '../../../lambda/shared/config';
+import { AUTHORIZER_LIMITS, createDynamoClient } from '../../../lambda/store/dynamo-client';
 import { DynamoCredentialStore } from '../../../lambda/store/dynamo-credential-store';
 
 const config = loadConfig();
-const authorizer = new Authorizer({ store: new DynamoCredentialStore(new DynamoDBClient({}), config.tableName), config });
+const authorizer = new Authorizer({ store: new DynamoCredentialStore(createDynamoClient(AUTHORIZER_LIMITS), config.tableName), config });
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const decision = await authorizer.decide(event);
