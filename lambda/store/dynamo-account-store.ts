@@ -133,24 +133,18 @@ export class DynamoAccountStore {
 
   /** Returns false when there is no such user. The authorizer reads this flag with every credential. */
   async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-            UpdateExpression: 'SET disabled = :d',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':d': { BOOL: disabled } },
-          },
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+          UpdateExpression: 'SET disabled = :d',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':d': { BOOL: disabled } },
         },
-        ...this.auditPuts(audit),
-      ]);
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
-      throw err;
-    }
+      },
+      ...this.auditPuts(audit),
+    ]);
   }
 
   /**
@@ -177,12 +171,7 @@ export class DynamoAccountStore {
     const auditItems = this.auditPuts(audit);
     const deletes = endSessions.map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
     const room = MAX_TRANSACTION_ITEMS - 1 - auditItems.length;
-    try {
-      await this.transact([update, ...auditItems, ...deletes.slice(0, room)]);
-    } catch (err) {
-      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
-      throw err;
-    }
+    if (!(await this.transactUnlessFailed(0, [update, ...auditItems, ...deletes.slice(0, room)]))) return false;
     for (let i = room; i < deletes.length; i += MAX_TRANSACTION_ITEMS) {
       await this.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
     }
@@ -220,25 +209,19 @@ export class DynamoAccountStore {
 
   /** Returns false when there is no such key. */
   async renameKey(userId: string, keyId: string, name: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
-            UpdateExpression: 'SET #name = :name',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#name': 'name' },
-            ExpressionAttributeValues: { ':name': s(name) },
-          },
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
+          UpdateExpression: 'SET #name = :name',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':name': s(name) },
         },
-        ...this.auditPuts(audit),
-      ]);
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
-      throw err;
-    }
+      },
+      ...this.auditPuts(audit),
+    ]);
   }
 
   /**
@@ -255,31 +238,27 @@ export class DynamoAccountStore {
   ): Promise<{ token: NewToken; createdAt: number } | undefined> {
     const token = generateToken(old.kind, userId, this.prefixes);
     const createdAt = next.createdAt ?? this.now();
-    try {
-      await this.transact([
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...this.keyItem(userId, old.kind, token, next, createdAt), replaces: s(old.keyId) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+    // Item 1 is the old key: gone, revoked or already rotated.
+    const rotated = await this.transactUnlessFailed(1, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...this.keyItem(userId, old.kind, token, next, createdAt), replaces: s(old.keyId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
-            UpdateExpression: 'SET revokedAt = :end, replacedBy = :next',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-            ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(token.id) },
-          },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
+          UpdateExpression: 'SET revokedAt = :end, replacedBy = :next',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+          ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(token.id) },
         },
-        ...this.auditPuts(audit(token.id)),
-      ]);
-    } catch (err) {
-      if (err instanceof TransactionConditionError && err.failed.includes(1)) return undefined;
-      throw err;
-    }
-    return { token, createdAt };
+      },
+      ...this.auditPuts(audit(token.id)),
+    ]);
+    return rotated ? { token, createdAt } : undefined;
   }
 
   /**
@@ -288,23 +267,19 @@ export class DynamoAccountStore {
    * grace period ends it now.
    */
   async revokeKey(userId: string, keyId: string, at = this.now(), audit: readonly AuditEntry[] = []): Promise<'revoked' | 'already_revoked' | 'missing'> {
-    try {
-      await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
-            UpdateExpression: 'SET revokedAt = :at',
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
-            ExpressionAttributeValues: { ':at': n(at) },
-          },
+    const revoked = await this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
+          UpdateExpression: 'SET revokedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
+          ExpressionAttributeValues: { ':at': n(at) },
         },
-        ...this.auditPuts(audit),
-      ]);
-      return 'revoked';
-    } catch (err) {
-      if (!(err instanceof TransactionConditionError && err.failed.includes(0))) throw err;
-    }
+      },
+      ...this.auditPuts(audit),
+    ]);
+    if (revoked) return 'revoked';
     return (await this.getKey(userId, keyId)) ? 'already_revoked' : 'missing';
   }
 
@@ -345,22 +320,16 @@ export class DynamoAccountStore {
 
   /** Returns false when there is no such session. */
   async deleteSession(userId: string, sessionId: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    try {
-      await this.transact([
-        {
-          Delete: {
-            TableName: this.tableName,
-            Key: { pk: s(userPk(userId)), sk: s(sessionSk(sessionId)) },
-            ConditionExpression: 'attribute_exists(pk)',
-          },
+    return this.transactUnlessFailed(0, [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(sessionSk(sessionId)) },
+          ConditionExpression: 'attribute_exists(pk)',
         },
-        ...this.auditPuts(audit),
-      ]);
-      return true;
-    } catch (err) {
-      if (err instanceof TransactionConditionError && err.failed.includes(0)) return false;
-      throw err;
-    }
+      },
+      ...this.auditPuts(audit),
+    ]);
   }
 
   // ---- the caller of a management request
@@ -506,6 +475,20 @@ export class DynamoAccountStore {
    * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
    * update) is retried a few times with jitter.
    */
+  /**
+   * Runs a transaction; false when the condition of item `index` failed
+   * (what it guards changed meanwhile). Any other failure is thrown.
+   */
+  private async transactUnlessFailed(index: number, items: TransactWriteItem[]): Promise<boolean> {
+    try {
+      await this.transact(items);
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionConditionError && err.failed.includes(index)) return false;
+      throw err;
+    }
+  }
+
   private async transact(items: TransactWriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
