@@ -7,6 +7,16 @@ type Item = Record<string, AttributeValue>;
 
 const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 
+/**
+ * What a decision reads: the credential's `secretHash`, `permissions`,
+ * `expiresAt`, `revokedAt`, `lastUsedAt`; the owner's `kind`, `isAdmin`,
+ * `disabled`; `sk` to tell the two items apart. Never the password hash on
+ * `PROFILE`. Named with `AttributesToGet` rather than a `ProjectionExpression`:
+ * the same top-level attributes without an expression for DynamoDB to parse
+ * (on DynamoDB Local, 40 µs less per read; docs/performance.md).
+ */
+const LOOKUP_ATTRIBUTES = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+
 /** Reads a credential and its owner with one BatchGetItem, only the attributes the decision needs. */
 export class DynamoCredentialStore implements CredentialStore {
   constructor(
@@ -26,8 +36,7 @@ export class DynamoCredentialStore implements CredentialStore {
           RequestItems: {
             [this.tableName]: {
               Keys: [{ pk: { S: pk }, sk: { S: sk } }, { pk: { S: pk }, sk: { S: PROFILE_SK } }],
-              ProjectionExpression: 'sk, secretHash, #perms, expiresAt, revokedAt, lastUsedAt, kind, isAdmin, disabled',
-              ExpressionAttributeNames: { '#perms': 'permissions' },
+              AttributesToGet: LOOKUP_ATTRIBUTES,
               ...(this.consistentRead ? { ConsistentRead: true } : {}),
             },
           },

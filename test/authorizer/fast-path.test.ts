@@ -5,7 +5,7 @@
  * parser agrees with the plain split it replaced, and metrics count cache
  * hits and misses only when the cache was consulted.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
 import { generateToken, newId } from '../../lambda/core/token';
@@ -74,6 +74,40 @@ describe('Function: parseMethodArn', () => {
       if (JSON.stringify(parseMethodArn(arn)) !== JSON.stringify(splitMethodArn(arn))) throw new Error(`disagree on ${arn}`);
     }
     expect(arns.filter((a) => parseMethodArn(a) !== undefined).length).toBeGreaterThan(100);
+  });
+});
+
+describe('Class: DynamoCredentialStore — what a miss reads', () => {
+  it('receives only the attributes a decision needs: never the password hash, the name or the e-mail', async () => {
+    // Prepare: an owner with a password and e-mail, a key with a name
+    const { userId } = await accounts.createUser({ kind: 'human', email: `reader-${newId()}@example.com`, passwordHash: 'scrypt$not-a-real-hash' });
+    const key = (await accounts.createKey(userId, 'user', { name: 'named key', permissions: ['submit_score'] })).token.value;
+    const received: Record<string, unknown>[] = [];
+    const name = 'recordBatchGetItemResponses';
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'BatchGetItemCommand') received.push(...((out.output as { Responses?: Record<string, Record<string, unknown>[]> }).Responses?.[table] ?? []));
+        return out;
+      },
+      { step: 'initialize', name },
+    );
+
+    // Act
+    try {
+      expect((await newAuthorizer().decide(withKey(key, 'POST', '/v1/scores'))).outcome).toBe('allow');
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+
+    // Assess: both items came back, with nothing beyond what the checks use
+    const needed = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+    expect(received.map((item) => (item.sk as { S: string }).S).sort()).toEqual([expect.stringMatching(/^KEY#/), 'PROFILE']);
+    for (const item of received) expect(Object.keys(item).filter((a) => !needed.includes(a))).toEqual([]);
+    // ...while the stored items do hold more: without a projection the test would fail
+    const stored = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: received.map((i) => ({ pk: { S: `USER#${userId}` }, sk: i.sk as AttributeValue })) } } }));
+    const storedAttributes = (stored.Responses?.[table] ?? []).flatMap((i) => Object.keys(i));
+    expect(storedAttributes).toEqual(expect.arrayContaining(['passwordHash', 'email', 'name']));
   });
 });
 

@@ -4,7 +4,7 @@
  *
  * - GetItem of the key's item (the floor: one item, one round trip),
  * - BatchGetItem of the key's item and its owner's PROFILE item (the design),
- * - the store adapter's lookup (that BatchGetItem with its projection),
+ * - the store adapter's lookup (that BatchGetItem, naming its nine attributes),
  * - a decision on a key this authorizer has never seen (a cache miss).
  *
  * Reads are counted on the real client, during the decisions only.
