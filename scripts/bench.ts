@@ -106,6 +106,8 @@ function runWorker<T>(file: string, workerArgs: string[], env: NodeJS.ProcessEnv
 
 interface ColdSample {
   loadMs: number;
+  /** `import('node:http')`, which only an http:// endpoint (DynamoDB Local) costs; not in totalMs (scripts/bench/workers/cold.ts) */
+  localHttpMs: number;
   firstCallMs: number;
   totalMs: number;
   sinceProcessStartMs: number;
@@ -126,24 +128,6 @@ function coldStart(runner: string, bundle: string, eventFile: string, env: NodeJ
       children.delete(child);
       if (code === 0 && out) resolve(JSON.parse(out) as ColdSample);
       else reject(new Error(`cold start of ${bundle} failed (${code}): ${err.slice(0, 2000)}`));
-    });
-  });
-}
-
-/** Milliseconds a fresh process spends in `await import('node:http')`. */
-function timeHttpImport(env: NodeJS.ProcessEnv, pin: number): Promise<number> {
-  const code = "const t=performance.now();import('node:http').then(()=>require('node:fs').writeSync(3,String(performance.now()-t)))";
-  const [cmd, argv] = nodeCommand(['-e', code], pin);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-    children.add(child);
-    let out = '';
-    child.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      children.delete(child);
-      if (code === 0 && out) resolve(Number(out));
-      else reject(new Error(`timing import('node:http') failed (${code})`));
     });
   });
 }
@@ -290,16 +274,12 @@ async function measure() {
     if (run % 2) order.reverse();
     for (const v of order) coldSamples[v].push(await coldStart(bundles.cold.out, coldVariants[v].bundle, coldVariants[v].event, env, pinCore));
   }
-  // DynamoDB Local speaks http, and the SDK loads `node:http` with import(),
-  // whose ESM facade makes Node 22 load undici: a cost of the local endpoint
-  // only (on AWS the endpoint is https), paid alike by every variant above.
-  const httpImport: number[] = [];
-  for (let run = 0; run < COUNTS.coldRuns; run++) httpImport.push(await timeHttpImport(env, pinCore));
   const coldMedians = Object.fromEntries(
     Object.entries(coldSamples).map(([v, xs]) => [
       v,
       {
         loadMs: round(median(xs.map((x) => x.loadMs))),
+        localHttpMs: round(median(xs.map((x) => x.localHttpMs))),
         firstCallMs: round(median(xs.map((x) => x.firstCallMs))),
         totalMs: round(median(xs.map((x) => x.totalMs))),
         sinceProcessStartMs: round(median(xs.map((x) => x.sinceProcessStartMs))),
@@ -378,8 +358,9 @@ async function measure() {
         totalToBareLoad: coldRatio,
         totalToBareLoadAndGetItem: coldLikeForLike,
         loadToBareLoad: round(cold.authorizer.loadMs / cold.bareClient.loadMs, 2),
+        /** the floor of the first ratio: the bare client's own load + first GetItem, to its load */
+        bareClientOwnTotalToLoad: round(cold.bareClient.totalMs / cold.bareClient.loadMs, 2),
       },
-      localHttpImportMs: round(median(httpImport)),
       powertoolsAndMiddy: {
         loadMs: round(cold.authorizer.loadMs - cold.withoutPowertools.loadMs),
         totalMs: round(cold.authorizer.totalMs - cold.withoutPowertools.totalMs),
@@ -427,13 +408,14 @@ function printTable(doc: BenchDocument): void {
       (k) => `  ${k.padEnd(34)} ${col(m[k].p50Us, 9)} ${col(m[k].p99Us, 9)} ${col(round(m[k].p50Us / m.getItem.p50Us, 2), 15)}`,
     ),
     '',
-    `cold start, median of ${c.runs} fresh processes   load ms   first call ms   total ms`,
+    `cold start, median of ${c.runs} fresh processes   load ms   first call ms   total ms   (local http import ms)`,
     ...(['bareClient', 'withoutPowertools', 'authorizer'] as const).map(
-      (k) => `  ${k.padEnd(36)} ${col(c[k].loadMs, 9)} ${col(c[k].firstCallMs, 15)} ${col(c[k].totalMs, 10)}`,
+      (k) => `  ${k.padEnd(36)} ${col(c[k].loadMs, 9)} ${col(c[k].firstCallMs, 15)} ${col(c[k].totalMs, 10)}   (${c[k].localHttpMs})`,
     ),
     `  authorizer total ÷ bare load ${c.ratios.totalToBareLoad}, ÷ bare load + GetItem ${c.ratios.totalToBareLoadAndGetItem}; load ÷ load ${c.ratios.loadToBareLoad}`,
+    `  the bare client's own load + first GetItem ÷ its load (the floor of the first ratio): ${c.ratios.bareClientOwnTotalToLoad}`,
     `  Powertools + middy: ${c.powertoolsAndMiddy.loadMs} ms of load, ${c.powertoolsAndMiddy.totalMs} ms of load + first decision`,
-    `  of every first call, import('node:http') (DynamoDB Local is http; not paid on AWS): ${c.localHttpImportMs} ms`,
+    '  import(\'node:http\'), timed apart and in no total: the SDK makes it for http:// endpoints (DynamoDB Local) only',
     '',
     `bundle bytes: authorizer ${doc.bundle.authorizerBytes}, bare client ${doc.bundle.bareClientBytes}, authorizer without Powertools ${doc.bundle.withoutPowertoolsBytes}`,
     `DynamoDB requests per decision: cache miss ${doc.reads.perCacheMissDecision} ${JSON.stringify(doc.reads.cacheMissCommands)}, cache hit ${doc.reads.perCacheHitDecision}`,
