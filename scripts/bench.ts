@@ -208,6 +208,8 @@ async function measure() {
     AWS_LAMBDA_FUNCTION_NAME: 'keygate-authorizer',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    // as Lambda sets it: without it Powertools never marks a cold start
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   };
   const client = dynamo.client;
   const table = await createTable(client, env.TABLE_NAME!);
