@@ -13,7 +13,7 @@ const num = (v: AttributeValue | undefined): number | undefined => (v?.N === und
  * `disabled`; `sk` to tell the two items apart. Never the password hash on
  * `PROFILE`. Named with `AttributesToGet` rather than a `ProjectionExpression`:
  * the same top-level attributes without an expression for DynamoDB to parse
- * (on DynamoDB Local, 40 µs less per read; docs/performance.md).
+ * (on DynamoDB Local, about 50 µs less per read; docs/performance.md).
  */
 const LOOKUP_ATTRIBUTES = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
 
