@@ -10,7 +10,7 @@ import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 const ORIGIN = 'https://app.example.com';
 const protectedRoutes = REFERENCE_ROUTES.filter((r) => r.needs !== 'public');
@@ -39,15 +39,11 @@ async function human(admin = false) {
 }
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
   config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 describe('Class: Authorizer', () => {
   describe('Method: decide — API keys', () => {

@@ -12,10 +12,11 @@ import { generateToken, newId } from '../../lambda/core/token';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { userPk } from '../../lambda/store/keys';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -25,15 +26,11 @@ let accounts: DynamoAccountStore;
 let config: KeygateConfig;
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
   config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 const newAuthorizer = (now?: () => number) => new Authorizer({ store: new DynamoCredentialStore(client, table), config, ...(now ? { now } : {}) });
 const withKey = (key: string, method = 'GET', resource = '/v1/auth/me') => authorizerEvent(method, resource, { Authorization: `Bearer ${key}` });
@@ -105,7 +102,7 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
     expect(received.map((item) => (item.sk as { S: string }).S).sort()).toEqual([expect.stringMatching(/^KEY#/), 'PROFILE']);
     for (const item of received) expect(Object.keys(item).filter((a) => !needed.includes(a))).toEqual([]);
     // ...while the stored items do hold more: without a projection the test would fail
-    const stored = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: received.map((i) => ({ pk: { S: `USER#${userId}` }, sk: i.sk as AttributeValue })) } } }));
+    const stored = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: received.map((i) => ({ pk: { S: userPk(userId) }, sk: i.sk as AttributeValue })) } } }));
     const storedAttributes = (stored.Responses?.[table] ?? []).flatMap((i) => Object.keys(i));
     expect(storedAttributes).toEqual(expect.arrayContaining(['passwordHash', 'email', 'name']));
   });

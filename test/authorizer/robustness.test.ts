@@ -19,7 +19,7 @@ import { authorizerEvent } from '../support/authorizer-events';
 import { freePort } from '../support/dynamodb-local';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, localClient, openTable } from '../support/table';
 
 let client: DynamoDBClient;
 let table: string;
@@ -41,15 +41,11 @@ function countCommands(c: DynamoDBClient): Map<string, number> {
 }
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
   config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' });
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 describe('Class: Authorizer — malformed input', () => {
   it('never allows and never throws for 1,500 random or mangled credentials', async () => {

@@ -31,7 +31,7 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { GATEWAY_RESPONSES } from '../../lib/keygate-api';
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ApiResponse, type CallOptions, type TestUser } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 const yaml = require('js-yaml') as { load(text: string, options: { schema: unknown }): unknown; CORE_SCHEMA: unknown };
 
@@ -483,8 +483,7 @@ describe('Document: openapi.yaml', () => {
     const answered = new Set<string>();
 
     beforeAll(async () => {
-      client = localClient();
-      table = await createTable(client);
+      ({ client, table } = await openTable());
       api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
       accounts = new DynamoAccountStore(client, table);
       admin = await makeUser(accounts, { admin: true });
@@ -493,10 +492,7 @@ describe('Document: openapi.yaml', () => {
       userSession = await api.login(user.email, user.password);
       userKey = (await api.call('POST', '/v1/keys', { session: userSession, body: { name: 'docs', permissions: ['submit_score', 'customise_score'] } })).body.key;
     });
-    afterAll(async () => {
-      await deleteTable(client, table);
-      client.destroy();
-    });
+    afterAll(() => closeTable(client, table));
 
     const NOTABLE_HEADERS = ['set-cookie', 'www-authenticate', 'retry-after'];
 

@@ -5,7 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 let client: DynamoDBClient;
 let table: string;
@@ -15,17 +15,13 @@ let admin: TestUser;
 let adminSession: string;
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
   accounts = new DynamoAccountStore(client, table);
   admin = await makeUser(accounts, { admin: true });
   adminSession = await api.login(admin.email, admin.password);
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 let n = 0;
 const email = () => `made${++n}-${Math.random().toString(36).slice(2, 7)}@example.com`;

@@ -9,7 +9,7 @@ import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ManagementHandlers } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 let client: DynamoDBClient;
 let table: string;
@@ -18,16 +18,12 @@ let api: ManagementApi;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   handlers = loadHandlers(managementEnv(table));
   api = new ManagementApi(client, table, handlers);
   accounts = new DynamoAccountStore(client, table);
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 async function userWithKey(permissions: string[] = ['submit_score']) {
   const user = await makeUser(accounts);

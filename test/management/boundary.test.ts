@@ -11,7 +11,7 @@ import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { lambdaContext } from '../support/lambda-context';
 import { ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ManagementHandlers, type ProxyRequest } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 let client: DynamoDBClient;
 let table: string;
@@ -19,15 +19,11 @@ let handlers: ManagementHandlers;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   handlers = loadHandlers(managementEnv(table));
   accounts = new DynamoAccountStore(client, table);
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 async function invoke(target: keyof ManagementHandlers, req: ProxyRequest) {
   const res = await handlers[target](proxyEvent(req), lambdaContext());

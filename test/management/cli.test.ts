@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
@@ -22,15 +22,11 @@ let api: ManagementApi;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
   accounts = new DynamoAccountStore(client, table);
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 interface Run {
   readonly code: number | null;

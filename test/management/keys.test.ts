@@ -11,7 +11,7 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 let client: DynamoDBClient;
 let table: string;
@@ -23,17 +23,13 @@ let session: string;
 const issued: string[] = [];
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
   api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
   accounts = new DynamoAccountStore(client, table);
   owner = await makeUser(accounts);
   session = await api.login(owner.email, owner.password);
 });
-afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
-});
+afterAll(() => closeTable(client, table));
 
 async function createKey(body: Record<string, unknown> = { name: 'scores', permissions: ['submit_score'] }, as = session) {
   const res = await api.call('POST', '/v1/keys', { session: as, body });

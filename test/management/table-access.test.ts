@@ -13,7 +13,7 @@ import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, makeUser, managementEnv } from '../support/management-api';
-import { createTable, deleteTable, localClient } from '../support/table';
+import { closeTable, openTable } from '../support/table';
 
 type Target = keyof typeof MANAGEMENT_TABLE_ACTIONS;
 
@@ -22,12 +22,10 @@ let table: string;
 const recorders: DynamoDBClient[] = [];
 
 beforeAll(async () => {
-  client = localClient();
-  table = await createTable(client);
+  ({ client, table } = await openTable());
 });
 afterAll(async () => {
-  await deleteTable(client, table);
-  client.destroy();
+  await closeTable(client, table);
   recorders.forEach((c) => c.destroy());
 });
 

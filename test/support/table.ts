@@ -27,6 +27,14 @@ export async function createTable(client: DynamoDBClient, name = `keygate-test-$
   return name;
 }
 
-export async function deleteTable(client: DynamoDBClient, name: string): Promise<void> {
-  await client.send(new DeleteTableCommand({ TableName: name }));
+/** A client and a fresh table of its own, for a test file's `beforeAll`. */
+export async function openTable(): Promise<{ client: DynamoDBClient; table: string }> {
+  const client = localClient();
+  return { client, table: await createTable(client) };
+}
+
+/** Undoes `openTable`, for the file's `afterAll`. */
+export async function closeTable(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(new DeleteTableCommand({ TableName: table }));
+  client.destroy();
 }
