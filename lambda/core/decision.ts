@@ -3,6 +3,7 @@
  * which route, allow or say why not.
  */
 import type { RouteDef } from './catalog';
+import { mayCall } from './policy';
 
 export type AuthMethod = 'api_key' | 'session';
 
@@ -48,6 +49,6 @@ export function refuse(
         : `this Origin is not allowed to use a session cookie on ${method}`,
     };
   }
-  if (route.needs === 'public' || route.needs === 'authenticated' || principal.permissions.includes(route.needs)) return undefined;
+  if (mayCall(route, principal.permissions)) return undefined;
   return { code: 'missing_permission', message: `this route needs the '${route.needs}' permission` };
 }

@@ -60,8 +60,9 @@ export function routeArn(apiStage: string, route: Pick<RouteDef, 'method' | 'pat
 }
 
 /** Whether a principal holding `permissions` may call a route. */
-export function mayCall(route: RouteDef, permissions: ReadonlySet<string>): boolean {
-  return route.needs === 'public' || route.needs === 'authenticated' || permissions.has(route.needs);
+export function mayCall(route: RouteDef, permissions: ReadonlySet<string> | readonly string[]): boolean {
+  if (route.needs === 'public' || route.needs === 'authenticated') return true;
+  return permissions instanceof Set ? permissions.has(route.needs) : (permissions as readonly string[]).includes(route.needs);
 }
 
 export function allowPolicy(apiStage: string, routes: readonly RouteDef[], permissions: ReadonlySet<string>): PolicyDocument {

@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { findRoute } from '../core/decision';
+import { mayCall } from '../core/policy';
 import { missingPermission, notFound } from '../shared/errors';
 import { httpBoundary } from '../shared/http';
 import { loadCaller, type Caller } from './caller';
@@ -51,9 +52,7 @@ export function managementHandler(deps: ManagementDeps, routes: RouteFunctions) 
       if (publicFn && route.needs === 'public') return publicFn({ event, deps });
 
       const caller = await loadCaller(event, deps);
-      if (route.needs !== 'public' && route.needs !== 'authenticated' && !caller.permissions.includes(route.needs)) {
-        throw missingPermission(route.needs);
-      }
+      if (!mayCall(route, caller.permissions)) throw missingPermission(route.needs);
       return callerFn ? callerFn({ event, deps, caller }) : publicFn!({ event, deps });
     });
 }
