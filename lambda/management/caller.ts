@@ -8,8 +8,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import type { AuthMethod } from '../core/decision';
 import { unauthorized } from '../shared/errors';
-import type { KeyRecord, SessionRecord, UserRecord } from '../store/dynamo-account-store';
+import type { UserRecord } from '../store/dynamo-account-store';
 import type { ManagementDeps } from './deps';
+import { keyStatus } from './views';
 
 export interface Caller {
   readonly userId: string;
@@ -18,8 +19,6 @@ export interface Caller {
   /** the key id or session id */
   readonly credentialId: string;
   readonly permissions: readonly string[];
-  readonly session?: SessionRecord;
-  readonly key?: KeyRecord;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -52,7 +51,7 @@ export async function loadCaller(event: APIGatewayProxyEvent, deps: ManagementDe
     if (!session || session.expiresAt <= now) throw unauthorized(GONE);
     stored = sessionPermissions(deps.config.permissions, user.admin);
   } else {
-    if (!key || (key.revokedAt !== undefined && key.revokedAt <= now) || (key.expiresAt !== undefined && key.expiresAt <= now)) throw unauthorized(GONE);
+    if (!key || ['revoked', 'expired'].includes(keyStatus(key, now))) throw unauthorized(GONE);
     if ((key.kind === 'bot') !== (user.kind === 'bot')) throw unauthorized(GONE);
     const grantable = new Set(keyGrantable(deps.config.permissions));
     stored = key.permissions.filter((p) => grantable.has(p));
@@ -64,7 +63,5 @@ export async function loadCaller(event: APIGatewayProxyEvent, deps: ManagementDe
     authMethod,
     credentialId,
     permissions: stored.filter((p) => granted.has(p)),
-    ...(session ? { session } : {}),
-    ...(key ? { key } : {}),
   };
 }

@@ -9,7 +9,7 @@ import type { KeyRecord } from '../store/dynamo-account-store';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import type { CreateKeyInput } from './schemas';
-import { iso, keyStatus } from './views';
+import { iso, isoOrNull, keyStatus } from './views';
 
 const DAY_MS = 24 * 3600 * 1000;
 const quoted = (names: readonly string[]) => names.map((p) => `'${p}'`).join(', ');
@@ -38,7 +38,7 @@ export function createdKeyView(token: NewToken, key: { name: string; permissions
     permissions: key.permissions,
     hint: keyHint(token.value),
     createdAt: iso(createdAt),
-    expiresAt: key.expiresAt === undefined ? null : iso(key.expiresAt),
+    expiresAt: isoOrNull(key.expiresAt),
   };
 }
 
@@ -103,7 +103,7 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
 export async function revokeKey(deps: ManagementDeps, userId: string, keyId: string, actor: Actor): Promise<void> {
   const key = await ownKey(deps, userId, keyId);
   const now = deps.now();
-  if (key.revokedAt !== undefined && key.revokedAt <= now) return;
+  if (keyStatus(key, now) === 'revoked') return;
   const outcome = await deps.accounts.revokeKey(userId, keyId, now, auditEntries(actor, 'key_revoked', `key:${keyId}`, [userId]));
   if (outcome === 'missing') throw notFound('no such key');
 }
@@ -136,6 +136,6 @@ export async function verifyKey(deps: ManagementDeps, value: string): Promise<Ve
     keyId: token.id,
     userId: token.userId,
     permissions: (credential.permissions ?? []).filter((p) => grantable.has(p)),
-    expiresAt: credential.expiresAt === undefined ? null : iso(credential.expiresAt),
+    expiresAt: isoOrNull(credential.expiresAt),
   };
 }

@@ -5,7 +5,7 @@
 import type { AuditRecord, KeyRecord, SessionRecord, UserRecord } from '../store/dynamo-account-store';
 
 export const iso = (epochMs: number) => new Date(epochMs).toISOString();
-const isoOrNull = (epochMs: number | undefined) => (epochMs === undefined ? null : iso(epochMs));
+export const isoOrNull = (epochMs: number | undefined) => (epochMs === undefined ? null : iso(epochMs));
 
 export function userView(user: UserRecord) {
   return {
