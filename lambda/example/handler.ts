@@ -4,7 +4,7 @@
  * the authorizer context to attribute a change to a key's owner.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ENV } from '../shared/config';
+import { allowedOriginsFrom } from '../shared/config';
 
 export interface EchoBody {
   readonly userId: string;
@@ -19,10 +19,6 @@ export interface EchoBody {
 }
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-export function allowedOriginsFrom(env: NodeJS.ProcessEnv): ReadonlySet<string> {
-  return new Set((env[ENV.allowedOrigins] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-}
 
 /** CORS headers for the request's Origin, if it is allowed; a browser on any other origin gets none. */
 function corsHeaders(event: APIGatewayProxyEvent, allowed: ReadonlySet<string>): Record<string, string> {

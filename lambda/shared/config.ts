@@ -39,12 +39,18 @@ export const DEFAULT_CACHE_TTL_SECONDS = 5;
 export const DEFAULT_NEGATIVE_CACHE_TTL_SECONDS = 2;
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
-function numberVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A numeric setting: `fallback` when unset or empty, else a finite number of at least 0 (or above 0). */
+export function numberVar(env: NodeJS.ProcessEnv, name: string, fallback: number, bound: '>= 0' | '> 0' = '>= 0'): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} has to be a number >= 0, got '${raw}'`);
+  if (!Number.isFinite(n) || (bound === '> 0' ? n <= 0 : n < 0)) throw new Error(`${name} has to be a number ${bound}, got '${raw}'`);
   return n;
+}
+
+/** `KEYGATE_ALLOWED_ORIGINS`: a comma-separated list; blanks are dropped. */
+export function allowedOriginsFrom(env: NodeJS.ProcessEnv): ReadonlySet<string> {
+  return new Set((env[ENV.allowedOrigins] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig {
@@ -60,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig 
       session: DEFAULT_PREFIXES.session,
     },
     cookieName: env[ENV.cookieName] || DEFAULT_COOKIE_NAME,
-    allowedOrigins: new Set((env[ENV.allowedOrigins] ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    allowedOrigins: allowedOriginsFrom(env),
     cacheTtlMs: numberVar(env, ENV.cacheTtlSeconds, DEFAULT_CACHE_TTL_SECONDS) * 1000,
     negativeCacheTtlMs: numberVar(env, ENV.negativeCacheTtlSeconds, DEFAULT_NEGATIVE_CACHE_TTL_SECONDS) * 1000,
     cacheMaxEntries: numberVar(env, ENV.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES),

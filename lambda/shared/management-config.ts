@@ -2,7 +2,7 @@
  * Settings only the management Lambdas and the admin CLI read, on top of the
  * shared `KeygateConfig`. Every one has a documented default.
  */
-import { loadConfig, type KeygateConfig } from './config';
+import { loadConfig, numberVar, type KeygateConfig } from './config';
 import { DEFAULT_MAX_BODY_BYTES } from './http';
 
 export interface ManagementConfig extends KeygateConfig {
@@ -29,13 +29,7 @@ export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 export const DEFAULT_LOGIN_MAX_FAILURES = 5;
 export const DEFAULT_LOGIN_WINDOW_SECONDS = 15 * 60;
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} has to be a number > 0, got '${raw}'`);
-  return n;
-}
+const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number) => numberVar(env, name, fallback, '> 0');
 
 export function loadManagementConfig(env: NodeJS.ProcessEnv = process.env): ManagementConfig {
   return {

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { allowedOriginsFrom, createHandler } from '../../lambda/example/handler';
+import { createHandler } from '../../lambda/example/handler';
+import { allowedOriginsFrom } from '../../lambda/shared/config';
 
 function event(overrides: Partial<APIGatewayProxyEvent> = {}, authorizer: Record<string, unknown> | undefined = {}): APIGatewayProxyEvent {
   return {
