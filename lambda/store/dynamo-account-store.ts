@@ -471,11 +471,6 @@ export class DynamoAccountStore {
   }
 
   /**
-   * Runs a transaction. A failed condition becomes `TransactionConditionError`;
-   * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
-   * update) is retried a few times with jitter.
-   */
-  /**
    * Runs a transaction; false when the condition of item `index` failed
    * (what it guards changed meanwhile). Any other failure is thrown.
    */
@@ -489,6 +484,11 @@ export class DynamoAccountStore {
     }
   }
 
+  /**
+   * Runs a transaction. A failed condition becomes `TransactionConditionError`;
+   * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
+   * update) is retried a few times with jitter.
+   */
   private async transact(items: TransactWriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,11 +1,8 @@
-import { BatchGetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParsedToken } from '../core/token';
+import { n, num, s, type Item } from './account-records';
 import { PROFILE_SK, credentialSk, keySk, userPk } from './keys';
 import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
-
-type Item = Record<string, AttributeValue>;
-
-const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 
 /**
  * What a decision reads: the credential's `secretHash`, `permissions`,
@@ -35,7 +32,7 @@ export class DynamoCredentialStore implements CredentialStore {
         new BatchGetItemCommand({
           RequestItems: {
             [this.tableName]: {
-              Keys: [{ pk: { S: pk }, sk: { S: sk } }, { pk: { S: pk }, sk: { S: PROFILE_SK } }],
+              Keys: [{ pk: s(pk), sk: s(sk) }, { pk: s(pk), sk: s(PROFILE_SK) }],
               AttributesToGet: LOOKUP_ATTRIBUTES,
               ...(this.consistentRead ? { ConsistentRead: true } : {}),
             },
@@ -63,10 +60,10 @@ export class DynamoCredentialStore implements CredentialStore {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: userPk(userId) }, sk: { S: keySk(keyId) } },
+        Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
         UpdateExpression: 'SET lastUsedAt = :at',
         ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
-        ExpressionAttributeValues: { ':at': { N: String(at) }, ':notBefore': { N: String(notBefore) } },
+        ExpressionAttributeValues: { ':at': n(at), ':notBefore': n(notBefore) },
       }),
     );
   }
