@@ -192,7 +192,7 @@ function stringContext(scope: Construct, key: string): string | undefined {
 }
 
 function secondsContext(scope: Construct, key: string): Duration | undefined {
-  const value = stringContext(scope, key) ?? scope.node.tryGetContext(key);
+  const value: unknown = scope.node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} has to be a number of seconds, got '${String(value)}'`);
