@@ -19,6 +19,7 @@ interface Pending {
 }
 
 interface Environment {
+  readonly logicalId: string;
   readonly worker: Worker;
   /** resolves with an init error, or undefined when the handler is loaded */
   readonly ready: Promise<InvokeResult | undefined>;
@@ -94,7 +95,7 @@ export class LambdaHost {
     const pending = new Map<number, Pending>();
     let settleReady: (r: InvokeResult | undefined) => void = () => undefined;
     const ready = new Promise<InvokeResult | undefined>((resolve) => (settleReady = resolve));
-    const env: Environment = { worker, ready, pending };
+    const env: Environment = { logicalId: fn.logicalId, worker, ready, pending };
     this.environments.set(fn.logicalId, env);
     this.pipe(fn, worker.stdout);
     this.pipe(fn, worker.stderr);
@@ -124,9 +125,10 @@ export class LambdaHost {
     return env;
   }
 
-  /** Ends an environment and fails what it was still doing. */
+  /** Ends an environment and fails what it was still doing; once (its worker's exit calls this again). */
   private async discard(env: Environment, error: InvokeResult): Promise<void> {
-    for (const [id, e] of this.environments) if (e === env) this.environments.delete(id);
+    if (this.environments.get(env.logicalId) !== env) return;
+    this.environments.delete(env.logicalId);
     for (const p of env.pending.values()) {
       clearTimeout(p.timer);
       p.resolve(error);
