@@ -7,6 +7,7 @@
  * objects and functions are called through `invoke`.
  */
 import { randomUUID } from 'node:crypto';
+import { headerValues } from '../lambda/core/credentials';
 import { evaluatePolicy, isPolicyDocument } from './iam';
 import type { AppModel, AuthorizerDef, GatewayResponseDef, MethodDef, ResourceNode } from './model';
 import { renderTemplate } from './vtl';
@@ -168,9 +169,7 @@ export class Gateway {
   }
 
   private header(req: RequestState, name: string): string | undefined {
-    const wanted = name.toLowerCase();
-    for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() === wanted) return v;
-    return undefined;
+    return headerValues(name, req.headers, undefined)[0];
   }
 
   private methodArn(req: RequestState): string {
