@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, relative, resolve } from 'node:path';
-import { ENV } from '../lambda/shared/config';
+import { ENV, allowedOriginsFrom } from '../lambda/shared/config';
 import { ensureAdmin, type AdminSeed } from './admin';
 import { loadStack } from './assembly';
 import { CONSOLE_PATH, consolePage, consoleRoute, keyPermissions, type ConsolePage } from './console-page';
@@ -19,6 +19,7 @@ import { Gateway, matchResource } from './gateway';
 import { LambdaHost } from './lambda-host';
 import { buildModel, type AppModel, type FunctionDef } from './model';
 import { freePort } from './ports';
+import { alive, killQuietly } from './processes';
 import { quickStart } from './quickstart';
 import { cancelSynth, synthesize } from './synth';
 
@@ -94,23 +95,6 @@ function onSignal(signal: NodeJS.Signals): void {
     console.log('stopped.');
     process.exit(0);
   });
-}
-
-function killQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Refuses a data folder another runner uses; stops the DynamoDB Local a killed runner left behind. */
@@ -214,14 +198,13 @@ async function listen(port: number, handler: Handler): Promise<Server> {
 
 /** What the runner adds to a function's own environment. */
 function lambdaEnvironment(fn: FunctionDef, model: AppModel, dynamoEndpoint: string, origins: readonly string[]): Record<string, string> {
-  const own = fn.environment[ENV.allowedOrigins] ?? '';
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
     // Powertools metrics would print CloudWatch EMF blobs on every call; nothing reads them locally.
     POWERTOOLS_METRICS_DISABLED: 'true',
     ...fn.environment,
-    [ENV.allowedOrigins]: [...own.split(',').map((s) => s.trim()).filter(Boolean), ...origins].join(','),
+    [ENV.allowedOrigins]: [...allowedOriginsFrom(fn.environment), ...origins].join(','),
     AWS_REGION: model.region,
     AWS_DEFAULT_REGION: model.region,
     AWS_ACCESS_KEY_ID: 'local',

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { RunnerError } from './errors';
+import { alive, killQuietly } from './processes';
 
 /** What the synthesized template depends on. */
 const SOURCES = ['bin', 'lib', 'lambda', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
@@ -49,13 +50,7 @@ let running: ChildProcess | undefined;
 
 /** Stops a synth in progress (its whole process group: the CLI and the app it runs). */
 export function cancelSynth(): void {
-  if (running?.pid && running.exitCode === null) {
-    try {
-      process.kill(-running.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  if (running?.pid && running.exitCode === null) killQuietly(-running.pid, 'SIGTERM');
 }
 
 function run(repoRoot: string, outDir: string): Promise<void> {
@@ -121,10 +116,9 @@ async function lock(outDir: string): Promise<() => void> {
 }
 
 function holderAlive(file: string): boolean {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(join(file, 'pid'), 'utf8'));
-    process.kill(pid, 0);
-    return true;
+    pid = Number(readFileSync(join(file, 'pid'), 'utf8'));
   } catch (err) {
     // No pid file yet: the holder is between mkdir and write.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -133,4 +127,5 @@ function holderAlive(file: string): boolean {
     }
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return alive(pid);
 }

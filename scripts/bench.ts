@@ -24,7 +24,8 @@ import { keySk, userPk } from '../lambda/store/keys';
 import { startDynamoDbLocal, type RunningDynamo } from '../test/support/dynamodb-local';
 import { createTable } from '../test/support/table';
 import { ORIGIN, keyEvent, type BenchCounts, type BenchInput, type HitResult, type MemoryResult, type MissResult, type SeededKey } from './bench/input';
-import { median, round } from './bench/stats';
+import { median, pool, round } from './bench/stats';
+import { killQuietly } from '../local/processes';
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -70,13 +71,7 @@ let workDir: string | undefined;
 
 function cleanUp(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  if (dynamo?.pid !== undefined) {
-    try {
-      process.kill(dynamo.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  if (dynamo?.pid !== undefined) killQuietly(dynamo.pid, 'SIGKILL');
   if (workDir && !process.env.KEYGATE_BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
 }
 process.on('exit', cleanUp);
@@ -130,19 +125,6 @@ function coldStart(runner: string, bundle: string, eventFile: string, env: NodeJ
       else reject(new Error(`cold start of ${bundle} failed (${code}): ${err.slice(0, 2000)}`));
     });
   });
-}
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= items.length) return;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
 }
 
 /** Bytes each package (or source folder) contributes to a bundle, largest first. */
@@ -221,11 +203,11 @@ async function measure() {
   /** Users with one key each; `lastUsedAt` set now, so a decision makes no hourly write (steady state). */
   const seedKeys = async (count: number, keysPerUser: number): Promise<SeededKey[]> => {
     const users: string[] = [];
-    await pool(Array.from({ length: Math.ceil(count / keysPerUser) }), 16, async (_x, i) => {
+    await pool(Math.ceil(count / keysPerUser), 16, async (i) => {
       users[i] = (await accounts.createUser({ kind: 'human', email: `bench-${i}-${Math.random()}@example.com`, passwordHash: 'scrypt$' + 'x'.repeat(120) })).userId;
     });
     const keys: SeededKey[] = [];
-    await pool(Array.from({ length: count }), 16, async (_x, i) => {
+    await pool(count, 16, async (i) => {
       const userId = users[Math.floor(i / keysPerUser)]!;
       const { token } = await accounts.createKey(userId, 'user', { name: `bench key ${i}`, permissions: grantable });
       await credentials.touchKey(userId, token.id, now, now - LAST_USED_INTERVAL_MS);

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { authorizerEvent } from '../../test/support/authorizer-events';
+import type { Latency } from './stats';
 
 export const ORIGIN = 'https://app.example.com';
 
@@ -91,14 +92,8 @@ export function keyEvent(key: string, method = 'POST', resource = '/v1/scores'):
 }
 
 /** What the workers report. */
-export interface LatencySummary {
-  readonly samples: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly meanUs: number;
-}
 
-export interface HitResult extends LatencySummary {
+export interface HitResult extends Latency {
   readonly mode: 'decide' | 'handler';
   readonly decisionsPerSecond: number;
   readonly blocks: readonly number[];
@@ -110,10 +105,10 @@ export interface HitResult extends LatencySummary {
 }
 
 export interface MissResult {
-  readonly getItem: LatencySummary;
-  readonly batchGetItem: LatencySummary;
-  readonly storeLookup: LatencySummary;
-  readonly decision: LatencySummary;
+  readonly getItem: Latency;
+  readonly batchGetItem: Latency;
+  readonly storeLookup: Latency;
+  readonly decision: Latency;
   readonly decisionRatioToGetItem: number;
   readonly batchRatioToGetItem: number;
   readonly lookupRatioToGetItem: number;

@@ -43,6 +43,20 @@ export function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/** Runs `fn(0)` … `fn(count - 1)`, at most `concurrency` at a time. */
+export async function pool(count: number, concurrency: number, fn: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        await fn(i);
+      }
+    }),
+  );
+}
+
 /** Workers send exactly one message: their result. */
 export function report(result: unknown): void {
   if (!process.send) throw new Error('run this worker through scripts/bench.ts');

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { READY_LINE } from '../../local/quickstart';
+import { killQuietly } from '../../local/processes';
 import { synthesize } from '../../local/synth';
 import { freePort } from '../support/dynamodb-local';
 
@@ -59,13 +60,7 @@ export async function startRunner(options: StartOptions = {}): Promise<StartedRu
     output: () => out,
     exited,
     async stop(signal = 'SIGINT') {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          // already gone
-        }
-      }
+      if (child.exitCode === null && child.signalCode === null) killQuietly(-child.pid!, signal);
       return exited;
     },
   };

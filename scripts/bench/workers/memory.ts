@@ -18,7 +18,7 @@ import { loadConfig } from '../../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../../lambda/store/dynamo-credential-store';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { keyEvent, type BenchInput } from '../input';
-import { countCommands, report, round, workerInput } from '../stats';
+import { countCommands, pool, report, round, workerInput } from '../stats';
 
 const MB = 1024 * 1024;
 
@@ -66,18 +66,12 @@ async function main(): Promise<void> {
   const newSpaceBefore = newSpaceBytes();
   counter.counts.clear();
 
-  let next = 0;
   let peakRss = before.rss;
   const started = Date.now();
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      await ask(i);
-      if (i % 2000 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }
-  };
-  await Promise.all(Array.from({ length: floodConcurrency }, worker));
+  await pool(total, floodConcurrency, async (i) => {
+    await ask(i);
+    if (i % 2000 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  });
   const seconds = (Date.now() - started) / 1000;
   const after = process.memoryUsage();
   const newSpaceAfter = newSpaceBytes();

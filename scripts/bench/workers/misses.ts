@@ -16,7 +16,7 @@ import { loadConfig } from '../../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../../lambda/store/dynamo-credential-store';
 import { PROFILE_SK, keySk, userPk } from '../../../lambda/store/keys';
 import { keyEvent, type BenchInput } from '../input';
-import { countCommands, latency, median, report, round, shuffle, usSince, workerInput } from '../stats';
+import { countCommands, latency, type Latency, median, report, round, shuffle, usSince, workerInput } from '../stats';
 
 type Op = 'getItem' | 'batchGetItem' | 'storeLookup' | 'decision';
 
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   // Each round runs every op on the same key: per-round differences cancel
   // the drift of a shared machine better than differences of medians.
   const pairedUs = (a: Op, b: Op) => round(median(times[a].map((t, i) => t - times[b][i]!)));
-  const summary = Object.fromEntries(Object.entries(times).map(([op, us]) => [op, latency(us)])) as Record<Op, ReturnType<typeof latency>>;
+  const summary = Object.fromEntries(Object.entries(times).map(([op, us]) => [op, latency(us)])) as Record<Op, Latency>;
   report({
     ...summary,
     decisionRatioToGetItem: round(summary.decision.p50Us / summary.getItem.p50Us, 3),
