@@ -273,6 +273,11 @@ export class Gateway {
     return values;
   }
 
+  /** A mapped header's value: a quoted literal (`'*'`), or a request parameter. */
+  private mappedValue(expression: string, req: RequestState): string | undefined {
+    return /^'(.*)'$/s.exec(expression)?.[1] ?? this.parameter(expression, req);
+  }
+
   /** A mapping expression: `method.request.header.x`, `…querystring.x`, `…path.x`, `stageVariables.x`, `context.x`. */
   private parameter(expression: string, req: RequestState): string | undefined {
     let m: RegExpExecArray | null;
@@ -319,7 +324,7 @@ export class Gateway {
     const [contentType, template] = pickTemplate(def?.templates);
     const headers: [string, string][] = [['Content-Type', contentType]];
     for (const [name, expression] of Object.entries(def?.headers ?? {})) {
-      const value = /^'(.*)'$/s.exec(expression)?.[1] ?? this.parameter(expression, req);
+      const value = this.mappedValue(expression, req);
       if (value !== undefined) headers.push([name, value]);
     }
     headers.push(['x-amzn-RequestId', req.requestId]);
@@ -365,7 +370,7 @@ export class Gateway {
     const headers = new Map<string, string>();
     for (const [key, expression] of Object.entries(response.parameters)) {
       const name = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
-      const value = /^'(.*)'$/s.exec(expression)?.[1] ?? this.parameter(expression, req);
+      const value = this.mappedValue(expression, req);
       if (name && value !== undefined) headers.set(name, value);
     }
     const [contentType, template] = pickTemplate(response.templates, '');
