@@ -4,7 +4,7 @@
  * single- and multi-value headers, the usual proxy headers included.
  */
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { authorizerEvent } from '../../test/support/authorizer-events';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import type { Latency } from './stats';
 
 export const ORIGIN = 'https://app.example.com';
@@ -18,7 +18,7 @@ export interface SeededKey {
 export interface BenchInput {
   readonly table: string;
   /** warm keys (every key-grantable permission) and sessions for the cache-hit runs */
-  readonly hitKeys: readonly string[];
+  readonly hitKeys: readonly SeededKey[];
   readonly hitSessions: readonly string[];
   /** one fresh key per cache-miss round */
   readonly missKeys: readonly SeededKey[];
@@ -80,7 +80,7 @@ export function hitEvents(input: BenchInput, size = 1000): APIGatewayRequestAuth
       out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Cookie: `theme=dark; keygate_session=${session}`, Origin: ORIGIN }));
     } else {
       const [method, resource] = KEY_ROUTES[i % KEY_ROUTES.length]!;
-      const key = input.hitKeys[i % input.hitKeys.length]!;
+      const key = input.hitKeys[i % input.hitKeys.length]!.value;
       out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Authorization: `Bearer ${key}` }));
     }
   }
@@ -100,7 +100,7 @@ export interface HitResult extends Latency {
   readonly decisions: number;
   readonly cacheHitRatio?: number;
   readonly reads?: number;
-  /** handler only: bytes of log line + EMF document written per decision */
+  /** handler only: bytes written to stdout per decision (its log line, which carries its metrics) */
   readonly stdoutBytesPerDecision?: number;
 }
 

@@ -15,6 +15,7 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { userPk } from '../../lambda/store/keys';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
+import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, openTable } from '../support/table';
 
@@ -198,13 +199,17 @@ describe('Handler: authorizer metrics', () => {
     handler = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
   });
 
-  /** The metric names of the EMF documents written during the test. */
-  const metricNames = () =>
+  /** The lines written during the test. */
+  const lines = () =>
     stdout
       .lines()
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('"_aws"'))
-      .flatMap((line) => (JSON.parse(line) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } })._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name)))
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '');
+  /** The metric names CloudWatch would extract from those lines (EMF). */
+  const metricNames = () =>
+    lines()
+      .flatMap((line) => emfMetrics(line).map((m) => m.name))
       .sort();
 
   it('counts an allowed key by outcome and as a cache miss, then as a hit', async () => {
@@ -217,5 +222,25 @@ describe('Handler: authorizer metrics', () => {
   it('counts a malformed key as unauthorized, and neither as a cache hit nor a miss', async () => {
     await expect(handler(withKey('user_key_nope'), lambdaContext())).rejects.toThrow(/^Unauthorized$/);
     expect(metricNames()).toEqual(['decision_unauthorized']);
+  });
+
+  it('writes one line per invocation: the decision, carrying its metrics', async () => {
+    // Prepare
+    const key = await keyOf(['submit_score']);
+    const contexts = [lambdaContext(), lambdaContext(), lambdaContext()];
+
+    // Act
+    await handler(withKey(key, 'POST', '/v1/scores'), contexts[0]!);
+    await handler(withKey(key, 'DELETE', '/v1/scores/{scoreId}'), contexts[1]!);
+    await expect(handler(withKey('user_key_nope'), contexts[2]!)).rejects.toThrow(/^Unauthorized$/);
+
+    // Assess
+    const entries = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.map((e) => [e.message, e.outcome, e.function_request_id])).toEqual(contexts.map((c, i) => ['decision', ['allow', 'deny', 'unauthorized'][i], c.awsRequestId]));
+    expect(entries.map((e) => Object.keys(e).filter((k) => k.startsWith('decision_') || k.startsWith('cache_')))).toEqual([
+      ['decision_allow', 'cache_miss'],
+      ['decision_deny', 'cache_hit'],
+      ['decision_unauthorized'],
+    ]);
   });
 });

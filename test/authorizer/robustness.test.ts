@@ -18,6 +18,7 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { authorizerEvent } from '../support/authorizer-events';
 import { freePort } from '../support/dynamodb-local';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
+import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, localClient, openTable } from '../support/table';
 
@@ -258,6 +259,26 @@ describe('Handler: authorizer', () => {
     expect(logs).toContain(token.id);
     expect(logs).not.toContain(token.secret);
     expect(logs).not.toContain(token.value);
+  });
+
+  it('throws (API Gateway: 500) when DynamoDB is down, and logs authorizer_failure at ERROR, counted as decision_failure', async () => {
+    // Prepare: a handler whose client points at a port nothing listens on
+    const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${await freePort()}`;
+    const token = generateToken('user', newId());
+    try {
+      const down = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' });
+
+      // Act + Assess
+      await expect(down(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token.value}` }), lambdaContext())).rejects.toThrow(/^authorizer failure/);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+    }
+    const lines = stdout.lines().join('').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'ERROR', message: 'authorizer_failure', method: 'POST', error: { message: 'DynamoDB BatchGetItem failed' } });
+    expect(emfMetrics(lines[0]!).map((m) => m.name)).toEqual(['decision_failure']);
+    expect(lines[0]).not.toContain(token.secret);
   });
 
   it('throws Unauthorized (API Gateway: 401) for a bad key and logs why', async () => {

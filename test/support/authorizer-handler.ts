@@ -1,6 +1,6 @@
 /**
  * The real authorizer handler, loaded fresh with a test table, and what it
- * writes to stdout (Powertools log lines and EMF metric documents).
+ * writes to stdout (one decision line per invocation, carrying its EMF metrics).
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 

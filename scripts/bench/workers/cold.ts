@@ -12,7 +12,7 @@
  * adds to the first request is, the other way round, not in any figure here.
  */
 import { readFileSync, writeSync } from 'node:fs';
-import { lambdaContext } from '../../../test/support/lambda-context';
+import { lambdaContext } from '../../../fixtures/lambda-context';
 
 async function main(): Promise<void> {
   const [bundle, eventFile] = process.argv.slice(2);

@@ -1,16 +1,16 @@
 /**
  * Warm decisions served from the in-function cache, one at a time as Lambda
  * runs them. `decide`: the decision path alone (`Authorizer.decide` on the
- * real DynamoDB client, reads counted). `handler`: the deployed handler with
- * middy, Powertools Logger (one log line per decision, to /dev/null) and
- * Powertools Metrics (one EMF document per decision).
+ * real DynamoDB client, reads counted). `handler`: the deployed handler,
+ * writing its one line per decision (log entry and EMF metrics) to stdout,
+ * which the benchmark points at /dev/null.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { Authorizer } from '../../../lambda/authorizer/authorizer';
 import { loadConfig } from '../../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../../lambda/store/dynamo-credential-store';
-import { lambdaContext } from '../../../test/support/lambda-context';
+import { lambdaContext } from '../../../fixtures/lambda-context';
 import { hitEvents, type BenchInput } from '../input';
 import { countCommands, latency, median, report, round, usSince, workerInput } from '../stats';
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     reads = () => counter.total();
     resetReads = () => counter.counts.clear();
   } else {
-    // Count what the handler writes (its log line and EMF document), for the cost of logs.
+    // Count what the handler writes (its decision line), for the cost of logs.
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
       stdoutBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;

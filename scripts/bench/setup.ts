@@ -1,0 +1,88 @@
+/**
+ * What every measurement runs against: a DynamoDB Local of the benchmark's
+ * own, a table seeded with users, keys and sessions, the workers' input file
+ * and the environment a Lambda would have.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTable, startDynamoDbLocal } from '../../fixtures/dynamodb';
+import { LAST_USED_INTERVAL_MS } from '../../lambda/authorizer/authorizer';
+import { DEFAULT_PERMISSIONS, keyGrantable } from '../../lambda/core/catalog';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { ORIGIN, type BenchCounts, type BenchInput, type SeededKey } from './input';
+import { track } from './processes';
+import { pool } from './stats';
+
+export interface BenchSetup {
+  /** the environment of every worker: a Lambda's, pointed at the run's DynamoDB Local */
+  readonly env: NodeJS.ProcessEnv;
+  readonly input: BenchInput;
+  /** `input`, as the file the workers read */
+  readonly inputFile: string;
+  stop(): Promise<void>;
+}
+
+export async function setUp(workDir: string, counts: BenchCounts, log: (msg: string) => void): Promise<BenchSetup> {
+  log('starting DynamoDB Local');
+  const dynamo = await startDynamoDbLocal();
+  track({ dynamo });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'us-east-1',
+    // DynamoDB Local accepts any credentials; these keep the SDK from looking further.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TABLE_NAME: 'keygate-bench',
+    KEYGATE_ALLOWED_ORIGINS: ORIGIN,
+    AWS_LAMBDA_FUNCTION_NAME: 'keygate-authorizer',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    // as Lambda sets it: the first decision's log line says cold_start:true
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  };
+  const client = dynamo.client;
+  const table = await createTable(client, env.TABLE_NAME!);
+  const accounts = new DynamoAccountStore(client, table);
+  const credentials = new DynamoCredentialStore(client, table);
+  const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+  const now = Date.now();
+
+  /** Users with keys; `lastUsedAt` set now, so a decision makes no hourly write (steady state). */
+  const seedKeys = async (count: number, keysPerUser: number): Promise<SeededKey[]> => {
+    const users: string[] = [];
+    await pool(Math.ceil(count / keysPerUser), 16, async (i) => {
+      users[i] = (await accounts.createUser({ kind: 'human', email: `bench-${i}-${Math.random()}@example.com`, passwordHash: 'scrypt$' + 'x'.repeat(120) })).userId;
+    });
+    const keys: SeededKey[] = [];
+    await pool(count, 16, async (i) => {
+      const userId = users[Math.floor(i / keysPerUser)]!;
+      const { token } = await accounts.createKey(userId, 'user', { name: `bench key ${i}`, permissions: grantable });
+      await credentials.touchKey(userId, token.id, now, now - LAST_USED_INTERVAL_MS);
+      keys[i] = { value: token.value, userId, keyId: token.id };
+    });
+    return keys;
+  };
+  log('seeding users, keys and sessions');
+  const hitKeys = await seedKeys(20, 1);
+  const hitSessions: string[] = [];
+  for (const k of hitKeys.slice(0, 10)) hitSessions.push((await accounts.createSession(k.userId, now + 3600_000)).token.value);
+  const missKeys = await seedKeys(counts.missWarmup + counts.missRounds, 4);
+  const input: BenchInput = { table, hitKeys, hitSessions, missKeys, counts };
+  const inputFile = join(workDir, 'input.json');
+  writeFileSync(inputFile, JSON.stringify(input));
+  client.destroy();
+
+  return {
+    env,
+    input,
+    inputFile,
+    stop: async () => {
+      log('stopping DynamoDB Local');
+      await dynamo.stop();
+      track({ dynamo: undefined }); // stopped: nothing for cleanUp to kill
+    },
+  };
+}
