@@ -3,10 +3,10 @@
  * policy. No AWS SDK here; the store is injected.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
+import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, type PolicyDocument } from '../core/policy';
 import { parseToken, verifySecret, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
@@ -76,7 +76,7 @@ export class Authorizer {
   private readonly store: CredentialStore;
   private readonly config: KeygateConfig;
   private readonly now: () => number;
-  private readonly cache: LRUCache<string, CacheEntry>;
+  private readonly cache: LruCache<string, CacheEntry>;
   private readonly policies: PolicyCache;
   private readonly grantable: ReadonlySet<string>;
   private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
@@ -86,13 +86,7 @@ export class Authorizer {
     this.store = options.store;
     this.config = options.config;
     this.now = options.now ?? Date.now;
-    this.cache = new LRUCache<string, CacheEntry>({
-      max: Math.max(1, options.config.cacheMaxEntries),
-      ttl: Math.max(1, options.config.cacheTtlMs),
-      perf: { now: this.now },
-      // lru-cache otherwise caches the clock for a tick; read it every time.
-      ttlResolution: 0,
-    });
+    this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
     this.policies = new PolicyCache(options.config.routes);
     this.grantable = new Set(keyGrantable(options.config.permissions));
     this.sessionPerms = {
@@ -162,7 +156,7 @@ export class Authorizer {
     }
     const entry: CacheEntry = { lookup: await pending };
     const ttl = entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
-    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl });
+    this.cache.set(cacheKey, entry, ttl);
     return entry;
   }
 

@@ -18,6 +18,10 @@ export interface ColdSample {
   firstCallMs: number;
   totalMs: number;
   sinceProcessStartMs: number;
+  /** CPU time (user + system) of the load, the first call and both: what the machine's other load disturbs less */
+  loadCpuMs: number;
+  firstCallCpuMs: number;
+  totalCpuMs: number;
 }
 
 const VARIANTS = ['bareClient', 'decisionOnly', 'authorizer'] as const;
@@ -50,6 +54,8 @@ export async function measureColdStarts({ bundles, setup, counts, pinCore, workD
       pairedTotalToBareLoadAndGetItem: round(median(samples.authorizer.map((a, i) => a.totalMs / samples.bareClient[i]!.totalMs)), 3),
       totalToBareLoad: round(authorizer.totalMs / bare.loadMs, 2),
       loadToBareLoad: round(authorizer.loadMs / bare.loadMs, 2),
+      /** the first ratio in CPU time (medians): what this process computed, whatever else ran on the machine */
+      cpuTotalToBareCpuTotal: round(authorizer.totalCpuMs / bare.totalCpuMs, 3),
       /** the bare client's own load + first GetItem, to its load */
       bareClientOwnTotalToLoad: round(bare.totalMs / bare.loadMs, 2),
     },
@@ -63,5 +69,14 @@ export async function measureColdStarts({ bundles, setup, counts, pinCore, workD
 
 function summarize(xs: readonly ColdSample[]): ColdSample {
   const m = (k: keyof ColdSample) => round(median(xs.map((x) => x[k])));
-  return { loadMs: m('loadMs'), localHttpMs: m('localHttpMs'), firstCallMs: m('firstCallMs'), totalMs: m('totalMs'), sinceProcessStartMs: m('sinceProcessStartMs') };
+  return {
+    loadMs: m('loadMs'),
+    localHttpMs: m('localHttpMs'),
+    firstCallMs: m('firstCallMs'),
+    totalMs: m('totalMs'),
+    sinceProcessStartMs: m('sinceProcessStartMs'),
+    loadCpuMs: m('loadCpuMs'),
+    firstCallCpuMs: m('firstCallCpuMs'),
+    totalCpuMs: m('totalCpuMs'),
+  };
 }
