@@ -80,7 +80,7 @@ export class Authorizer {
   private readonly policies: PolicyCache;
   private readonly grantable: ReadonlySet<string>;
   private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
-  private readonly inflight = new Map<string, Promise<CredentialLookup>>();
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
 
   constructor(options: AuthorizerOptions) {
     this.store = options.store;
@@ -124,7 +124,7 @@ export class Authorizer {
     if (refused) return { outcome: 'unauthorized', reason: refused, keyId: token.id, cacheHit };
 
     const derived = (entry.derived ??= this.derive(token, lookup));
-    if (token.kind !== 'session') await this.recordUse(token, entry);
+    if (token.kind !== 'session' && this.useDue(entry)) await this.recordUse(token, entry);
     return this.authorize(event, derived, cacheHit);
   }
 
@@ -147,24 +147,34 @@ export class Authorizer {
     return { principal, context };
   }
 
-  private async read(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
-    // Concurrent misses for one credential share one read.
+  /** The credential's cache entry, read from the store; concurrent misses for one credential share one read. */
+  private read(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
     let pending = this.inflight.get(cacheKey);
     if (!pending) {
-      pending = this.store.lookup(token).finally(() => this.inflight.delete(cacheKey));
+      pending = this.load(cacheKey, token);
       this.inflight.set(cacheKey, pending);
     }
-    const entry: CacheEntry = { lookup: await pending };
-    const ttl = entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
-    this.cache.set(cacheKey, entry, ttl);
-    return entry;
+    return pending;
   }
 
-  /** Writes `lastUsedAt` at most hourly per key; never on every request, never fatal. */
+  private async load(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
+    try {
+      const entry: CacheEntry = { lookup: await this.store.lookup(token) };
+      this.cache.set(cacheKey, entry, entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs);
+      return entry;
+    } finally {
+      this.inflight.delete(cacheKey);
+    }
+  }
+
+  /** Whether this key's last use is due to be recorded: at most hourly per key, never on every request. */
+  private useDue(entry: CacheEntry): boolean {
+    return this.now() - Math.max(entry.touchedAt ?? 0, entry.lookup.credential?.lastUsedAt ?? 0) >= LAST_USED_INTERVAL_MS;
+  }
+
+  /** Writes `lastUsedAt`; never fatal. */
   private async recordUse(token: ParsedToken, entry: CacheEntry): Promise<void> {
     const now = this.now();
-    const last = Math.max(entry.touchedAt ?? 0, entry.lookup.credential?.lastUsedAt ?? 0);
-    if (now - last < LAST_USED_INTERVAL_MS) return;
     entry.touchedAt = now;
     try {
       await this.store.touchKey(token.userId, token.id, now, now - LAST_USED_INTERVAL_MS);

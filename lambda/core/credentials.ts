@@ -12,17 +12,25 @@ export type Credential =
   | { readonly source: 'none' }
   | { readonly source: 'invalid'; readonly reason: string };
 
-/** Every value of a header, whatever the case of its name. */
+/**
+ * Every value of a header, whatever the case of its name. Runs on every
+ * request: names of another length are skipped without lower-casing them.
+ */
 export function headerValues(name: string, headers: Headers, multi: MultiValueHeaders): string[] {
   const wanted = name.toLowerCase();
-  const fromMulti: string[] = [];
-  for (const [k, vs] of Object.entries(multi ?? {})) {
-    if (k.toLowerCase() === wanted && vs) fromMulti.push(...vs);
-  }
-  if (fromMulti.length > 0) return fromMulti;
   const out: string[] = [];
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (k.toLowerCase() === wanted && typeof v === 'string') out.push(v);
+  if (multi) {
+    for (const k in multi) {
+      const vs = multi[k];
+      if (vs && k.length === wanted.length && k.toLowerCase() === wanted) out.push(...vs);
+    }
+    if (out.length > 0) return out;
+  }
+  if (headers) {
+    for (const k in headers) {
+      const v = headers[k];
+      if (typeof v === 'string' && k.length === wanted.length && k.toLowerCase() === wanted) out.push(v);
+    }
   }
   return out;
 }

@@ -13,9 +13,9 @@
  * - checksum: CRC32 of everything before it, 6 base62 digits, so typos are
  *   refused without a database read
  *
- * Only SHA-256(id + "." + secret) is ever stored.
+ * Only SHA-256(id + "." + secret) is ever stored, and compared in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -94,23 +94,29 @@ function describe(kind: TokenKind | 'key'): string {
  * takes session tokens.
  */
 export function parseToken(value: string, accept: readonly TokenKind[], prefixes: TokenPrefixes = DEFAULT_PREFIXES): ParseResult {
-  const what = describe(accept.includes('session') && accept.length === 1 ? 'session' : 'key');
-  const kind = accept.find((k) => value.startsWith(prefixes[k]));
+  const what = () => describe(accept.includes('session') && accept.length === 1 ? 'session' : 'key');
+  let kind: TokenKind | undefined;
+  for (const k of accept) {
+    if (value.startsWith(prefixes[k])) {
+      kind = k;
+      break;
+    }
+  }
   if (kind === undefined) {
     const names = accept.map((k) => `'${prefixes[k]}'`).join(' or ');
-    return { ok: false, reason: `${what} has to start with ${names}` };
+    return { ok: false, reason: `${what()} has to start with ${names}` };
   }
   const prefix = prefixes[kind];
   const body = value.slice(prefix.length);
   if (body.length !== BODY_LENGTH) {
-    return { ok: false, reason: `${what} has to be ${prefix.length + BODY_LENGTH} characters long, got ${value.length}` };
+    return { ok: false, reason: `${what()} has to be ${prefix.length + BODY_LENGTH} characters long, got ${value.length}` };
   }
   if (!BODY.test(body)) {
-    return { ok: false, reason: `${what} may only contain letters and digits after '${prefix}'` };
+    return { ok: false, reason: `${what()} may only contain letters and digits after '${prefix}'` };
   }
   const head = value.slice(0, value.length - CHECKSUM_LENGTH);
   if (checksum(head) !== value.slice(-CHECKSUM_LENGTH)) {
-    return { ok: false, reason: `checksum check not passed, ${what} is malformed` };
+    return { ok: false, reason: `checksum check not passed, ${what()} is malformed` };
   }
   return {
     ok: true,
@@ -128,11 +134,25 @@ export function hashSecret(id: string, secret: string): string {
   return createHash('sha256').update(id).update('.').update(secret).digest('base64url');
 }
 
-/** Constant-time check of a presented secret against the stored hash. */
+/**
+ * Constant-time check of a presented secret against the stored hash: both
+ * base64url SHA-256 digests (43 characters), compared character by character
+ * without an early exit (what `timingSafeEqual` does, without the two
+ * Buffers it needs: on a cache miss, the first use of crypto after an I/O
+ * wait, a one-shot `hash` to a string and this loop take about a third of
+ * `createHash().update()…digest()` + `Buffer.from` + `timingSafeEqual`;
+ * docs/performance.md).
+ */
 export function verifySecret(token: ParsedToken, storedHash: string): boolean {
-  const expected = Buffer.from(storedHash, 'base64url');
-  const actual = createHash('sha256').update(token.id).update('.').update(token.secret).digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  const actual = hash('sha256', `${token.id}.${token.secret}`, 'base64url');
+  return constantTimeEqual(actual, storedHash);
+}
+
+/** Whether two strings are equal, in a time that depends on their lengths only. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ (i < b.length ? b.charCodeAt(i) : 0);
+  return diff === 0;
 }
 
 /** The last characters of a key, safe to show in lists. */

@@ -1,4 +1,4 @@
-import { BODY_LENGTH, DEFAULT_PREFIXES, generateToken, hashSecret, keyHint, newId, parseToken, randomBase62, verifySecret } from '../../lambda/core/token';
+import { BODY_LENGTH, DEFAULT_PREFIXES, constantTimeEqual, generateToken, hashSecret, keyHint, newId, parseToken, randomBase62, verifySecret } from '../../lambda/core/token';
 
 const userId = newId();
 
@@ -25,6 +25,14 @@ describe('Module: token', () => {
       expect(verifySecret(t, t.secretHash)).toBe(true);
       expect(verifySecret({ ...t, secret: t.secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }, t.secretHash)).toBe(false);
       expect(verifySecret(t, 'short')).toBe(false);
+    });
+
+    it('compares digests in constant time and agrees with === on every position and length', () => {
+      const digest = hashSecret(newId(), randomBase62(32));
+      const variants = [digest, '', digest.slice(0, -1), digest + 'A', digest.slice(1), ...[...digest].map((c, i) => digest.slice(0, i) + (c === 'A' ? 'B' : 'A') + digest.slice(i + 1))];
+      for (const a of variants) {
+        for (const b of [digest, a]) expect(constantTimeEqual(a, b)).toBe(a === b);
+      }
     });
 
     it('uses configured prefixes', () => {
