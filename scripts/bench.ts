@@ -81,7 +81,7 @@ async function measure(): Promise<BenchDocument> {
   if (process.env.KEYGATE_BENCH_KEEP) log(`KEYGATE_BENCH_KEEP: bundles kept in ${workDir}`);
   await setup.stop();
 
-  const config = loadConfig({ TABLE_NAME: setup.input.table });
+  const config = loadConfig(setup.env);
   return {
     generatedAt: new Date(startedAt).toISOString(),
     durationSeconds: round((Date.now() - startedAt) / 1000),

@@ -7,9 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTable, startDynamoDbLocal } from '../../fixtures/dynamodb';
 import { LAST_USED_INTERVAL_MS } from '../../lambda/authorizer/authorizer';
-import { DEFAULT_PERMISSIONS, keyGrantable } from '../../lambda/core/catalog';
+import { keyGrantable } from '../../lambda/core/catalog';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { REFERENCE_CATALOG } from '../../lib/reference-app';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { ORIGIN, type BenchCounts, type BenchInput, type SeededKey } from './input';
 import { track } from './processes';
 import { pool } from './stats';
@@ -35,8 +37,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
     // DynamoDB Local accepts any credentials; these keep the SDK from looking further.
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: 'keygate-bench',
-    KEYGATE_ALLOWED_ORIGINS: ORIGIN,
+    ...referenceEnv('keygate-bench', { KEYGATE_ALLOWED_ORIGINS: ORIGIN }),
     AWS_LAMBDA_FUNCTION_NAME: 'keygate-authorizer',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
@@ -47,7 +48,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
   const table = await createTable(client, env.TABLE_NAME!);
   const accounts = new DynamoAccountStore(client, table);
   const credentials = new DynamoCredentialStore(client, table);
-  const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+  const grantable = keyGrantable(REFERENCE_CATALOG);
   const now = Date.now();
 
   /** Users with keys; `lastUsedAt` set now, so a decision makes no hourly write (steady state). */

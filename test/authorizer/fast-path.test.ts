@@ -18,6 +18,7 @@ import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '..
 import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, openTable } from '../support/table';
+import { referenceEnv } from '../support/config';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -29,7 +30,7 @@ let config: KeygateConfig;
 beforeAll(async () => {
   ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
-  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
 });
 afterAll(() => closeTable(client, table));
 
