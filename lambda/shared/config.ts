@@ -5,8 +5,7 @@
  * stops the cold start with a message that names it, instead of falling back
  * to some other app's routes.
  */
-import * as z from 'zod/mini';
-import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
+import { catalogWith, validateRouteTable, type Grant, type HttpMethod, type PermissionDef, type RouteDef } from '../core/catalog';
 import { BASE_PATH_PATTERN, managementRoutes } from '../core/management-routes';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
@@ -91,19 +90,36 @@ export function configEnvironment(tableName: string, settings: KeygateSettings):
   };
 }
 
-const routeSchema = z.object({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-  path: z.string().check(z.regex(/^\//, "has to start with '/'")),
-  needs: z.string().check(z.minLength(1)),
-});
-const permissionSchema = z.object({
-  name: z.string().check(z.minLength(1)),
-  grant: z.enum(['key', 'session', 'admin']),
-  description: z.string(),
-});
+/** A rule for one field of a JSON setting's items: undefined when the value passes, else what it has to be. */
+type FieldRule = (value: unknown) => string | undefined;
 
-/** A required JSON setting, checked against `schema`; the error names the variable and what is wrong. */
-function jsonVar<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodMiniType<T>): T {
+const oneOf =
+  (values: readonly string[]): FieldRule =>
+  (v) => (typeof v === 'string' && values.includes(v) ? undefined : `has to be one of ${values.join(', ')}`);
+const text =
+  (rule: { nonEmpty?: boolean; startsWith?: string } = {}): FieldRule =>
+  (v) => {
+    if (typeof v !== 'string') return 'has to be a string';
+    if (rule.nonEmpty && v === '') return 'has to be a non-empty string';
+    if (rule.startsWith !== undefined && !v.startsWith(rule.startsWith)) return `has to start with '${rule.startsWith}'`;
+    return undefined;
+  };
+
+/** What `KEYGATE_ROUTES` items may hold. */
+export const ROUTE_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const ROUTE_RULES = { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) };
+/** What `KEYGATE_PERMISSIONS` items may hold. */
+export const PERMISSION_GRANTS: readonly Grant[] = ['key', 'session', 'admin'];
+const PERMISSION_RULES = { name: text({ nonEmpty: true }), grant: oneOf(PERMISSION_GRANTS), description: text() };
+
+/**
+ * A required JSON setting: an array of objects whose fields pass `rules`
+ * (other fields are dropped). The error names the variable, the item and
+ * what is wrong. Plain checks rather than zod: the authorizer loads its
+ * settings on every cold start, and zod's load and first parse alone cost
+ * more than the rest of its configuration (docs/performance.md).
+ */
+function jsonVar<K extends string>(env: NodeJS.ProcessEnv, name: string, rules: Record<K, FieldRule>): Record<K, unknown>[] {
   const raw = env[name];
   if (raw === undefined) throw new Error(`${name} is not set; the keygate construct sets it on every keygate Lambda`);
   let value: unknown;
@@ -112,9 +128,18 @@ function jsonVar<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodMiniType<
   } catch {
     throw new Error(`${name} is not JSON`);
   }
-  const parsed = z.safeParse(schema, value);
-  if (!parsed.success) throw new Error(`${name} is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  return parsed.data;
+  if (!Array.isArray(value)) throw new Error(`${name} is invalid: has to be a JSON array`);
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`${name} is invalid: [${i}] has to be an object`);
+    const out = {} as Record<K, unknown>;
+    for (const field of Object.keys(rules) as K[]) {
+      const v = (item as Record<string, unknown>)[field];
+      const problem = rules[field](v);
+      if (problem) throw new Error(`${name} is invalid: [${i}].${field} ${problem}, got ${JSON.stringify(v) ?? 'nothing'}`);
+      out[field] = v;
+    }
+    return out;
+  });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig {
@@ -123,8 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig 
   const basePath = env[ENV.basePath];
   if (basePath === undefined) throw new Error(`${ENV.basePath} is not set; the keygate construct sets it on every keygate Lambda`);
   if (!BASE_PATH_PATTERN.test(basePath)) throw new Error(`${ENV.basePath} has to be '' or like '/v1', got '${basePath}'`);
-  const ownRoutes = jsonVar(env, ENV.routes, z.array(routeSchema)) as RouteDef[];
-  const permissions = catalogWith(jsonVar(env, ENV.permissions, z.array(permissionSchema)));
+  const ownRoutes = jsonVar(env, ENV.routes, ROUTE_RULES) as unknown as RouteDef[];
+  const permissions = catalogWith(jsonVar(env, ENV.permissions, PERMISSION_RULES) as unknown as PermissionDef[]);
   const routes = [...managementRoutes(basePath), ...ownRoutes];
   const problems = validateRouteTable(routes, permissions);
   if (problems.length > 0) throw new Error(`the route table is invalid: ${problems.join('; ')}`);
