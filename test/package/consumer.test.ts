@@ -65,6 +65,8 @@ function readmeSnippets(): { file: string; code: string }[] {
 
 const numbers: Record<string, string> = {};
 let template: Template;
+/** tsc's complaints about the app; empty when it type-checks */
+let typeErrors = '';
 let runner: StartedRunner | undefined;
 
 beforeAll(async () => {
@@ -94,6 +96,7 @@ beforeAll(async () => {
         keygate: `file:${join(work, packed!.filename)}`,
         ...Object.fromEntries(['aws-cdk-lib', 'constructs', ...keygateDependencies].map((name) => [name, link(name)])),
       },
+      devDependencies: { '@types/node': link('@types/node') },
     }),
   );
   const install = await run('npm', ['install', '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: appDir });
@@ -106,11 +109,23 @@ beforeAll(async () => {
   }
   const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: `"${process.execPath}" "${tsx}" bin/widgets.ts` }));
-  const synth = await run(process.execPath, [join(REPO, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', 'cdk.out'], {
-    cwd: appDir,
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', FORCE_COLOR: '0' },
-  });
+  writeFileSync(
+    join(appDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+      include: ['bin/**/*.ts', 'lib/**/*.ts'],
+    }),
+  );
+  // Synthesized by the CDK CLI; type-checked against keygate's .d.ts files (at the same time).
+  const [synth, typecheck] = await Promise.all([
+    run(process.execPath, [join(REPO, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', 'cdk.out'], {
+      cwd: appDir,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', FORCE_COLOR: '0' },
+    }),
+    run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: appDir, allowFailure: true }),
+  ]);
   numbers.synth = `${synth.ms} ms`;
+  typeErrors = typecheck.code === 0 ? '' : typecheck.stdout + typecheck.stderr;
   template = Template.fromJSON(JSON.parse(readFileSync(join(appDir, 'cdk.out', 'Widgets.template.json'), 'utf8')) as Record<string, unknown>);
 }, 300_000);
 
@@ -154,6 +169,11 @@ describe('keygate installed from its tarball into another CDK app', () => {
     // Assess
     expect(existsSync(join(appDir, 'node_modules', 'tsx'))).toBe(false);
     expect(help.stdout).toContain('Usage:');
+  });
+
+  it("type-checks the README snippet against the package's .d.ts files (strict)", () => {
+    // Assess
+    expect(typeErrors).toBe('');
   });
 
   it('synthesizes the README snippet without cdk-nag, which only keygate/checks needs', () => {
