@@ -8,7 +8,7 @@ export interface KeygateTableProps {
    * A table that already exists, used instead of making one: for example the
    * table a destroyed stack retained, so a new deployment finds every user
    * and key again. It has to have keygate's layout: a string partition key
-   * `pk`, a string sort key `sk`, and TTL on `expiresAt`. keygate grants its
+   * `pk`, a string sort key `sk`, and TTL on `ttl`. keygate grants its
    * functions access to it; every other setting stays the owner's, so the
    * other props of this construct are refused with it.
    *
