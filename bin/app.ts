@@ -5,11 +5,10 @@
  * cdk.json bundles keygate's Lambdas first when their sources changed.
  */
 import { App } from 'aws-cdk-lib';
-import { acknowledgeFunctionFindings, acknowledgeKeygateFindings, addKeygateChecks } from '../lib/checks';
-import { KeygateStack } from '../lib/keygate-stack';
+import { addKeygateChecks } from '../lib/checks';
+import { KeygateStack, acknowledgeReferenceFindings } from '../lib/keygate-stack';
 
 const app = new App();
 const stack = new KeygateStack(app, 'Keygate', { description: 'keygate: API keys and sessions for an API Gateway REST API' });
 addKeygateChecks(app);
-acknowledgeKeygateFindings(stack.keygate);
-acknowledgeFunctionFindings(stack.exampleFunction);
+acknowledgeReferenceFindings(stack);

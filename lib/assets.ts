@@ -7,15 +7,17 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MANAGEMENT_ENTRIES } from '../lambda/management/table-access';
+import type { ManagementFunctionName } from '../lambda/core/management-routes';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
+
+/** The keygate Lambdas: the authorizer and one per management function. */
+export type KeygateLambdaName = 'authorizer' | ManagementFunctionName;
 
 /** Handler file of each keygate Lambda, relative to the package root. */
-export const KEYGATE_LAMBDAS = {
+export const KEYGATE_LAMBDAS: Readonly<Record<KeygateLambdaName, string>> = {
   authorizer: 'lambda/authorizer/handler.ts',
-  ...MANAGEMENT_ENTRIES,
-} as const satisfies Record<string, string>;
-
-export type KeygateLambdaName = keyof typeof KEYGATE_LAMBDAS;
+  ...(Object.fromEntries(Object.entries(MANAGEMENT_FUNCTIONS).map(([name, f]) => [name, f.entry])) as Record<ManagementFunctionName, string>),
+};
 
 /**
  * The package root: the first folder above this file with a package.json

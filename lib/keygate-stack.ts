@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from './checks';
 import { Keygate, KeygateTable } from './index';
 import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS } from './reference-app';
 
@@ -112,6 +113,12 @@ export class KeygateStack extends Stack {
     // What `keygate create-user --table …` needs after a deploy.
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'the keygate table, for the keygate CLI' });
   }
+}
+
+/** The cdk-nag findings the reference app accepts (keygate's, and its example backend's), for bin/app.ts and its tests alike. */
+export function acknowledgeReferenceFindings(stack: KeygateStack): void {
+  acknowledgeKeygateFindings(stack.keygate);
+  acknowledgeFunctionFindings(stack.exampleFunction);
 }
 
 /** `cdk.json` gives a list, `-c key=a,b` a string. */

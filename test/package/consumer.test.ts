@@ -71,7 +71,7 @@ let runner: StartedRunner | undefined;
 
 beforeAll(async () => {
   // Pack: the package as `npm pack` makes it (prepack's build, skipped when dist/ is current).
-  let t = Date.now();
+  const t = Date.now();
   if (!buildFresh()) await build({ bundles: 'when-stale', log: () => undefined });
   numbers.build = `${Date.now() - t} ms`;
   const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO });

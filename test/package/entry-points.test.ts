@@ -48,9 +48,9 @@ describe('Package: entry points', () => {
   });
 
   it('builds the reference app only from the public entries, like any other app', () => {
-    // Assess: bin/app.ts → the stack and keygate/checks; the stack → keygate's entry and its own data
+    // Assess: bin/app.ts → the stack and keygate/checks; the stack → keygate's two entries and its own data
     expect(importsOf('bin/app.ts').filter((s) => s.startsWith('.')).sort()).toEqual(['../lib/checks', '../lib/keygate-stack']);
-    expect(importsOf('lib/keygate-stack.ts').filter((s) => s.startsWith('.')).sort()).toEqual(['./index', './reference-app']);
+    expect(importsOf('lib/keygate-stack.ts').filter((s) => s.startsWith('.')).sort()).toEqual(['./checks', './index', './reference-app']);
     expect(read('lib/keygate-stack.ts')).not.toMatch(/from '\.\.\/lambda/);
   });
 });
