@@ -168,6 +168,15 @@ describe('Stack: KeygateStack', () => {
     });
   });
 
+  describe('Upgrade from 0.1', () => {
+    it('keeps the logical ids of the table and of the API, so an upgrade keeps the data and the URL', () => {
+      // Assess: the ids 0.1 (KeygateTable and KeygateApi side by side in the stack) gave them
+      expect(stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement)).toBe('StoreTable0CCFA19B');
+      expect(stack.getLogicalId(stack.keygate.api.node.defaultChild as CfnElement)).toBe('KeygateApiE01DEBD3');
+      expect(stack.getLogicalId(stack.keygate.authorizer.node.defaultChild as CfnElement)).toBe('KeygateAuthorizer5E6A8139');
+    });
+  });
+
   describe('Outputs', () => {
     it('gives the table name for the CLI and the API URL', () => {
       template.hasOutput('TableName', { Value: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) } });
