@@ -203,6 +203,13 @@ describe("the app's template", () => {
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 
+  it('outputs the table name the CLI needs', () => {
+    // Prepare
+    const [tableId] = resourcesOf('AWS::DynamoDB::Table').map(([id]) => id);
+    // Assess
+    template.hasOutput('KeygateTableName', { Value: { Ref: tableId } });
+  });
+
   it('keeps the table when the stack goes, with point-in-time recovery', () => {
     // Prepare
     const tables = resourcesOf('AWS::DynamoDB::Table');
