@@ -82,10 +82,5 @@ export function acknowledgeKeygateFindings(keygate: Keygate): void {
       `AwsSolutions-IAM4[${BASIC_EXECUTION_ROLE}]`,
       "CDK's AwsCustomResource Lambda writes only its own CloudWatch logs with this managed policy; its one table grant (PutItem on the SETTINGS partition) is a separate, scoped statement.",
     );
-    acknowledge(
-      provider,
-      'AwsSolutions-L1',
-      "CDK's AwsCustomResource picks its Lambda runtime itself; it runs once per deployment to write the settings item, never on a request.",
-    );
   }
 }

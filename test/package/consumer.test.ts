@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { KEYGATE_LAMBDAS } from '../../lib/assets';
 import { build, buildFresh } from '../../scripts/build';
 import { call, startRunner, type Json, type StartedRunner } from '../local/runner-process';
 
@@ -159,7 +160,7 @@ describe('keygate installed from its tarball into another CDK app', () => {
     for (const file of [manifest.main, manifest.types, manifest.exports['.'].default, manifest.exports['./checks'].types, 'LICENSE', 'CHANGELOG.md']) {
       expect(existsSync(join(installed(), file))).toBe(true);
     }
-    for (const name of ['authorizer', 'auth', 'keys', 'admin']) expect(existsSync(join(installed(), 'dist', 'assets', name, 'index.js'))).toBe(true);
+    for (const name of Object.keys(KEYGATE_LAMBDAS)) expect(existsSync(join(installed(), 'dist', 'assets', name, 'index.js'))).toBe(true);
     for (const dir of ['test', 'local', 'docs', 'lib', 'lambda', 'cli', 'scripts', 'dist/reference-assets']) expect(existsSync(join(installed(), dir))).toBe(false);
   });
 
