@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../lambda/shared/config';
-import { LAMBDA_BUNDLE_OPTIONS, buildBenchBundles, largestParts } from './bench/bundles';
+import { buildBenchBundles, largestParts } from './bench/bundles';
 import type { BenchCounts } from './bench/input';
 import { measureColdStarts } from './bench/measure/cold';
 import type { RunContext } from './bench/measure/context';
@@ -23,6 +23,7 @@ import { HIT_RUN_CACHE_TTL_SECONDS, measureHits } from './bench/measure/hits';
 import { measureMemory } from './bench/measure/memory';
 import { measureMisses } from './bench/measure/misses';
 import { canPin, cleanUp, cleanUpOnExit, track } from './bench/processes';
+import { LAMBDA_BUNDLE_OPTIONS } from './lambda-bundles';
 import { printTable, readsPerDecision, targets, type BenchDocument, type Measured } from './bench/report';
 import { setUp } from './bench/setup';
 import { round } from './bench/stats';
@@ -103,6 +104,7 @@ async function measure(): Promise<BenchDocument> {
       cacheMaxEntries: config.cacheMaxEntries,
       hitRunCacheTtlSeconds: HIT_RUN_CACHE_TTL_SECONDS,
     },
+    /** keygate's pack-time bundling (scripts/lambda-bundles.ts), which every bundle here uses */
     bundling: { esbuild: LAMBDA_BUNDLE_OPTIONS },
     ...measured,
     bundle: {

@@ -1,27 +1,14 @@
 /**
  * The benchmark's bundles: the authorizer exactly as it ships, the floors it
- * is measured against, and the workers, all built with the Lambda bundling
- * options (so the authorizer code inside a worker is the shipped code).
+ * is measured against, and the workers, all built with the options keygate's
+ * Lambdas are bundled with at pack time (LAMBDA_BUNDLE_OPTIONS,
+ * scripts/lambda-bundles.ts), so the authorizer code inside a worker is the
+ * shipped code.
  */
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-
-/**
- * TODO(pack): replace with `import { LAMBDA_BUNDLE_OPTIONS } from '../lambda-bundles'`
- * once the pack-time bundling lands; these are the same settings.
- */
-export const LAMBDA_BUNDLE_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
-  minify: true,
-  mainFields: ['module', 'main'],
-  external: [],
-  legalComments: 'none',
-  logLevel: 'warning',
-} as const satisfies BuildOptions;
+import { LAMBDA_BUNDLE_OPTIONS } from '../lambda-bundles';
 
 /** Entry files, relative to the repository root. */
 const ENTRIES = {
