@@ -104,6 +104,30 @@ describe('Class: DecisionLog', () => {
       expect(parse(line)).not.toHaveProperty('decision_allow');
       expect(parse(line)).toMatchObject({ outcome: 'allow', reason: 'ok' });
     });
+    it('writes valid JSON whatever the request holds, and the same values back', () => {
+      // Prepare: values a hand-written JSON writer could get wrong
+      const odd = ['', 'plain', 'quote " and \\ backslash', 'new\nline\ttab\u0000nul', 'caf\u00e9 \u2028 \ud83d\ude00', 'lone \ud800 surrogate', '</script>'];
+
+      // Act + Assess
+      for (const value of odd) {
+        const line = newLog().decision(allow, { ...event, httpMethod: value, resource: value }, { ...lambdaContext(), awsRequestId: value });
+        expect(line.indexOf('\n')).toBe(line.length - 1);
+        expect(parse(line)).toMatchObject({ method: value, resource: value, function_request_id: value });
+      }
+    });
+
+    it('stamps each line with the time in ISO 8601, to the millisecond', () => {
+      // Prepare: times around minute, hour, day and year boundaries, and at random
+      const times = [0, 59_999, 60_000, 3_599_999, Date.UTC(2024, 11, 31, 23, 59, 59, 999), Date.UTC(2025, 0, 1), ...Array.from({ length: 500 }, (_, i) => 1_700_000_000_000 + i * 7_919_993)];
+      let now = 0;
+      const log = newLog({ now: () => now });
+
+      // Act + Assess
+      for (const t of times) {
+        now = t;
+        expect(parse(log.decision(allow, event, lambdaContext())).timestamp).toBe(new Date(t).toISOString());
+      }
+    });
   });
 
   describe('Method: failure', () => {
