@@ -46,11 +46,15 @@ export class LruCache<K, V> {
     return slot.value;
   }
 
-  /** Keeps `value` for `ttl` milliseconds (nothing when `ttl` is not above 0), evicting the least recently used entry when full. */
-  set(key: K, value: V, ttl: number): void {
+  /**
+   * Keeps `value` until `ttl` milliseconds after `start` (default: now;
+   * nothing when `ttl` is not above 0), evicting the least recently used
+   * entry when full.
+   */
+  set(key: K, value: V, ttl: number, start: number = this.now()): void {
     this.slots.delete(key);
     if (!(ttl > 0)) return;
     if (this.slots.size >= this.max) this.slots.delete(this.slots.keys().next().value as K);
-    this.slots.set(key, { value, expiresAt: this.now() + ttl });
+    this.slots.set(key, { value, expiresAt: start + ttl });
   }
 }

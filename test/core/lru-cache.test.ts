@@ -69,6 +69,22 @@ describe('Class: LruCache', () => {
       expect([cache.get('a'), cache.get('b')]).toEqual([10, undefined]);
     });
 
+    it('counts the TTL from the start it is given', () => {
+      // Prepare
+      const { cache, tick } = clocked(2);
+      const sent = 1_000_000;
+      tick(300);
+
+      // Act
+      cache.set('a', 1, 1000, sent);
+
+      // Assess
+      tick(699);
+      expect(cache.get('a')).toBe(1);
+      tick(1);
+      expect(cache.get('a')).toBeUndefined();
+    });
+
     it('keeps nothing for a TTL of 0', () => {
       // Prepare
       const { cache } = clocked(2);
