@@ -53,7 +53,7 @@ function counts(): BenchCounts {
   return {
     ...(quick
       ? { hitBlock: 10_000, hitSamples: 10_000, missWarmup: 20, missRounds: 100, floodUnknown: 2_000, floodMalformed: 500, floodConcurrency: 16, coldRuns: 3 }
-      : { hitBlock: 200_000, hitSamples: 100_000, missWarmup: 100, missRounds: 1_500, floodUnknown: 100_000, floodMalformed: 25_000, floodConcurrency: 16, coldRuns: 21 }),
+      : { hitBlock: 200_000, hitSamples: 100_000, missWarmup: 100, missRounds: 1_500, floodUnknown: 100_000, floodMalformed: 25_000, floodConcurrency: 16, coldRuns: 51 }),
     ...(arg ? (JSON.parse(arg.slice('--counts='.length)) as Partial<BenchCounts>) : {}),
   };
 }
