@@ -149,6 +149,8 @@ export class Authorizer {
       authMethod: principal.authMethod,
       [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
       permissions: principal.permissions.join(','),
+      // A key issued to an API client (OAuth, client file) names it, so a backend can attribute a change to the tool.
+      ...(token.kind !== 'session' && credential!.clientId ? { clientId: credential!.clientId } : {}),
     };
     return { principal, context };
   }

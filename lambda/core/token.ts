@@ -60,7 +60,8 @@ export function newId(): string {
   return randomBase62(ID_LENGTH);
 }
 
-function checksum(text: string): string {
+/** CRC32 of `text` as CHECKSUM_LENGTH base62 digits. */
+export function checksum(text: string): string {
   let n = crc32(text);
   let out = '';
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {

@@ -15,6 +15,10 @@ export type AuditAction =
   | 'key_renamed'
   | 'key_rotated'
   | 'key_revoked'
+  | 'client_created'
+  | 'client_updated'
+  | 'client_secret_rotated'
+  | 'client_deleted'
   | 'user_created'
   | 'user_disabled'
   | 'user_enabled';

@@ -43,7 +43,8 @@ function corsHeaders(event: APIGatewayProxyEvent, allowedOrigins: ReadonlySet<st
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' };
 }
 
-function rawBody(event: APIGatewayProxyEvent): string {
+/** The request body as text, decoded when API Gateway sent it base64-encoded. */
+export function rawBody(event: APIGatewayProxyEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }

@@ -34,6 +34,8 @@ export interface NewKey {
   readonly expiresAt?: number;
   /** epoch milliseconds; default now. Lets a caller compute `expiresAt` from the same instant. */
   readonly createdAt?: number;
+  /** the API client the key was issued through (OAuth or client file) */
+  readonly clientId?: string;
 }
 
 /** All times are epoch milliseconds. */
@@ -62,6 +64,8 @@ export interface KeyRecord {
   readonly replacedBy?: string;
   /** the key this one was rotated from */
   readonly replaces?: string;
+  /** the API client the key was issued through */
+  readonly clientId?: string;
 }
 
 export interface SessionRecord {
@@ -70,7 +74,8 @@ export interface SessionRecord {
   readonly expiresAt: number;
 }
 
-export type AuditAuthMethod = 'session' | 'api_key' | 'password' | 'cli';
+/** `oauth`: a key issued at the token endpoint, for the user who approved it. */
+export type AuditAuthMethod = 'session' | 'api_key' | 'password' | 'cli' | 'oauth';
 
 /** One audit record to write, filed in the trail of `userId`. */
 export interface AuditEntry {
@@ -135,6 +140,7 @@ export function toKey(item: Item): KeyRecord {
     ...optional('lastUsedAt'),
     ...optionalS('replacedBy'),
     ...optionalS('replaces'),
+    ...optionalS('clientId'),
   };
 }
 

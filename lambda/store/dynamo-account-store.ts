@@ -47,6 +47,7 @@ import {
   type SessionRecord,
   type UserRecord,
 } from './account-records';
+import { grantItem } from './client-records';
 import { PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
@@ -73,10 +74,10 @@ const MAX_TRANSACTION_ITEMS = 100;
 
 export class DynamoAccountStore {
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly prefixes: TokenPrefixes = DEFAULT_PREFIXES,
-    private readonly now: () => number = Date.now,
+    protected readonly client: DynamoDBClient,
+    protected readonly tableName: string,
+    protected readonly prefixes: TokenPrefixes = DEFAULT_PREFIXES,
+    protected readonly now: () => number = Date.now,
     private readonly auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
   ) {}
 
@@ -180,17 +181,23 @@ export class DynamoAccountStore {
 
   // ---- keys
 
-  /** Creates a key; the returned token's `value` is the only copy of the secret. */
+  /**
+   * Creates a key; the returned token's `value` is the only copy of the secret.
+   * `also` adds items to the same transaction, right after the key (item 0),
+   * so a failed condition of theirs is reported with index 1 onwards.
+   */
   async createKey(
     userId: string,
     kind: 'user' | 'bot',
     key: NewKey,
     audit: (keyId: string) => readonly AuditEntry[] = () => [],
+    also: (keyId: string) => readonly TransactWriteItem[] = () => [],
   ): Promise<{ token: NewToken; createdAt: number }> {
     const token = generateToken(kind, userId, this.prefixes);
     const createdAt = key.createdAt ?? this.now();
     await this.transact([
       { Put: { TableName: this.tableName, Item: this.keyItem(userId, kind, token, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...also(token.id),
       ...this.auditPuts(audit(token.id)),
     ]);
     return { token, createdAt };
@@ -238,12 +245,15 @@ export class DynamoAccountStore {
   ): Promise<{ token: NewToken; createdAt: number } | undefined> {
     const token = generateToken(old.kind, userId, this.prefixes);
     const createdAt = next.createdAt ?? this.now();
+    // The successor of a key issued through an API client stays that client's, so deleting the client still finds it.
+    const clientId = next.clientId ?? old.clientId;
+    const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.tableName, Item: grantItem(clientId, userId, token.id, createdAt) } }] : [];
     // Item 1 is the old key: gone, revoked or already rotated.
     const rotated = await this.transactUnlessFailed(1, [
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...this.keyItem(userId, old.kind, token, next, createdAt), replaces: s(old.keyId) },
+          Item: { ...this.keyItem(userId, old.kind, token, { ...next, ...(clientId ? { clientId } : {}) }, createdAt), replaces: s(old.keyId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -256,6 +266,7 @@ export class DynamoAccountStore {
           ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(token.id) },
         },
       },
+      ...grant,
       ...this.auditPuts(audit(token.id)),
     ]);
     return rotated ? { token, createdAt } : undefined;
@@ -362,7 +373,16 @@ export class DynamoAccountStore {
    * first attempt and lasts `windowMs`; the item expires by TTL after it.
    */
   async registerLoginAttempt(email: string, windowMs: number): Promise<LoginAttempts> {
-    const key = { pk: s(loginAttemptsPk(email)), sk: s(LOGIN_ATTEMPTS_SK) };
+    return this.registerAttempt(loginAttemptsPk(email), windowMs);
+  }
+
+  async clearLoginAttempts(email: string): Promise<void> {
+    await this.clearAttempts(loginAttemptsPk(email));
+  }
+
+  /** The counter of `registerLoginAttempt` for any partition key (API clients count their authentications too). */
+  protected async registerAttempt(pk: string, windowMs: number): Promise<LoginAttempts> {
+    const key = { pk: s(pk), sk: s(LOGIN_ATTEMPTS_SK) };
     for (let tries = 0; ; tries++) {
       const now = this.now();
       const cutoff = n(now - windowMs);
@@ -399,8 +419,8 @@ export class DynamoAccountStore {
     }
   }
 
-  async clearLoginAttempts(email: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(loginAttemptsPk(email)), sk: s(LOGIN_ATTEMPTS_SK) } }));
+  protected async clearAttempts(pk: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(pk), sk: s(LOGIN_ATTEMPTS_SK) } }));
   }
 
   // ---- audit trail
@@ -436,11 +456,12 @@ export class DynamoAccountStore {
       hint: s(keyHint(token.value)),
       createdAt: n(createdAt),
       ...(key.expiresAt !== undefined ? { expiresAt: n(key.expiresAt) } : {}),
+      ...(key.clientId !== undefined ? { clientId: s(key.clientId) } : {}),
     };
   }
 
   /** Audit items for a transaction: one record per trail, so an actor acting on itself is filed once. */
-  private auditPuts(entries: readonly AuditEntry[]): TransactWriteItem[] {
+  protected auditPuts(entries: readonly AuditEntry[]): TransactWriteItem[] {
     const at = this.now();
     const seen = new Set<string>();
     const out: TransactWriteItem[] = [];
@@ -474,7 +495,7 @@ export class DynamoAccountStore {
    * Runs a transaction; false when the condition of item `index` failed
    * (what it guards changed meanwhile). Any other failure is thrown.
    */
-  private async transactUnlessFailed(index: number, items: TransactWriteItem[]): Promise<boolean> {
+  protected async transactUnlessFailed(index: number, items: TransactWriteItem[]): Promise<boolean> {
     try {
       await this.transact(items);
       return true;
@@ -489,7 +510,7 @@ export class DynamoAccountStore {
    * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
    * update) is retried a few times with jitter.
    */
-  private async transact(items: TransactWriteItem[]): Promise<void> {
+  protected async transact(items: TransactWriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -505,7 +526,7 @@ export class DynamoAccountStore {
     }
   }
 
-  private async queryPrefix(userId: string, prefix: string): Promise<Item[]> {
+  protected async queryPrefix(userId: string, prefix: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {

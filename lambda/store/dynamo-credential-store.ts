@@ -6,13 +6,13 @@ import { StoreUnavailableError, type CredentialLookup, type CredentialState, typ
 
 /**
  * What a decision reads: the credential's `secretHash`, `permissions`,
- * `expiresAt`, `revokedAt`, `lastUsedAt`; the owner's `kind`, `isAdmin`,
+ * `expiresAt`, `revokedAt`, `lastUsedAt`, `clientId` (passed on to backends); the owner's `kind`, `isAdmin`,
  * `disabled`; `sk` to tell the two items apart. Never the password hash on
  * `PROFILE`. Named with `AttributesToGet` rather than a `ProjectionExpression`:
  * the same top-level attributes without an expression for DynamoDB to parse
  * (on DynamoDB Local, about 50 µs less per read; docs/performance.md).
  */
-const LOOKUP_ATTRIBUTES = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+const LOOKUP_ATTRIBUTES = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'clientId', 'kind', 'isAdmin', 'disabled'];
 
 /** Reads a credential and its owner with one BatchGetItem, only the attributes the decision needs. */
 export class DynamoCredentialStore implements CredentialStore {
@@ -77,6 +77,7 @@ function toCredential(item: Item): CredentialState {
     ...(num(item.expiresAt) !== undefined ? { expiresAt: num(item.expiresAt) } : {}),
     ...(num(item.revokedAt) !== undefined ? { revokedAt: num(item.revokedAt) } : {}),
     ...(num(item.lastUsedAt) !== undefined ? { lastUsedAt: num(item.lastUsedAt) } : {}),
+    ...(item.clientId?.S ? { clientId: item.clientId.S } : {}),
   };
 }
 

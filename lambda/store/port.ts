@@ -20,6 +20,8 @@ export interface CredentialState {
   readonly revokedAt?: number;
   /** epoch milliseconds; keys only */
   readonly lastUsedAt?: number;
+  /** keys only: the API client the key was issued through */
+  readonly clientId?: string;
 }
 
 /** A credential and its owner, read together in one round trip. Either may be missing. */

@@ -135,8 +135,12 @@ const AUDIT_ACTIONS = {
   user_created: true,
   user_disabled: true,
   user_enabled: true,
+  client_created: true,
+  client_updated: true,
+  client_secret_rotated: true,
+  client_deleted: true,
 } satisfies Record<AuditAction, true>;
-const AUDIT_AUTH_METHODS = { session: true, api_key: true, password: true, cli: true } satisfies Record<AuditAuthMethod, true>;
+const AUDIT_AUTH_METHODS = { session: true, api_key: true, password: true, cli: true, oauth: true } satisfies Record<AuditAuthMethod, true>;
 const KEY_STATUSES = { active: true, grace_period: true, revoked: true, expired: true } satisfies Record<KeyStatus, true>;
 
 /** Codes of the gateway responses whose code is a literal (ACCESS_DENIED prints the authorizer's refusal code). */
