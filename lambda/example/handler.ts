@@ -11,6 +11,8 @@ export interface EchoBody {
   readonly authMethod: string;
   readonly keyId?: string;
   readonly sessionId?: string;
+  /** the API client a key was issued through (OAuth, client file) */
+  readonly clientId?: string;
   readonly permissions: string[];
   readonly method: string;
   readonly path: string;
@@ -63,6 +65,7 @@ export function createHandler(allowedOrigins: ReadonlySet<string>): Handler {
       authMethod: ctx.authMethod,
       ...(typeof ctx.keyId === 'string' ? { keyId: ctx.keyId } : {}),
       ...(typeof ctx.sessionId === 'string' ? { sessionId: ctx.sessionId } : {}),
+      ...(typeof ctx.clientId === 'string' ? { clientId: ctx.clientId } : {}),
       permissions: typeof ctx.permissions === 'string' && ctx.permissions !== '' ? ctx.permissions.split(',') : [],
       method: event.httpMethod,
       path: event.path,

@@ -13,7 +13,7 @@ import type { AuthorizationParams } from '../core/authorization-request';
 import { headerValues } from '../core/credentials';
 import { HttpError, csrfRejected, unauthorized, validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../shared/http';
-import { pathId, type CallerRequest, type PublicRequest } from './app';
+import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
 import { actorOf } from './audit';
 import { authorizeDecisionBody, createClientBody, emptyBody, holderRevokeBody, updateClientBody } from './client-schemas';
 import {
@@ -262,4 +262,8 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
       },
     },
   };
+}
+
+export function createClientsHandler(deps: ClientDeps) {
+  return managementHandler(deps, clientOperations(deps));
 }

@@ -117,11 +117,15 @@ export function originAllowed(deps: ClientDeps, event: APIGatewayProxyEvent, mis
   return deps.config.allowedOrigins.has(origin) || origin === ownOrigin(event);
 }
 
-/** Where this API is served, as the browser sees it. */
+/**
+ * Where this API is served, as the browser sees it. API Gateway always sets
+ * `X-Forwarded-Proto` (https); without it the request did not come through
+ * API Gateway (the local runner), which serves plain http.
+ */
 export function ownOrigin(event: APIGatewayProxyEvent): string | undefined {
   const host = headerValues('host', event.headers, event.multiValueHeaders)[0];
   if (host === undefined) return undefined;
-  const proto = headerValues('x-forwarded-proto', event.headers, event.multiValueHeaders)[0] ?? 'https';
+  const proto = headerValues('x-forwarded-proto', event.headers, event.multiValueHeaders)[0] ?? 'http';
   return `${proto}://${host}`;
 }
 
@@ -280,14 +284,13 @@ export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent,
 
 /**
  * The issuer is the API's root as this request reached it: scheme and host,
- * plus the stage when the URL carries one (`requestContext.path` has it,
- * `path` does not).
+ * plus the stage on an `execute-api` host, whose URLs start with it (a custom
+ * domain's do not, nor do the local runner's).
  */
 export function issuerOf(event: APIGatewayProxyEvent): string {
-  const origin = ownOrigin(event) ?? 'https://localhost';
-  const fullPath = (event.requestContext as { path?: string } | undefined)?.path ?? event.path;
-  const stage = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
-  return origin + stage.replace(/\/$/, '');
+  const origin = ownOrigin(event) ?? 'http://localhost';
+  const stage = event.requestContext?.stage;
+  return /\.execute-api\.[a-z0-9-]+\.amazonaws\.com(:\d+)?$/.test(origin) && stage ? `${origin}/${stage}` : origin;
 }
 
 export function serverMetadata(deps: ClientDeps, issuer: string, basePath: string) {
