@@ -14,6 +14,7 @@ import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
+import { freePort } from '../support/dynamodb-local';
 import { serveHttpApi, type HttpApi } from '../support/http-api';
 import { ORIGIN, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ProxyHandler, type TestUser } from '../support/management-api';
 
@@ -45,15 +46,22 @@ export class OAuthHarness {
     readonly accounts: DynamoAccountStore,
   ) {}
 
-  static async start(client: DynamoDBClient, table: string): Promise<OAuthHarness> {
-    const env = managementEnv(table);
+  /**
+   * `ownOriginAllowed` puts the server's own origin among the allowed ones,
+   * as the local runner does; without it the hosted form's POST passes the
+   * CSRF rule only as a same-origin request.
+   */
+  static async start(client: DynamoDBClient, table: string, options: { ownOriginAllowed?: boolean } = {}): Promise<OAuthHarness> {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...managementEnv(table), KEYGATE_ALLOWED_ORIGINS: options.ownOriginAllowed ? `${ORIGIN},${base}` : ORIGIN };
     const handlers = loadHandlers(env);
     let harness: OAuthHarness | undefined;
     const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + (harness?.skew ?? 0))) as ProxyHandler;
-    const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
+    const example = createExampleHandler(new Set(env.KEYGATE_ALLOWED_ORIGINS.split(','))) as unknown as ProxyHandler;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
-    const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer);
+    const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer, port);
     harness = new OAuthHarness(api, new DynamoAccountStore(client, table));
     return harness;
   }

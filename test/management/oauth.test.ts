@@ -172,6 +172,35 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
   });
 });
 
+describe('OAuth: the hosted login form', () => {
+  it('keeps login rules: a wrong password re-renders the form, the lockout answers 429, a foreign Origin is refused', async () => {
+    // Prepare
+    const tool = await h.registerClient(owner, { name: 'Form Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const dave = await h.user();
+    const page = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT })}`);
+    const fields = formFields(page.text);
+    const post = (password: string, origin: string = h.base) => h.request('POST', '/v1/oauth/authorize', { origin, form: { ...fields, email: dave.email, password } });
+
+    // Act
+    const foreign = await post(dave.password, 'https://evil.example');
+    const wrong = await post('not the password');
+    for (let i = 0; i < 4; i++) await post('not the password');
+    const locked = await post(dave.password);
+
+    // Assess
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(wrong.text).toContain('e-mail or password is wrong');
+    expect(wrong.text).toContain(`value="${dave.email}"`);
+    expect(formFields(wrong.text)).toEqual(fields);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(locked.text).toContain('too many failed logins');
+  });
+});
+
 describe('OAuth: refusals', () => {
   let confidential: { id: string; secret?: string };
   let publicClient: { id: string };
