@@ -41,6 +41,8 @@ export function keyView(key: KeyRecord, now: number) {
     lastUsedAt: isoOrNull(key.lastUsedAt),
     replacedBy: key.replacedBy ?? null,
     replaces: key.replaces ?? null,
+    /** the API client it was issued through (OAuth, client file) */
+    clientId: key.clientId ?? null,
   };
 }
 
