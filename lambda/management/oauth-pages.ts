@@ -7,7 +7,9 @@
  * consent form's redirect may go only to the client's redirect URI, since
  * browsers apply `form-action` to the redirect after a POST), no framing
  * (clickjacking on an Approve button), `no-store` (the page carries the
- * request's state), no referrer.
+ * request's state), and a referrer for this origin only: `no-referrer`
+ * would make browsers send `Origin: null` on the form's POST, which the
+ * CSRF rule then refuses.
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -55,7 +57,6 @@ export function htmlPage(statusCode: number, title: string, content: string, opt
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>
@@ -74,7 +75,7 @@ ${content}
       'Content-Security-Policy': contentSecurityPolicy(options.redirectOrigin),
       'X-Frame-Options': 'DENY',
       'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
+      'Referrer-Policy': 'same-origin',
       ...options.headers,
     },
     body,

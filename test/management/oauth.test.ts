@@ -82,6 +82,8 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
     expect(loginPage.headers.get('cache-control')).toBe('no-store');
     expect(loginPage.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/);
     expect(loginPage.headers.get('x-frame-options')).toBe('DENY');
+    // not no-referrer: with it, browsers send `Origin: null` on the form's POST, which the CSRF rule refuses
+    expect(loginPage.headers.get('referrer-policy')).toBe('same-origin');
     expect(loginPage.text).not.toMatch(/<script/i);
     expect(loginPage.text).toContain('Sign in to continue to Score Uploader');
     expect(loginPage.text).toMatch(/<form method="post" action="authorize">/);
