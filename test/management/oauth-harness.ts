@@ -39,12 +39,20 @@ export interface RequestOptions {
 }
 
 export class OAuthHarness {
-  /** ms added to the clients Lambda's clock */
-  skew = 0;
   private constructor(
     readonly api: HttpApi,
     readonly accounts: DynamoAccountStore,
+    private readonly clock: { skew: number },
   ) {}
+
+  /** ms added to the clients Lambda's clock */
+  get skew(): number {
+    return this.clock.skew;
+  }
+
+  set skew(ms: number) {
+    this.clock.skew = ms;
+  }
 
   /**
    * `ownOriginAllowed` puts the server's own origin among the allowed ones,
@@ -56,14 +64,13 @@ export class OAuthHarness {
     const base = `http://127.0.0.1:${port}`;
     const env = { ...managementEnv(table), KEYGATE_ALLOWED_ORIGINS: options.ownOriginAllowed ? `${ORIGIN},${base}` : ORIGIN };
     const handlers = loadHandlers(env);
-    let harness: OAuthHarness | undefined;
-    const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + (harness?.skew ?? 0))) as ProxyHandler;
+    const clock = { skew: 0 };
+    const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler;
     const example = createExampleHandler(new Set(env.KEYGATE_ALLOWED_ORIGINS.split(','))) as unknown as ProxyHandler;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
     const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer, port);
-    harness = new OAuthHarness(api, new DynamoAccountStore(client, table));
-    return harness;
+    return new OAuthHarness(api, new DynamoAccountStore(client, table), clock);
   }
 
   get base(): string {
