@@ -162,16 +162,14 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   };
 
   const authorizeDecision: PublicFn = async ({ event }) => {
-    const type = contentType(event);
+    // The hosted form posts a form; anything else is read as JSON, like every other management body.
+    const asJson = contentType(event) !== FORM;
     let params: AuthorizationParams;
-    const asJson = type === 'application/json';
     if (asJson) {
       const { decision, ...values } = readJsonBody(event, authorizeDecisionBody);
       params = { values: { ...values, decision }, repeated: new Set() };
-    } else if (type === FORM) {
-      params = formParams(rawBody(event));
     } else {
-      throw validation(`send the decision as ${FORM} (the hosted form) or application/json`);
+      params = formParams(rawBody(event));
     }
     const decision = params.values.decision;
     if (!asJson && decision === 'login') return loginStep(event, params);

@@ -1,5 +1,5 @@
 /**
- * `MANAGEMENT_TABLE_ACTIONS` is what the stack grants. Here every route of
+ * `MANAGEMENT_FUNCTIONS`' tableActions is what the stack grants. Here every route of
  * each Lambda runs on a client that records the IAM action of each call (a
  * transaction counts as the actions of its items), and the recorded set has
  * to equal the granted one: nothing missing, nothing extra.
@@ -8,14 +8,16 @@ import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb
 import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
+import { createClientsHandler } from '../../lambda/management/client-routes';
+import { buildClientDeps } from '../../lambda/management/client-service';
 import { createKeysHandler } from '../../lambda/management/key-routes';
-import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, makeUser, managementEnv } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 
-type Target = keyof typeof MANAGEMENT_TABLE_ACTIONS;
+type Target = keyof typeof MANAGEMENT_FUNCTIONS;
 
 let client: DynamoDBClient;
 let table: string;
@@ -56,12 +58,13 @@ function recordingClient(actions: Set<string>): DynamoDBClient {
 describe('Module: table-access', () => {
   it('grants each management Lambda exactly the actions its routes use', async () => {
     // Prepare
-    const used: Record<Target, Set<string>> = { auth: new Set(), keys: new Set(), admin: new Set() };
+    const used: Record<Target, Set<string>> = { auth: new Set(), keys: new Set(), admin: new Set(), clients: new Set() };
     const config = loadManagementConfig(managementEnv(table));
     const handlers = {
       auth: createAuthHandler(buildDeps(config, recordingClient(used.auth))),
       keys: createKeysHandler(buildDeps(config, recordingClient(used.keys))),
       admin: createAdminHandler(buildDeps(config, recordingClient(used.admin))),
+      clients: createClientsHandler(buildClientDeps(config, recordingClient(used.clients))),
     };
     const api = new ManagementApi(client, table, handlers);
     const accounts = new DynamoAccountStore(client, table);
@@ -91,11 +94,35 @@ describe('Module: table-access', () => {
     const bot = (await api.call('POST', '/v1/admin/users', { session: adminSession, body: { email: 'bot@example.com', kind: 'bot' } })).body.user;
     await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } });
     await api.call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id }, body: { disabled: true } });
+
+    // API clients and OAuth
+    const form = (fields: Record<string, string>) => ({ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), origin: null });
+    const redirect = 'https://tool.example/cb';
+    const tool = (await api.call('POST', '/v1/clients', { session: adminSession, body: { name: 't', redirectUris: [redirect], permissions: ['submit_score'], apiKeyFilename: 'k.json', apiKeyTemplate: '{"k":"%%KEYGATE_KEY%%"}' } })).body;
+    const clientId = { clientId: tool.id as string };
+    await api.call('GET', '/v1/clients', { session: adminSession });
+    await api.call('GET', '/v1/clients/{clientId}', { session: adminSession, params: clientId });
+    await api.call('PATCH', '/v1/clients/{clientId}', { session: adminSession, params: clientId, body: { name: 't2' } });
+    const secret = (await api.call('POST', '/v1/clients/{clientId}/secret', { session: adminSession, params: clientId })).body.secret as string;
+    await api.call('POST', '/v1/clients/{clientId}/file', { session: adminSession, params: clientId });
+    const request = { response_type: 'code', client_id: tool.id as string, redirect_uri: redirect };
+    await api.call('GET', '/v1/oauth/authorize', { session: adminSession, query: request, headers: { Accept: 'application/json' } });
+    const code = new URL((await api.call('POST', '/v1/oauth/authorize', { session: adminSession, body: { ...request, decision: 'approve' } })).body.redirectTo).searchParams.get('code')!;
+    const token = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: tool.id as string, client_secret: secret };
+    const accessToken = (await api.call('POST', '/v1/oauth/token', form(token))).body.access_token as string;
+    await api.call('POST', '/v1/oauth/token', form(token));
+    await api.call('POST', '/v1/oauth/revoke', form({ token: accessToken, client_id: tool.id as string, client_secret: secret }));
+    await api.call('GET', '/.well-known/oauth-authorization-server', {});
+    await api.call('GET', '/v1/authorizations', { session: adminSession });
+    await api.call('DELETE', '/v1/authorizations/{clientId}', { session: adminSession, params: clientId });
+    await api.call('POST', '/v1/clients/{clientId}/file', { session: adminSession, params: clientId });
+    await api.call('DELETE', '/v1/clients/{clientId}', { session: adminSession, params: clientId });
+    await api.call('POST', '/v1/auth/revoke', { body: { key: accessToken } });
     await api.call('POST', '/v1/auth/logout', { session });
 
     // Assess
     for (const target of Object.keys(used) as Target[]) {
-      expect({ target, actions: [...used[target]].sort() }).toEqual({ target, actions: [...MANAGEMENT_TABLE_ACTIONS[target]].sort() });
+      expect({ target, actions: [...used[target]].sort() }).toEqual({ target, actions: [...MANAGEMENT_FUNCTIONS[target].tableActions].sort() });
     }
   });
 });
