@@ -226,7 +226,7 @@ describe('Stack: KeygateStack', () => {
       ]);
     });
 
-    it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
+    it.each(['auth', 'keys', 'admin', 'clients'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
       const statements = statementsOf(stack.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
       // Assess
@@ -257,7 +257,7 @@ describe('Stack: KeygateStack', () => {
       // Act
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
       // Assess
-      expect(functions).toHaveLength(5);
+      expect(functions).toHaveLength(6); // authorizer, auth, keys, admin, clients, example
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const f of functions) {
         const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
@@ -271,7 +271,7 @@ describe('Stack: KeygateStack', () => {
       // Act
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       // Assess
-      expect(logGroups.length).toBe(6); // five functions and the access log
+      expect(logGroups.length).toBe(7); // six functions and the access log
       for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
     });
 
