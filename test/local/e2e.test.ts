@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as oauth from 'oauth4webapi';
 import { keyGrantable } from '../../lambda/core/catalog';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
 import { generateToken, newId } from '../../lambda/core/token';
@@ -115,6 +116,56 @@ describe('npm start', () => {
       expect(lines[1]).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
       expect(JSON.parse(lines[2]!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'] });
       expect(lines.slice(3).map((l) => JSON.parse(l) as unknown)).toEqual(expected);
+    });
+  });
+
+  describe('API clients and OAuth, through the runner', () => {
+    it('gives a stock OAuth client (oauth4webapi) a key: discovery at the root, consent in JSON, PKCE, the code exchange', async () => {
+      // Prepare: a confidential client of the admin
+      const redirectUri = 'http://127.0.0.1:8765/callback';
+      const registered = await call(runner.base, 'POST', '/v1/clients', { headers: asSession(adminCookie), body: { name: 'Runner Tool', redirectUris: [redirectUri], permissions: ['submit_score'] } });
+      expect(registered.status).toBe(201);
+      const tool: oauth.Client = { client_id: registered.body.id };
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const verifier = oauth.generateRandomCodeVerifier();
+      const codeChallenge = await oauth.calculatePKCECodeChallenge(verifier);
+
+      // Act
+      const issuer = new URL(runner.base);
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+      const query = { response_type: 'code', client_id: tool.client_id, redirect_uri: redirectUri, state: 'st', code_challenge: codeChallenge, code_challenge_method: 'S256' };
+      const page = await fetch(`${as.authorization_endpoint}?${new URLSearchParams(query)}`);
+      const decided = await call(runner.base, 'POST', '/v1/oauth/authorize', { headers: asSession(adminCookie), body: { ...query, decision: 'approve' } });
+      const params = oauth.validateAuthResponse(as, tool, new URL(decided.body.redirectTo), 'st');
+      const response = await oauth.authorizationCodeGrantRequest(as, tool, oauth.ClientSecretBasic(registered.body.secret), params, redirectUri, verifier, insecure);
+      const token = await oauth.processAuthorizationCodeResponse(as, tool, response);
+      const scored = await call(runner.base, 'POST', '/v1/scores', { headers: bearer(token.access_token), body: {} });
+
+      // Assess: the hosted page passes the gateway as HTML, the key is a key of the admin marked with the client
+      expect(as.token_endpoint).toBe(`${runner.base}/v1/oauth/token`);
+      expect([page.status, page.headers.get('content-type'), page.headers.get('content-security-policy')?.startsWith("default-src 'none'")]).toEqual([200, 'text/html; charset=utf-8', true]);
+      expect(scored.body).toMatchObject({ authMethod: 'api_key', clientId: tool.client_id, permissions: ['submit_score'] });
+    });
+
+    it("runs the README's \"Let a third-party tool get a key\" as written", async () => {
+      // Prepare: its two blocks after the quick start's login
+      const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Let a third-party tool get a key'));
+      const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!);
+      const login = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('a quick start you can paste')))![1]!.split('\n').slice(0, 3).join('\n');
+      expect(login).toContain('/v1/auth/login');
+      const script = [`${login} > /dev/null`, ...blocks].join('\n').replaceAll('http://127.0.0.1:3000', runner.base).replaceAll('<printed password>', adminPassword);
+
+      // Act
+      const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: workDir });
+
+      // Assess: the authorization URL, the key, the route's answer, the client file
+      const [url, key, echo, file, ...rest] = stdout.trim().split('\n');
+      expect(rest).toEqual([]);
+      expect((await fetch(url!)).status).toBe(200);
+      expect(key).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
+      expect(JSON.parse(echo!)).toMatchObject({ authMethod: 'api_key', clientId: expect.stringMatching(/^[0-9A-Za-z]{12}$/), permissions: ['submit_score'] });
+      expect((JSON.parse(file!) as { apiKey: string }).apiKey).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
     });
   });
 

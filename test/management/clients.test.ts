@@ -3,11 +3,6 @@
  * every key issued through a client) and revocation by the holder, against
  * DynamoDB Local through the real handlers over HTTP.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
 import { closeTable, openTable } from '../support/table';
@@ -23,8 +18,7 @@ let owner: Awaited<ReturnType<OAuthHarness['user']>>;
 
 beforeAll(async () => {
   ({ client, table } = await openTable());
-  // The README's commands send the server's own origin, as with `npm start`.
-  h = await OAuthHarness.start(client, table, { ownOriginAllowed: true });
+  h = await OAuthHarness.start(client, table);
   owner = await h.user();
 });
 
@@ -200,35 +194,5 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     expect(malformed.body.error_message).toContain('71 characters');
     const audit = await h.request('GET', '/v1/auth/audit', { cookie: user.cookie });
     expect(audit.body.records[0]).toMatchObject({ action: 'key_revoked', actor: null, authMethod: 'api_key', detail: { by: 'holder' } });
-  });
-});
-
-describe('README: "Let a third-party tool get a key"', () => {
-  it('works exactly as written: OAuth by hand, then the client file flow', async () => {
-    // Prepare: the README's two blocks, after a login as in its quick start, in a scratch folder
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Let a third-party tool get a key'));
-    const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!.replaceAll('http://127.0.0.1:3000', h.base));
-    expect(blocks).toHaveLength(2);
-    const user = await h.user();
-    const login = `curl -s -c keygate-cookies.txt -H 'content-type: application/json' -d '${JSON.stringify({ email: user.email, password: user.password })}' ${h.base}/v1/auth/login > /dev/null`;
-    const dir = mkdtempSync(join(tmpdir(), 'keygate-readme-'));
-
-    // Act
-    let stdout: string;
-    try {
-      ({ stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', [login, ...blocks].join('\n')], { cwd: dir }));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-
-    // Assess: the authorization URL, the key, the route's answer, the file
-    const [url, key, echo, file, ...rest] = stdout.trim().split('\n');
-    expect(rest).toEqual([]);
-    const page = await h.request('GET', url!);
-    expect([page.status, page.text.includes('Sign in to continue to Score Uploader')]).toEqual([200, true]);
-    expect(key).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
-    expect(JSON.parse(echo!)).toMatchObject({ userId: user.userId, authMethod: 'api_key', clientId: expect.stringMatching(/^[0-9A-Za-z]{12}$/), permissions: ['submit_score'] });
-    expect((JSON.parse(file!) as { apiKey: string }).apiKey).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
   });
 });

@@ -14,7 +14,6 @@ import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
-import { freePort } from '../support/dynamodb-local';
 import { serveHttpApi, type HttpApi } from '../support/http-api';
 import { ORIGIN, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ProxyHandler, type TestUser } from '../support/management-api';
 
@@ -54,22 +53,16 @@ export class OAuthHarness {
     this.clock.skew = ms;
   }
 
-  /**
-   * `ownOriginAllowed` puts the server's own origin among the allowed ones,
-   * as the local runner does; without it the hosted form's POST passes the
-   * CSRF rule only as a same-origin request.
-   */
-  static async start(client: DynamoDBClient, table: string, options: { ownOriginAllowed?: boolean } = {}): Promise<OAuthHarness> {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const env = { ...managementEnv(table), KEYGATE_ALLOWED_ORIGINS: options.ownOriginAllowed ? `${ORIGIN},${base}` : ORIGIN };
+  /** The server's own origin is not an allowed one: the hosted form's POST passes the CSRF rule as a same-origin request. */
+  static async start(client: DynamoDBClient, table: string): Promise<OAuthHarness> {
+    const env = managementEnv(table);
     const handlers = loadHandlers(env);
     const clock = { skew: 0 };
     const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler;
-    const example = createExampleHandler(new Set(env.KEYGATE_ALLOWED_ORIGINS.split(','))) as unknown as ProxyHandler;
+    const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
-    const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer, port);
+    const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer);
     return new OAuthHarness(api, new DynamoAccountStore(client, table), clock);
   }
 

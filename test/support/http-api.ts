@@ -57,7 +57,7 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 
 const gatewayError = (status: number, body: unknown) => ({ statusCode: status, headers: { 'Content-Type': 'application/json' } as Record<string, string>, body: JSON.stringify(body) });
 
-export async function serveHttpApi(routes: readonly HttpRoute[], handlers: Readonly<Record<string, ProxyHandler>>, authorizer: Authorizer, port = 0): Promise<HttpApi> {
+export async function serveHttpApi(routes: readonly HttpRoute[], handlers: Readonly<Record<string, ProxyHandler>>, authorizer: Authorizer): Promise<HttpApi> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -121,7 +121,7 @@ export async function serveHttpApi(routes: readonly HttpRoute[], handlers: Reado
       res.end(String(err));
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${address.port}`,
