@@ -127,6 +127,7 @@ describe('Handler: keys', () => {
         lastUsedAt: null,
         replacedBy: null,
         replaces: null,
+        clientId: null,
       });
       expect(res.body.keys[0].status).toBe('active');
       const text = JSON.stringify(res.body);
