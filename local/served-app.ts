@@ -1,0 +1,80 @@
+/**
+ * What the runner says about the app it serves comes from that app, not
+ * from the reference app: its base path, the permissions a key may carry,
+ * and a route to try a key on. All of it is read from the settings the
+ * stack gives its authorizer (the environment in the template, validated by
+ * the same `loadConfig` the Lambda runs at cold start), checked against the
+ * API's resources in the template.
+ */
+import type { PermissionDef, RouteDef } from '../lambda/core/catalog';
+import { ENV, loadConfig, type KeygateConfig } from '../lambda/shared/config';
+import { matchResource } from './gateway';
+import type { AppModel, FunctionDef } from './model';
+
+/** A route a key can be tried on: one that needs a permission keys may carry. */
+export interface ExampleRoute {
+  readonly method: string;
+  /** the route's resource path, e.g. `/v1/scores/{scoreId}` */
+  readonly path: string;
+  /** a path to call: path parameters filled with `example` */
+  readonly url: string;
+  readonly permission: string;
+}
+
+export interface ServedApp {
+  /** the management API's base path, e.g. `/v1` */
+  readonly basePath: string;
+  readonly config: KeygateConfig;
+  /** the authorizer's environment as the template sets it (the settings every keygate Lambda gets) */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly keyPermissions: readonly PermissionDef[];
+  readonly example?: ExampleRoute;
+}
+
+/** The function behind the API's authorizer, if it has exactly one. */
+function authorizerFunction(model: AppModel): FunctionDef | undefined {
+  const ids = new Set([...model.api.authorizers.values()].map((a) => a.functionId));
+  return ids.size === 1 ? model.functions.get([...ids][0]!) : undefined;
+}
+
+/** `/v1` from the management routes (login is always there). */
+function basePathOf(config: KeygateConfig): string | undefined {
+  const withBase = config as KeygateConfig & { basePath?: string };
+  if (typeof withBase.basePath === 'string') return withBase.basePath;
+  const login = config.routes.find((r) => r.method === 'POST' && r.path.endsWith('/auth/login'));
+  return login?.path.slice(0, -'/auth/login'.length);
+}
+
+/** The first route (in table order) that a key permission opens and that the template has; one without path parameters first. */
+export function exampleRoute(model: AppModel, routes: readonly RouteDef[], keyPermissions: readonly PermissionDef[]): ExampleRoute | undefined {
+  const grantable = new Set(keyPermissions.map((p) => p.name));
+  const served = routes.filter((r) => {
+    if (!grantable.has(r.needs)) return false;
+    const methods = matchResource(model.api.root, r.path)?.node.methods;
+    return methods?.has(r.method) || methods?.has('ANY');
+  });
+  const route = served.find((r) => !r.path.includes('{')) ?? served[0];
+  if (!route) return undefined;
+  return { method: route.method, path: route.path, url: route.path.replace(/\{[^}]+\}/g, 'example'), permission: route.needs };
+}
+
+/**
+ * The served app as keygate's settings describe it, or why it cannot be
+ * read (an API that is not keygate's: then the runner serves it without a
+ * quick start).
+ */
+export function servedApp(model: AppModel): ServedApp | { readonly unreadable: string } {
+  const fn = authorizerFunction(model);
+  if (!fn) return { unreadable: 'the API has no single Lambda authorizer' };
+  let config: KeygateConfig;
+  try {
+    config = loadConfig(fn.environment);
+  } catch (err) {
+    return { unreadable: `the settings of ${fn.logicalId} are not keygate's: ${(err as Error).message}` };
+  }
+  const basePath = basePathOf(config);
+  if (basePath === undefined) return { unreadable: `the routes of ${fn.logicalId} (${ENV.routes}) have no login route` };
+  const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
+  const example = exampleRoute(model, config.routes, keyPermissions);
+  return { basePath, config, environment: fn.environment, keyPermissions, ...(example ? { example } : {}) };
+}
