@@ -251,11 +251,17 @@ describe('npm start: the local console', () => {
       expect(res.headers.get('content-security-policy')).toContain(`script-src ${hashOf(inline(html, 'script'))}`);
     }
     expect(await head.text()).toBe('');
-    expect(html).toContain('value="admin@keygate.local"');
+    // What the page knows of the served app: the reference app's base path, key permissions and a route to try
+    expect(dataBlock(html)).toEqual({
+      basePath: '/v1',
+      adminEmail: 'admin@keygate.local',
+      permissions: expect.arrayContaining([{ name: 'delete_score', description: 'requests that delete scores' }]),
+      example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },
+    });
   });
 
   it('is not in the CloudFormation template', () => {
-    expect(readFileSync(join(CDK_OUT, 'Keygate.template.json'), 'utf8')).not.toMatch(/_keygate\b|console-page/);
+    expect(readFileSync(join(CDK_OUT, 'Keygate.template.json'), 'utf8')).not.toMatch(/_keygate\b|local\/console/);
   });
 
   it("runs its flow against the API: log in, who am I, create a key, use it, rotate, revoke, log out; errors as the API sent them", async () => {
