@@ -45,9 +45,13 @@ const clearError = () => {
   $('error').hidden = true;
 };
 
-function cell(row, text) {
+/** The key list's columns; on a narrow screen each cell shows its column's name. */
+const COLUMNS = ['name', 'id', 'hint', 'permissions', 'status', 'created', 'last used'];
+
+function cell(row, text, label) {
   const td = document.createElement('td');
   td.textContent = text == null ? '' : String(text);
+  if (label) td.dataset.label = label;
   row.appendChild(td);
   return td;
 }
@@ -88,7 +92,8 @@ async function loadKeys() {
   body.replaceChildren();
   for (const k of res.data.keys) {
     const row = document.createElement('tr');
-    for (const v of [k.name, k.id, '\u2026' + k.hint, k.permissions.join(', '), k.status, k.createdAt, k.lastUsedAt || 'never']) cell(row, v);
+    const values = [k.name, k.id, '\u2026' + k.hint, k.permissions.join(', '), k.status, k.createdAt, k.lastUsedAt || 'never'];
+    values.forEach((v, i) => cell(row, v, COLUMNS[i]));
     const actions = cell(row, '');
     if (k.status === 'active' || k.status === 'grace_period') {
       for (const [label, act] of [
