@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServedApp } from './served-app';
+import type { ManagementPaths, ServedApp } from './served-app';
 
 /** Cannot collide with a keygate API, whose routes live under its base path. */
 export const CONSOLE_PATH = '/_keygate/';
@@ -19,7 +19,8 @@ export const CONSOLE_DIR = join(__dirname, 'console');
 
 /** What the page's script reads from `#console-config`. */
 export interface ConsoleConfig {
-  readonly basePath: string;
+  /** the management API's paths the page calls, path parameters as `{keyId}` */
+  readonly paths: ManagementPaths;
   readonly adminEmail: string;
   readonly permissions: readonly { readonly name: string; readonly description: string }[];
   readonly example: { readonly method: string; readonly path: string; readonly permission: string } | null;
@@ -44,7 +45,7 @@ function replaceOnce(html: string, marker: string, by: string): string {
 
 export function consoleConfig(app: ServedApp, adminEmail = ''): ConsoleConfig {
   return {
-    basePath: app.basePath,
+    paths: app.paths,
     adminEmail,
     permissions: app.keyPermissions.map((p) => ({ name: p.name, description: p.description })),
     example: app.example ? { method: app.example.method, path: app.example.url, permission: app.example.permission } : null,

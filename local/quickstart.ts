@@ -7,7 +7,7 @@
  * commands carry a placeholder.
  */
 import type { AdminSeed } from './admin';
-import type { ExampleRoute } from './served-app';
+import type { ExampleRoute, ManagementPaths } from './served-app';
 
 export interface QuickStartInfo {
   readonly base: string;
@@ -21,8 +21,8 @@ export interface QuickStartInfo {
   readonly tables: readonly string[];
   readonly dataDir?: string;
   readonly admin?: AdminSeed;
-  /** the served app's management base path, e.g. `/v1`; no quick start without it */
-  readonly basePath?: string;
+  /** the served app's management paths (under its base path); no quick start without them */
+  readonly paths?: Pick<ManagementPaths, 'login' | 'me' | 'keys'>;
   /** a route to try the new key on */
   readonly example?: ExampleRoute;
   /** lines that say what the runner cannot do as AWS would (printed under the addresses) */
@@ -44,7 +44,7 @@ export function quickStart(i: QuickStartInfo): string {
     `  DynamoDB   ${i.dynamoEndpoint}  table ${i.tables.join(', ')}  ${i.dataDir ? `data in ${i.dataDir}/` : 'in memory'}`,
   ];
   lines.push(...(i.notes ?? []).map((n) => `  note       ${n}`));
-  if (admin && i.basePath !== undefined) {
+  if (admin && i.paths) {
     if (admin.generatedPassword) {
       lines.push(`  admin      ${admin.email}  password ${admin.generatedPassword}  (generated now and shown this once; KEYGATE_ADMIN_PASSWORD sets your own)`);
     } else if (admin.created) {
@@ -52,7 +52,7 @@ export function quickStart(i: QuickStartInfo): string {
     } else {
       lines.push(`  admin      ${admin.email} (exists; its password was printed on the first start, or was KEYGATE_ADMIN_PASSWORD)`);
     }
-    lines.push('', 'Quick start (bash/zsh; the session cookie goes to keygate-cookies.txt):', '', ...commands(i.base, i.basePath, admin.email, password, i.example), '');
+    lines.push('', 'Quick start (bash/zsh; the session cookie goes to keygate-cookies.txt):', '', ...commands(i.base, i.paths, admin.email, password, i.example), '');
     lines.push(`  (a cookie on POST needs an allowed Origin header: ${i.base} is allowed locally)`);
     if (i.example) lines.push(`  (the key may ${i.example.permission}, which ${i.example.method} ${i.example.path} needs)`);
     else lines.push('  (no route of this app needs a permission a key may carry, so no key is made)');
@@ -69,15 +69,15 @@ export function quickStart(i: QuickStartInfo): string {
 }
 
 /** Log in; make a key with the example route's permission; call the route with it (or, with no such route, ask who the session is). */
-function commands(base: string, basePath: string, email: string, password: string, ex: ExampleRoute | undefined): string[] {
-  const login = `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '${JSON.stringify({ email, password })}' ${base}${basePath}/auth/login`;
-  if (!ex) return [login, `  curl -s -w '\\n' -b keygate-cookies.txt ${base}${basePath}/auth/me`];
+function commands(base: string, paths: Pick<ManagementPaths, 'login' | 'me' | 'keys'>, email: string, password: string, ex: ExampleRoute | undefined): string[] {
+  const login = `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '${JSON.stringify({ email, password })}' ${base}${paths.login}`;
+  if (!ex) return [login, `  curl -s -w '\\n' -b keygate-cookies.txt ${base}${paths.me}`];
   const key = JSON.stringify({ name: 'quick start', permissions: [ex.permission] });
   const method = ex.method === 'GET' || ex.method === 'POST' ? '' : ` -X ${ex.method}`;
   const body = ex.method === 'GET' ? '' : ` -H 'content-type: application/json' -d '{}'`;
   return [
     login,
-    `  KEY=$(curl -s -b keygate-cookies.txt -H 'origin: ${base}' -H 'content-type: application/json' -d '${key}' ${base}${basePath}/keys | sed -n 's/.*"key":"\\([^"]*\\)".*/\\1/p'); echo "$KEY"`,
+    `  KEY=$(curl -s -b keygate-cookies.txt -H 'origin: ${base}' -H 'content-type: application/json' -d '${key}' ${base}${paths.keys} | sed -n 's/.*"key":"\\([^"]*\\)".*/\\1/p'); echo "$KEY"`,
     `  curl -s -w '\\n'${method} -H "authorization: Bearer $KEY"${body} ${base}${ex.url}`,
   ];
 }

@@ -6,8 +6,10 @@
  * the same `loadConfig` the Lambda runs at cold start), checked against the
  * API's resources in the template.
  */
-import type { PermissionDef, RouteDef } from '../lambda/core/catalog';
-import { ENV, loadConfig, type KeygateConfig } from '../lambda/shared/config';
+import { MANAGEMENT_PERMISSIONS, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
+import { operationPath } from '../lambda/core/management-routes';
+import { loadConfig, type KeygateConfig } from '../lambda/shared/config';
+import type { DeploymentSettings } from '../lambda/shared/deployment-settings';
 import { matchResource } from './gateway';
 import type { AppModel, FunctionDef } from './model';
 
@@ -21,10 +23,23 @@ export interface ExampleRoute {
   readonly permission: string;
 }
 
+/** The management paths the runner's quick start and console call (path parameters as `{name}`). */
+export interface ManagementPaths {
+  readonly login: string;
+  readonly logout: string;
+  readonly me: string;
+  readonly keys: string;
+  readonly key: string;
+  readonly rotateKey: string;
+}
+
 export interface ServedApp {
   /** the management API's base path, e.g. `/v1` */
   readonly basePath: string;
+  readonly paths: ManagementPaths;
   readonly config: KeygateConfig;
+  /** what the deployment records in its table for the CLI (SETTINGS/DEPLOYMENT) */
+  readonly settings: DeploymentSettings;
   /** the authorizer's environment as the template sets it (the settings every keygate Lambda gets) */
   readonly environment: Readonly<Record<string, string>>;
   readonly keyPermissions: readonly PermissionDef[];
@@ -35,14 +50,6 @@ export interface ServedApp {
 function authorizerFunction(model: AppModel): FunctionDef | undefined {
   const ids = new Set([...model.api.authorizers.values()].map((a) => a.functionId));
   return ids.size === 1 ? model.functions.get([...ids][0]!) : undefined;
-}
-
-/** `/v1` from the management routes (login is always there). */
-function basePathOf(config: KeygateConfig): string | undefined {
-  const withBase = config as KeygateConfig & { basePath?: string };
-  if (typeof withBase.basePath === 'string') return withBase.basePath;
-  const login = config.routes.find((r) => r.method === 'POST' && r.path.endsWith('/auth/login'));
-  return login?.path.slice(0, -'/auth/login'.length);
 }
 
 /** The first route (in table order) that a key permission opens and that the template has; one without path parameters first. */
@@ -72,9 +79,18 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   } catch (err) {
     return { unreadable: `the settings of ${fn.logicalId} are not keygate's: ${(err as Error).message}` };
   }
-  const basePath = basePathOf(config);
-  if (basePath === undefined) return { unreadable: `the routes of ${fn.logicalId} (${ENV.routes}) have no login route` };
+  const { basePath } = config;
+  const at = (operation: string) => operationPath(basePath, operation);
+  const paths = { login: at('login'), logout: at('logout'), me: at('me'), keys: at('listKeys'), key: at('revokeKey'), rotateKey: at('rotateKey') };
   const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
   const example = exampleRoute(model, config.routes, keyPermissions);
-  return { basePath, config, environment: fn.environment, keyPermissions, ...(example ? { example } : {}) };
+  const management = new Set<string>(MANAGEMENT_PERMISSIONS.map((p) => p.name));
+  const settings: DeploymentSettings = {
+    basePath,
+    permissions: config.permissions.filter((p) => !management.has(p.name)),
+    userKeyPrefix: config.prefixes.user,
+    botKeyPrefix: config.prefixes.bot,
+    cookieName: config.cookieName,
+  };
+  return { basePath, paths, config, settings, environment: fn.environment, keyPermissions, ...(example ? { example } : {}) };
 }

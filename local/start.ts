@@ -25,6 +25,7 @@ import { freePort } from './ports';
 import { quickStart } from './quickstart';
 import { servedApp } from './served-app';
 import { listen, type Handler } from './server';
+import { writeSettings } from './settings';
 import { cancelSynth, synthesize } from './synth';
 
 /** The account id in ARNs; nothing checks it locally. */
@@ -85,6 +86,8 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   if ('unreadable' in app) {
     console.warn(`keygate: warning: ${app.unreadable}; serving the API without an admin, a quick start or the console`);
   } else {
+    // As the construct does at deploy time: the CLI reads the served app's catalog and prefixes from its table.
+    await writeSettings(dynamo.client, app);
     admin = await ensureAdmin(dynamo.client, app.environment, env);
     // An API with its own route at /_keygate/ keeps it: the console then stays off.
     const taken = matchResource(model.api.root, CONSOLE_PATH)?.node.methods;
@@ -106,7 +109,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
       dataDir: options.dataDir ? relative(process.cwd(), options.dataDir) || options.dataDir : undefined,
       notes: [DYNAMO_LISTENS_EVERYWHERE(dynamoPort)],
       ...(admin ? { admin } : {}),
-      ...(readable ? { basePath: readable.basePath, ...(readable.example ? { example: readable.example } : {}) } : {}),
+      ...(readable ? { paths: readable.paths, ...(readable.example ? { example: readable.example } : {}) } : {}),
       startedInMs: Date.now() - t0,
     }),
   );

@@ -11,9 +11,18 @@
 
 const $ = (id) => document.getElementById(id);
 
-/** @type {{ basePath: string, adminEmail: string, permissions: { name: string, description: string }[], example: { method: string, path: string, permission: string } | null }} */
+/**
+ * @type {{
+ *   paths: { login: string, logout: string, me: string, keys: string, key: string, rotateKey: string },
+ *   adminEmail: string,
+ *   permissions: { name: string, description: string }[],
+ *   example: { method: string, path: string, permission: string } | null
+ * }}
+ */
 const config = JSON.parse($('console-config').textContent);
-const route = (path) => config.basePath + path;
+const paths = config.paths;
+/** A key's own path: `{keyId}` filled in. */
+const ofKey = (path, id) => path.replace('{keyId}', encodeURIComponent(id));
 
 /** One API call, same origin: the browser sends the session cookie and an allowed Origin. */
 async function api(method, path, body) {
@@ -72,7 +81,7 @@ function permissionBoxes() {
 }
 
 async function refresh() {
-  const me = await api('GET', route('/auth/me'));
+  const me = await api('GET', paths.me);
   $('login').hidden = me.ok;
   $('app').hidden = !me.ok;
   if (!me.ok) {
@@ -86,7 +95,7 @@ async function refresh() {
 }
 
 async function loadKeys() {
-  const res = await api('GET', route('/keys'));
+  const res = await api('GET', paths.keys);
   if (!res.ok) return showError(res);
   const body = $('keys');
   body.replaceChildren();
@@ -138,7 +147,7 @@ function showSecret(created) {
 async function rotate(k) {
   clearError();
   const grace = Number($('grace').value) || 0;
-  const res = await api('POST', route('/keys/' + encodeURIComponent(k.id) + '/rotate'), grace > 0 ? { gracePeriodSeconds: grace } : {});
+  const res = await api('POST', ofKey(paths.rotateKey, k.id), grace > 0 ? { gracePeriodSeconds: grace } : {});
   if (!res.ok) return showError(res);
   showSecret(res.data);
   await loadKeys();
@@ -147,7 +156,7 @@ async function rotate(k) {
 async function revoke(k) {
   if (!confirm('Revoke key "' + k.name + '"? It stops working within seconds.')) return;
   clearError();
-  const res = await api('DELETE', route('/keys/' + encodeURIComponent(k.id)));
+  const res = await api('DELETE', ofKey(paths.key, k.id));
   if (!res.ok) return showError(res);
   await loadKeys();
 }
@@ -156,7 +165,7 @@ $('login-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   clearError();
   const f = e.target;
-  const res = await api('POST', route('/auth/login'), { email: f.elements.email.value, password: f.elements.password.value });
+  const res = await api('POST', paths.login, { email: f.elements.email.value, password: f.elements.password.value });
   if (!res.ok) return showError(res);
   f.elements.password.value = '';
   await refresh();
@@ -164,7 +173,7 @@ $('login-form').addEventListener('submit', async (e) => {
 
 $('logout').addEventListener('click', async () => {
   clearError();
-  const res = await api('POST', route('/auth/logout'));
+  const res = await api('POST', paths.logout);
   if (!res.ok) showError(res);
   $('secret').hidden = true;
   await refresh();
@@ -177,7 +186,7 @@ $('create-form').addEventListener('submit', async (e) => {
   const permissions = [...$('permissions').querySelectorAll('input[name=perm]:checked')].map((c) => c.value);
   const body = { name: f.elements.keyname.value, permissions };
   if (f.elements.days.value !== '') body.expiresInDays = Number(f.elements.days.value);
-  const res = await api('POST', route('/keys'), body);
+  const res = await api('POST', paths.keys, body);
   if (!res.ok) return showError(res);
   showSecret(res.data);
   await loadKeys();
@@ -199,6 +208,6 @@ for (const b of document.querySelectorAll('button[data-copy]')) {
 }
 
 $('login-form').elements.email.value = config.adminEmail;
-$('login-route').textContent = 'POST ' + route('/auth/login');
+$('login-route').textContent = 'POST ' + paths.login;
 permissionBoxes();
 refresh();

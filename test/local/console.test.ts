@@ -26,7 +26,7 @@ const hashOf = (s: string) => `'sha256-${createHash('sha256').update(s).digest('
 const headerOf = (page: { headers: readonly (readonly [string, string])[] }, name: string) => page.headers.find(([k]) => k.toLowerCase() === name)?.[1];
 
 const CONFIG: ConsoleConfig = {
-  basePath: '/v1',
+  paths: { login: '/v1/auth/login', logout: '/v1/auth/logout', me: '/v1/auth/me', keys: '/v1/keys', key: '/v1/keys/{keyId}', rotateKey: '/v1/keys/{keyId}/rotate' },
   adminEmail: 'admin@keygate.local',
   permissions: [{ name: 'submit_score', description: 'requests that could submit scores' }],
   example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },
@@ -253,7 +253,7 @@ describe('npm start: the local console', () => {
     expect(await head.text()).toBe('');
     // What the page knows of the served app: the reference app's base path, key permissions and a route to try
     expect(dataBlock(html)).toEqual({
-      basePath: '/v1',
+      paths: CONFIG.paths,
       adminEmail: 'admin@keygate.local',
       permissions: expect.arrayContaining([{ name: 'delete_score', description: 'requests that delete scores' }]),
       example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },

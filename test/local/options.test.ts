@@ -32,7 +32,7 @@ describe('Function: quickStart', () => {
     region: 'us-east-1',
     tables: ['Table'],
     dataDir: '.keygate-data',
-    basePath: '/v1',
+    paths: { login: '/v1/auth/login', me: '/v1/auth/me', keys: '/v1/keys' },
     example: { method: 'POST', path: '/v1/scores', url: '/v1/scores', permission: 'submit_score' },
     startedInMs: 1234,
   };
@@ -58,7 +58,7 @@ describe('Function: quickStart', () => {
     const text = quickStart({
       ...info,
       admin: { email: 'admin@keygate.local', created: true, generatedPassword: 'Secret123456789' },
-      basePath: '/auth-service',
+      paths: { login: '/auth-service/auth/login', me: '/auth-service/auth/me', keys: '/auth-service/keys' },
       example: { method: 'PATCH', path: '/widgets/{widgetId}', url: '/widgets/example', permission: 'write_widgets' },
     });
     const commands = text.split('\n').filter((l) => /^ {2}(curl|KEY=)/.test(l));
@@ -78,7 +78,7 @@ describe('Function: quickStart', () => {
       `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '{"email":"admin@keygate.local","password":"${PASSWORD_PLACEHOLDER}"}' http://127.0.0.1:3000/v1/auth/login`,
       "  curl -s -w '\\n' -b keygate-cookies.txt http://127.0.0.1:3000/v1/auth/me",
     ]);
-    const { basePath: __, ...unreadable } = info;
+    const { paths: __, ...unreadable } = info;
     expect(quickStart({ ...unreadable, admin })).not.toContain('Quick start');
   });
 
