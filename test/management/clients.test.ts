@@ -5,6 +5,7 @@
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
+import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
 import { closeTable, openTable } from '../support/table';
 import { OAuthHarness } from './oauth-harness';
 
@@ -172,6 +173,29 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     expect(left.Items).toEqual([]);
     const audit = await h.request('GET', '/v1/auth/audit', { cookie: u1.cookie });
     expect(audit.body.records[0]).toMatchObject({ action: 'key_revoked', actor: owner.userId, detail: { clientId: tool.id, reason: 'client_deleted' } });
+  });
+
+  it('a deletion cut short leaves the client deleting: nothing more is issued through it, and DELETE again finishes it', async () => {
+    // Prepare: a key through the client, then only the first step of a deletion (as if the Lambda had stopped)
+    const tool = await h.registerClient(owner, { name: 'Half deleted', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const user = await h.user();
+    const key = (await fileFlow(user, tool.id)).text;
+    const store = new DynamoClientStore(client, table);
+    expect(await store.markClientDeleted(owner.userId, tool.id)).toBe(true);
+
+    // Act
+    const shown = await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
+    const file = await fileFlow(user, tool.id);
+    const issue = store.issueClientKey(user.userId, tool.id, { name: 'x', permissions: ['submit_score'] }, undefined, () => []);
+    const finished = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
+
+    // Assess
+    expect(shown.body.status).toBe('deleting');
+    expect(file.status).toBe(404);
+    await expect(issue).rejects.toMatchObject({ name: 'IssueRefusedError', reason: 'client_gone' });
+    expect(finished.status).toBe(204);
+    expect((await scoreWith(key)).status).toBe(401);
+    expect((await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie })).status).toBe(404);
   });
 
   it('lets whoever holds a key revoke it, audited as revoked by its holder', async () => {

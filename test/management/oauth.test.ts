@@ -276,6 +276,22 @@ describe('OAuth: refusals', () => {
     expect(downgrade.body.error_description).toContain('had no code_challenge');
   });
 
+  it('lets only one of two concurrent exchanges of a code win, and revokes the key it gave', async () => {
+    // Prepare
+    const code = await codeFor(alice, confidential.id);
+    const form = { client_secret: confidential.secret! };
+
+    // Act: both at once; the code is marked used in the transaction that creates the key
+    const answers = await Promise.all([exchange(confidential.id, code, form), exchange(confidential.id, code, form)]);
+
+    // Assess
+    const won = answers.filter((a) => a.status === 200);
+    const lost = answers.filter((a) => a.status !== 200);
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    expect(lost[0]!.body).toEqual({ error: 'invalid_grant', error_description: 'code was already used; the key issued for it is now revoked' });
+    expect((await scoreWith(won[0]!.body.access_token)).status).toBe(401);
+  });
+
   it('refuses an expired code, a redirect URI that differs at the token endpoint, and a code of another client', async () => {
     const secret = { client_secret: confidential.secret! };
     const expiring = await codeFor(alice, confidential.id);
