@@ -9,7 +9,7 @@
  * since OAuth client libraries parse exactly those.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizationParams } from '../core/authorization-request';
+import type { AuthorizationParams, AuthorizationRequest } from '../core/authorization-request';
 import { headerValues } from '../core/credentials';
 import { HttpError, csrfRejected, unauthorized, validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../shared/http';
@@ -45,7 +45,7 @@ import {
   revokeToken,
   serverMetadata,
   sessionUser,
-  type LoadedAuthorization,
+  type AuthorizationRefusal,
 } from './oauth-service';
 import { login, sessionCookie } from './session-service';
 
@@ -92,64 +92,55 @@ function backToAuthorize(params: AuthorizationParams): string {
 }
 
 export function clientOperations(deps: ClientDeps): { public: Record<string, PublicFn>; caller: Record<string, CallerFn> } {
-  const describe = (loaded: LoadedAuthorization & { check: { kind: 'valid' } }) => {
+  const describe = (request: AuthorizationRequest) => {
     const byName = new Map(deps.config.permissions.map((p) => [p.name, p]));
-    return loaded.check.request.permissions.map((name) => ({ name, description: byName.get(name)?.description ?? name }));
+    return request.permissions.map((name) => ({ name, description: byName.get(name)?.description ?? name }));
   };
 
-  /** The problems every authorize step answers the same way; undefined when the request is valid. */
-  const refusal = (loaded: LoadedAuthorization, asJson: boolean): APIGatewayProxyResult | undefined => {
-    const { check } = loaded;
+  /** What every authorize step answers for a request it cannot take: a page or a 400, or the error sent back to the client. */
+  const refusal = (check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
     if (check.kind === 'invalid') {
       if (asJson) throw validation(check.message);
       return errorPage(400, check.message);
     }
-    if (check.kind === 'error') {
-      const redirectTo = errorRedirect(check);
-      return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
-    }
-    return undefined;
+    const redirectTo = errorRedirect(check);
+    return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
   };
+
+  const FOREIGN_FORM = 'this page was submitted from another site; start again from the application';
+  const NO_SESSION = 'authorizing a client needs a login session (the session cookie)';
 
   const authorizeRequest: PublicFn = async ({ event }) => {
     const asJson = wantsJson(event);
     const params = queryParams(event);
     const loaded = await loadAuthorization(deps, params);
-    const refused = refusal(loaded, asJson);
-    if (refused || loaded.check.kind !== 'valid') return refused!;
-    const { request } = loaded.check;
+    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
+    const { request, client } = loaded;
     const session = await sessionUser(deps, event);
     if (!session) {
-      if (asJson) throw unauthorized('authorizing a client needs a login session (the session cookie)');
-      return loginPage({ clientName: loaded.client!.name, params });
+      if (asJson) throw unauthorized(NO_SESSION);
+      return loginPage({ clientName: client.name, params });
     }
-    const permissions = describe({ ...loaded, check: loaded.check });
+    const permissions = describe(request);
     if (asJson) {
       return json(200, {
-        client: { id: request.clientId, name: loaded.client!.name },
+        client: { id: client.clientId, name: client.name },
         user: { id: session.user.userId, email: session.user.email ?? null },
         redirectUri: request.redirectUri,
         state: request.state ?? null,
         permissions,
       });
     }
-    return consentPage({
-      clientName: loaded.client!.name,
-      userEmail: session.user.email ?? session.user.userId,
-      redirectUri: request.redirectUri,
-      permissions,
-      params,
-    });
+    return consentPage({ clientName: client.name, userEmail: session.user.email ?? session.user.userId, redirectUri: request.redirectUri, permissions, params });
   };
 
   /** The hosted login form's POST: login's rules (lockout, Origin), then back to the consent page with the cookie. */
   const loginStep = async (event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> => {
-    if (!originAllowed(deps, event, true)) return errorPage(403, 'this page was submitted from another site; start again from the application');
+    if (!originAllowed(deps, event, true)) return errorPage(403, FOREIGN_FORM);
     const loaded = await loadAuthorization(deps, params);
-    const refused = refusal(loaded, false);
-    if (refused) return refused;
+    if (loaded.kind !== 'valid') return refusal(loaded, false);
+    const clientName = loaded.client.name;
     const { email, password } = params.values;
-    const clientName = loaded.client!.name;
     if (!email || !password) return loginPage({ clientName, params, ...(email ? { email } : {}), error: 'enter your e-mail and password' }, 400);
     try {
       const session = await login(deps, email, password);
@@ -175,19 +166,18 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
     if (!asJson && decision === 'login') return loginStep(event, params);
     if (!originAllowed(deps, event, false)) {
       if (asJson) throw csrfRejected('a session cookie on POST needs an Origin header from an allowed origin');
-      return errorPage(403, 'this page was submitted from another site; start again from the application');
+      return errorPage(403, FOREIGN_FORM);
     }
     const loaded = await loadAuthorization(deps, params);
-    const refused = refusal(loaded, asJson);
-    if (refused || loaded.check.kind !== 'valid') return refused!;
+    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
     const session = await sessionUser(deps, event);
     if (!session) {
-      if (asJson) throw unauthorized('authorizing a client needs a login session (the session cookie)');
-      return loginPage({ clientName: loaded.client!.name, params, error: 'your session has ended; sign in again' }, 401);
+      if (asJson) throw unauthorized(NO_SESSION);
+      return loginPage({ clientName: loaded.client.name, params, error: 'your session has ended; sign in again' }, 401);
     }
     let redirectTo: string;
-    if (decision === 'approve') redirectTo = await approve(deps, loaded.check.request, session.user);
-    else if (decision === 'deny') redirectTo = denied(loaded.check.request);
+    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user);
+    else if (decision === 'deny') redirectTo = denied(loaded.request);
     else throw validation("'decision' has to be 'approve' or 'deny'");
     return asJson ? json(200, { redirectTo }) : redirect(302, redirectTo);
   };

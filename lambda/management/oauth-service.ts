@@ -46,15 +46,19 @@ function clientRules(deps: ClientDeps, client: ClientRecord | undefined): Client
   return { clientId: client.clientId, redirectUris: client.redirectUris, permissions: grantablePermissions(deps, client), isPublic: client.isPublic };
 }
 
-export interface LoadedAuthorization {
-  readonly check: AuthorizationCheck;
-  readonly client?: ClientRecord;
-}
+/** A checked authorization request: valid (with its client), or what to answer instead. */
+export type LoadedAuthorization =
+  | { readonly kind: 'valid'; readonly request: AuthorizationRequest; readonly client: ClientRecord }
+  | AuthorizationRefusal;
+
+export type AuthorizationRefusal = Exclude<AuthorizationCheck, { kind: 'valid' }>;
 
 export async function loadAuthorization(deps: ClientDeps, params: AuthorizationParams): Promise<LoadedAuthorization> {
   const clientId = params.values.client_id;
   const client = clientId !== undefined && ID.test(clientId) && !params.repeated.has('client_id') ? await deps.clients.getClient(clientId) : undefined;
-  return { check: checkAuthorizationRequest(params, clientRules(deps, client)), ...(client ? { client } : {}) };
+  const check = checkAuthorizationRequest(params, clientRules(deps, client));
+  // A valid check found the client (it names it), so `client` is there.
+  return check.kind === 'valid' ? { kind: 'valid', request: check.request, client: client! } : check;
 }
 
 /** The query string's parameters, noting those given more than once (RFC 6749 §3.1: they must not be). */
@@ -162,7 +166,7 @@ export function denied(request: AuthorizationRequest): string {
   return withQuery(request.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: request.state });
 }
 
-export function errorRedirect(check: Extract<AuthorizationCheck, { kind: 'error' }>): string {
+export function errorRedirect(check: Extract<AuthorizationRefusal, { kind: 'error' }>): string {
   return withQuery(check.redirectUri, { error: check.error, error_description: check.description, state: check.state });
 }
 
