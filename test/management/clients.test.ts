@@ -5,7 +5,12 @@
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
+import { Authorizer } from '../../lambda/authorizer/authorizer';
+import { loadConfig } from '../../lambda/shared/config';
 import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
+import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { authorizerEvent } from '../support/authorizer-events';
+import { managementEnv } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 import { OAuthHarness } from './oauth-harness';
 
@@ -120,6 +125,29 @@ describe('Clients: the client file flow', () => {
     expect((await h.request('GET', `/v1/clients/${tool.id}/file`, { cookie: owner.cookie })).status).toBe(404);
     expect((await h.request('POST', `/v1/clients/${tool.id}/file`, { cookie: owner.cookie, origin: 'https://evil.example' })).body.error_code).toBe('csrf_rejected');
     expect((await fileFlow(owner, plain.id)).status).toBe(409);
+  });
+});
+
+describe('Clients: keys issued through a client, at the authorizer', () => {
+  it('get the same policy as any key with those permissions, and name the client in the context', async () => {
+    // Prepare: a key from the client file, and a key made by hand with the same permission
+    const tool = await h.registerClient(owner, { name: 'Policy Tool', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const user = await h.user();
+    const fromClient = (await fileFlow(user, tool.id)).text;
+    const byHand = (await h.request('POST', '/v1/keys', { cookie: user.cookie, json: { name: 'by hand', permissions: ['submit_score'] } })).body.key as string;
+    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(managementEnv(table)) });
+    const decide = (key: string) => authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
+
+    // Act
+    const [a, b] = [await decide(fromClient), await decide(byHand)];
+
+    // Assess
+    if (a.outcome !== 'allow' || b.outcome !== 'allow') throw new Error(`expected two allows, got ${a.outcome} and ${b.outcome}`);
+    expect(a.result.policyDocument).toEqual(b.result.policyDocument);
+    const { clientId, keyId, ...rest } = a.result.context as Record<string, string>;
+    expect(clientId).toBe(tool.id);
+    expect(keyId).not.toBe((b.result.context as Record<string, string>).keyId);
+    expect({ ...rest, keyId: 'k' }).toEqual({ ...(b.result.context as Record<string, string>), keyId: 'k' });
   });
 });
 
