@@ -8,6 +8,7 @@
  * client, and they answer RFC 6749 §5.2 error bodies instead of SPEC §5's,
  * since OAuth client libraries parse exactly those.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizationParams, AuthorizationRequest } from '../core/authorization-request';
 import { headerValues } from '../core/credentials';
@@ -49,6 +50,8 @@ import {
 } from './oauth-service';
 import { login, sessionCookie } from './session-service';
 
+const logger = new Logger({ serviceName: 'keygate-clients' });
+
 type PublicFn = (req: PublicRequest) => Promise<APIGatewayProxyResult>;
 type CallerFn = (req: CallerRequest) => Promise<APIGatewayProxyResult>;
 
@@ -76,8 +79,10 @@ async function oauthEndpoint(event: APIGatewayProxyEvent, run: (form: Authorizat
     if (contentType(event) !== FORM) throw new OAuthError('invalid_request', `the body has to be ${FORM}`);
     return await run(formParams(rawBody(event)));
   } catch (err) {
-    if (err instanceof OAuthError) return oauthErrorResponse(err);
-    throw err;
+    if (!(err instanceof OAuthError)) throw err;
+    // Failed client authentications are counted like failed logins; say so in the log too (never the secret).
+    if (err.error === 'invalid_client') logger.warn('client_authentication_refused', { resource: event.resource, status: err.statusCode, reason: err.description });
+    return oauthErrorResponse(err);
   }
 }
 
