@@ -271,6 +271,21 @@ describe("the local runner serving the app's cdk.out", () => {
     expect(res.body).toMatchObject({ error_code: 'missing_permission', error_message: expect.stringContaining("'write_widgets'") });
   });
 
+  it("makes a bot key with the app's own permission from the package's CLI, with only --table (the settings item)", async () => {
+    // Prepare: the CLI line the runner printed, for its DynamoDB Local
+    const line = /AWS_ENDPOINT_URL_DYNAMODB=(\S+) AWS_REGION=(\S+) .* --table (\S+)/.exec(runner!.output())!;
+    const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL_DYNAMODB: line[1], AWS_REGION: line[2], AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    const keygate = (...args: string[]) => run(process.execPath, [join(appDir, 'node_modules', '.bin', 'keygate'), ...args, '--table', line[3]!], { cwd: appDir, env });
+    // Act
+    const bot = JSON.parse((await keygate('create-user', '--email', 'ci@widgets.example', '--bot')).stdout) as Json;
+    const made = JSON.parse((await keygate('create-key', '--user', bot.id, '--name', 'ci', '--permissions', 'write_widgets')).stdout) as Json;
+    const res = await call(runner!.base, 'POST', '/widgets', { headers: { authorization: `Bearer ${made.key}` }, body: {} });
+    // Assess
+    expect(made.permissions).toEqual(['write_widgets']);
+    expect(res.status).toBe(200);
+    expect(res.body.by).toBe(bot.id);
+  });
+
   it("refuses a permission outside the app's catalog when a key is made", async () => {
     // Act
     const res = await call(runner!.base, 'POST', '/auth-service/keys', { headers: { cookie, origin: runner!.base }, body: { name: 'x', permissions: ['submit_score'] } });
