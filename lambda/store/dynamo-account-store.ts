@@ -15,6 +15,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
   UpdateItemCommand,
@@ -142,6 +143,46 @@ export class DynamoAccountStore {
     const ids = page.items.map((i) => str(i.userId)).filter((id): id is string => id !== undefined);
     const profiles = await this.getProfiles(ids);
     return { items: ids.flatMap((id) => profiles.get(id) ?? []), ...(page.last ? { last: page.last } : {}) };
+  }
+
+  /**
+   * Adds the directory pointer of every user that has none: users made
+   * before the directory existed. Scans the whole table, so it is for the
+   * CLI's one-off `index-users`, never for a request. Returns how many it added.
+   */
+  async indexUsers(): Promise<number> {
+    let added = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :profile',
+          ProjectionExpression: 'userId, createdAt',
+          ExpressionAttributeValues: { ':profile': s(PROFILE_SK) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const userId = str(item.userId);
+        if (!userId) continue;
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: { pk: s(USERS_PK), sk: s(userDirectorySk(num(item.createdAt) ?? 0, userId)), userId: s(userId) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          added++;
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return added;
   }
 
   async userIdByEmail(email: string): Promise<string | undefined> {
