@@ -2,6 +2,14 @@
 import { json, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest } from './app';
+import {
+  getUserOperation,
+  listUserAuditOperation,
+  listUserKeysOperation,
+  listUsersOperation,
+  revokeUserKeyOperation,
+  rotateUserKeyOperation,
+} from './admin-operations';
 import { actorOf } from './audit';
 import { createKeyBody, createUserBody, updateUserBody } from './schemas';
 import { createBotKey, createUser, setUserDisabled } from './user-service';
@@ -30,6 +38,12 @@ export function createAdminHandler(deps: ManagementDeps) {
       'POST /v1/admin/users': postUser,
       'PATCH /v1/admin/users/{userId}': patchUser,
       'POST /v1/admin/users/{userId}/keys': postBotKey,
+      'GET /v1/admin/users': listUsersOperation,
+      'GET /v1/admin/users/{userId}': getUserOperation,
+      'GET /v1/admin/users/{userId}/keys': listUserKeysOperation,
+      'POST /v1/admin/users/{userId}/keys/{keyId}/rotate': rotateUserKeyOperation,
+      'DELETE /v1/admin/users/{userId}/keys/{keyId}': revokeUserKeyOperation,
+      'GET /v1/admin/users/{userId}/audit': listUserAuditOperation,
     },
   });
 }

@@ -15,14 +15,16 @@
  *   caller and `verify`'s key are read with BatchGetItem.
  * - keys: caller (BatchGetItem), one key (GetItem), the list (Query),
  *   create and rotate (Put), rename, rotate and revoke (Update).
- * - admin: caller (BatchGetItem), the target user (GetItem), create user,
- *   e-mail claim and bot key (Put), disable (Update).
+ * - admin: caller (BatchGetItem), the target user and key (GetItem), the user
+ *   directory, keys and audit pages (Query), the listed profiles
+ *   (BatchGetItem), create user, directory pointer, e-mail claim, bot key and
+ *   rotated key (Put), disable, rotate and revoke (Update).
  * Every change also puts audit records (Put).
  */
 export const MANAGEMENT_TABLE_ACTIONS = {
   auth: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   keys: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  admin: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  admin: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 } as const satisfies Record<'auth' | 'keys' | 'admin', readonly string[]>;
 
 /** Handler entry files, relative to the repository root. */

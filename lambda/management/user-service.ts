@@ -50,7 +50,7 @@ export async function setUserDisabled(deps: ManagementDeps, userId: string, disa
   return { ...user, disabled };
 }
 
-export const NOT_A_BOT = "this user is a person, not a bot: an admin makes keys only for bots, and people make their own after logging in";
+export const NOT_A_BOT = "this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in";
 
 /** Keys for bot accounts; people make their own keys after logging in. */
 export async function createBotKey(deps: ManagementDeps, userId: string, input: CreateKeyInput, actor: Actor) {
