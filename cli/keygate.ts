@@ -162,6 +162,7 @@ function issueWords(issue: z.core.$ZodIssue): string {
   const unit = (origin: unknown) => (origin === 'string' ? ' characters' : origin === 'array' ? ' entries' : '');
   switch (issue.code) {
     case 'too_small':
+      if (issue.minimum === 1 && issue.origin === 'string') return `${subject}${each} cannot be empty`;
       return `${subject}${each} has to be at least ${String(issue.minimum)}${unit(issue.origin)}${issue.origin === 'string' ? ' long' : ''}`;
     case 'too_big':
       return `${subject}${each} has to be at most ${String(issue.maximum)}${unit(issue.origin)}${issue.origin === 'string' ? ' long' : ''}`;
