@@ -23,6 +23,7 @@ import { PageParameterError } from '../lambda/management/pagination';
 import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
 import { createBotKey, createUser, setUserDisabled } from '../lambda/management/user-service';
 import { userView } from '../lambda/management/views';
+import { SettingsError } from '../lambda/shared/deployment-settings';
 import { HttpError } from '../lambda/shared/errors';
 import { loadDeploymentConfig } from './deployment';
 
@@ -54,10 +55,13 @@ Commands:
       the table once; running it again is harmless.
   keygate --help
 
+The deployment's permission catalog and key prefixes are read from the
+table's settings item, which the keygate construct writes at deploy time (and
+the local runner when it starts).
+
 The table is reached through the AWS SDK's standard settings: AWS_REGION,
 AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_DYNAMODB.
-The permission catalog and key prefixes are the deployment's, read from the
-table. Every answer is JSON on standard output.
+Every answer is JSON on standard output.
 
 Exit codes: 0 done, 1 refused or failed, 2 wrong usage.
 `;
@@ -183,7 +187,7 @@ function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S>
 
 /** What went wrong, in one line, in the terminal's words; never a stack trace. */
 function describeFailure(err: unknown): string {
-  if (err instanceof CliRefusal) return err.message;
+  if (err instanceof CliRefusal || err instanceof SettingsError) return err.message;
   if (err instanceof PageParameterError) return `${FIELD_WORDS[err.parameter]} ${err.problem}`;
   if (err instanceof HttpError) {
     // Service messages start with the field they are about: 'permissions': …, 'password' has to …

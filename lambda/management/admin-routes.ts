@@ -35,15 +35,15 @@ async function postBotKey({ event, deps, caller }: CallerRequest) {
 export function createAdminHandler(deps: ManagementDeps) {
   return managementHandler(deps, {
     caller: {
-      'POST /v1/admin/users': postUser,
-      'PATCH /v1/admin/users/{userId}': patchUser,
-      'POST /v1/admin/users/{userId}/keys': postBotKey,
-      'GET /v1/admin/users': listUsersOperation,
-      'GET /v1/admin/users/{userId}': getUserOperation,
-      'GET /v1/admin/users/{userId}/keys': listUserKeysOperation,
-      'POST /v1/admin/users/{userId}/keys/{keyId}/rotate': rotateUserKeyOperation,
-      'DELETE /v1/admin/users/{userId}/keys/{keyId}': revokeUserKeyOperation,
-      'GET /v1/admin/users/{userId}/audit': listUserAuditOperation,
+      createUser: postUser,
+      updateUser: patchUser,
+      createBotKey: postBotKey,
+      listUsers: listUsersOperation,
+      getUser: getUserOperation,
+      listUserKeys: listUserKeysOperation,
+      rotateUserKey: rotateUserKeyOperation,
+      revokeUserKey: revokeUserKeyOperation,
+      listUserAudit: listUserAuditOperation,
     },
   });
 }

@@ -1,5 +1,7 @@
+import type { ManagementFunctionName } from '../core/management-routes';
+
 /**
- * The DynamoDB actions each management Lambda uses, so the stack can grant
+ * The management Lambdas and the DynamoDB actions each uses, so the stack can grant
  * exactly these and nothing more. Keep in step with the handlers.
  *
  * Writes go through TransactWriteItems (a change and its audit record
@@ -21,15 +23,29 @@
  *   rotated key (Put), disable, rotate and revoke (Update).
  * Every change also puts audit records (Put).
  */
-export const MANAGEMENT_TABLE_ACTIONS = {
-  auth: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  keys: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  admin: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-} as const satisfies Record<'auth' | 'keys' | 'admin', readonly string[]>;
+export interface ManagementFunctionDef {
+  /** handler entry file, relative to the repository root */
+  readonly entry: string;
+  readonly description: string;
+  /** exactly the DynamoDB actions it uses */
+  readonly tableActions: readonly string[];
+}
 
-/** Handler entry files, relative to the repository root. */
-export const MANAGEMENT_ENTRIES = {
-  auth: 'lambda/management/auth.ts',
-  keys: 'lambda/management/keys.ts',
-  admin: 'lambda/management/admin.ts',
-} as const;
+/** The management Lambdas: the construct makes one per entry, with exactly these grants. */
+export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, ManagementFunctionDef>> = {
+  auth: {
+    entry: 'lambda/management/auth.ts',
+    description: 'keygate: login, logout, sessions, password, verify',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
+  keys: {
+    entry: 'lambda/management/keys.ts',
+    description: 'keygate: create, list, rename, rotate, revoke API keys',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  admin: {
+    entry: 'lambda/management/admin.ts',
+    description: 'keygate: users and bot accounts, their keys and audit trails',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+};

@@ -9,6 +9,7 @@
  *   pk = USERS           sk = USER#<createdAt>#<userId>  the user directory: one pointer per user, in creation order
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
+ *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -33,3 +34,7 @@ export const userDirectorySk = (createdAt: number, userId: string) => `${USER_DI
 export function credentialSk(kind: TokenKind, id: string): string {
   return kind === 'session' ? sessionSk(id) : keySk(id);
 }
+
+/** The deployment's settings item (catalog, prefixes, base path), read by the CLI. */
+export const SETTINGS_PK = 'SETTINGS';
+export const SETTINGS_SK = 'DEPLOYMENT';

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
+import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
@@ -23,6 +24,7 @@ let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
   ({ client, table } = await openTable());
+  await putSettings(client, table);
   api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
   accounts = new DynamoAccountStore(client, table);
 });
@@ -235,5 +237,29 @@ describe('CLI: main', () => {
     expect(foreign.err).toMatch(/^keygate: list-users takes no --user\n/);
     const both = await runMain(['create-user', '--table', table, '--email', 'x@example.com', '--bot', '--admin']);
     expect(both.code).toBe(2);
+  });
+
+  it("follows the deployment's own catalog and prefixes from its settings item, and says when a table has none", async () => {
+    const other = await openTable();
+    try {
+      const bare = await runMain(['create-user', '--table', other.table, '--email', 'bot@example.com', '--bot']);
+      expect(bare).toEqual({ code: 1, out: '', err: expect.stringMatching(/^keygate: this table has no keygate settings item/) });
+      await putSettings(other.client, other.table, {
+        basePath: '/auth-service',
+        permissions: [{ name: 'write_widgets', grant: 'key', description: 'create widgets' }],
+        userKeyPrefix: 'wk_',
+        botKeyPrefix: 'wbot_',
+        cookieName: 'sid',
+      });
+      const bot = JSON.parse((await runMain(['create-user', '--table', other.table, '--email', 'bot@example.com', '--bot'])).out);
+      const key = await runMain(['create-key', '--table', other.table, '--user', bot.id, '--name', 'w', '--permissions', 'write_widgets']);
+      expect(key.code).toBe(0);
+      expect(JSON.parse(key.out)).toMatchObject({ key: expect.stringMatching(/^wbot_/), permissions: ['write_widgets'] });
+      const foreign = await runMain(['create-key', '--table', other.table, '--user', bot.id, '--name', 'w', '--permissions', 'submit_score']);
+      expect(foreign.code).toBe(1);
+      expect(foreign.err).toBe("keygate: --permissions: unknown permission 'submit_score'; a key can hold 'write_widgets'\n");
+    } finally {
+      await closeTable(other.client, other.table);
+    }
   });
 });
