@@ -4,7 +4,7 @@
  * with fake credentials), then logged in as the user it made. Usage errors
  * are checked in process, through `main`.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -182,6 +182,28 @@ describe('CLI: main', () => {
     expect(JSON.parse(on.out)).toMatchObject({ id: made[0]!.userId, disabled: false });
     expect((await accounts.listAudit(made[0]!.userId, 10)).records.map((r) => r.action).slice(0, 2)).toEqual(['user_enabled', 'user_disabled']);
     expect(await runMain(['disable-user', '--table', table, '--user', 'AAAAAAAAAAAA'])).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
+  });
+
+  it('index-users lists users made before the user directory existed, once', async () => {
+    // Prepare: a profile without its directory pointer, as an older keygate wrote it
+    const userId = 'OLDUSER00001';
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: `USER#${userId}` }, sk: { S: 'PROFILE' }, userId: { S: userId }, kind: { S: 'bot' }, isAdmin: { BOOL: false }, disabled: { BOOL: false }, createdAt: { N: '1000' } },
+      }),
+    );
+    const listed = async () => ((await accounts.listUsers(100)).items.map((u) => u.userId));
+    expect(await listed()).not.toContain(userId);
+
+    // Act
+    const first = await runMain(['index-users', '--table', table]);
+    const again = await runMain(['index-users', '--table', table]);
+
+    // Assess
+    expect(JSON.parse(first.out)).toEqual({ indexed: 1 });
+    expect(JSON.parse(again.out)).toEqual({ indexed: 0 });
+    expect((await listed())[0]).toBe(userId);
   });
 
   it('refuses by the admin API rules with exit code 1, in the words of its flags, never the validator text', async () => {
