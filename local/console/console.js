@@ -211,6 +211,9 @@ function revoked(keyId) {
   if (keyId === secretKeyId) clearSecret();
 }
 
+/** A key in its grace period was rotated already: its successor is the one to rotate. */
+const rotatable = (k) => k.status === 'active' && !k.replacedBy;
+
 const graceOf = (input) => Math.max(0, Math.floor(Number($(input).value) || 0));
 
 /** The dialog's words for what happens to the old key of a rotation. */
@@ -223,7 +226,7 @@ async function loadKeys() {
   const res = await everyPage(paths.keys, 'keys');
   if (!res.ok) return showError('Could not list your keys', res);
   keyRows($('keys'), res.items, (k, td) => {
-    button(td, 'rotate', () => rotate(k));
+    if (rotatable(k)) button(td, 'rotate', () => rotate(k));
     button(td, 'revoke', () => revoke(k));
   });
   $('no-keys').hidden = res.items.length > 0;
@@ -288,7 +291,7 @@ async function loadUserKeys() {
   $('user-keys-title').textContent = 'Keys of ' + userLabel(u) + (u.disabled ? ', disabled: none of them works' : '');
   keyRows($('user-keys'), res.items, (k, td) => {
     // An admin never receives a secret of a person's account: people's keys can only be revoked.
-    if (u.kind === 'bot') button(td, 'rotate', () => rotateUserKey(u, k));
+    if (u.kind === 'bot' && rotatable(k)) button(td, 'rotate', () => rotateUserKey(u, k));
     button(td, 'revoke', () => revokeUserKey(u, k));
   });
   $('no-user-keys').hidden = res.items.length > 0;

@@ -422,6 +422,7 @@ describe('npm start: the local console', () => {
       [label(rotated), 'active'],
       [label(botKey), `grace period, ends ${new Date(endsAt).toLocaleString()}`],
     ]);
+    expect(keyRow(1).children.at(-1)!.children.map((b) => b.textContent)).toEqual(['revoke']);
     expect([await verify(botKey.key), await verify(rotated.key)]).toEqual([true, true]);
     await press(keyRow(1), 'revoke');
     expect(page.dialogs.pop()).toBe(`Revoke key ${label(botKey)} of bot console-bot@example.com (id ${bot.id})? It stops working within seconds.`);
