@@ -146,19 +146,15 @@ class Parser {
   }
 
   private expr(): Expr {
-    let left = this.and();
-    for (this.skip(); this.s.startsWith('||', this.i); this.skip()) {
-      this.i += 2;
-      left = { kind: 'op', op: '||', left, right: this.and() };
-    }
-    return left;
+    return this.chain('||', () => this.chain('&&', () => this.unary()));
   }
 
-  private and(): Expr {
-    let left = this.unary();
-    for (this.skip(); this.s.startsWith('&&', this.i); this.skip()) {
+  /** `operand (op operand)*`, left to right. */
+  private chain(op: '||' | '&&', operand: () => Expr): Expr {
+    let left = operand();
+    for (this.skip(); this.s.startsWith(op, this.i); this.skip()) {
       this.i += 2;
-      left = { kind: 'op', op: '&&', left, right: this.unary() };
+      left = { kind: 'op', op, left, right: operand() };
     }
     return left;
   }
