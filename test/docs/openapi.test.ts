@@ -30,6 +30,7 @@ import type { Refusal } from '../../lambda/core/decision';
 import { MIN_PASSWORD_LENGTH } from '../../lambda/core/password';
 import { generateToken, newId } from '../../lambda/core/token';
 import { createHandler } from '../../lambda/example/handler';
+import { rotateUserKeyBody } from '../../lambda/management/admin-schemas';
 import type { AuditAction } from '../../lambda/management/audit';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from '../../lambda/management/auth-routes';
 import type { VerifyAnswer } from '../../lambda/management/key-service';
@@ -274,6 +275,7 @@ const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
   'POST /v1/admin/users': createUserBody,
   'PATCH /v1/admin/users/{userId}': updateUserBody,
   'POST /v1/admin/users/{userId}/keys': createKeyBody,
+  'POST /v1/admin/users/{userId}/keys/{keyId}/rotate': rotateUserKeyBody,
 };
 
 /** Whether two regular expressions accept the same single characters (over the BMP's first 12k code points) and a few strings. */
@@ -657,13 +659,47 @@ describe('Document: openapi.yaml', () => {
       const botKey = await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.body.user.id }, body: { name: 'ci', permissions: ['submit_score'] } });
       expect(botKey.status).toBe(201);
       expect(botKey.body.key).toMatch(/^bot_key_/);
-      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: human.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(400);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: human.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
       expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: newId() }, body: { name: 'x', permissions: [] } })).status).toBe(404);
 
       expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.body.user.id }, body: { disabled: true } })).body.user.disabled).toBe(true);
       expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
       expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: admin.userId }, body: { disabled: true } })).status).toBe(400);
       expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: newId() }, body: { disabled: false } })).status).toBe(404);
+    });
+
+    it('admin: list and read users, their keys and trails; rotate a bot key, revoke any key', async () => {
+      const bot = (await api.call('POST', '/v1/admin/users', { session: adminSession, body: { email: `b-${newId()}@example.com`, kind: 'bot' } })).body.user;
+      const key = (await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } })).body;
+      const asAdmin = { session: adminSession };
+      const page = await call('GET', '/v1/admin/users', { ...asAdmin, query: { limit: '1' } });
+      expect(page.body.next).not.toBeNull();
+      expect((await call('GET', '/v1/admin/users', { ...asAdmin, query: { cursor: page.body.next } })).status).toBe(200);
+      expect((await call('GET', '/v1/admin/users', { ...asAdmin, query: { cursor: 'forged' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/users', { session: userSession })).status).toBe(403);
+      expect((await call('GET', '/v1/admin/users/{userId}', { ...asAdmin, params: { userId: bot.id } })).status).toBe(200);
+      expect((await call('GET', '/v1/admin/users/{userId}', { ...asAdmin, params: { userId: newId() } })).status).toBe(404);
+      expect((await call('GET', '/v1/admin/users/{userId}/keys', { ...asAdmin, params: { userId: bot.id } })).body.keys).toHaveLength(1);
+      expect((await call('GET', '/v1/admin/users/{userId}/keys', { ...asAdmin, params: { userId: bot.id }, query: { limit: '0' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/users/{userId}/keys', { ...asAdmin, params: { userId: newId() } })).status).toBe(404);
+      expect((await call('GET', '/v1/keys', { session: userSession, query: { limit: '1' } })).body.next).not.toBeNull();
+      expect((await call('GET', '/v1/keys', { session: userSession, query: { cursor: 'forged' } })).status).toBe(400);
+
+      const rotated = await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { ...asAdmin, params: { userId: bot.id, keyId: key.id } });
+      expect(rotated.status).toBe(201);
+      const rotate = (userId: string, keyId: string, body?: unknown) => call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { ...asAdmin, params: { userId, keyId }, body });
+      expect((await rotate(bot.id, key.id)).status).toBe(409);
+      expect((await rotate(bot.id, rotated.body.id, { gracePeriodSeconds: -1 })).status).toBe(400);
+      expect((await rotate(bot.id, newId())).status).toBe(404);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: userSession, params: { userId: bot.id, keyId: key.id } })).status).toBe(403);
+      const revoke = (userId: string, keyId: string) => call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { ...asAdmin, params: { userId, keyId } });
+      expect((await revoke(bot.id, rotated.body.id)).status).toBe(204);
+      expect((await revoke(bot.id, newId())).status).toBe(404);
+      expect((await call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: userSession, params: { userId: bot.id, keyId: key.id } })).status).toBe(403);
+
+      expect((await call('GET', '/v1/admin/users/{userId}/audit', { ...asAdmin, params: { userId: bot.id } })).body.records.length).toBeGreaterThan(2);
+      expect((await call('GET', '/v1/admin/users/{userId}/audit', { ...asAdmin, params: { userId: bot.id }, query: { limit: '101' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/users/{userId}/audit', { ...asAdmin, params: { userId: newId() } })).status).toBe(404);
     });
 
     it('examples: echo who called, for keys and sessions', async () => {
