@@ -2,7 +2,6 @@
  * The auth Lambda's routes: login, logout, who am I, sessions, password
  * change, key verification and the caller's own audit trail (SPEC §5, §6).
  */
-import { z } from 'zod';
 import { headerValues } from '../core/credentials';
 import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
@@ -10,13 +9,9 @@ import { json, noContent, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
 import { verifyKey } from './key-service';
-import { loginBody, passwordBody, verifyBody } from './schemas';
+import { AUDIT_PAGE_MAX, auditQuery, emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
 import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
 import { auditView, iso, sessionView, userView } from './views';
-
-const emptyBody = z.strictObject({});
-export const AUDIT_PAGE_DEFAULT = 20;
-export const AUDIT_PAGE_MAX = 100;
 
 async function postLogin({ event, deps }: PublicRequest) {
   // Login CSRF: a page on another site must not log the browser into the
@@ -80,12 +75,13 @@ async function postPassword({ event, deps, caller }: CallerRequest) {
 
 /** `?limit=1..100` (default 20) and `?cursor=` (the `next` of the previous page). */
 async function getAudit({ event, deps, caller }: CallerRequest) {
-  const query = event.queryStringParameters ?? {};
-  const limit = query.limit === undefined ? AUDIT_PAGE_DEFAULT : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) throw validation(`'limit' has to be an integer from 1 to ${AUDIT_PAGE_MAX}`);
+  const query = auditQuery.safeParse(event.queryStringParameters ?? {});
+  // Only `limit` can be wrong: `cursor` is any string, checked below.
+  if (!query.success) throw validation(`'limit' has to be an integer from 1 to ${AUDIT_PAGE_MAX}`);
+  const { limit } = query.data;
   let cursor: string | undefined;
-  if (query.cursor !== undefined) {
-    cursor = Buffer.from(query.cursor, 'base64url').toString('utf8');
+  if (query.data.cursor !== undefined) {
+    cursor = Buffer.from(query.data.cursor, 'base64url').toString('utf8');
     if (!cursor.startsWith('AUDIT#')) throw validation("'cursor' is not a cursor from this endpoint");
   }
   const page = await deps.accounts.listAudit(caller.userId, limit, cursor);
