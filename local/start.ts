@@ -18,6 +18,7 @@ import { RunnerError } from './errors';
 import { Gateway, matchResource } from './gateway';
 import { LambdaHost } from './lambda-host';
 import { buildModel, type AppModel, type FunctionDef } from './model';
+import { openApiRoute, servedOpenApi, OPENAPI_PATH, type OpenApiFile } from './openapi';
 import { freePort } from './ports';
 import { alive, killQuietly } from './processes';
 import { quickStart } from './quickstart';
@@ -134,6 +135,8 @@ interface Handler {
   current?: Gateway;
   /** the local console at /_keygate/ (never deployed) */
   console?: ConsolePage;
+  /** the served app's OpenAPI document at /openapi.json */
+  openapi?: OpenApiFile;
 }
 
 /** Listens first, so a busy port fails fast; answers 503 until the API is ready. */
@@ -152,6 +155,12 @@ async function listen(port: number, handler: Handler): Promise<Server> {
       if (page) {
         res.writeHead(200, page.headers.flat()).end(page.body);
         console.log(`${req.method} ${CONSOLE_PATH} → 200 (local console)`);
+        return;
+      }
+      const openapi = openApiRoute(handler.openapi, req.method ?? 'GET', req.url ?? '/');
+      if (openapi) {
+        res.writeHead(200, openapi.headers.flat()).end(openapi.body);
+        console.log(`${req.method} ${OPENAPI_PATH} → 200 (OpenAPI document)`);
         return;
       }
       const started = Date.now();
@@ -284,6 +293,9 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv): Promi
   const consoleOn = !taken?.has('GET') && !taken?.has('ANY');
   if (consoleOn) handler.console = consolePage(keyPermissions(model.functions.values()), admin?.email);
   else console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
+  // Likewise an API with its own /openapi.json keeps it.
+  const docTaken = matchResource(model.api.root, OPENAPI_PATH)?.node.methods;
+  if (!docTaken?.has('GET') && !docTaken?.has('ANY')) handler.openapi = servedOpenApi(model, base);
   handler.current = new Gateway(model, host.invoke);
   console.log(
     quickStart({
