@@ -57,6 +57,11 @@ describe('Document: openapi.yaml', () => {
     expect({ missing, stale }).toEqual({ missing: [], stale: [] });
   });
 
+  it('gives every operation a unique operationId', () => {
+    const ids = Object.values(doc.paths).flatMap((item: Json) => Object.values(item).map((op: Json) => op.operationId as string));
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   it("names every code of the stack's gateway responses: in a response's codes or in the gateway's own answer", () => {
     const literal = gatewayResponses('/v1/auth/verify').filter((r) => !r.code.includes('$context')).map((r) => JSON.parse(r.code) as string);
     const listed = Object.values(doc.components.responses).flatMap((r: Json) => r.content['application/json'].schema.allOf?.[1].properties.error_code.enum ?? []);
