@@ -330,7 +330,7 @@ export class KeygateApi extends Construct {
         type: r.type,
         statusCode: String(r.status),
         responseHeaders: { ...headers, ...r.headers },
-        templates: { 'application/json': errorBody(r.status, r.code, r.message) },
+        templates: { 'application/json': errorBody(r.status, r.code, r.message, r.endpoint) },
       });
     }
   }
@@ -339,10 +339,12 @@ export class KeygateApi extends Construct {
 /**
  * A body template. `code` and `message` are JSON string literals, or
  * `$context…` references that API Gateway substitutes (gateway response
- * templates are plain substitution, not VTL).
+ * templates are plain substitution, not VTL). `endpoint` is the route
+ * (`$context.resourcePath`), or, where no route matched, the path as
+ * requested (`$context.path`).
  */
-function errorBody(status: number, code: string, message: string): string {
-  return `{"status_code":${status},"endpoint":"$context.resourcePath","error_code":${code},"error_message":${message}}`;
+function errorBody(status: number, code: string, message: string, endpoint = '$context.resourcePath'): string {
+  return `{"status_code":${status},"endpoint":"${endpoint}","error_code":${code},"error_message":${message}}`;
 }
 
 const str = (s: string) => JSON.stringify(s);
@@ -353,6 +355,8 @@ interface GatewayResponseDef {
   readonly code: string;
   readonly message: string;
   readonly headers?: Record<string, string>;
+  /** the body's `endpoint`; `$context.resourcePath` unless set */
+  readonly endpoint?: string;
 }
 
 /** Every gateway response; the 401 points at the verify route where this deployment has it. */
@@ -369,7 +373,8 @@ export const gatewayResponses = (verifyPath: string): readonly GatewayResponseDe
   { type: ResponseType.AUTHORIZER_FAILURE, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
   { type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
   // API Gateway answers an unknown route or method with this type.
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route') },
+  // No route matched, so there is no resource path: the body names the path as requested.
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route'), endpoint: '$context.path' },
   { type: ResponseType.THROTTLED, status: 429, code: str('throttled'), message: str('too many requests, slow down') },
   { type: ResponseType.REQUEST_TOO_LARGE, status: 413, code: str('request_too_large'), message: str('the request is too large') },
   { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, code: str('timeout'), message: str('the backend did not answer in time') },
@@ -382,7 +387,7 @@ export const gatewayResponses = (verifyPath: string): readonly GatewayResponseDe
   { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: str('unsupported_media_type'), message: str('unsupported content type') },
   { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: str('throttled'), message: str('quota exceeded') },
   { type: ResponseType.WAF_FILTERED, status: 403, code: str('forbidden'), message: str('the request was blocked') },
-  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource') },
+  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource'), endpoint: '$context.path' },
   // `messageString` is API Gateway's own message, already a quoted JSON string.
   { type: ResponseType.DEFAULT_4XX, status: 400, code: str('bad_request'), message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, status: 500, code: str('internal_error'), message: '$context.error.messageString' },

@@ -1,12 +1,12 @@
 /**
  * `GET /openapi.json`: the OpenAPI document of the app the runner serves,
  * generated (lib/openapi.ts) from the settings its authorizer is given in the
- * template: that app's base path, routes, permissions, key prefixes and
- * cookie. Like the console, it is the runner's, not part of the template.
+ * template (read by served-app.ts): that app's base path, routes,
+ * permissions, key prefixes and cookie. Like the console, it is the
+ * runner's, not part of the template.
  */
-import { loadConfig, type KeygateConfig } from '../lambda/shared/config';
+import type { KeygateConfig } from '../lambda/shared/config';
 import { openApiDocument } from '../lib/openapi';
-import type { AppModel } from './model';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -15,24 +15,10 @@ export interface OpenApiFile {
   readonly body: Buffer;
 }
 
-/** The settings of the API's one authorizer, or undefined when it is not keygate's. */
-function authorizerConfig(model: AppModel): KeygateConfig | undefined {
-  const ids = new Set([...model.api.authorizers.values()].map((a) => a.functionId));
-  const fn = ids.size === 1 ? model.functions.get([...ids][0]!) : undefined;
-  if (!fn) return undefined;
-  try {
-    return loadConfig(fn.environment);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The served app's document as JSON, with this runner as its server; undefined for an API that is not keygate's. */
-export function servedOpenApi(model: AppModel, base: string): OpenApiFile | undefined {
-  const config = authorizerConfig(model);
-  if (!config) return undefined;
+/** The served app's document as JSON (its settings: local/served-app.ts), with this runner as its server. */
+export function servedOpenApi(config: KeygateConfig, title: string, base: string): OpenApiFile {
   const document = openApiDocument({
-    title: model.stackName,
+    title,
     version: 'local',
     basePath: config.basePath,
     routes: config.routes,

@@ -15,13 +15,15 @@ import { MANAGEMENT_ROUTES } from '../../lambda/core/management-routes';
 import { generateToken, newId } from '../../lambda/core/token';
 import { createHandler } from '../../lambda/example/handler';
 import { OPERATION_SCHEMAS } from '../../lambda/management/operation-schemas';
-import { DEFAULT_COOKIE_NAME } from '../../lambda/shared/config';
+import { DEFAULT_COOKIE_NAME, loadConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { gatewayResponses } from '../../lib/keygate-api';
 import { openApiDocument } from '../../lib/openapi';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
+import { servedOpenApi } from '../../local/openapi';
 import { OPENAPI_FILE, referenceDocument, referenceDocumentYaml } from '../../scripts/openapi';
 import { authorizerEvent } from '../support/authorizer-events';
+import { referenceEnv } from '../support/config';
 import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ApiResponse, type CallOptions, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 
@@ -99,6 +101,12 @@ describe('Document: openapi.yaml', () => {
     expect(app.components.schemas.KeyPermission.enum).toEqual(['write_widgets']);
     expect(app.components.schemas.ApiKey.pattern).toMatch(/^\^\(wdg_\|wdgbot_\)/);
     expect(app.components.securitySchemes.sessionCookie.name).toBe('widget_session');
+  });
+
+  it("is, for the management operations, what the local runner serves for the reference app's settings", () => {
+    const served = JSON.parse(servedOpenApi(loadConfig(referenceEnv('table')), 'Keygate', 'http://127.0.0.1:3000').body.toString('utf8'));
+    const management = (d: Json) => Object.fromEntries(MANAGEMENT_ROUTES.map((r) => [`${r.method} ${r.path}`, d.paths[`/v1${r.path}`][r.method.toLowerCase()]]));
+    expect(management(served)).toEqual(management(doc));
   });
 
   it('has schemas that a standard validator compiles (ajv, strict)', () => {

@@ -20,6 +20,7 @@ function renderGatewayBody(template: string): unknown {
   return JSON.parse(
     template
       .replaceAll('$context.resourcePath', '/v1/keys')
+      .replaceAll('$context.path', '/v1/no/such/path')
       .replaceAll('$context.authorizer.error_code', 'missing_permission')
       .replaceAll('$context.authorizer.error_message', "this route needs the 'manage_keys' permission")
       .replaceAll('$context.error.messageString', '"Invalid request body"'),
@@ -147,7 +148,8 @@ describe('Stack: KeygateStack', () => {
       expect(Object.keys(props.ResponseTemplates)).toEqual(['application/json']);
       expect(renderGatewayBody(props.ResponseTemplates['application/json']!)).toEqual({
         status_code: status,
-        endpoint: '/v1/keys',
+        // No route matched: the path as requested, not the (empty) resource path.
+        endpoint: type === 'MISSING_AUTHENTICATION_TOKEN' ? '/v1/no/such/path' : '/v1/keys',
         error_code: code,
         error_message: message,
       });
