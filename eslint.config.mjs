@@ -7,7 +7,7 @@ const noFocusOrSkip = ['describe', 'it', 'test'].flatMap((object) =>
 );
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.keygate-data/', '**/*.d.ts'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.keygate-data/', 'dist/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

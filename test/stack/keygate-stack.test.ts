@@ -8,11 +8,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { ENV } from '../../lambda/shared/config';
-import { acknowledgeKeygateFindings, addKeygateChecks } from '../../lib/checks';
+import { addKeygateChecks } from '../../lib/checks';
 import { gatewayResponses } from '../../lib/keygate-api';
 
 const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
-import { KeygateStack } from '../../lib/keygate-stack';
+import { KeygateStack, acknowledgeReferenceFindings } from '../../lib/keygate-stack';
 import { appWithCdkJsonContext, methodsByRoute, onlyLogicalId } from './support';
 
 /** What API Gateway substitutes into a gateway response template, for reading the body back. */
@@ -40,7 +40,7 @@ describe('Stack: KeygateStack', () => {
     app = appWithCdkJsonContext();
     stack = new KeygateStack(app, 'Keygate');
     addKeygateChecks(app);
-    acknowledgeKeygateFindings(stack);
+    acknowledgeReferenceFindings(stack);
     // Act: synthesis runs cdk-nag and CloudFormation validation, and throws on an error
     template = Template.fromStack(stack);
     methods = methodsByRoute(template);
@@ -62,12 +62,12 @@ describe('Stack: KeygateStack', () => {
       const authorizerId = onlyLogicalId(template, 'AWS::ApiGateway::Authorizer');
       // Assess
       template.hasResourceProperties('AWS::Lambda::Permission', {
-        FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack.keygate.authorizerFunction), 'Arn'] },
         Principal: 'apigateway.amazonaws.com',
         SourceArn: { 'Fn::Join': ['', Match.arrayWith(['/authorizers/', { Ref: authorizerId }])] },
       });
       const invokes = template.findResources('AWS::Lambda::Permission', {
-        Properties: { FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] } },
+        Properties: { FunctionName: { 'Fn::GetAtt': [logicalId(stack.keygate.authorizerFunction), 'Arn'] } },
       });
       expect(Object.keys(invokes)).toHaveLength(1);
     });
@@ -94,7 +94,7 @@ describe('Stack: KeygateStack', () => {
 
     it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.target] as const))('%s %s is a Lambda proxy integration to the %s function', (method, path, target) => {
       // Prepare
-      const fn = target === 'example' ? stack.exampleFunction : stack.managementFunctions[target];
+      const fn = target === 'example' ? stack.exampleFunction : stack.keygate.managementFunctions[target];
       // Act
       const integration = methods.get(`${method} ${path}`)!.Integration as { Type: string; Uri: unknown };
       // Assess
@@ -104,7 +104,7 @@ describe('Stack: KeygateStack', () => {
 
     it('gets the base path, its own routes without handlers, its own permissions and the defaults through its environment', () => {
       // Act
-      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
+      const props = template.toJSON().Resources[logicalId(stack.keygate.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
       // Assess
       expect(props.Environment.Variables).toEqual({
         [ENV.tableName]: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) },
@@ -170,6 +170,15 @@ describe('Stack: KeygateStack', () => {
     });
   });
 
+  describe('Upgrade from 0.1', () => {
+    it('keeps the logical ids of the table and of the API, so an upgrade keeps the data and the URL', () => {
+      // Assess: the ids 0.1 (KeygateTable and KeygateApi side by side in the stack) gave them
+      expect(stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement)).toBe('StoreTable0CCFA19B');
+      expect(stack.getLogicalId(stack.keygate.api.node.defaultChild as CfnElement)).toBe('KeygateApiE01DEBD3');
+      expect(stack.getLogicalId(stack.keygate.authorizer.node.defaultChild as CfnElement)).toBe('KeygateAuthorizer5E6A8139');
+    });
+  });
+
   describe('Outputs', () => {
     it('gives the table name for the CLI and the API URL', () => {
       template.hasOutput('TableName', { Value: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) } });
@@ -212,7 +221,7 @@ describe('Stack: KeygateStack', () => {
 
     it('lets the authorizer read the table with BatchGetItem and write only lastUsedAt', () => {
       // Act
-      const statements = statementsOf(stack.api.authorizerFunction);
+      const statements = statementsOf(stack.keygate.authorizerFunction);
       // Assess
       expect(statements).toEqual([
         { Action: 'dynamodb:BatchGetItem', Effect: 'Allow', Resource: tableArn() },
@@ -230,7 +239,7 @@ describe('Stack: KeygateStack', () => {
 
     it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
-      const statements = statementsOf(stack.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+      const statements = statementsOf(stack.keygate.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
       // Assess
       expect(statements).toHaveLength(1);
       expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_FUNCTIONS[target].tableActions].sort());
@@ -244,10 +253,10 @@ describe('Stack: KeygateStack', () => {
 
     it('gives the management functions the same settings as the authorizer', () => {
       // Assess
-      for (const fn of Object.values(stack.managementFunctions)) {
+      for (const fn of Object.values(stack.keygate.managementFunctions)) {
         template.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: Match.absent(),
-          Environment: { Variables: Match.objectEquals(Object.fromEntries(Object.entries(stack.resolve(stack.api.configEnvironment)))) },
+          Environment: { Variables: Match.objectEquals(Object.fromEntries(Object.entries(stack.resolve(stack.keygate.environment)))) },
           Description: (fn.node.defaultChild as unknown as { description: string }).description,
         });
       }
@@ -257,9 +266,11 @@ describe('Stack: KeygateStack', () => {
   describe('Functions', () => {
     it('runs every function on nodejs22.x, arm64, with its own log group', () => {
       // Act
-      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      // Assess
-      expect(functions).toHaveLength(5);
+      const functions = [stack.keygate.authorizerFunction, ...Object.values(stack.keygate.managementFunctions), stack.exampleFunction].map(
+        (fn) => template.toJSON().Resources[logicalId(fn)],
+      );
+      // Assess: five functions, and CDK's AwsCustomResource Lambda that writes the settings item
+      template.resourceCountIs('AWS::Lambda::Function', 6);
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const f of functions) {
         const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
@@ -273,13 +284,13 @@ describe('Stack: KeygateStack', () => {
       // Act
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       // Assess
-      expect(logGroups.length).toBe(6); // five functions and the access log
+      expect(logGroups.length).toBe(7); // five functions, the settings writer and the access log
       for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
     });
 
     it('sizes the authorizer for the hot path: 256–512 MB, a short timeout', () => {
       // Act
-      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { MemorySize: number; Timeout: number };
+      const props = template.toJSON().Resources[logicalId(stack.keygate.authorizerFunction)].Properties as { MemorySize: number; Timeout: number };
       // Assess
       expect(props.MemorySize).toBeGreaterThanOrEqual(256);
       expect(props.MemorySize).toBeLessThanOrEqual(512);
@@ -304,7 +315,7 @@ describe('Stack: KeygateStack', () => {
     it('raises three alarms and exposes them', () => {
       // Assess
       template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-      expect(Object.keys(stack.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles']);
+      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles']);
     });
 
     it('alarms on any authorizer error in 5 minutes other than a refused credential', () => {
@@ -401,7 +412,7 @@ describe('Stack: KeygateStack settings from CDK context', () => {
     });
     // Act
     const stack = new KeygateStack(app, 'Custom');
-    const env = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.api.authorizerFunction.node.defaultChild as CfnElement)]
+    const env = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.keygate.authorizerFunction.node.defaultChild as CfnElement)]
       .Properties.Environment.Variables as Record<string, string>;
     // Assess
     expect(env).toMatchObject({
