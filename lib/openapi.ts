@@ -67,6 +67,7 @@ const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   auth: 'Login, logout, the caller, its sessions and audit trail, and why a key is refused.',
   keys: "The caller's own API keys.",
   admin: 'Users, bot accounts and bot keys (admin sessions only).',
+  clients: 'API clients, OAuth 2.0 and client files, and the apps a user has authorized.',
   app: "The app's own routes, behind the same authorizer.",
   examples: "The reference app's example resources: one Lambda answers them with who called and how.",
 };
@@ -206,7 +207,7 @@ function operation(route: RouteDef, doc: RouteDoc | undefined, options: OpenApiO
     const schema = components.schema(doc.body, 'input');
     // No body counts as `{}`: it may be left out when no field is required.
     const required = ((schema.required as unknown[] | undefined) ?? []).length > 0;
-    requestBody = { required, content: { 'application/json': { schema } } };
+    requestBody = { required, content: { [doc.bodyMediaType ?? 'application/json']: { schema } } };
   }
 
   const responses: Json = {};
@@ -223,7 +224,7 @@ function operation(route: RouteDef, doc: RouteDoc | undefined, options: OpenApiO
     responses[status] = {
       description: answer.description,
       ...(h ? { headers: h } : {}),
-      ...(answer.body ? { content: { 'application/json': { schema: components.schema(answer.body, 'output') } } } : {}),
+      ...(answer.body ? { content: { [answer.mediaType ?? 'application/json']: { schema: components.schema(answer.body, 'output') } } } : {}),
     };
   }
   responses.default = components.shared(['GatewayError'], GATEWAY_ERROR);

@@ -23,6 +23,8 @@ export interface HeaderDoc {
 export interface AnswerDoc {
   readonly description: string;
   readonly body?: z.ZodType;
+  /** of the body; default `application/json` */
+  readonly mediaType?: string;
   readonly headers?: Readonly<Record<string, HeaderDoc>>;
 }
 
@@ -37,8 +39,10 @@ export interface RefusalDoc {
 export interface OperationSchema {
   readonly summary: string;
   readonly description?: string;
-  /** JSON request body; optional in the document when no field is required (no body counts as `{}`) */
+  /** request body; optional in the document when no field is required (no body counts as `{}`) */
   readonly body?: z.ZodType;
+  /** of the request body; default `application/json` */
+  readonly bodyMediaType?: string;
   readonly query?: z.ZodObject;
   /** path parameters; default: any string */
   readonly params?: z.ZodObject;
