@@ -8,7 +8,7 @@ import { revokeUserKey, rotateBotKey } from './admin-service';
 import { pathId, type CallerRequest } from './app';
 import { actorOf } from './audit';
 import { listAudit, listKeys, listUsers } from './list-service';
-import { rotateUserKeyBody } from './admin-schemas';
+import { rotateKeyBody as rotateUserKeyBody } from './schemas';
 import { existingUser } from './user-service';
 import { userView } from './views';
 

@@ -2,7 +2,6 @@
  * The auth Lambda's routes: login, logout, who am I, sessions, password
  * change, key verification and the caller's own audit trail (SPEC §5, §6).
  */
-import { z } from 'zod';
 import { headerValues } from '../core/credentials';
 import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
@@ -11,11 +10,10 @@ import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
 import { verifyKey } from './key-service';
 import { listAudit } from './list-service';
-import { loginBody, passwordBody, verifyBody } from './schemas';
+import { emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
 import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
 import { iso, sessionView, userView } from './views';
 
-const emptyBody = z.strictObject({});
 export { AUDIT_PAGE_DEFAULT } from './list-service';
 export { PAGE_MAX as AUDIT_PAGE_MAX } from './pagination';
 

@@ -6,7 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { auditListResponse, keyListResponse, rotatedBotKeyResponse, userListResponse, userResponse } from '../../lambda/management/admin-schemas';
+import { auditPageResponse as auditListResponse, keyListResponse, rotatedBotKeyResponse, userListResponse, userEnvelopeResponse as userResponse } from '../../lambda/management/schemas';
 import { encodeCursor } from '../../lambda/management/pagination';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';

@@ -139,7 +139,7 @@ export class ManagementApi {
     const res = await this.handlers[target](event, lambdaContext(`keygate-${target}`));
     return {
       status: res.statusCode,
-      body: res.body ? JSON.parse(res.body) : undefined,
+      body: res.body ? parseIfJson(res.body) : undefined,
       headers: (res.headers ?? {}) as Record<string, string>,
       fromGateway: false,
     };
@@ -150,6 +150,15 @@ export class ManagementApi {
     const res = await this.call('POST', `${this.config.basePath}/auth/login`, { body: { email, password } });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return sessionFromCookie(res.headers['Set-Cookie']);
+  }
+}
+
+/** A JSON body as a value; any other body (an HTML page, a client file) as its text. */
+function parseIfJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }
 
