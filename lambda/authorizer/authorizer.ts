@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
-import { PolicyCache, denyPolicy, parseMethodArn, type PolicyDocument } from '../core/policy';
+import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, verifySecret, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialStore } from '../store/port';
@@ -206,13 +206,17 @@ export class Authorizer {
       context.error_message = refusal.message;
     }
 
-    if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
+    if (!arn) {
       const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };
       return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
     }
+    // The same Allow whichever route triggered it; a refusal adds an explicit
+    // Deny for this exact method ARN, which wins over any Allow that a wrong
+    // route table might let cover it (SPEC §11).
+    const allow = this.allowPolicy(derived, arn.apiStage);
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,
-      policyDocument: this.allowPolicy(derived, arn.apiStage) as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument: (refusal ? withDeny(allow, event.methodArn) : allow) as APIGatewayAuthorizerResult['policyDocument'],
       context,
     };
     if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };

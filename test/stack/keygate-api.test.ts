@@ -72,6 +72,22 @@ describe('Construct: KeygateApi', () => {
       expect(attempt(conflicting)).toThrow(/GET \/widgets\/\{widgetId\} \(write_widgets\) also covers GET \/widgets\/mine/);
     });
 
+    it('refuses patterns that cross each other (issue 9), naming every conflict', () => {
+      // Prepare: a literal beats a parameter, so POST /a/b/c goes to /a/b/{y}; an Allow for /a/*/c would cover it.
+      const crossing = (handler: LambdaFunction): Partial<KeygateApiProps> => ({
+        routes: [
+          { method: 'POST', path: '/a/{x}/c', needs: 'write_widgets', handler },
+          { method: 'POST', path: '/a/b/{y}', needs: 'admin', handler },
+          { method: 'GET', path: '/files/{proxy+}', needs: 'authenticated', handler },
+          { method: 'GET', path: '/files/private/{name}', needs: 'admin', handler },
+        ],
+      });
+      // Act & Assess
+      expect(attempt(crossing)).toThrow(
+        /POST \/a\/\{x\}\/c \(write_widgets\) also covers POST \/a\/b\/\{y\} \(admin\) in an IAM policy: POST \/a\/b\/c [\s\S]*GET \/files\/\{proxy\+\} \(authenticated\) also covers GET \/files\/private\/\{name\} \(admin\)/,
+      );
+    });
+
     it.each([
       ['a credential cache over 60 s', { credentialCacheTtl: Duration.seconds(61) }, /credentialCacheTtl is 61 s; at most 60 s/],
       ['an origin with a path', { allowedOrigins: ['https://app.example.com/'] }, /'https:\/\/app.example.com\/' is not an origin/],
