@@ -21,7 +21,9 @@ export type UnauthorizedReason =
   | 'revoked'
   | 'expired'
   | 'user_disabled'
-  | 'wrong_kind';
+  | 'wrong_kind'
+  /** a session from before the user's last password change */
+  | 'password_changed';
 
 export type Decision =
   | { readonly outcome: 'allow'; readonly result: APIGatewayAuthorizerResult; readonly principal: Principal; readonly cacheHit: boolean }
@@ -185,6 +187,7 @@ export class Authorizer {
     if (!verifySecret(token, credential.secretHash)) return 'wrong_secret';
     if (user.disabled) return 'user_disabled';
     if ((token.kind === 'bot') !== (user.kind === 'bot')) return 'wrong_kind';
+    if (token.kind === 'session' && (credential.credentialsEpoch ?? 0) !== user.credentialsEpoch) return 'password_changed';
     const now = this.now();
     if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
     if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';

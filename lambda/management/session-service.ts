@@ -9,7 +9,7 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../core/password';
 import type { NewToken } from '../core/token';
 import { conflict, tooManyAttempts, unauthorized, validation } from '../shared/errors';
-import type { UserRecord } from '../store/dynamo-account-store';
+import { StaleCredentialsError, type UserRecord } from '../store/dynamo-account-store';
 import { actorOf, auditEntries } from './audit';
 import type { Caller } from './caller';
 import type { ManagementDeps } from './deps';
@@ -34,11 +34,22 @@ export async function login(deps: ManagementDeps, emailInput: string, password: 
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!passwordOk || !user || user.kind !== 'human' || user.disabled) throw unauthorized(WRONG_LOGIN);
 
-  await deps.accounts.clearLoginAttempts(email);
   const expiresAt = deps.now() + deps.config.sessionLifetimeMs;
-  const { token } = await deps.accounts.createSession(user.userId, expiresAt, (sessionId) =>
-    auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),
-  );
+  let token: NewToken;
+  try {
+    // Written only if the profile still has the hash and epoch just checked (SPEC §11).
+    ({ token } = await deps.accounts.createSession(
+      user.userId,
+      expiresAt,
+      (sessionId) => auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),
+      { passwordHash: user.passwordHash!, credentialsEpoch: user.credentialsEpoch },
+    ));
+  } catch (err) {
+    // The password changed while this one was checked: it is no longer the password.
+    if (err instanceof StaleCredentialsError) throw unauthorized(WRONG_LOGIN);
+    throw err;
+  }
+  await deps.accounts.clearLoginAttempts(email);
   return { user, token, expiresAt };
 }
 
@@ -59,8 +70,11 @@ export async function endSession(deps: ManagementDeps, caller: Caller, sessionId
 
 /**
  * Checks the current password (counted like a login, so a stolen session
- * cannot guess it at leisure), stores the new hash and ends every other
- * session of the user in the same transaction.
+ * cannot guess it at leisure), stores the new hash and bumps the user's
+ * credentials epoch in one transaction: every other session ends, including
+ * one a concurrent login makes meanwhile (its epoch is the old one, or its
+ * write fails on the changed hash). The caller's session moves to the new
+ * epoch in the same transaction.
  */
 export async function changePassword(deps: ManagementDeps, caller: Caller, currentPassword: string, newPassword: string): Promise<number> {
   const problem = passwordProblem(newPassword);
@@ -73,11 +87,14 @@ export async function changePassword(deps: ManagementDeps, caller: Caller, curre
   }
   if (user.email) await deps.accounts.clearLoginAttempts(user.email);
 
+  if (caller.authMethod !== 'session') throw validation('a password is changed from a login session');
+
   const others = (await deps.accounts.listSessions(caller.userId)).map((s) => s.sessionId).filter((id) => id !== caller.credentialId);
   const newHash = await hashPassword(newPassword);
   const audit = auditEntries(actorOf(caller), 'password_changed', `user:${caller.userId}`, [caller.userId], { endedSessions: String(others.length) });
-  if (!(await deps.accounts.setPassword(caller.userId, user.passwordHash, newHash, others, audit))) {
-    throw conflict('the password was changed meanwhile; sign in again');
+  const current = { passwordHash: user.passwordHash, credentialsEpoch: user.credentialsEpoch };
+  if (!(await deps.accounts.setPassword(caller.userId, current, newHash, caller.credentialId, others, audit))) {
+    throw conflict('the password was changed meanwhile, or this session ended; sign in again');
   }
   return others.length;
 }

@@ -26,7 +26,7 @@ export async function createUser(deps: ManagementDeps, input: CreateUserInput, a
       { email: input.email, kind: input.kind, admin, ...(passwordHash ? { passwordHash } : {}) },
       (id) => auditEntries(actor, 'user_created', `user:${id}`, [id], { kind: input.kind, admin: String(admin) }),
     );
-    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt };
+    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt, credentialsEpoch: 0 };
   } catch (err) {
     if (err instanceof EmailTakenError) throw conflict(err.message);
     throw err;

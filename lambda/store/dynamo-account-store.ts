@@ -47,7 +47,7 @@ import {
   type SessionRecord,
   type UserRecord,
 } from './account-records';
-import { PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
+import { CREDENTIALS_EPOCH, PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
 
@@ -56,6 +56,20 @@ export class EmailTakenError extends Error {
     super('a user with this e-mail already exists');
     this.name = 'EmailTakenError';
   }
+}
+
+/** A login's password check no longer holds: the password changed after it was read. */
+export class StaleCredentialsError extends Error {
+  constructor() {
+    super('the password changed while the login was checked');
+    this.name = 'StaleCredentialsError';
+  }
+}
+
+/** What a login checked the password against: the session is made only if the profile still has it. */
+export interface VerifiedCredentials {
+  readonly passwordHash: string;
+  readonly credentialsEpoch: number;
 }
 
 /** A condition of a transaction failed; `failed` holds the indexes of the items whose condition did. */
@@ -148,30 +162,54 @@ export class DynamoAccountStore {
   }
 
   /**
-   * Replaces a password hash if it is still `currentHash`, and deletes the
-   * given sessions. Returns false when the password changed meanwhile.
-   * Sessions past the first transaction's room are deleted in further ones.
+   * Replaces a password hash if it is still `current.passwordHash` and the
+   * epoch still `current.credentialsEpoch`, and bumps the epoch: every session
+   * made under the old one is refused from then on, including one a
+   * concurrent login made after `endSessions` was listed. `keepSession` (the
+   * caller's) moves to the new epoch in the same transaction; the sessions
+   * in `endSessions` are deleted (tidiness: the epoch already ends them).
+   * Returns false when the password changed meanwhile or `keepSession` is gone.
    */
   async setPassword(
     userId: string,
-    currentHash: string,
+    current: VerifiedCredentials,
     newHash: string,
+    keepSession: string,
     endSessions: readonly string[],
     audit: readonly AuditEntry[] = [],
   ): Promise<boolean> {
+    const next = current.credentialsEpoch + 1;
     const update: TransactWriteItem = {
       Update: {
         TableName: this.tableName,
         Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-        UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at',
-        ConditionExpression: 'passwordHash = :current',
-        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(currentHash), ':at': n(this.now()) },
+        UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at, #epoch = :next',
+        ConditionExpression: `passwordHash = :current AND ${epochIs(current.credentialsEpoch)}`,
+        ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(current.passwordHash), ':at': n(this.now()), ':next': n(next), ':epoch': n(current.credentialsEpoch) },
+      },
+    };
+    const keep: TransactWriteItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: s(userPk(userId)), sk: s(sessionSk(keepSession)) },
+        UpdateExpression: 'SET #epoch = :next',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+        ExpressionAttributeValues: { ':next': n(next) },
       },
     };
     const auditItems = this.auditPuts(audit);
-    const deletes = endSessions.map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
-    const room = MAX_TRANSACTION_ITEMS - 1 - auditItems.length;
-    if (!(await this.transactUnlessFailed(0, [update, ...auditItems, ...deletes.slice(0, room)]))) return false;
+    const deletes = endSessions
+      .filter((id) => id !== keepSession)
+      .map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
+    const room = MAX_TRANSACTION_ITEMS - 2 - auditItems.length;
+    try {
+      await this.transact([update, keep, ...auditItems, ...deletes.slice(0, room)]);
+    } catch (err) {
+      if (err instanceof TransactionConditionError && (err.failed.includes(0) || err.failed.includes(1))) return false;
+      throw err;
+    }
     for (let i = room; i < deletes.length; i += MAX_TRANSACTION_ITEMS) {
       await this.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
     }
@@ -285,14 +323,23 @@ export class DynamoAccountStore {
 
   // ---- sessions
 
+  /**
+   * Makes a session under the user's current credentials epoch. A login
+   * passes what it checked the password against: the session is then written
+   * only if the profile still has that hash and epoch, in the same
+   * transaction, so a login checked against an old password cannot leave a
+   * session once the new one is stored (`StaleCredentialsError`). Without it
+   * (fixtures, tools) the session belongs to epoch 0.
+   */
   async createSession(
     userId: string,
     expiresAt: number,
     audit: (sessionId: string) => readonly AuditEntry[] = () => [],
+    verified?: VerifiedCredentials,
   ): Promise<{ token: NewToken; createdAt: number }> {
     const token = generateToken('session', userId, this.prefixes);
     const createdAt = this.now();
-    await this.transact([
+    const items: TransactWriteItem[] = [
       {
         Put: {
           TableName: this.tableName,
@@ -303,13 +350,30 @@ export class DynamoAccountStore {
             secretHash: s(token.secretHash),
             createdAt: n(createdAt),
             expiresAt: n(expiresAt),
+            [CREDENTIALS_EPOCH]: n(verified?.credentialsEpoch ?? 0),
             [TTL_ATTRIBUTE]: n(ttlOf(expiresAt)),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      ...this.auditPuts(audit(token.id)),
-    ]);
+    ];
+    if (verified) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+          ConditionExpression: `passwordHash = :hash AND ${epochIs(verified.credentialsEpoch)}`,
+          ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+          ExpressionAttributeValues: { ':hash': s(verified.passwordHash), ':epoch': n(verified.credentialsEpoch) },
+        },
+      });
+    }
+    try {
+      await this.transact([...items, ...this.auditPuts(audit(token.id))]);
+    } catch (err) {
+      if (verified && err instanceof TransactionConditionError && err.failed.includes(1)) throw new StaleCredentialsError();
+      throw err;
+    }
     return { token, createdAt };
   }
 
@@ -367,13 +431,15 @@ export class DynamoAccountStore {
       const now = this.now();
       const cutoff = n(now - windowMs);
       try {
+        // No window yet (or just cleared by a successful login): this starts one; a current window: count in it.
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: 'SET attempts = attempts + :one',
-            ConditionExpression: 'windowStart > :cutoff',
-            ExpressionAttributeValues: { ':one': n(1), ':cutoff': cutoff },
+            UpdateExpression: 'SET attempts = if_not_exists(attempts, :zero) + :one, windowStart = if_not_exists(windowStart, :now), #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_not_exists(pk) OR windowStart > :cutoff',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': n(ttlOf(now + windowMs)), ':cutoff': cutoff },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -382,18 +448,18 @@ export class DynamoAccountStore {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
       try {
-        // No window yet, or an old one: start a new window.
+        // An old window: start a new one, unless another attempt just did.
         await this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
             Item: { ...key, attempts: n(1), windowStart: n(now), [TTL_ATTRIBUTE]: n(ttlOf(now + windowMs)) },
-            ConditionExpression: 'attribute_not_exists(pk) OR windowStart <= :cutoff',
+            ConditionExpression: 'windowStart <= :cutoff',
             ExpressionAttributeValues: { ':cutoff': cutoff },
           }),
         );
         return { attempts: 1, windowStart: now };
       } catch (err) {
-        // Another attempt started the window first: count in it.
+        // Another attempt started the window first (or a login cleared it): count in it.
         if (!(err instanceof ConditionalCheckFailedException) || tries >= 2) throw err;
       }
     }
@@ -523,4 +589,9 @@ export class DynamoAccountStore {
     } while (start);
     return items;
   }
+}
+
+/** A condition that the profile's epoch (`#epoch`) is `:epoch`; a profile from before epochs has none, which is 0. */
+function epochIs(epoch: number): string {
+  return epoch === 0 ? '(attribute_not_exists(#epoch) OR #epoch = :epoch)' : '#epoch = :epoch';
 }

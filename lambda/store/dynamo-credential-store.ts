@@ -1,18 +1,37 @@
 import { BatchGetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParsedToken } from '../core/token';
 import { n, num, s, type Item } from './account-records';
-import { PROFILE_SK, credentialSk, keySk, userPk } from './keys';
+import { CREDENTIALS_EPOCH, PK, PROFILE_SK, SK, credentialSk, keySk, userPk } from './keys';
 import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
 
 /**
- * What a decision reads: the credential's `secretHash`, `permissions`,
- * `expiresAt`, `revokedAt`, `lastUsedAt`; the owner's `kind`, `isAdmin`,
- * `disabled`; `sk` to tell the two items apart. Never the password hash on
- * `PROFILE`. Named with `AttributesToGet` rather than a `ProjectionExpression`:
- * the same top-level attributes without an expression for DynamoDB to parse
- * (on DynamoDB Local, about 50 µs less per read; docs/performance.md).
+ * Every attribute the authorizer reads, and the only ones its IAM grant lets
+ * it read (`dynamodb:Attributes` in lib/keygate-api.ts; the template test
+ * checks the two are this one list). The credential's `secretHash`,
+ * `permissions`, `expiresAt`, `revokedAt`, `lastUsedAt` and (sessions)
+ * `credentialsEpoch`; the owner's `kind`, `isAdmin`, `disabled` and
+ * `credentialsEpoch`; the key attributes `pk` and `sk` (IAM needs them
+ * listed; `sk` tells the two items apart). Never `passwordHash`.
+ *
+ * Named with `AttributesToGet` rather than a `ProjectionExpression`: the same
+ * top-level attributes without an expression for DynamoDB to parse (on
+ * DynamoDB Local, about 50 µs less per read; docs/performance.md). Either
+ * makes the request's `dynamodb:Select` SPECIFIC_ATTRIBUTES, which the grant
+ * requires (docs/design.md).
  */
-const LOOKUP_ATTRIBUTES = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+export const LOOKUP_ATTRIBUTES: readonly string[] = [
+  PK,
+  SK,
+  'secretHash',
+  'permissions',
+  'expiresAt',
+  'revokedAt',
+  'lastUsedAt',
+  'kind',
+  'isAdmin',
+  'disabled',
+  CREDENTIALS_EPOCH,
+];
 
 /** Reads a credential and its owner with one BatchGetItem, only the attributes the decision needs. */
 export class DynamoCredentialStore implements CredentialStore {
@@ -33,7 +52,8 @@ export class DynamoCredentialStore implements CredentialStore {
           RequestItems: {
             [this.tableName]: {
               Keys: [{ pk: s(pk), sk: s(sk) }, { pk: s(pk), sk: s(PROFILE_SK) }],
-              AttributesToGet: LOOKUP_ATTRIBUTES,
+              // The SDK only reads it; the constant stays one list for the code and the grant.
+              AttributesToGet: LOOKUP_ATTRIBUTES as string[],
               ...(this.consistentRead ? { ConsistentRead: true } : {}),
             },
           },
@@ -77,6 +97,7 @@ function toCredential(item: Item): CredentialState {
     ...(num(item.expiresAt) !== undefined ? { expiresAt: num(item.expiresAt) } : {}),
     ...(num(item.revokedAt) !== undefined ? { revokedAt: num(item.revokedAt) } : {}),
     ...(num(item.lastUsedAt) !== undefined ? { lastUsedAt: num(item.lastUsedAt) } : {}),
+    ...(num(item[CREDENTIALS_EPOCH]) !== undefined ? { credentialsEpoch: num(item[CREDENTIALS_EPOCH]) } : {}),
   };
 }
 
@@ -85,5 +106,6 @@ function toUser(item: Item): UserState {
     kind: item.kind?.S === 'bot' ? 'bot' : 'human',
     admin: item.isAdmin?.BOOL === true,
     disabled: item.disabled?.BOOL !== false,
+    credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
   };
 }

@@ -18,6 +18,13 @@ export const PK = 'pk';
 export const SK = 'sk';
 export const TTL_ATTRIBUTE = 'ttl';
 
+/**
+ * On `PROFILE`: how many times the password has changed (absent = 0). On a
+ * session: the profile's value when the session was made. A session whose
+ * value differs from its profile's ended with a password change (SPEC §11).
+ */
+export const CREDENTIALS_EPOCH = 'credentialsEpoch';
+
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
 export const keySk = (keyId: string) => `KEY#${keyId}`;

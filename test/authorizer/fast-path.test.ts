@@ -98,7 +98,7 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
     }
 
     // Assess: both items came back, with nothing beyond what the checks use
-    const needed = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+    const needed = ['pk', 'sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled', 'credentialsEpoch'];
     expect(received.map((item) => (item.sk as { S: string }).S).sort()).toEqual([expect.stringMatching(/^KEY#/), 'PROFILE']);
     for (const item of received) expect(Object.keys(item).filter((a) => !needed.includes(a))).toEqual([]);
     // ...while the stored items do hold more: without a projection the test would fail
