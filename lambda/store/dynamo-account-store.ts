@@ -47,7 +47,7 @@ import {
   type SessionRecord,
   type UserRecord,
 } from './account-records';
-import { CREDENTIALS_EPOCH, PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
+import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
 
@@ -57,6 +57,12 @@ export class EmailTakenError extends Error {
     this.name = 'EmailTakenError';
   }
 }
+
+/**
+ * What `updateUserFlags` did: `last_admin` when the change would have left
+ * no enabled admin, and nothing was changed.
+ */
+export type FlagsResult = 'updated' | 'unchanged' | 'missing' | 'last_admin';
 
 /** A login's password check no longer holds: the password changed after it was read. */
 export class StaleCredentialsError extends Error {
@@ -122,6 +128,8 @@ export class DynamoAccountStore {
         },
       });
     }
+    // A new admin is enabled: one more in the count.
+    if (user.admin === true) items.push(this.adminCountChange(+1));
     try {
       await this.transact([...items, ...this.auditPuts(audit(userId))]);
     } catch (err) {
@@ -145,20 +153,54 @@ export class DynamoAccountStore {
     return str(out.Item?.userId);
   }
 
-  /** Returns false when there is no such user. The authorizer reads this flag with every credential. */
-  async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-          UpdateExpression: 'SET disabled = :d',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':d': { BOOL: disabled } },
+  /** Disables or enables a user; the authorizer reads this flag with every credential. See `updateUserFlags`. */
+  async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    return this.updateUserFlags(userId, { disabled }, audit);
+  }
+
+  /** Gives or takes the admin flag. See `updateUserFlags`. */
+  async setAdmin(userId: string, admin: boolean, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    return this.updateUserFlags(userId, { admin }, audit);
+  }
+
+  /**
+   * Changes a user's `disabled` and `admin` flags and the count of enabled
+   * admins in one transaction. The profile is changed only if it still has
+   * the flags just read (else read again), and a change that takes an
+   * enabled admin away is made only while the count is above one, so no two
+   * concurrent changes can leave no enabled admin (`last_admin`).
+   */
+  async updateUserFlags(userId: string, change: { readonly disabled?: boolean; readonly admin?: boolean }, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    for (let attempt = 1; ; attempt++) {
+      const user = await this.getUser(userId);
+      if (!user) return 'missing';
+      const disabled = change.disabled ?? user.disabled;
+      const admin = change.admin ?? user.admin;
+      if (disabled === user.disabled && admin === user.admin) return 'unchanged';
+      const delta = Number(admin && !disabled) - Number(user.admin && !user.disabled);
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+            UpdateExpression: 'SET disabled = :d, isAdmin = :a',
+            // As read: a concurrent change would make `delta` wrong.
+            ConditionExpression: 'attribute_exists(pk) AND disabled = :wasD AND isAdmin = :wasA',
+            ExpressionAttributeValues: { ':d': { BOOL: disabled }, ':a': { BOOL: admin }, ':wasD': { BOOL: user.disabled }, ':wasA': { BOOL: user.admin } },
+          },
         },
-      },
-      ...this.auditPuts(audit),
-    ]);
+        ...(delta === 0 ? [] : [this.adminCountChange(delta)]),
+        ...this.auditPuts(audit),
+      ];
+      try {
+        await this.transact(items);
+        return 'updated';
+      } catch (err) {
+        if (!(err instanceof TransactionConditionError)) throw err;
+        if (delta < 0 && err.failed.includes(1)) return 'last_admin';
+        if (!err.failed.includes(0) || attempt >= 3) throw err;
+      }
+    }
   }
 
   /**
@@ -489,6 +531,19 @@ export class DynamoAccountStore {
   }
 
   // ---- helpers
+
+  /** Moves the count of enabled admins by `delta`; taking one away needs at least two. */
+  private adminCountChange(delta: number): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) },
+        UpdateExpression: 'ADD #count :delta',
+        ...(delta < 0 ? { ConditionExpression: '#count > :one', ExpressionAttributeValues: { ':delta': n(delta), ':one': n(1) } } : { ExpressionAttributeValues: { ':delta': n(delta) } }),
+        ExpressionAttributeNames: { '#count': 'count' },
+      },
+    };
+  }
 
   private keyItem(userId: string, kind: 'user' | 'bot', token: NewToken, key: NewKey, createdAt: number): Item {
     return {

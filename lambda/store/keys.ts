@@ -8,6 +8,7 @@
  *   pk = USER#<userId>   sk = AUDIT#<time>#<id> an audit record
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
+ *   pk = ADMINS          sk = ENABLED          how many admins are enabled
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -24,6 +25,14 @@ export const TTL_ATTRIBUTE = 'ttl';
  * value differs from its profile's ended with a password change (SPEC §11).
  */
 export const CREDENTIALS_EPOCH = 'credentialsEpoch';
+
+/**
+ * The number of enabled admins (`count`), kept in step with the profiles in
+ * the same transactions that change them, so "never below one" is a
+ * DynamoDB condition (SPEC §11). Absent: no admin was ever made through
+ * this code, which counts as 0.
+ */
+export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
