@@ -6,7 +6,7 @@
  *
  * Exit codes: 0 done, 1 refused or failed, 2 wrong usage.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,8 @@ import { createBotKey, createUser } from '../lambda/management/user-service';
 import { userView } from '../lambda/management/views';
 import { HttpError } from '../lambda/shared/errors';
 import { validateBody } from '../lambda/shared/http';
+import { configEnvironment } from '../lambda/shared/config';
+import { SETTINGS_KEY, SettingsError, readSettings } from '../lambda/shared/deployment-settings';
 import { loadManagementConfig } from '../lambda/shared/management-config';
 
 export const USAGE = `Usage:
@@ -27,6 +29,10 @@ export const USAGE = `Usage:
   keygate create-key --table NAME --user USERID --name N --permissions a,b [--expires-in-days D]
       Creates a key for a bot and prints it as JSON. The key is shown this once.
   keygate --help
+
+The deployment's permission catalog and key prefixes are read from the
+table's settings item, which the keygate construct writes at deploy time (and
+the local runner when it starts).
 
 The table is reached through the AWS SDK's standard settings: AWS_REGION,
 AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_DYNAMODB.
@@ -84,17 +90,27 @@ async function readPassword(io: CliIo, email: string): Promise<string> {
   return text.replace(/\r?\n$/, '');
 }
 
-async function createUserCommand(values: Record<string, unknown>, io: CliIo, deps: (table: string) => ManagementDeps): Promise<void> {
+type DepsFor = (table: string) => Promise<ManagementDeps>;
+
+/** The deployment's settings from its table, as its Lambdas get them. */
+async function depsFor(client: DynamoDBClient, table: string, env: NodeJS.ProcessEnv): Promise<ManagementDeps> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: SETTINGS_KEY, ConsistentRead: true }));
+  const settings = readSettings(Item);
+  const configEnv = configEnvironment(table, { ...settings, routes: [], allowedOrigins: [], cacheTtlSeconds: 0 });
+  return buildDeps(loadManagementConfig({ ...env, ...configEnv }), client);
+}
+
+async function createUserCommand(values: Record<string, unknown>, io: CliIo, deps: DepsFor): Promise<void> {
   const table = required(values, 'table');
   const email = required(values, 'email');
   const kind = values.bot === true ? 'bot' : 'human';
   const password = kind === 'bot' ? undefined : (io.env.KEYGATE_PASSWORD ?? (await readPassword(io, email)));
   const input = validateBody({ email, kind, ...(values.admin === true ? { admin: true } : {}), ...(password !== undefined ? { password } : {}) }, createUserBody);
-  const user = await createUser(deps(table), input, CLI_ACTOR);
+  const user = await createUser(await deps(table), input, CLI_ACTOR);
   io.out(JSON.stringify(userView(user), null, 2) + '\n');
 }
 
-async function createKeyCommand(values: Record<string, unknown>, io: CliIo, deps: (table: string) => ManagementDeps): Promise<void> {
+async function createKeyCommand(values: Record<string, unknown>, io: CliIo, deps: DepsFor): Promise<void> {
   const table = required(values, 'table');
   const userId = required(values, 'user');
   const days = values['expires-in-days'];
@@ -106,13 +122,13 @@ async function createKeyCommand(values: Record<string, unknown>, io: CliIo, deps
     },
     createKeyBody,
   );
-  const key = await createBotKey(deps(table), userId, input, CLI_ACTOR);
+  const key = await createBotKey(await deps(table), userId, input, CLI_ACTOR);
   io.out(JSON.stringify(key, null, 2) + '\n');
 }
 
 /** What went wrong, in one line; never a stack trace. */
 function describeFailure(err: unknown): string {
-  if (err instanceof HttpError) return err.message;
+  if (err instanceof HttpError || err instanceof SettingsError) return err.message;
   const e = err as { name?: string; message?: string };
   if (e.name === 'ResourceNotFoundException') return `table not found: ${e.message ?? ''}`.trim();
   return `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
@@ -127,7 +143,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   let client: DynamoDBClient | undefined;
   const deps = (table: string) => {
     client = new DynamoDBClient({});
-    return buildDeps(loadManagementConfig({ ...io.env, TABLE_NAME: table }), client);
+    return depsFor(client, table, io.env);
   };
   try {
     const { values } = parseArgs({ args: [...rest], options: OPTIONS, strict: true, allowPositionals: false });

@@ -3,5 +3,6 @@ export { KeygateApi, type KeygateApiProps, type KeygateRoute } from './keygate-a
 export { KeygateTable } from './keygate-table';
 export { keygateFunction, type KeygateFunctionProps } from './keygate-function';
 export { acknowledgeApiFindings, acknowledgeFunctionFindings, addKeygateChecks } from './checks';
-export { DEFAULT_PERMISSIONS, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
-export { MANAGEMENT_ENTRIES, MANAGEMENT_TABLE_ACTIONS } from '../lambda/management/table-access';
+export { MANAGEMENT_PERMISSIONS, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
+export { MANAGEMENT_ROUTES, managementRoutes } from '../lambda/core/management-routes';
+export { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';

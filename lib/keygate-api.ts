@@ -21,10 +21,11 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_PERMISSIONS, validateRouteTable, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
+import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
+import { BASE_PATH_PATTERN, DEFAULT_BASE_PATH, managementRoutes, type ManagementFunctionName } from '../lambda/core/management-routes';
 import { wildcardConflicts } from '../lambda/core/policy';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
-import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_COOKIE_NAME, ENV } from '../lambda/shared/config';
+import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_COOKIE_NAME, ENV, configEnvironment } from '../lambda/shared/config';
 import { PK, SK } from '../lambda/store/keys';
 import { keygateFunction } from './keygate-function';
 
@@ -38,19 +39,36 @@ export interface KeygateApiProps {
   readonly table: ITable;
 
   /**
-   * The route table: every method of the API, what it needs, and who answers
-   * it. Refused at synth time if a route needs an unknown permission, is
-   * listed twice, or if a path parameter of one route would also match
-   * another route with another requirement in an IAM policy.
+   * Your own routes: method, path, what they need, and who answers them.
+   * They are merged with the management API's routes (under `basePath`);
+   * the whole table is refused at synth time if a route needs an unknown
+   * permission, is listed twice, or if a path parameter of one route would
+   * also match another route with another requirement in an IAM policy.
    */
   readonly routes: readonly KeygateRoute[];
 
   /**
-   * The permission catalog.
+   * Your own permissions, added to the management ones (`manage_keys`,
+   * `manage_sessions`, `change_password`, `admin`), which are always there.
    *
-   * @default - DEFAULT_PERMISSIONS from lambda/core/catalog.ts
+   * @default - none of your own
    */
   readonly permissions?: readonly PermissionDef[];
+
+  /**
+   * Where the management API is mounted: `/v1/auth/login`, `/v1/keys`, …
+   *
+   * @default '/v1'
+   */
+  readonly basePath?: string;
+
+  /**
+   * The management Lambdas that answer the management routes, by name.
+   *
+   * @default - the management routes get no resources on the API (their
+   * permissions and policies still count)
+   */
+  readonly managementHandlers?: Readonly<Record<ManagementFunctionName, IFunction>>;
 
   /**
    * Name of the session cookie.
@@ -166,22 +184,28 @@ export class KeygateApi extends Construct {
   public readonly authorizer: RequestAuthorizer;
   /** The authorizer Lambda (lambda/authorizer/handler.ts). */
   public readonly authorizerFunction: NodejsFunction;
+  /** Where the management API is mounted. */
+  public readonly basePath: string;
   /** TABLE_NAME and the KEYGATE_* settings, for other functions that share the table (e.g. management Lambdas). */
   public readonly configEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: KeygateApiProps) {
     super(scope, id);
-    const permissions = props.permissions ?? DEFAULT_PERMISSIONS;
+    const ownPermissions = props.permissions ?? [];
+    const permissions = catalogWith(ownPermissions);
+    const basePath = props.basePath ?? DEFAULT_BASE_PATH;
     const origins = props.allowedOrigins ?? [];
     const credentialCacheTtl = props.credentialCacheTtl ?? Duration.seconds(DEFAULT_CACHE_TTL_SECONDS);
     const gatewayCacheSeconds = props.gatewayCacheTtl?.toSeconds() ?? 0;
     const sessions = props.sessions ?? true;
     const prefixes = { user: props.userKeyPrefix ?? DEFAULT_PREFIXES.user, bot: props.botKeyPrefix ?? DEFAULT_PREFIXES.bot };
     const cookieName = props.cookieName ?? DEFAULT_COOKIE_NAME;
-    const routes: RouteDef[] = props.routes.map(({ method, path, needs }) => ({ method, path, needs }));
-
-    const problems = [...validateRouteTable(routes, permissions), ...wildcardConflicts(routes)];
-    if (routes.length === 0) problems.push('routes is empty');
+    const ownRoutes: RouteDef[] = props.routes.map(({ method, path, needs }) => ({ method, path, needs }));
+    const problems: string[] = [];
+    if (!BASE_PATH_PATTERN.test(basePath)) problems.push(`basePath '${basePath}' has to be '' or like '/v1' (no trailing '/', no parameters)`);
+    const mgmtRoutes = problems.length === 0 ? managementRoutes(basePath) : [];
+    const routes: RouteDef[] = [...mgmtRoutes, ...ownRoutes];
+    problems.push(...validateRouteTable(routes, permissions), ...wildcardConflicts(routes));
     if (credentialCacheTtl.toSeconds() > MAX_CREDENTIAL_CACHE_SECONDS) {
       problems.push(`credentialCacheTtl is ${credentialCacheTtl.toSeconds()} s; at most ${MAX_CREDENTIAL_CACHE_SECONDS} s, since a revoked key works for that long`);
     }
@@ -199,16 +223,17 @@ export class KeygateApi extends Construct {
     if (!COOKIE_NAME.test(cookieName)) problems.push(`cookieName '${cookieName}' is not a valid cookie name`);
     if (problems.length > 0) throw new Error(`KeygateApi ${this.node.path} is misconfigured:\n- ${problems.join('\n- ')}`);
 
-    this.configEnvironment = {
-      [ENV.tableName]: props.table.tableName,
-      [ENV.routes]: JSON.stringify(routes),
-      [ENV.permissions]: JSON.stringify(permissions),
-      [ENV.userKeyPrefix]: prefixes.user,
-      [ENV.botKeyPrefix]: prefixes.bot,
-      [ENV.cookieName]: cookieName,
-      [ENV.allowedOrigins]: origins.join(','),
-      [ENV.cacheTtlSeconds]: String(credentialCacheTtl.toSeconds()),
-    };
+    this.basePath = basePath;
+    this.configEnvironment = configEnvironment(props.table.tableName, {
+      basePath,
+      routes: ownRoutes,
+      permissions: ownPermissions,
+      userKeyPrefix: prefixes.user,
+      botKeyPrefix: prefixes.bot,
+      cookieName,
+      allowedOrigins: origins,
+      cacheTtlSeconds: credentialCacheTtl.toSeconds(),
+    });
     const envBytes = Object.entries(this.configEnvironment)
       .filter(([k]) => k !== ENV.tableName) // a token at synth time; table names are short
       .reduce((n, [k, v]) => n + k.length + v.length, 0);
@@ -272,7 +297,12 @@ export class KeygateApi extends Construct {
       (this.authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
     }
 
-    for (const route of props.routes) {
+    const management = props.managementHandlers;
+    const mounted: KeygateRoute[] = [
+      ...(management ? mgmtRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, handler: management[r.fn] })) : []),
+      ...props.routes,
+    ];
+    for (const route of mounted) {
       const integration = new LambdaIntegration(route.handler, { allowTestInvoke: false });
       this.api.root.resourceForPath(route.path).addMethod(
         route.method,
@@ -283,11 +313,11 @@ export class KeygateApi extends Construct {
       );
     }
 
-    this.addGatewayResponses(origins[0]);
+    this.addGatewayResponses(origins[0], `${basePath}/auth/verify`);
   }
 
   /** SPEC §5 bodies for every error API Gateway answers itself. */
-  private addGatewayResponses(corsOrigin: string | undefined): void {
+  private addGatewayResponses(corsOrigin: string | undefined, verifyPath: string): void {
     const headers: Record<string, string> = corsOrigin
       ? {
           'Access-Control-Allow-Origin': `'${corsOrigin}'`,
@@ -295,7 +325,7 @@ export class KeygateApi extends Construct {
           Vary: "'Origin'",
         }
       : {};
-    for (const r of GATEWAY_RESPONSES) {
+    for (const r of gatewayResponses(verifyPath)) {
       this.api.addGatewayResponse(r.type.responseType, {
         type: r.type,
         statusCode: String(r.status),
@@ -325,12 +355,13 @@ interface GatewayResponseDef {
   readonly headers?: Record<string, string>;
 }
 
-export const GATEWAY_RESPONSES: readonly GatewayResponseDef[] = [
+/** Every gateway response; the 401 points at the verify route where this deployment has it. */
+export const gatewayResponses = (verifyPath: string): readonly GatewayResponseDef[] => [
   {
     type: ResponseType.UNAUTHORIZED,
     status: 401,
     code: str('unauthorized'),
-    message: str("missing or invalid credentials; POST /v1/auth/verify tells why a key is refused"),
+    message: str(`missing or invalid credentials; POST ${verifyPath} tells why a key is refused`),
     headers: { 'WWW-Authenticate': "'Bearer'" },
   },
   // The authorizer puts missing_permission or csrf_rejected, and why, into its context.

@@ -1,14 +1,14 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { REFERENCE_ROUTES, type ReferenceTarget } from '../lambda/core/catalog';
-import { MANAGEMENT_ENTRIES, MANAGEMENT_TABLE_ACTIONS } from '../lambda/management/table-access';
+import type { ManagementFunctionName } from '../lambda/core/management-routes';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
 import { ENV } from '../lambda/shared/config';
 import { KeygateApi } from './keygate-api';
 import { keygateFunction } from './keygate-function';
 import { KeygateTable } from './keygate-table';
+import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS } from './reference-app';
 
 export interface KeygateStackProps extends StackProps {
   /**
@@ -56,8 +56,6 @@ export interface KeygateStackProps extends StackProps {
   readonly credentialCacheTtl?: Duration;
 }
 
-type ManagementTarget = keyof typeof MANAGEMENT_ENTRIES;
-
 export interface KeygateAlarms {
   /** Authorizer invocations that failed for another reason than a refused credential (store down, crash, timeout). */
   readonly authorizerErrors: Alarm;
@@ -70,7 +68,7 @@ export interface KeygateAlarms {
 export class KeygateStack extends Stack {
   public readonly table: KeygateTable;
   public readonly api: KeygateApi;
-  public readonly managementFunctions: Readonly<Record<ManagementTarget, NodejsFunction>>;
+  public readonly managementFunctions: Readonly<Record<ManagementFunctionName, NodejsFunction>>;
   public readonly exampleFunction: NodejsFunction;
   public readonly alarms: KeygateAlarms;
 
@@ -78,21 +76,18 @@ export class KeygateStack extends Stack {
     super(scope, id, props);
     this.table = new KeygateTable(this, 'Store');
 
-    const management = (target: ManagementTarget, description: string) => {
-      const fn = keygateFunction(this, `${capitalize(target)}Function`, {
-        entry: MANAGEMENT_ENTRIES[target],
-        description,
+    const management = (name: ManagementFunctionName) => {
+      const def = MANAGEMENT_FUNCTIONS[name];
+      const fn = keygateFunction(this, `${capitalize(name)}Function`, {
+        entry: def.entry,
+        description: def.description,
         // Passwords are hashed with scrypt: CPU (memory) decides how long a login takes.
         memorySize: 1024,
       });
-      this.table.table.grant(fn, ...MANAGEMENT_TABLE_ACTIONS[target]);
+      this.table.table.grant(fn, ...def.tableActions);
       return fn;
     };
-    this.managementFunctions = {
-      auth: management('auth', 'keygate: login, logout, sessions, password, verify'),
-      keys: management('keys', 'keygate: create, list, rename, rotate, revoke API keys'),
-      admin: management('admin', 'keygate: users and bot accounts'),
-    };
+    this.managementFunctions = { auth: management('auth'), keys: management('keys'), admin: management('admin') };
 
     const allowedOrigins = props.allowedOrigins ?? listContext(this, 'keygate:allowedOrigins');
     this.exampleFunction = keygateFunction(this, 'ExampleFunction', {
@@ -101,10 +96,11 @@ export class KeygateStack extends Stack {
       environment: { [ENV.allowedOrigins]: allowedOrigins.join(',') },
     });
 
-    const handlers: Record<ReferenceTarget, IFunction> = { ...this.managementFunctions, example: this.exampleFunction };
     this.api = new KeygateApi(this, 'Keygate', {
       table: this.table.table,
-      routes: REFERENCE_ROUTES.map(({ target, ...route }) => ({ ...route, handler: handlers[target] })),
+      permissions: REFERENCE_PERMISSIONS,
+      managementHandlers: this.managementFunctions,
+      routes: EXAMPLE_ROUTES.map((route) => ({ ...route, handler: this.exampleFunction })),
       allowedOrigins,
       cookieName: props.cookieName ?? stringContext(this, 'keygate:cookieName'),
       stageName: props.stageName ?? stringContext(this, 'keygate:stageName'),

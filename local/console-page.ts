@@ -8,7 +8,7 @@
  * script and style (by hash) and requests to its own origin.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_PERMISSIONS, type PermissionDef } from '../lambda/core/catalog';
+import type { PermissionDef } from '../lambda/core/catalog';
 import { ENV } from '../lambda/shared/config';
 import type { FunctionDef } from './model';
 
@@ -171,7 +171,8 @@ const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').
 
 /** The permissions a key may carry, from the deployed functions' catalog (as the API checks them). */
 export function keyPermissions(functions: Iterable<FunctionDef>): PermissionDef[] {
-  let catalog: readonly PermissionDef[] = DEFAULT_PERMISSIONS;
+  // The deployment's own permissions: the management ones are never key-grantable.
+  let catalog: readonly PermissionDef[] = [];
   for (const fn of functions) {
     const raw = fn.environment[ENV.permissions];
     if (raw) {

@@ -15,7 +15,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PERMISSIONS, keyGrantable } from '../lambda/core/catalog';
+import { keyGrantable } from '../lambda/core/catalog';
+import { REFERENCE_CATALOG } from '../lib/reference-app';
+import { referenceEnv } from '../test/support/config';
 import { LAST_USED_INTERVAL_MS } from '../lambda/authorizer/authorizer';
 import { loadConfig } from '../lambda/shared/config';
 import { DynamoAccountStore } from '../lambda/store/dynamo-account-store';
@@ -185,8 +187,7 @@ async function measure() {
     // DynamoDB Local accepts any credentials; these keep the SDK from looking further.
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: 'keygate-bench',
-    KEYGATE_ALLOWED_ORIGINS: ORIGIN,
+    ...referenceEnv('keygate-bench', { KEYGATE_ALLOWED_ORIGINS: ORIGIN }),
     AWS_LAMBDA_FUNCTION_NAME: 'keygate-authorizer',
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
@@ -197,7 +198,7 @@ async function measure() {
   const table = await createTable(client, env.TABLE_NAME!);
   const accounts = new DynamoAccountStore(client, table);
   const credentials = new DynamoCredentialStore(client, table);
-  const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+  const grantable = keyGrantable(REFERENCE_CATALOG);
   const now = Date.now();
 
   /** Users with one key each; `lastUsedAt` set now, so a decision makes no hourly write (steady state). */
@@ -285,7 +286,7 @@ async function measure() {
   const cold = coldMedians;
   const coldRatio = round(cold.authorizer.totalMs / cold.bareClient.loadMs, 2);
   const coldLikeForLike = round(cold.authorizer.totalMs / cold.bareClient.totalMs, 2);
-  const config = loadConfig({ TABLE_NAME: table });
+  const config = loadConfig(referenceEnv(table));
 
   const targets: Target[] = [
     { id: 'hit_throughput', description: 'cache hits, decisions per second on one core', target: '>= 50000', measured: hd.decisionsPerSecond, pass: hd.decisionsPerSecond >= 50_000 },

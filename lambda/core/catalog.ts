@@ -1,7 +1,9 @@
 /**
- * The permission catalog and the route table: the single source of truth that
- * the CDK stack, the authorizer, the management Lambdas and the local runner
- * all import. Pure data and pure functions, no AWS imports.
+ * The permission catalog and route table types and rules, which the CDK
+ * constructs, the authorizer, the management Lambdas and the local runner all
+ * import. Pure data and pure functions, no AWS imports. The management API's
+ * routes are in management-routes.ts; a deployment's own permissions and
+ * routes come from its construct (the reference app's: lib/reference-app.ts).
  */
 
 /** Who may hold a permission. */
@@ -19,19 +21,23 @@ export interface PermissionDef {
   readonly description: string;
 }
 
-export const DEFAULT_PERMISSIONS = [
-  { name: 'submit_score', grant: 'key', description: 'requests that could submit scores' },
-  { name: 'customise_profile', grant: 'key', description: 'requests that modify user info (status, about me)' },
-  { name: 'customise_session', grant: 'key', description: "requests that modify the user's play sessions" },
-  { name: 'customise_score', grant: 'key', description: 'requests that modify scores (e.g. add a comment)' },
-  { name: 'delete_score', grant: 'key', description: 'requests that delete scores' },
+/**
+ * The permissions the management API itself needs. Every deployment has
+ * them; a team's own permissions are added to these (`catalogWith`).
+ */
+export const MANAGEMENT_PERMISSIONS = [
   { name: 'manage_keys', grant: 'session', description: 'create, list, rename, rotate, revoke own keys' },
   { name: 'manage_sessions', grant: 'session', description: 'list and end own login sessions' },
   { name: 'change_password', grant: 'session', description: 'change own password' },
   { name: 'admin', grant: 'admin', description: 'manage users and bot accounts' },
 ] as const satisfies readonly PermissionDef[];
 
-export type DefaultPermission = (typeof DEFAULT_PERMISSIONS)[number]['name'];
+export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number]['name'];
+
+/** The whole catalog: the deployment's own permissions, then the management ones. */
+export function catalogWith(own: readonly PermissionDef[]): PermissionDef[] {
+  return [...own, ...MANAGEMENT_PERMISSIONS];
+}
 
 /** A route's method; `ANY` answers every method API Gateway does not find a method of its own for. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -44,41 +50,11 @@ export interface RouteDef {
   /** API Gateway resource path, path parameters as `{name}` */
   readonly path: string;
   readonly needs: Requirement;
+  /** management routes only: the operation the management Lambda runs */
+  readonly operation?: string;
+  /** management routes only: which management Lambda answers */
+  readonly fn?: string;
 }
-
-/** Which Lambda of the reference app answers a route. */
-export type ReferenceTarget = 'auth' | 'keys' | 'admin' | 'example';
-
-export interface ReferenceRoute extends RouteDef {
-  readonly target: ReferenceTarget;
-}
-
-export const REFERENCE_ROUTES: readonly ReferenceRoute[] = [
-  { method: 'POST', path: '/v1/auth/login', needs: 'public', target: 'auth' },
-  { method: 'POST', path: '/v1/auth/verify', needs: 'public', target: 'auth' },
-  { method: 'POST', path: '/v1/auth/logout', needs: 'authenticated', target: 'auth' },
-  { method: 'GET', path: '/v1/auth/me', needs: 'authenticated', target: 'auth' },
-  { method: 'GET', path: '/v1/auth/sessions', needs: 'manage_sessions', target: 'auth' },
-  { method: 'DELETE', path: '/v1/auth/sessions/{sessionId}', needs: 'manage_sessions', target: 'auth' },
-  { method: 'POST', path: '/v1/users/me/password', needs: 'change_password', target: 'auth' },
-  // Not in SPEC §4's table: users read their own audit trail (issue 3).
-  { method: 'GET', path: '/v1/auth/audit', needs: 'manage_sessions', target: 'auth' },
-  { method: 'GET', path: '/v1/keys', needs: 'manage_keys', target: 'keys' },
-  { method: 'POST', path: '/v1/keys', needs: 'manage_keys', target: 'keys' },
-  { method: 'GET', path: '/v1/keys/{keyId}', needs: 'manage_keys', target: 'keys' },
-  { method: 'PATCH', path: '/v1/keys/{keyId}', needs: 'manage_keys', target: 'keys' },
-  { method: 'DELETE', path: '/v1/keys/{keyId}', needs: 'manage_keys', target: 'keys' },
-  { method: 'POST', path: '/v1/keys/{keyId}/rotate', needs: 'manage_keys', target: 'keys' },
-  { method: 'POST', path: '/v1/admin/users', needs: 'admin', target: 'admin' },
-  { method: 'PATCH', path: '/v1/admin/users/{userId}', needs: 'admin', target: 'admin' },
-  { method: 'POST', path: '/v1/admin/users/{userId}/keys', needs: 'admin', target: 'admin' },
-  { method: 'GET', path: '/v1/scores/{scoreId}', needs: 'authenticated', target: 'example' },
-  { method: 'POST', path: '/v1/scores', needs: 'submit_score', target: 'example' },
-  { method: 'PATCH', path: '/v1/scores/{scoreId}', needs: 'customise_score', target: 'example' },
-  { method: 'DELETE', path: '/v1/scores/{scoreId}', needs: 'delete_score', target: 'example' },
-  { method: 'PATCH', path: '/v1/users/me', needs: 'customise_profile', target: 'example' },
-  { method: 'PATCH', path: '/v1/sessions/{sessionId}', needs: 'customise_session', target: 'example' },
-];
 
 /** The permissions a key may be created with. */
 export function keyGrantable(catalog: readonly PermissionDef[]): string[] {
@@ -107,7 +83,10 @@ export function validateRouteTable(routes: readonly RouteDef[], catalog: readonl
       problems.push(`route ${id} needs '${r.needs}', which is not in the permission catalog`);
     }
   }
+  const names = new Set<string>();
   for (const p of catalog) {
+    if (names.has(p.name)) problems.push(`permission '${p.name}' is listed twice (the management permissions are always in the catalog)`);
+    names.add(p.name);
     if (!/^[a-z][a-z0-9_]*$/.test(p.name)) problems.push(`permission '${p.name}' has to be lower_snake_case`);
     if (p.name === 'public' || p.name === 'authenticated') problems.push(`'${p.name}' is reserved`);
   }

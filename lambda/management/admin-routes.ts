@@ -27,9 +27,9 @@ async function postBotKey({ event, deps, caller }: CallerRequest) {
 export function createAdminHandler(deps: ManagementDeps) {
   return managementHandler(deps, {
     caller: {
-      'POST /v1/admin/users': postUser,
-      'PATCH /v1/admin/users/{userId}': patchUser,
-      'POST /v1/admin/users/{userId}/keys': postBotKey,
+      createUser: postUser,
+      updateUser: patchUser,
+      createBotKey: postBotKey,
     },
   });
 }

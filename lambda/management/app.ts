@@ -1,6 +1,8 @@
 /**
- * Turns a table of route functions into a middy handler: finds the route by
- * `event.resource` and `event.httpMethod`, loads and re-checks the caller,
+ * Turns a Lambda's operations into a middy handler: finds the route by
+ * `event.resource` and `event.httpMethod` in the deployment's route table,
+ * runs the operation that row names (so the paths are wherever the
+ * deployment mounted them), loads and re-checks the caller,
  * checks the permission the route table says the route needs, and leaves
  * errors, CORS and the body limit to `httpBoundary`.
  */
@@ -23,8 +25,8 @@ export interface CallerRequest extends PublicRequest {
   readonly caller: Caller;
 }
 
-/** Keys are `METHOD /resource/{param}`, as in the route table. */
-export interface RouteFunctions {
+/** Keys are operation names, as in MANAGEMENT_ROUTES (core/management-routes.ts). */
+export interface Operations {
   /** answer anyone (login, verify) */
   readonly public?: Readonly<Record<string, (req: PublicRequest) => Promise<APIGatewayProxyResult>>>;
   /** answer a caller the authorizer let through, after it is checked again here */
@@ -33,7 +35,7 @@ export interface RouteFunctions {
 
 const logger = new Logger({ serviceName: 'keygate-management' });
 
-export function managementHandler(deps: ManagementDeps, routes: RouteFunctions) {
+export function managementHandler(deps: ManagementDeps, operations: Operations) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(
       httpBoundary({
@@ -44,11 +46,11 @@ export function managementHandler(deps: ManagementDeps, routes: RouteFunctions) 
       }),
     )
     .handler(async (event) => {
-      const id = `${event.httpMethod} ${event.resource}`;
       const route = findRoute(deps.config.routes, event.httpMethod, event.resource);
-      const publicFn = routes.public?.[id];
-      const callerFn = routes.caller?.[id];
-      if (!route || (!publicFn && !callerFn)) throw notFound(`no route ${id} here`);
+      const operation = route?.operation;
+      const publicFn = operation === undefined ? undefined : operations.public?.[operation];
+      const callerFn = operation === undefined ? undefined : operations.caller?.[operation];
+      if (!route || (!publicFn && !callerFn)) throw notFound(`no route ${event.httpMethod} ${event.resource} here`);
       if (publicFn && route.needs === 'public') return publicFn({ event, deps });
 
       const caller = await loadCaller(event, deps);

@@ -1,7 +1,7 @@
 /**
  * Who did a change, and the audit records it leaves. A change is filed in
  * the trail of the actor and, when it is someone else's account, in that
- * user's trail too, so both can read it with `GET /v1/auth/audit`.
+ * user's trail too, so both can read it with `GET <base path>/auth/audit`.
  */
 import type { AuditEntry } from '../store/dynamo-account-store';
 import type { Caller } from './caller';

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { headerValues } from '../core/credentials';
+import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
 import { json, noContent, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
@@ -39,7 +40,7 @@ async function postVerify({ event, deps }: PublicRequest) {
 async function postLogout({ event, deps, caller }: CallerRequest) {
   readJsonBody(event, emptyBody);
   if (caller.authMethod !== 'session') {
-    throw validation('logout ends a login session, but this request came with an API key; to stop a key, revoke it with DELETE /v1/keys/{keyId}');
+    throw validation(`logout ends a login session, but this request came with an API key; to stop a key, revoke it with DELETE ${operationPath(deps.config.basePath, 'revokeKey')}`);
   }
   // Already gone (a concurrent logout) is fine: the cookie is cleared either way.
   await endSession(deps, caller, caller.credentialId, 'logout');
@@ -98,16 +99,16 @@ async function getAudit({ event, deps, caller }: CallerRequest) {
 export function createAuthHandler(deps: ManagementDeps) {
   return managementHandler(deps, {
     public: {
-      'POST /v1/auth/login': postLogin,
-      'POST /v1/auth/verify': postVerify,
+      login: postLogin,
+      verify: postVerify,
     },
     caller: {
-      'POST /v1/auth/logout': postLogout,
-      'GET /v1/auth/me': getMe,
-      'GET /v1/auth/sessions': getSessions,
-      'DELETE /v1/auth/sessions/{sessionId}': deleteSession,
-      'POST /v1/users/me/password': postPassword,
-      'GET /v1/auth/audit': getAudit,
+      logout: postLogout,
+      me: getMe,
+      listSessions: getSessions,
+      endSession: deleteSession,
+      changePassword: postPassword,
+      listOwnAudit: getAudit,
     },
   });
 }

@@ -11,7 +11,7 @@ import { DynamoCredentialStore } from '../store/dynamo-credential-store';
 export interface ManagementDeps {
   readonly config: ManagementConfig;
   readonly accounts: DynamoAccountStore;
-  /** the authorizer's read path, for `POST /v1/auth/verify` */
+  /** the authorizer's read path, for the verify operation */
   readonly credentials: DynamoCredentialStore;
   /** epoch milliseconds */
   readonly now: () => number;

@@ -1,4 +1,5 @@
 /** The keys Lambda's routes: a user's own API keys (SPEC §6). Every route needs `manage_keys`, a session-only permission. */
+import { operationPath } from '../core/management-routes';
 import { validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
@@ -16,7 +17,7 @@ async function listKeys({ deps, caller }: CallerRequest) {
 
 async function postKey({ event, deps, caller }: CallerRequest) {
   const body = readJsonBody(event, createKeyBody);
-  // A bot's keys are made by an admin (POST /v1/admin/users/{userId}/keys); this route makes user keys.
+  // A bot's keys are made by an admin (operation createBotKey); this route makes user keys.
   return json(201, await createKey(deps, caller.userId, 'user', body, actorOf(caller)));
 }
 
@@ -26,13 +27,13 @@ async function getKey({ event, deps, caller }: CallerRequest) {
 }
 
 /** The message for any attempt to change a key's permissions, before the strict schema would call it an unknown field. */
-const PERMISSIONS_ARE_FIXED =
-  "'permissions': a key's permissions cannot change; create a new key with the permissions you need (POST /v1/keys) and revoke this one";
+const permissionsAreFixed = (basePath: string) =>
+  `'permissions': a key's permissions cannot change; create a new key with the permissions you need (POST ${operationPath(basePath, 'createKey')}) and revoke this one`;
 
 async function patchKey({ event, deps, caller }: CallerRequest) {
   const keyId = pathId(event, 'keyId', 'key');
   const body = parseJsonBody(event);
-  if (body !== null && typeof body === 'object' && 'permissions' in body) throw validation(PERMISSIONS_ARE_FIXED);
+  if (body !== null && typeof body === 'object' && 'permissions' in body) throw validation(permissionsAreFixed(deps.config.basePath));
   const { name } = validateBody(body, renameKeyBody);
   const key = await renameKey(deps, caller.userId, keyId, name, actorOf(caller));
   return json(200, keyView(key, deps.now()));
@@ -52,12 +53,12 @@ async function deleteKey({ event, deps, caller }: CallerRequest) {
 export function createKeysHandler(deps: ManagementDeps) {
   return managementHandler(deps, {
     caller: {
-      'GET /v1/keys': listKeys,
-      'POST /v1/keys': postKey,
-      'GET /v1/keys/{keyId}': getKey,
-      'PATCH /v1/keys/{keyId}': patchKey,
-      'POST /v1/keys/{keyId}/rotate': postRotate,
-      'DELETE /v1/keys/{keyId}': deleteKey,
+      listKeys: listKeys,
+      createKey: postKey,
+      getKey: getKey,
+      renameKey: patchKey,
+      rotateKey: postRotate,
+      revokeKey: deleteKey,
     },
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The key lifecycle: create, rename, rotate, revoke, and the exact reason a
- * key is refused (`POST /v1/auth/verify`).
+ * key is refused (the verify operation, `POST <base path>/auth/verify`).
  */
 import { keyGrantable, type PermissionDef } from '../core/catalog';
 import { keyHint, parseToken, verifySecret, type NewToken } from '../core/token';

@@ -1,5 +1,7 @@
+import type { ManagementFunctionName } from '../core/management-routes';
+
 /**
- * The DynamoDB actions each management Lambda uses, so the stack can grant
+ * The management Lambdas and the DynamoDB actions each uses, so the stack can grant
  * exactly these and nothing more. Keep in step with the handlers.
  *
  * Writes go through TransactWriteItems (a change and its audit record
@@ -12,23 +14,39 @@
  *   creates the session (Put) on the condition that the profile still has
  *   the password it checked (ConditionCheckItem); logout and session end
  *   delete sessions (Delete); password change updates the profile and the
- *   caller's session (Update) and deletes the other sessions (Delete); sessions and audit are listed (Query); the
- *   caller and `verify`'s key are read with BatchGetItem.
+ *   caller's session (Update) and deletes the other sessions (Delete);
+ *   sessions and audit are listed (Query); the caller and `verify`'s key
+ *   are read with BatchGetItem.
  * - keys: caller (BatchGetItem), one key (GetItem), the list (Query),
  *   create and rotate (Put), rename, rotate and revoke (Update).
  * - admin: caller (BatchGetItem), the target user (GetItem), create user,
- *   e-mail claim and bot key (Put), disable (Update).
+ *   e-mail claim and bot key (Put), disable and the count of enabled
+ *   admins (Update).
  * Every change also puts audit records (Put).
  */
-export const MANAGEMENT_TABLE_ACTIONS = {
-  auth: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-  keys: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  admin: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-} as const satisfies Record<'auth' | 'keys' | 'admin', readonly string[]>;
+export interface ManagementFunctionDef {
+  /** handler entry file, relative to the repository root */
+  readonly entry: string;
+  readonly description: string;
+  /** exactly the DynamoDB actions it uses */
+  readonly tableActions: readonly string[];
+}
 
-/** Handler entry files, relative to the repository root. */
-export const MANAGEMENT_ENTRIES = {
-  auth: 'lambda/management/auth.ts',
-  keys: 'lambda/management/keys.ts',
-  admin: 'lambda/management/admin.ts',
-} as const;
+/** The management Lambdas: the construct makes one per entry, with exactly these grants. */
+export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, ManagementFunctionDef>> = {
+  auth: {
+    entry: 'lambda/management/auth.ts',
+    description: 'keygate: login, logout, sessions, password, verify',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  },
+  keys: {
+    entry: 'lambda/management/keys.ts',
+    description: 'keygate: create, list, rename, rotate, revoke API keys',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  admin: {
+    entry: 'lambda/management/admin.ts',
+    description: 'keygate: users and bot accounts',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+};

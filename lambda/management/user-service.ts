@@ -59,10 +59,10 @@ export async function setUserDisabled(deps: ManagementDeps, userId: string, disa
   return { ...user, disabled };
 }
 
-/** Keys for bot accounts; people make their own keys with `POST /v1/keys`. */
+/** Keys for bot accounts; people make their own keys once logged in. */
 export async function createBotKey(deps: ManagementDeps, userId: string, input: CreateKeyInput, actor: Actor) {
   const user = await existingUser(deps, userId);
-  if (user.kind !== 'bot') throw validation('keys for human users are made by the user with POST /v1/keys; this endpoint makes keys for bots');
+  if (user.kind !== 'bot') throw validation('this user is a person, not a bot: people make their own keys when logged in, and an admin makes keys only for bots');
   if (user.disabled) throw conflict('the bot is disabled; enable it first');
   return { userId, ...(await createKey(deps, userId, 'bot', input, actor)) };
 }

@@ -9,6 +9,7 @@
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
  *   pk = ADMINS          sk = ENABLED          how many admins are enabled
+ *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -43,3 +44,7 @@ export const emailPk = (email: string) => `EMAIL#${email.toLowerCase()}`;
 export function credentialSk(kind: TokenKind, id: string): string {
   return kind === 'session' ? sessionSk(id) : keySk(id);
 }
+
+/** The deployment's settings item (catalog, prefixes, base path), read by the CLI. */
+export const SETTINGS_PK = 'SETTINGS';
+export const SETTINGS_SK = 'DEPLOYMENT';

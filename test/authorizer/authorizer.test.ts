@@ -4,17 +4,19 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
-import { DEFAULT_PERMISSIONS, REFERENCE_ROUTES, keyGrantable, sessionPermissions } from '../../lambda/core/catalog';
+import { keyGrantable, sessionPermissions } from '../../lambda/core/catalog';
+import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { arnMatches } from '../../lambda/core/policy';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { closeTable, openTable } from '../support/table';
+import { referenceEnv } from '../support/config';
 
 const ORIGIN = 'https://app.example.com';
 const protectedRoutes = REFERENCE_ROUTES.filter((r) => r.needs !== 'public');
-const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+const grantable = keyGrantable(REFERENCE_CATALOG);
 
 let client: DynamoDBClient;
 let table: string;
@@ -41,7 +43,7 @@ async function human(admin = false) {
 beforeAll(async () => {
   ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
-  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
 });
 afterAll(() => closeTable(client, table));
 
@@ -176,7 +178,7 @@ describe('Class: Authorizer', () => {
       const userId = await human();
       const { token } = await accounts.createSession(userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
-      const expected = sessionPermissions(DEFAULT_PERMISSIONS, false);
+      const expected = sessionPermissions(REFERENCE_CATALOG, false);
       for (const route of protectedRoutes) {
         const event = authorizerEvent(route.method, route.path, { Cookie: `theme=dark; keygate_session=${token.value}; x=1`, Origin: ORIGIN });
         const d = await authorizer.decide(event);

@@ -17,6 +17,7 @@ import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, openTable } from '../support/table';
+import { referenceEnv } from '../support/config';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -28,7 +29,7 @@ let config: KeygateConfig;
 beforeAll(async () => {
   ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
-  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
 });
 afterAll(() => closeTable(client, table));
 

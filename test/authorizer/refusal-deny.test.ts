@@ -9,21 +9,21 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
-import { DEFAULT_PERMISSIONS, type HttpMethod, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
+import { catalogWith, type HttpMethod, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
 import { arnMatches, routeConflicts } from '../../lambda/core/policy';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import type { CredentialLookup, CredentialStore } from '../../lambda/store/port';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { referenceEnv } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 
 const ORIGIN = 'https://app.example.com';
-const PERMISSIONS: readonly PermissionDef[] = [
-  ...DEFAULT_PERMISSIONS,
+const PERMISSIONS: readonly PermissionDef[] = catalogWith([
   { name: 'p1', grant: 'key', description: 'generated routes' },
   { name: 'p2', grant: 'key', description: 'generated routes' },
-];
+]);
 
 let client: DynamoDBClient;
 let table: string;
@@ -39,7 +39,7 @@ let credentials: { label: string; headers: Record<string, string> }[];
 
 beforeAll(async () => {
   ({ client, table } = await openTable());
-  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
   const real = new DynamoCredentialStore(client, table);
   const read = new Map<string, Promise<CredentialLookup>>();
   store = {

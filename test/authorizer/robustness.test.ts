@@ -20,6 +20,7 @@ import { freePort } from '../support/dynamodb-local';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, localClient, openTable } from '../support/table';
+import { referenceEnv } from '../support/config';
 
 let client: DynamoDBClient;
 let table: string;
@@ -43,7 +44,7 @@ function countCommands(c: DynamoDBClient): Map<string, number> {
 beforeAll(async () => {
   ({ client, table } = await openTable());
   accounts = new DynamoAccountStore(client, table);
-  config = loadConfig({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' });
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' }));
 });
 afterAll(() => closeTable(client, table));
 

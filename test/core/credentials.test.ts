@@ -1,4 +1,6 @@
 import { cookieValues, extractCredential } from '../../lambda/core/credentials';
+import { MANAGEMENT_PERMISSIONS } from '../../lambda/core/catalog';
+import { MANAGEMENT_ROUTES } from '../../lambda/core/management-routes';
 import { loadConfig } from '../../lambda/shared/config';
 
 describe('Module: credentials', () => {
@@ -44,28 +46,44 @@ describe('Module: credentials', () => {
 });
 
 describe('Module: config', () => {
-  it('falls back to the reference app', () => {
-    const c = loadConfig({ TABLE_NAME: 't' });
-    expect(c).toMatchObject({ tableName: 't', cookieName: 'keygate_session', cacheTtlMs: 5000, prefixes: { user: 'user_key_', bot: 'bot_key_' } });
+  const required = { TABLE_NAME: 't', KEYGATE_BASE_PATH: '/v1', KEYGATE_ROUTES: '[]', KEYGATE_PERMISSIONS: '[]' };
+
+  it('has product defaults for the optional settings, and the management API under the base path', () => {
+    const c = loadConfig(required);
+    expect(c).toMatchObject({ tableName: 't', basePath: '/v1', cookieName: 'keygate_session', cacheTtlMs: 5000, prefixes: { user: 'user_key_', bot: 'bot_key_' } });
     expect(c.allowedOrigins.size).toBe(0);
+    expect(c.routes.map((r) => `${r.method} ${r.path}`)).toEqual(MANAGEMENT_ROUTES.map((r) => `${r.method} /v1${r.path}`));
+    expect(c.permissions.map((p) => p.name)).toEqual(MANAGEMENT_PERMISSIONS.map((p) => p.name));
   });
 
-  it('reads every variable', () => {
+  it('reads every variable, and merges the deployment\'s routes and permissions with the management ones', () => {
     const c = loadConfig({
       TABLE_NAME: 't',
-      KEYGATE_ROUTES: '[{"method":"GET","path":"/x","needs":"authenticated"}]',
+      KEYGATE_BASE_PATH: '/auth-service',
+      KEYGATE_ROUTES: '[{"method":"GET","path":"/x","needs":"write_widgets"}]',
+      KEYGATE_PERMISSIONS: '[{"name":"write_widgets","grant":"key","description":"w"}]',
       KEYGATE_COOKIE_NAME: 'sid',
       KEYGATE_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       KEYGATE_CACHE_TTL_SECONDS: '1',
       KEYGATE_USER_KEY_PREFIX: 'tape_',
     });
-    expect(c.routes).toEqual([{ method: 'GET', path: '/x', needs: 'authenticated' }]);
+    expect(c.routes.at(-1)).toEqual({ method: 'GET', path: '/x', needs: 'write_widgets' });
+    expect(c.routes).toContainEqual({ method: 'POST', path: '/auth-service/auth/login', needs: 'public', operation: 'login', fn: 'auth' });
+    expect(c.permissions[0]).toEqual({ name: 'write_widgets', grant: 'key', description: 'w' });
     expect([...c.allowedOrigins]).toEqual(['https://a.example', 'https://b.example']);
     expect(c).toMatchObject({ cookieName: 'sid', cacheTtlMs: 1000, prefixes: { user: 'tape_' } });
   });
 
-  it('refuses a missing table and bad numbers', () => {
+  it('fails with a message naming the setting instead of falling back to another app', () => {
     expect(() => loadConfig({})).toThrow('TABLE_NAME is not set');
-    expect(() => loadConfig({ TABLE_NAME: 't', KEYGATE_CACHE_TTL_SECONDS: 'soon' })).toThrow("KEYGATE_CACHE_TTL_SECONDS has to be a number >= 0, got 'soon'");
+    expect(() => loadConfig({ TABLE_NAME: 't' })).toThrow('KEYGATE_BASE_PATH is not set');
+    expect(() => loadConfig({ ...required, KEYGATE_BASE_PATH: 'v1/' })).toThrow("KEYGATE_BASE_PATH has to be '' or like '/v1', got 'v1/'");
+    expect(() => loadConfig({ ...required, KEYGATE_ROUTES: undefined })).toThrow('KEYGATE_ROUTES is not set');
+    expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{' })).toThrow('KEYGATE_ROUTES is not JSON');
+    expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{"method":"GOT","path":"/x","needs":"public"}]' })).toThrow(/KEYGATE_ROUTES is invalid: .*method/);
+    expect(() => loadConfig({ ...required, KEYGATE_PERMISSIONS: '[{"name":"x"}]' })).toThrow(/KEYGATE_PERMISSIONS is invalid: .*grant/);
+    expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{"method":"GET","path":"/x","needs":"nope"}]' })).toThrow(/needs 'nope', which is not in the permission catalog/);
+    expect(() => loadConfig({ ...required, KEYGATE_PERMISSIONS: '[{"name":"admin","grant":"key","description":""}]' })).toThrow(/'admin' is listed twice/);
+    expect(() => loadConfig({ ...required, KEYGATE_CACHE_TTL_SECONDS: 'soon' })).toThrow("KEYGATE_CACHE_TTL_SECONDS has to be a number >= 0, got 'soon'");
   });
 });

@@ -1,14 +1,15 @@
-import { DEFAULT_PERMISSIONS, REFERENCE_ROUTES, keyGrantable, sessionPermissions, validateRouteTable } from '../../lambda/core/catalog';
+import { keyGrantable, sessionPermissions, validateRouteTable } from '../../lambda/core/catalog';
+import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { findRoute, refuse, type Principal } from '../../lambda/core/decision';
 import { PolicyCache, allowPolicy, arnMatches, parseMethodArn, routeArn, wildcardConflicts } from '../../lambda/core/policy';
 import { API_STAGE, concretePath } from '../support/authorizer-events';
 
 /** Every subset of the key-grantable permissions, and the two session sets. */
 function permissionSets(): string[][] {
-  const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+  const grantable = keyGrantable(REFERENCE_CATALOG);
   const sets: string[][] = [];
   for (let mask = 0; mask < 1 << grantable.length; mask++) sets.push(grantable.filter((_, i) => mask & (1 << i)));
-  sets.push(sessionPermissions(DEFAULT_PERMISSIONS, false), sessionPermissions(DEFAULT_PERMISSIONS, true));
+  sets.push(sessionPermissions(REFERENCE_CATALOG, false), sessionPermissions(REFERENCE_CATALOG, true));
   return sets;
 }
 
@@ -33,7 +34,7 @@ describe('Module: policy', () => {
     });
 
     it('never allows another API, stage, or method', () => {
-      const policy = allowPolicy(API_STAGE, REFERENCE_ROUTES, new Set(sessionPermissions(DEFAULT_PERMISSIONS, true)));
+      const policy = allowPolicy(API_STAGE, REFERENCE_ROUTES, new Set(sessionPermissions(REFERENCE_CATALOG, true)));
       expect(allows(policy, `${API_STAGE}/GET/v1/auth/me`)).toBe(true);
       expect(allows(policy, 'arn:aws:execute-api:us-east-1:123456789012:other/api/GET/v1/auth/me')).toBe(false);
       expect(allows(policy, 'arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/v1/auth/me')).toBe(false);
@@ -87,14 +88,14 @@ describe('Module: policy', () => {
 
 describe('Module: catalog', () => {
   it('keeps session-only and admin permissions out of keys', () => {
-    expect(keyGrantable(DEFAULT_PERMISSIONS)).toEqual(['submit_score', 'customise_profile', 'customise_session', 'customise_score', 'delete_score']);
-    expect(sessionPermissions(DEFAULT_PERMISSIONS, false)).not.toContain('admin');
-    expect(sessionPermissions(DEFAULT_PERMISSIONS, false)).toContain('manage_keys');
-    expect(sessionPermissions(DEFAULT_PERMISSIONS, true)).toContain('admin');
+    expect(keyGrantable(REFERENCE_CATALOG)).toEqual(['submit_score', 'customise_profile', 'customise_session', 'customise_score', 'delete_score']);
+    expect(sessionPermissions(REFERENCE_CATALOG, false)).not.toContain('admin');
+    expect(sessionPermissions(REFERENCE_CATALOG, false)).toContain('manage_keys');
+    expect(sessionPermissions(REFERENCE_CATALOG, true)).toContain('admin');
   });
 
   it('accepts the reference route table', () => {
-    expect(validateRouteTable(REFERENCE_ROUTES, DEFAULT_PERMISSIONS)).toEqual([]);
+    expect(validateRouteTable(REFERENCE_ROUTES, REFERENCE_CATALOG)).toEqual([]);
   });
 
   it('reports every problem of a bad table at once', () => {
@@ -104,7 +105,7 @@ describe('Module: catalog', () => {
         { method: 'GET', path: '/a', needs: 'public' },
         { method: 'GET', path: 'b', needs: 'authenticated' },
       ],
-      [...DEFAULT_PERMISSIONS, { name: 'Bad-Name', grant: 'key', description: '' }],
+      [...REFERENCE_CATALOG, { name: 'Bad-Name', grant: 'key', description: '' }],
     );
     expect(problems).toEqual([
       "route GET /a needs 'nope', which is not in the permission catalog",
@@ -117,7 +118,7 @@ describe('Module: catalog', () => {
 
 describe('Module: decision', () => {
   const key: Principal = { userId: 'u', authMethod: 'api_key', credentialId: 'k', permissions: ['submit_score'] };
-  const session: Principal = { ...key, authMethod: 'session', permissions: sessionPermissions(DEFAULT_PERMISSIONS, false) };
+  const session: Principal = { ...key, authMethod: 'session', permissions: sessionPermissions(REFERENCE_CATALOG, false) };
   const origins = new Set(['https://app.example.com']);
   const route = (m: string, p: string) => findRoute(REFERENCE_ROUTES, m, p);
 

@@ -14,7 +14,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PERMISSIONS, REFERENCE_ROUTES, keyGrantable } from '../../lambda/core/catalog';
+import { keyGrantable } from '../../lambda/core/catalog';
+import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
 import type { Refusal } from '../../lambda/core/decision';
 import { MIN_PASSWORD_LENGTH } from '../../lambda/core/password';
 import { generateToken, newId } from '../../lambda/core/token';
@@ -28,7 +29,9 @@ import { DEFAULT_COOKIE_NAME } from '../../lambda/shared/config';
 import type { ErrorCode } from '../../lambda/shared/errors';
 import type { AuditAuthMethod } from '../../lambda/store/account-records';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { GATEWAY_RESPONSES } from '../../lib/keygate-api';
+import { gatewayResponses } from '../../lib/keygate-api';
+
+const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ApiResponse, type CallOptions, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
@@ -99,7 +102,7 @@ const responsesOf = (o: Operation): Node => node(o.op.responses, `${o.id} respon
 const jsonSchemaOf = (response: Node): unknown => (isNode(response.content) ? node(response.content['application/json'], 'application/json').schema : undefined);
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const catalog = new Map<string, { grant: string }>(DEFAULT_PERMISSIONS.map((p) => [p.name, p]));
+const catalog = new Map<string, { grant: string }>(REFERENCE_CATALOG.map((p) => [p.name, p]));
 const sessionOnly = (needs: string) => catalog.get(needs)?.grant === 'session' || catalog.get(needs)?.grant === 'admin';
 const routeId = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
@@ -241,8 +244,8 @@ const COMPARED = ['type', 'minLength', 'maxLength', 'minimum', 'maximum', 'maxIt
 const SERVICE_RULES: Record<string, unknown> = {
   'POST /v1/users/me/password body.newPassword.minLength': MIN_PASSWORD_LENGTH,
   'POST /v1/admin/users body.password.minLength': MIN_PASSWORD_LENGTH,
-  'POST /v1/keys body.permissions.items.enum': keyGrantable(DEFAULT_PERMISSIONS),
-  'POST /v1/admin/users/{userId}/keys body.permissions.items.enum': keyGrantable(DEFAULT_PERMISSIONS),
+  'POST /v1/keys body.permissions.items.enum': keyGrantable(REFERENCE_CATALOG),
+  'POST /v1/admin/users/{userId}/keys body.permissions.items.enum': keyGrantable(REFERENCE_CATALOG),
 };
 
 const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
@@ -379,13 +382,13 @@ describe('Document: openapi.yaml', () => {
     const permissions = deref(node(createKeySchema.properties).permissions);
 
     it('lets a key ask for exactly the key-grantable permissions, each described', () => {
-      const grantable = keyGrantable(DEFAULT_PERMISSIONS);
+      const grantable = keyGrantable(REFERENCE_CATALOG);
       expect(sorted(list(deref(permissions.items).enum))).toEqual(sorted(grantable));
       for (const name of grantable) expect(String(permissions.description)).toContain(`\`${name}\``);
     });
 
     it('names every session-only permission as refused, and offers none of them', () => {
-      const notForKeys = DEFAULT_PERMISSIONS.filter((p) => p.grant !== 'key').map((p) => p.name);
+      const notForKeys = REFERENCE_CATALOG.filter((p) => p.grant !== 'key').map((p) => p.name);
       for (const name of notForKeys) {
         expect(String(permissions.description)).toContain(`\`${name}\``);
         expect(list(deref(permissions.items).enum)).not.toContain(name);

@@ -11,7 +11,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
-import { DEFAULT_PERMISSIONS, keyGrantable } from '../../lambda/core/catalog';
+import { keyGrantable } from '../../lambda/core/catalog';
+import { REFERENCE_CATALOG } from '../../lib/reference-app';
 import { CONSOLE_PATH, consolePage, consoleRoute, keyPermissions } from '../../local/console-page';
 import type { FunctionDef } from '../../local/model';
 import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
@@ -26,7 +27,7 @@ const hashOf = (s: string) => `'sha256-${createHash('sha256').update(s).digest('
 const headerOf = (page: { headers: readonly (readonly [string, string])[] }, name: string) => page.headers.find(([k]) => k.toLowerCase() === name)?.[1];
 
 describe('Function: consolePage', () => {
-  const page = consolePage(keyPermissions([]), 'admin@keygate.local');
+  const page = consolePage(REFERENCE_CATALOG.filter((p) => p.grant === 'key'), 'admin@keygate.local');
   const html = page.body.toString('utf8');
 
   it('allows by CSP exactly its own inline script and style, by hash, and requests to its own origin', () => {
@@ -47,7 +48,7 @@ describe('Function: consolePage', () => {
 
   it('offers a checkbox for each key-grantable permission only, escaped', () => {
     const boxes = [...html.matchAll(/name="perm" value="([^"]*)"/g)].map((m) => m[1]);
-    expect(boxes).toEqual(keyGrantable(DEFAULT_PERMISSIONS));
+    expect(boxes).toEqual(keyGrantable(REFERENCE_CATALOG));
     const odd = consolePage([{ name: 'a<b', grant: 'key', description: '"quoted" & <tagged>' }]).body.toString();
     expect(odd).toContain('value="a&#60;b"');
     expect(odd).toContain('title="&#34;quoted&#34; &#38; &#60;tagged&#62;"');
@@ -57,13 +58,13 @@ describe('Function: consolePage', () => {
 describe('Function: keyPermissions', () => {
   const fn = (environment: Record<string, string>) => ({ environment }) as unknown as FunctionDef;
 
-  it("reads the deployed catalog from the functions' KEYGATE_PERMISSIONS, else the default one", () => {
+  it("reads the deployed catalog from the functions' KEYGATE_PERMISSIONS, else none", () => {
     const custom = [
       { name: 'write_widgets', grant: 'key', description: 'w' },
       { name: 'manage_keys', grant: 'session', description: 'm' },
     ];
     expect(keyPermissions([fn({}), fn({ KEYGATE_PERMISSIONS: JSON.stringify(custom) })]).map((p) => p.name)).toEqual(['write_widgets']);
-    expect(keyPermissions([fn({})]).map((p) => p.name)).toEqual(keyGrantable(DEFAULT_PERMISSIONS));
+    expect(keyPermissions([fn({})])).toEqual([]);
   });
 });
 

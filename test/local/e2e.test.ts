@@ -9,7 +9,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_PERMISSIONS, keyGrantable } from '../../lambda/core/catalog';
+import { keyGrantable } from '../../lambda/core/catalog';
+import { REFERENCE_CATALOG } from '../../lib/reference-app';
 import { generateToken, newId } from '../../lambda/core/token';
 import { call, isAlive, javaPidOf, startRunner, synthOnce, type StartedRunner } from './runner-process';
 
@@ -133,7 +134,7 @@ describe('npm start', () => {
     it('lets each key, user session and admin session through exactly where its permissions allow', async () => {
       // Prepare
       const scoreKey = await createKey(['submit_score']);
-      const allKey = await createKey(keyGrantable(DEFAULT_PERMISSIONS));
+      const allKey = await createKey(keyGrantable(REFERENCE_CATALOG));
       const user = await call(runner.base, 'POST', '/v1/admin/users', {
         headers: asSession(adminCookie),
         body: { email: 'player@example.com', password: 'a long enough password', kind: 'human' },
@@ -142,9 +143,9 @@ describe('npm start', () => {
       const userCookie = await login('player@example.com', 'a long enough password');
       const principals = [
         { name: 'submit_score key', headers: bearer(scoreKey.key), permissions: ['submit_score'] },
-        { name: 'all-permissions key', headers: bearer(allKey.key), permissions: keyGrantable(DEFAULT_PERMISSIONS) },
-        { name: 'user session', headers: asSession(userCookie), permissions: DEFAULT_PERMISSIONS.filter((p) => p.grant !== 'admin').map((p) => p.name) },
-        { name: 'admin session', headers: asSession(adminCookie), permissions: DEFAULT_PERMISSIONS.map((p) => p.name) },
+        { name: 'all-permissions key', headers: bearer(allKey.key), permissions: keyGrantable(REFERENCE_CATALOG) },
+        { name: 'user session', headers: asSession(userCookie), permissions: REFERENCE_CATALOG.filter((p) => p.grant !== 'admin').map((p) => p.name) },
+        { name: 'admin session', headers: asSession(adminCookie), permissions: REFERENCE_CATALOG.map((p) => p.name) },
       ];
 
       // Act

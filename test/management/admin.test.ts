@@ -185,7 +185,7 @@ describe('Handler: admin', () => {
       await patchUser(off.id, { disabled: true });
       const body = { name: 'k', permissions: ['submit_score'] };
 
-      expect((await postBotKey(human.userId, body)).body).toMatchObject({ status_code: 400, error_code: 'validation', error_message: expect.stringContaining('POST /v1/keys') });
+      expect((await postBotKey(human.userId, body)).body).toMatchObject({ status_code: 400, error_code: 'validation', error_message: expect.stringContaining('is a person, not a bot') });
       expect((await postBotKey('AAAAAAAAAAAA', body)).status).toBe(404);
       expect((await postBotKey(off.id, body)).body).toMatchObject({ status_code: 409, error_code: 'conflict' });
       expect((await postBotKey(bot.id, { name: 'k', permissions: ['manage_keys'] })).body.error_message).toBe(

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
+import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
@@ -23,6 +24,7 @@ let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
   ({ client, table } = await openTable());
+  await putSettings(client, table);
   api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
   accounts = new DynamoAccountStore(client, table);
 });
@@ -137,11 +139,35 @@ describe('CLI: main', () => {
     const human = await makeUser(accounts);
     const humanKey = await runMain(['create-key', '--table', table, '--user', human.userId, '--name', 'k', '--permissions', 'submit_score']);
     expect(humanKey.code).toBe(1);
-    expect(humanKey.err).toContain('POST /v1/keys');
+    expect(humanKey.err).toContain('is a person, not a bot');
     const unknownUser = await runMain(['create-key', '--table', table, '--user', 'AAAAAAAAAAAA', '--name', 'k', '--permissions', 'submit_score']);
     expect(unknownUser).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
     const { userId: botId } = await accounts.createUser({ kind: 'bot' });
     const sessionOnly = await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'admin']);
     expect(sessionOnly.err).toBe("keygate: 'permissions': 'admin' can only be held by a login session, never by a key\n");
+  });
+
+  it("follows the deployment's own catalog and prefixes from its settings item, and says when a table has none", async () => {
+    const other = await openTable();
+    try {
+      const bare = await runMain(['create-user', '--table', other.table, '--email', 'bot@example.com', '--bot']);
+      expect(bare).toEqual({ code: 1, out: '', err: expect.stringMatching(/^keygate: this table has no keygate settings item/) });
+      await putSettings(other.client, other.table, {
+        basePath: '/auth-service',
+        permissions: [{ name: 'write_widgets', grant: 'key', description: 'create widgets' }],
+        userKeyPrefix: 'wk_',
+        botKeyPrefix: 'wbot_',
+        cookieName: 'sid',
+      });
+      const bot = JSON.parse((await runMain(['create-user', '--table', other.table, '--email', 'bot@example.com', '--bot'])).out);
+      const key = await runMain(['create-key', '--table', other.table, '--user', bot.id, '--name', 'w', '--permissions', 'write_widgets']);
+      expect(key.code).toBe(0);
+      expect(JSON.parse(key.out)).toMatchObject({ key: expect.stringMatching(/^wbot_/), permissions: ['write_widgets'] });
+      const foreign = await runMain(['create-key', '--table', other.table, '--user', bot.id, '--name', 'w', '--permissions', 'submit_score']);
+      expect(foreign.code).toBe(1);
+      expect(foreign.err).toContain("'submit_score'");
+    } finally {
+      await closeTable(other.client, other.table);
+    }
   });
 });

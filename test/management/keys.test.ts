@@ -12,6 +12,7 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { referenceEnv } from '../support/config';
 
 let client: DynamoDBClient;
 let table: string;
@@ -222,7 +223,7 @@ describe('Handler: keys', () => {
       expect(await verify(old.key)).toMatchObject({ valid: true, keyId: old.id });
       // An authorizer whose clock has reached the end, with its cache on.
       let now = endsAt - 1;
-      const later = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig({ TABLE_NAME: table }), now: () => now });
+      const later = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
       expect(await use(old.key, 'POST', '/v1/scores', later)).toBe('allow');
       now = endsAt;
       expect(await use(old.key, 'POST', '/v1/scores', later)).toBe('unauthorized');
@@ -314,7 +315,7 @@ describe('Handler: keys', () => {
       const session = await api.login(user.email, user.password);
       const events: string[] = [];
       let now = Date.now();
-      const clocked = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig({ TABLE_NAME: table }), now: () => now });
+      const clocked = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
 
       const first = (await createKey({ name: 'bot', permissions: ['submit_score'] }, session)).body;
       expect(await use(first.key, 'POST', '/v1/scores', clocked)).toBe('allow');
@@ -388,7 +389,7 @@ describe('Handler: keys', () => {
       issued.push(res.body.key);
       const endsAt = Date.parse(res.body.previousKeyEndsAt);
       let now = endsAt - 1000;
-      const cached = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig({ TABLE_NAME: table }), now: () => now });
+      const cached = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
       expect(await use(old.key, 'POST', '/v1/scores', cached)).toBe('allow');
 
       // Act: many concurrent requests on either side of the end

@@ -1,5 +1,5 @@
 /**
- * `MANAGEMENT_TABLE_ACTIONS` is what the stack grants. Here every route of
+ * `MANAGEMENT_FUNCTIONS`' tableActions is what the stack grants. Here every route of
  * each Lambda runs on a client that records the IAM action of each call (a
  * transaction counts as the actions of its items), and the recorded set has
  * to equal the granted one: nothing missing, nothing extra.
@@ -9,13 +9,13 @@ import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { createKeysHandler } from '../../lambda/management/key-routes';
-import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, makeUser, managementEnv } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 
-type Target = keyof typeof MANAGEMENT_TABLE_ACTIONS;
+type Target = keyof typeof MANAGEMENT_FUNCTIONS;
 
 let client: DynamoDBClient;
 let table: string;
@@ -95,7 +95,7 @@ describe('Module: table-access', () => {
 
     // Assess
     for (const target of Object.keys(used) as Target[]) {
-      expect({ target, actions: [...used[target]].sort() }).toEqual({ target, actions: [...MANAGEMENT_TABLE_ACTIONS[target]].sort() });
+      expect({ target, actions: [...used[target]].sort() }).toEqual({ target, actions: [...MANAGEMENT_FUNCTIONS[target].tableActions].sort() });
     }
   });
 });

@@ -25,7 +25,6 @@ function anotherApp(): { stack: Stack; table: Table; backend: LambdaFunction } {
 
 const widgetPermissions: PermissionDef[] = [
   { name: 'write_widgets', grant: 'key', description: 'create and change widgets' },
-  { name: 'admin', grant: 'admin', description: 'everything' },
 ];
 
 function widgetRoutes(handler: LambdaFunction): KeygateRoute[] {
@@ -176,6 +175,7 @@ describe('Construct: KeygateApi', () => {
           { method: 'DELETE', path: '/widgets/{widgetId}', needs: 'authenticated' },
         ]),
         [ENV.permissions]: JSON.stringify(widgetPermissions),
+        [ENV.basePath]: '/v1',
         [ENV.userKeyPrefix]: 'wk_',
         [ENV.botKeyPrefix]: 'wbot_',
         [ENV.cookieName]: 'widget_sid',

@@ -5,11 +5,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FLAGS, VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_PERMISSIONS, REFERENCE_ROUTES } from '../../lambda/core/catalog';
-import { MANAGEMENT_TABLE_ACTIONS } from '../../lambda/management/table-access';
+import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_ROUTES } from '../../lib/reference-app';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { ENV } from '../../lambda/shared/config';
 import { acknowledgeKeygateFindings, addKeygateChecks } from '../../lib/checks';
-import { GATEWAY_RESPONSES } from '../../lib/keygate-api';
+import { gatewayResponses } from '../../lib/keygate-api';
+
+const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
 import { KeygateStack } from '../../lib/keygate-stack';
 import { appWithCdkJsonContext, methodsByRoute, onlyLogicalId } from './support';
 
@@ -99,14 +101,16 @@ describe('Stack: KeygateStack', () => {
       expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }));
     });
 
-    it('gets the route table without handlers, the catalog and the defaults through its environment', () => {
+    it('gets the base path, its own routes without handlers, its own permissions and the defaults through its environment', () => {
       // Act
       const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
       // Assess
       expect(props.Environment.Variables).toEqual({
         [ENV.tableName]: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) },
-        [ENV.routes]: JSON.stringify(REFERENCE_ROUTES.map(({ method, path, needs }) => ({ method, path, needs }))),
-        [ENV.permissions]: JSON.stringify(DEFAULT_PERMISSIONS),
+        [ENV.basePath]: '/v1',
+        // only the app's own routes and permissions: the Lambdas add the management ones
+        [ENV.routes]: JSON.stringify(EXAMPLE_ROUTES),
+        [ENV.permissions]: JSON.stringify(REFERENCE_PERMISSIONS),
         [ENV.userKeyPrefix]: 'user_key_',
         [ENV.botKeyPrefix]: 'bot_key_',
         [ENV.cookieName]: 'keygate_session',
@@ -222,12 +226,12 @@ describe('Stack: KeygateStack', () => {
       ]);
     });
 
-    it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_TABLE_ACTIONS on the table', (target) => {
+    it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
       const statements = statementsOf(stack.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
       // Assess
       expect(statements).toHaveLength(1);
-      expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_TABLE_ACTIONS[target]].sort());
+      expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_FUNCTIONS[target].tableActions].sort());
       expect(statements[0]!.Resource).toEqual(tableArn());
     });
 

@@ -7,9 +7,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { REFERENCE_ROUTES, type ReferenceTarget } from '../../lambda/core/catalog';
 import { hashPassword } from '../../lambda/core/password';
-import { loadConfig } from '../../lambda/shared/config';
+import type { ManagementFunctionName } from '../../lambda/core/management-routes';
+import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
+import { referenceEnv } from './config';
 import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from './authorizer-events';
@@ -18,21 +19,26 @@ import { lambdaContext } from './lambda-context';
 export const ORIGIN = 'https://app.example.com';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-export type ManagementHandlers = Record<Exclude<ReferenceTarget, 'example'>, ProxyHandler>;
+export type ManagementHandlers = Record<ManagementFunctionName, ProxyHandler>;
 
 /** Environment for the handlers under test. The authorizer cache is off, so each decision reads the table. */
 export function managementEnv(table: string): Record<string, string> {
-  return { TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN, KEYGATE_CACHE_TTL_SECONDS: '0', KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0' };
+  return referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN, KEYGATE_CACHE_TTL_SECONDS: '0', KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0' });
 }
 
 /** Sets the environment, then loads the three handler modules, which read it at import. */
 export function loadHandlers(env: Record<string, string>): ManagementHandlers {
   Object.assign(process.env, env);
-  return {
-    auth: (require('../../lambda/management/auth') as { handler: ProxyHandler }).handler,
-    keys: (require('../../lambda/management/keys') as { handler: ProxyHandler }).handler,
-    admin: (require('../../lambda/management/admin') as { handler: ProxyHandler }).handler,
-  };
+  let handlers: ManagementHandlers | undefined;
+  // Each load reads the environment afresh, so one test file can load two deployments.
+  jest.isolateModules(() => {
+    handlers = {
+      auth: (require('../../lambda/management/auth') as { handler: ProxyHandler }).handler,
+      keys: (require('../../lambda/management/keys') as { handler: ProxyHandler }).handler,
+      admin: (require('../../lambda/management/admin') as { handler: ProxyHandler }).handler,
+    };
+  });
+  return handlers!;
 }
 
 export interface ProxyRequest {
@@ -96,20 +102,24 @@ export interface CallOptions {
 
 export class ManagementApi {
   readonly authorizer: Authorizer;
+  private readonly config: KeygateConfig;
 
   constructor(
     client: DynamoDBClient,
     table: string,
     readonly handlers: ManagementHandlers,
     now?: () => number,
+    /** the deployment's Lambda environment; default the reference app's */
+    env: Record<string, string> = managementEnv(table),
   ) {
-    const config = loadConfig(managementEnv(table));
-    this.authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, ...(now ? { now } : {}) });
+    this.config = loadConfig(env);
+    this.authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: this.config, ...(now ? { now } : {}) });
   }
 
   async call(method: string, resource: string, opts: CallOptions = {}): Promise<ApiResponse> {
-    const route = REFERENCE_ROUTES.find((r) => r.method === method && r.path === resource);
-    if (!route || route.target === 'example') throw new Error(`not a management route: ${method} ${resource}`);
+    const route = this.config.routes.find((r) => r.method === method && r.path === resource);
+    const target = route?.fn as ManagementFunctionName | undefined;
+    if (!route || !target) throw new Error(`not a management route: ${method} ${resource}`);
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.origin !== null) headers.Origin = opts.origin ?? ORIGIN;
     if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
@@ -125,7 +135,7 @@ export class ManagementApi {
       authorizer = { principalId: decision.result.principalId, ...(decision.result.context as Record<string, string>) };
     }
     const event = proxyEvent({ method, resource, headers, authorizer, ...(opts.params ? { pathParameters: opts.params } : {}), ...(opts.query ? { query: opts.query } : {}), ...(opts.body !== undefined ? { body: opts.body } : {}) });
-    const res = await this.handlers[route.target](event, lambdaContext(`keygate-${route.target}`));
+    const res = await this.handlers[target](event, lambdaContext(`keygate-${target}`));
     return {
       status: res.statusCode,
       body: res.body ? JSON.parse(res.body) : undefined,
@@ -136,7 +146,7 @@ export class ManagementApi {
 
   /** Logs in and returns the session token from the cookie. */
   async login(email: string, password: string): Promise<string> {
-    const res = await this.call('POST', '/v1/auth/login', { body: { email, password } });
+    const res = await this.call('POST', `${this.config.basePath}/auth/login`, { body: { email, password } });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return sessionFromCookie(res.headers['Set-Cookie']);
   }

@@ -1,0 +1,76 @@
+/**
+ * The management API's route table: one row per route, with the operation a
+ * management Lambda runs for it and which Lambda that is. Paths are relative
+ * to the base path the deployment mounts the management API under (`/v1` in
+ * the reference app), so a team can put it at `/auth-service` next to its own
+ * routes. Pure data, no AWS imports: the construct, the authorizer, the
+ * management Lambdas and the local runner all read this one table.
+ */
+import type { HttpMethod, Requirement, RouteDef } from './catalog';
+
+/** The management Lambdas; each answers the operations of its rows. */
+export type ManagementFunctionName = 'auth' | 'keys' | 'admin';
+
+export interface ManagementRouteDef {
+  readonly method: HttpMethod;
+  /** under the base path, e.g. `/auth/login`; from the API root when `atRoot` */
+  readonly path: string;
+  readonly needs: Requirement;
+  /** what the management Lambda runs: unique across the table */
+  readonly operation: string;
+  /** which management Lambda answers it */
+  readonly fn: ManagementFunctionName;
+  /** served at the API root, outside the base path */
+  readonly atRoot?: boolean;
+}
+
+export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
+  { method: 'POST', path: '/auth/login', needs: 'public', operation: 'login', fn: 'auth' },
+  { method: 'POST', path: '/auth/verify', needs: 'public', operation: 'verify', fn: 'auth' },
+  { method: 'POST', path: '/auth/logout', needs: 'authenticated', operation: 'logout', fn: 'auth' },
+  { method: 'GET', path: '/auth/me', needs: 'authenticated', operation: 'me', fn: 'auth' },
+  { method: 'GET', path: '/auth/sessions', needs: 'manage_sessions', operation: 'listSessions', fn: 'auth' },
+  { method: 'DELETE', path: '/auth/sessions/{sessionId}', needs: 'manage_sessions', operation: 'endSession', fn: 'auth' },
+  { method: 'GET', path: '/auth/audit', needs: 'manage_sessions', operation: 'listOwnAudit', fn: 'auth' },
+  { method: 'POST', path: '/users/me/password', needs: 'change_password', operation: 'changePassword', fn: 'auth' },
+  { method: 'GET', path: '/keys', needs: 'manage_keys', operation: 'listKeys', fn: 'keys' },
+  { method: 'POST', path: '/keys', needs: 'manage_keys', operation: 'createKey', fn: 'keys' },
+  { method: 'GET', path: '/keys/{keyId}', needs: 'manage_keys', operation: 'getKey', fn: 'keys' },
+  { method: 'PATCH', path: '/keys/{keyId}', needs: 'manage_keys', operation: 'renameKey', fn: 'keys' },
+  { method: 'DELETE', path: '/keys/{keyId}', needs: 'manage_keys', operation: 'revokeKey', fn: 'keys' },
+  { method: 'POST', path: '/keys/{keyId}/rotate', needs: 'manage_keys', operation: 'rotateKey', fn: 'keys' },
+  { method: 'POST', path: '/admin/users', needs: 'admin', operation: 'createUser', fn: 'admin' },
+  { method: 'PATCH', path: '/admin/users/{userId}', needs: 'admin', operation: 'updateUser', fn: 'admin' },
+  { method: 'POST', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'createBotKey', fn: 'admin' },
+];
+
+/** Where the management API is mounted unless the deployment says otherwise. */
+export const DEFAULT_BASE_PATH = '/v1';
+
+/** `''` (the API root) or `/segment[/segment…]`, no trailing slash, no parameters. */
+export const BASE_PATH_PATTERN = /^(?:\/[A-Za-z0-9._~-]+)*$/;
+
+/** A management route as the route table carries it: full path, operation and Lambda. */
+export interface ManagementRoute extends RouteDef {
+  readonly operation: string;
+  readonly fn: ManagementFunctionName;
+}
+
+/** The management routes mounted under `basePath`. */
+export function managementRoutes(basePath: string): ManagementRoute[] {
+  if (!BASE_PATH_PATTERN.test(basePath)) throw new Error(`base path '${basePath}' has to be '' or like '/v1' (segments of letters, digits and ._~-, no trailing '/')`);
+  return MANAGEMENT_ROUTES.map(({ method, path, needs, operation, fn, atRoot }) => ({
+    method,
+    path: atRoot ? path : `${basePath}${path}`,
+    needs,
+    operation,
+    fn,
+  }));
+}
+
+/** The full path of a management operation under `basePath` (for messages that name a route). */
+export function operationPath(basePath: string, operation: string): string {
+  const row = MANAGEMENT_ROUTES.find((r) => r.operation === operation);
+  if (!row) throw new Error(`no management operation '${operation}'`);
+  return row.atRoot ? row.path : `${basePath}${row.path}`;
+}
