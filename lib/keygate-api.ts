@@ -26,7 +26,7 @@ import { BASE_PATH_PATTERN, DEFAULT_BASE_PATH, managementRoutes, type Management
 import { wildcardConflicts } from '../lambda/core/policy';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
 import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_COOKIE_NAME, ENV, configEnvironment } from '../lambda/shared/config';
-import { PK, SK } from '../lambda/store/keys';
+import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/store/keys';
 import { keygateFunction } from './keygate-function';
 
 /** A route of the protected API and the Lambda that answers it (proxy integration). */
@@ -249,8 +249,22 @@ export class KeygateApi extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(5),
     });
-    // The authorizer reads a credential and its owner in one BatchGetItem, nothing else.
-    props.table.grant(this.authorizerFunction, 'dynamodb:BatchGetItem');
+    // The authorizer reads a credential and its owner in one BatchGetItem, nothing
+    // else, and only the attributes it names (never `passwordHash`): every name in
+    // the request has to be one of LOOKUP_ATTRIBUTES, and the request has to name
+    // its attributes. A read that names none asks for all of them, which makes
+    // its `dynamodb:Select` ALL_ATTRIBUTES, and is refused (docs/design.md).
+    this.authorizerFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LOOKUP_ATTRIBUTES] },
+          StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
     // It also records a key's last use (at most hourly): UpdateItem may touch
     // only that attribute and return nothing. The key attributes are listed
     // because a ConditionExpression names them; UpdateItem can never change them.

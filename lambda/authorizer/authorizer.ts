@@ -82,7 +82,7 @@ export class Authorizer {
   private readonly policies: PolicyCache;
   private readonly grantable: ReadonlySet<string>;
   private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
-  private readonly inflight = new Map<string, Promise<CredentialLookup>>();
+  private readonly inflight = new Map<string, { readonly startedAt: number; readonly lookup: Promise<CredentialLookup> }>();
 
   constructor(options: AuthorizerOptions) {
     this.store = options.store;
@@ -159,12 +159,15 @@ export class Authorizer {
     // Concurrent misses for one credential share one read.
     let pending = this.inflight.get(cacheKey);
     if (!pending) {
-      pending = this.store.lookup(token).finally(() => this.inflight.delete(cacheKey));
+      pending = { startedAt: this.now(), lookup: this.store.lookup(token).finally(() => this.inflight.delete(cacheKey)) };
       this.inflight.set(cacheKey, pending);
     }
-    const entry: CacheEntry = { lookup: await pending };
+    const entry: CacheEntry = { lookup: await pending.lookup };
     const ttl = entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
-    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl });
+    // The TTL counts from when the read was sent, not from its answer: what it
+    // saw is never trusted longer than the TTL after a change that it missed,
+    // so a grace period at least the TTL long ends exactly on time.
+    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl, start: pending.startedAt });
     return entry;
   }
 
