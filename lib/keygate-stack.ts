@@ -56,12 +56,17 @@ export interface KeygateStackProps extends StackProps {
   readonly credentialCacheTtl?: Duration;
 }
 
+/** Lockouts within 5 minutes that raise the `loginLockouts` alarm. */
+export const LOGIN_LOCKOUT_BURST = 5;
+
 export interface KeygateAlarms {
   /** Authorizer invocations that failed for another reason than a refused credential (store down, crash, timeout). */
   readonly authorizerErrors: Alarm;
   readonly authorizerThrottles: Alarm;
   /** More than 1 % of the API's answers are 5xx. */
   readonly api5xxRate: Alarm;
+  /** A burst of login lockouts: e-mails reaching the failed-login limit (credential stuffing, password guessing). */
+  readonly loginLockouts: Alarm;
 }
 
 /** The reference keygate app: table, authorizer, management Lambdas, the example backend, alarms. */
@@ -165,6 +170,16 @@ export class KeygateStack extends Stack {
         }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      }),
+      // The auth Lambda counts one `login_locked` per lockout (an e-mail reaching the
+      // failed-login limit in its window), not per refused attempt: several in five
+      // minutes means many accounts under attack, not one person retrying.
+      loginLockouts: new Alarm(this, 'LoginLockouts', {
+        ...common,
+        alarmDescription: `${LOGIN_LOCKOUT_BURST} or more logins were locked out within 5 minutes: passwords are being guessed across accounts.`,
+        metric: new Metric({ namespace: 'keygate', metricName: 'login_locked', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
+        threshold: LOGIN_LOCKOUT_BURST,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       }),
     };
   }

@@ -64,6 +64,12 @@ interface Derived {
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
 }
 
+/** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
+export const ACCESS_DENIED_CONTEXT = {
+  error_code: 'access_denied',
+  error_message: "the caller's policy does not cover this request",
+} as const;
+
 /** A key's last use is written at most this often (per key and warm instance). */
 export const LAST_USED_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -151,6 +157,10 @@ export class Authorizer {
       authMethod: principal.authMethod,
       [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
       permissions: principal.permissions.join(','),
+      // What the 403 says if API Gateway refuses a request this authorizer allowed
+      // (its policy not covering the exact method ARN): a refusal replaces both,
+      // and no 403 goes out with an empty error_code (SPEC §11). Backends ignore them.
+      ...ACCESS_DENIED_CONTEXT,
     };
     return { principal, context };
   }

@@ -21,6 +21,7 @@ import {
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_PREFIXES, generateToken, keyHint, newId, type NewToken, type TokenPrefixes } from '../core/token';
 import {
   AUDIT_SK_PREFIX,
@@ -47,7 +48,7 @@ import {
   type SessionRecord,
   type UserRecord,
 } from './account-records';
-import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, PROFILE_SK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
+import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, LOG_HASH_KEY_SK, PROFILE_SK, SETTINGS_PK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
 
@@ -509,6 +510,29 @@ export class DynamoAccountStore {
 
   async clearLoginAttempts(email: string): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(loginAttemptsPk(email)), sk: s(LOGIN_ATTEMPTS_SK) } }));
+  }
+
+  // ---- the key login log lines hash e-mails with
+
+  /**
+   * A random 256-bit key of this deployment, made on first use and kept in
+   * the table: never in the code, the template or an environment variable,
+   * so a reader of the logs alone cannot test guessed e-mails against them.
+   */
+  async logHashKey(): Promise<Buffer> {
+    const key = { pk: s(SETTINGS_PK), sk: s(LOG_HASH_KEY_SK) };
+    const read = async () => (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item?.secret?.B;
+    const existing = await read();
+    if (existing) return Buffer.from(existing);
+    const fresh = randomBytes(32);
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, secret: { B: fresh } }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return fresh;
+    } catch (err) {
+      // Another instance made it first: use theirs.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return Buffer.from((await read())!);
+    }
   }
 
   // ---- audit trail

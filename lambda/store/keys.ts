@@ -10,6 +10,7 @@
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
  *   pk = ADMINS          sk = ENABLED          how many admins are enabled
  *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
+ *   pk = SETTINGS        sk = LOG_HASH_KEY     the key login log lines hash e-mails with
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -78,3 +79,5 @@ export function credentialSk(kind: TokenKind, id: string): string {
 /** The deployment's settings item (catalog, prefixes, base path), read by the CLI. */
 export const SETTINGS_PK = 'SETTINGS';
 export const SETTINGS_SK = 'DEPLOYMENT';
+/** Random, made on first use: what failed-login log lines key their e-mail hashes with. */
+export const LOG_HASH_KEY_SK = 'LOG_HASH_KEY';

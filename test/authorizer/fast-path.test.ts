@@ -163,7 +163,7 @@ describe('Class: Authorizer — derived state', () => {
 
     // Assess
     expect(denied.result.context).toMatchObject({ error_code: 'missing_permission' });
-    expect(allowed.result.context).not.toHaveProperty('error_code');
+    expect(allowed.result.context).toMatchObject({ error_code: 'access_denied' });
     expect(again.outcome === 'allow' && again.result.context?.userId).toBe(again.outcome === 'allow' && again.principal.userId);
   });
 

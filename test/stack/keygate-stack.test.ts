@@ -342,10 +342,24 @@ describe('Stack: KeygateStack', () => {
   });
 
   describe('Alarms', () => {
-    it('raises three alarms and exposes them', () => {
+    it('raises four alarms and exposes them', () => {
       // Assess
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-      expect(Object.keys(stack.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles']);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      expect(Object.keys(stack.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'loginLockouts']);
+    });
+
+    it('alarms on a burst of login lockouts: the auth Lambda’s login_locked metric, 5 in 5 minutes', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'keygate',
+        MetricName: 'login_locked',
+        Dimensions: [{ Name: 'service', Value: 'keygate-management' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
     });
 
     it('alarms on any authorizer error in 5 minutes other than a refused credential', () => {
