@@ -15,6 +15,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
   UpdateItemCommand,
@@ -157,6 +158,43 @@ export class DynamoAccountStore {
   /** Disables or enables a user; the authorizer reads this flag with every credential. See `updateUserFlags`. */
   async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
     return this.updateUserFlags(userId, { disabled }, audit);
+  }
+
+  /**
+   * Sets the count of enabled admins from the profiles, for a table written
+   * before the count existed (where disabling any admin is refused as the
+   * last one). A consistent Scan, so for tools with table-wide access (the
+   * admin CLI, the local runner), not for the Lambdas. Writes only when
+   * there is no count yet, so a count kept in step is never overwritten; a
+   * change racing it can only leave the count low, which refuses more, never
+   * less. Returns the count now stored.
+   */
+  async recountEnabledAdmins(): Promise<number> {
+    const key = { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) };
+    let enabled = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: 'sk = :profile AND isAdmin = :yes AND disabled = :no',
+          ExpressionAttributeValues: { ':profile': s(PROFILE_SK), ':yes': { BOOL: true }, ':no': { BOOL: false } },
+          ProjectionExpression: 'pk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      enabled += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, count: n(enabled) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return enabled;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return num(out.Item?.count) ?? 0;
+    }
   }
 
   /** Gives or takes the admin flag. See `updateUserFlags`. */

@@ -155,6 +155,8 @@ describe('Class: Authorizer', () => {
             if (allowed !== (decision.outcome === 'allow')) {
               throw new Error(`table ${JSON.stringify(routes)}, ${label}: ${req.method} ${req.path} (${req.resource}) decided ${decision.outcome} but the policy ${allowed ? 'allows' : 'refuses'} it`);
             }
+            // Whatever API Gateway does with the policy, a 403 would have a code (SPEC §11).
+            expect(decision.result.context?.error_code).toMatch(/^(access_denied|missing_permission|csrf_rejected|unknown_route)$/);
             tally[decision.outcome === 'allow' ? 'allow' : decision.reason]++;
           }
         }

@@ -4,7 +4,7 @@
  * count of enabled admins in the same transactions as the profiles; each
  * test has a table of its own, so the count is the test's alone.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CLI_ACTOR } from '../../lambda/management/audit';
 import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
@@ -83,6 +83,25 @@ describe('Class: DynamoAccountStore — the count of enabled admins', () => {
       // the next round starts from two enabled admins again
       await accounts.setDisabled(ua!.disabled ? a.userId : b.userId, false);
     }
+  });
+});
+
+describe('Class: DynamoAccountStore — a table from before the count', () => {
+  it('refuses to disable an admin while the count is missing, and recountEnabledAdmins sets it from the profiles once', async () => {
+    // Prepare: two enabled admins and a disabled one, then the count removed as if it had never been kept
+    const { table, accounts, count } = await freshTable();
+    const a = await makeUser(accounts, { admin: true });
+    await makeUser(accounts, { admin: true });
+    const off = await makeUser(accounts, { admin: true });
+    await accounts.setDisabled(off.userId, true);
+    await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'ADMINS' }, sk: { S: 'ENABLED' } } }));
+    // Act & Assess
+    expect(await accounts.setDisabled(a.userId, true)).toBe('last_admin');
+    expect(await accounts.recountEnabledAdmins()).toBe(2);
+    expect(await count()).toBe(2);
+    expect(await accounts.setDisabled(a.userId, true)).toBe('updated');
+    // A count kept in step is never overwritten
+    expect(await accounts.recountEnabledAdmins()).toBe(1);
   });
 });
 
