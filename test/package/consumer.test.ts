@@ -1,0 +1,295 @@
+/**
+ * SPEC §8's proof, as a team meets keygate: the package is packed
+ * (`npm pack`), installed into a scratch CDK app in a temp folder with the
+ * app's own aws-cdk-lib and constructs (this repository's, linked: no
+ * network), the README's "Use it in your own app" code blocks are written
+ * into it exactly as printed, the app is synthesized by the CDK CLI, and the
+ * local runner serves that app's cdk.out: log in as the seeded admin, make
+ * keys with the app's own permissions under its own base path, call its own
+ * route.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { KEYGATE_LAMBDAS } from '../../lib/assets';
+import { build, buildFresh } from '../../scripts/build';
+import { call, startRunner, type Json, type StartedRunner } from '../local/runner-process';
+
+jest.setTimeout(60_000);
+
+const REPO = join(__dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'keygate-consumer-'));
+const appDir = join(work, 'widgets-app');
+const ADMIN = { email: 'admin@widgets.example', password: 'a long enough admin passphrase' };
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** Runs a command to its end; refuses a failure with its output. */
+function run(cmd: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean }): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const result = { code, stdout, stderr, ms: Date.now() - started };
+      if (code !== 0 && !options.allowFailure) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${stdout}\n${stderr}`));
+      else resolve(result);
+    });
+  });
+}
+
+/** The code blocks of README's "Use it in your own app" section, each with the file its first line names. */
+function readmeSnippets(): { file: string; code: string }[] {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Use it in your own app');
+  if (start < 0) throw new Error("README.md has no '## Use it in your own app' section");
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, lang, code]) => {
+    const file = /^\/\/ (\S+)\n/.exec(code!)?.[1];
+    // Every block of the section runs here, so none may go untested.
+    if (!file || !['ts', 'js'].includes(lang!)) throw new Error(`a code block of the README section does not start with '// <file>' (\`\`\`${lang}):\n${code}`);
+    return { file, code: code! };
+  });
+}
+
+const numbers: Record<string, string> = {};
+let template: Template;
+/** tsc's complaints about the app; empty when it type-checks */
+let typeErrors = '';
+let runner: StartedRunner | undefined;
+
+beforeAll(async () => {
+  // Pack: the package as `npm pack` makes it (prepack's build, skipped when dist/ is current).
+  const t = Date.now();
+  if (!buildFresh()) await build({ bundles: 'when-stale', log: () => undefined });
+  numbers.build = `${Date.now() - t} ms`;
+  const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO });
+  const [packed] = JSON.parse(pack.stdout) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
+  numbers.tarball = `${packed!.size} bytes (${packed!.entryCount} files, ${packed!.unpackedSize} unpacked)`;
+
+  // Install into a new app, with the app's own aws-cdk-lib and constructs.
+  // Offline: those, and keygate's own dependencies, are this repository's
+  // copies, linked. npm's peer placement fails on linked packages, hence
+  // --legacy-peer-deps; the peers are the app's own dependencies here, as in
+  // any CDK app.
+  mkdirSync(appDir, { recursive: true });
+  const link = (name: string) => `file:${join(REPO, 'node_modules', name)}`;
+  const keygateDependencies = Object.keys((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Json).dependencies ?? {});
+  writeFileSync(
+    join(appDir, 'package.json'),
+    JSON.stringify({
+      name: 'widgets-app',
+      version: '1.0.0',
+      private: true,
+      dependencies: {
+        keygate: `file:${join(work, packed!.filename)}`,
+        ...Object.fromEntries(['aws-cdk-lib', 'constructs', ...keygateDependencies].map((name) => [name, link(name)])),
+      },
+      devDependencies: { '@types/node': link('@types/node') },
+    }),
+  );
+  const install = await run('npm', ['install', '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: appDir });
+  numbers.install = `${install.ms} ms`;
+
+  // The README's blocks, verbatim; the CDK app command is the scaffolding `cdk init` would write.
+  for (const { file, code } of readmeSnippets()) {
+    mkdirSync(dirname(join(appDir, file)), { recursive: true });
+    writeFileSync(join(appDir, file), code);
+  }
+  const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: `"${process.execPath}" "${tsx}" bin/widgets.ts` }));
+  writeFileSync(
+    join(appDir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+      include: ['bin/**/*.ts', 'lib/**/*.ts'],
+    }),
+  );
+  // Synthesized by the CDK CLI; type-checked against keygate's .d.ts files (at the same time).
+  const [synth, typecheck] = await Promise.all([
+    run(process.execPath, [join(REPO, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', 'cdk.out'], {
+      cwd: appDir,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', FORCE_COLOR: '0' },
+    }),
+    run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: appDir, allowFailure: true }),
+  ]);
+  numbers.synth = `${synth.ms} ms`;
+  typeErrors = typecheck.code === 0 ? '' : typecheck.stdout + typecheck.stderr;
+  template = Template.fromJSON(JSON.parse(readFileSync(join(appDir, 'cdk.out', 'Widgets.template.json'), 'utf8')) as Record<string, unknown>);
+}, 300_000);
+
+afterAll(async () => {
+  await runner?.stop();
+  rmSync(work, { recursive: true, force: true });
+  console.info(`keygate package proof: ${Object.entries(numbers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+});
+
+describe('keygate installed from its tarball into another CDK app', () => {
+  const installed = () => join(appDir, 'node_modules', 'keygate');
+
+  it('uses the app\'s aws-cdk-lib and constructs: peer dependencies, no second copy', () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8')) as Json;
+    const resolveFromKeygate = (name: string) => realpathSync(dirname(require.resolve(`${name}/package.json`, { paths: [installed()] })));
+    // Assess
+    expect(manifest.peerDependencies).toMatchObject({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
+    expect(Object.keys(manifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['aws-cdk-lib']));
+    expect(Object.keys(manifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['constructs']));
+    expect(existsSync(join(installed(), 'node_modules', 'aws-cdk-lib'))).toBe(false);
+    expect(resolveFromKeygate('aws-cdk-lib')).toBe(realpathSync(join(REPO, 'node_modules', 'aws-cdk-lib')));
+    expect(resolveFromKeygate('constructs')).toBe(realpathSync(join(REPO, 'node_modules', 'constructs')));
+  });
+
+  it('ships compiled JavaScript, .d.ts files and the pre-built Lambdas, and no TypeScript source, tests or docs', () => {
+    // Assess
+    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8')) as Json;
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.version).toMatch(/^0\.\d+\.\d+$/);
+    for (const file of [manifest.main, manifest.types, manifest.exports['.'].default, manifest.exports['./checks'].types, 'LICENSE', 'CHANGELOG.md']) {
+      expect(existsSync(join(installed(), file))).toBe(true);
+    }
+    for (const name of Object.keys(KEYGATE_LAMBDAS)) expect(existsSync(join(installed(), 'dist', 'assets', name, 'index.js'))).toBe(true);
+    for (const dir of ['test', 'local', 'docs', 'lib', 'lambda', 'cli', 'scripts', 'dist/reference-assets']) expect(existsSync(join(installed(), dir))).toBe(false);
+  });
+
+  it('runs its CLI with plain node (no tsx, which the app does not have)', async () => {
+    // Act
+    const help = await run(process.execPath, [join(appDir, 'node_modules', '.bin', 'keygate'), '--help'], { cwd: appDir });
+    // Assess
+    expect(existsSync(join(appDir, 'node_modules', 'tsx'))).toBe(false);
+    expect(help.stdout).toContain('Usage:');
+  });
+
+  it("type-checks the README snippet against the package's .d.ts files (strict)", () => {
+    // Assess
+    expect(typeErrors).toBe('');
+  });
+
+  it('synthesizes the README snippet without cdk-nag, which only keygate/checks needs', () => {
+    // Assess: synthesis ran in beforeAll; cdk-nag is not installed in the app
+    expect(existsSync(join(appDir, 'node_modules', 'cdk-nag'))).toBe(false);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+});
+
+describe("the app's template", () => {
+  const resourcesOf = (type: string) => Object.entries(template.findResources(type)) as [string, Json][];
+
+  it('mounts the management API under the app\'s base path, beside the app\'s own routes', () => {
+    // Prepare
+    const parts = resourcesOf('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart as string);
+    // Assess
+    expect(parts).toEqual(expect.arrayContaining(['auth-service', 'auth', 'login', 'keys', 'widgets']));
+    expect(parts).not.toContain('v1');
+  });
+
+  it('sends every alarm to the topic the app passed', () => {
+    // Prepare
+    const [topicId] = resourcesOf('AWS::SNS::Topic').map(([id]) => id);
+    const alarms = resourcesOf('AWS::CloudWatch::Alarm');
+    // Assess
+    expect(alarms.length).toBeGreaterThanOrEqual(3);
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it('outputs the table name the CLI needs', () => {
+    // Prepare
+    const [tableId] = resourcesOf('AWS::DynamoDB::Table').map(([id]) => id);
+    // Assess
+    template.hasOutput('KeygateTableName', { Value: { Ref: tableId } });
+  });
+
+  it('keeps the table when the stack goes, with point-in-time recovery', () => {
+    // Prepare
+    const tables = resourcesOf('AWS::DynamoDB::Table');
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(tables[0]![1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } } });
+  });
+
+  it("writes the deployment's settings item at deploy time: its base path, its permissions, its prefixes", () => {
+    // Prepare
+    const [[, resource]] = resourcesOf('Custom::KeygateDeploymentSettings');
+    // The call is JSON joined around the table's name (a Ref): put a stand-in there.
+    const parts = (resource.Properties.Create['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TABLE'));
+    const call = JSON.parse(parts.join('')) as Json;
+    const settings = JSON.parse(call.parameters.Item.settings.S) as Json;
+    // Assess
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'PutItem', parameters: { Item: { pk: { S: 'SETTINGS' }, sk: { S: 'DEPLOYMENT' } } } });
+    expect(settings).toMatchObject({ basePath: '/auth-service', userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
+    expect(settings.permissions.map((p: Json) => p.name)).toEqual(['read_widgets', 'write_widgets']);
+  });
+});
+
+describe("the local runner serving the app's cdk.out", () => {
+  let cookie: string;
+
+  beforeAll(async () => {
+    runner = await startRunner({
+      env: { KEYGATE_CDK_OUT: join(appDir, 'cdk.out'), KEYGATE_IN_MEMORY: '1', KEYGATE_ADMIN_EMAIL: ADMIN.email, KEYGATE_ADMIN_PASSWORD: ADMIN.password },
+    });
+    const login = await fetch(`${runner.base}/auth-service/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    expect(login.status).toBe(200);
+    cookie = login.headers.getSetCookie().find((c) => c.startsWith('keygate_session='))!.split(';')[0]!;
+  }, 120_000);
+
+  const createKey = async (permissions: string[]) => {
+    const res = await call(runner!.base, 'POST', '/auth-service/keys', { headers: { cookie, origin: runner!.base }, body: { name: permissions.join('+'), permissions } });
+    expect(res.status).toBe(201);
+    return res.body.key as string;
+  };
+
+  it("lets a key with the app's own permission call the app's own route", async () => {
+    // Prepare
+    const key = await createKey(['write_widgets']);
+    // Act
+    const res = await call(runner!.base, 'POST', '/widgets', { headers: { authorization: `Bearer ${key}` }, body: { name: 'sprocket' } });
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ saved: true, by: expect.any(String) });
+  });
+
+  it('refuses that route to a key without the permission, naming it', async () => {
+    // Prepare
+    const key = await createKey(['read_widgets']);
+    // Act
+    const res = await call(runner!.base, 'POST', '/widgets', { headers: { authorization: `Bearer ${key}` }, body: {} });
+    // Assess
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ error_code: 'missing_permission', error_message: expect.stringContaining("'write_widgets'") });
+  });
+
+  it("makes a bot key with the app's own permission from the package's CLI, with only --table (the settings item)", async () => {
+    // Prepare: the CLI line the runner printed, for its DynamoDB Local
+    const line = /AWS_ENDPOINT_URL_DYNAMODB=(\S+) AWS_REGION=(\S+) .* --table (\S+)/.exec(runner!.output())!;
+    const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL_DYNAMODB: line[1], AWS_REGION: line[2], AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    const keygate = (...args: string[]) => run(process.execPath, [join(appDir, 'node_modules', '.bin', 'keygate'), ...args, '--table', line[3]!], { cwd: appDir, env });
+    // Act
+    const bot = JSON.parse((await keygate('create-user', '--email', 'ci@widgets.example', '--bot')).stdout) as Json;
+    const made = JSON.parse((await keygate('create-key', '--user', bot.id, '--name', 'ci', '--permissions', 'write_widgets')).stdout) as Json;
+    const res = await call(runner!.base, 'POST', '/widgets', { headers: { authorization: `Bearer ${made.key}` }, body: {} });
+    // Assess
+    expect(made.permissions).toEqual(['write_widgets']);
+    expect(res.status).toBe(200);
+    expect(res.body.by).toBe(bot.id);
+  });
+
+  it("refuses a permission outside the app's catalog when a key is made", async () => {
+    // Act
+    const res = await call(runner!.base, 'POST', '/auth-service/keys', { headers: { cookie, origin: runner!.base }, body: { name: 'x', permissions: ['submit_score'] } });
+    // Assess
+    expect(res.status).toBe(400);
+  });
+});
