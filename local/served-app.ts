@@ -31,6 +31,12 @@ export interface ManagementPaths {
   readonly keys: string;
   readonly key: string;
   readonly rotateKey: string;
+  /** the admin view: users, one user, a user's keys, one of them, its rotation */
+  readonly users: string;
+  readonly user: string;
+  readonly userKeys: string;
+  readonly userKey: string;
+  readonly rotateUserKey: string;
 }
 
 export interface ServedApp {
@@ -81,7 +87,19 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   }
   const { basePath } = config;
   const at = (operation: string) => operationPath(basePath, operation);
-  const paths = { login: at('login'), logout: at('logout'), me: at('me'), keys: at('listKeys'), key: at('revokeKey'), rotateKey: at('rotateKey') };
+  const paths = {
+    login: at('login'),
+    logout: at('logout'),
+    me: at('me'),
+    keys: at('listKeys'),
+    key: at('revokeKey'),
+    rotateKey: at('rotateKey'),
+    users: at('listUsers'),
+    user: at('updateUser'),
+    userKeys: at('listUserKeys'),
+    userKey: at('revokeUserKey'),
+    rotateUserKey: at('rotateUserKey'),
+  };
   const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
   const example = exampleRoute(model, config.routes, keyPermissions);
   const management = new Set<string>(MANAGEMENT_PERMISSIONS.map((p) => p.name));

@@ -1,13 +1,14 @@
 /**
  * The runner's HTTP server on 127.0.0.1: it listens first (so a busy port
  * fails fast), answers 503 until the API is ready, then serves the local
- * console at exactly /_keygate/ and hands every other request to the
- * gateway emulation. One log line per request, without the query string.
+ * console at exactly /_keygate/ and the app's OpenAPI document at exactly
+ * /openapi.json, and hands every other request to the gateway emulation. One log line per request, without the query string.
  */
 import { createServer } from 'node:http';
 import { CONSOLE_PATH, consoleRoute, type ConsolePage } from './console';
 import { RunnerError } from './errors';
 import type { Gateway } from './gateway';
+import { OPENAPI_PATH, openApiRoute, type OpenApiFile } from './openapi';
 import { HOST } from './options';
 
 /** What the server answers with once the API is ready. */
@@ -15,6 +16,8 @@ export interface Handler {
   current?: Gateway;
   /** the local console at /_keygate/ (never deployed) */
   console?: ConsolePage;
+  /** the served app's OpenAPI document at /openapi.json */
+  openapi?: OpenApiFile;
 }
 
 /** Resolves once listening, with what closes the server and its connections. */
@@ -32,6 +35,12 @@ export async function listen(port: number, handler: Handler): Promise<() => Prom
       if (page) {
         res.writeHead(200, page.headers.flat()).end(page.body);
         console.log(`${req.method} ${CONSOLE_PATH} → 200 (local console)`);
+        return;
+      }
+      const openapi = openApiRoute(handler.openapi, req.method ?? 'GET', req.url ?? '/');
+      if (openapi) {
+        res.writeHead(200, openapi.headers.flat()).end(openapi.body);
+        console.log(`${req.method} ${OPENAPI_PATH} → 200 (OpenAPI document)`);
         return;
       }
       const started = Date.now();

@@ -20,6 +20,7 @@ import { lambdaEnvironment, shortName } from './lambda-env';
 import { LambdaHost } from './lambda-host';
 import { Lifecycle } from './lifecycle';
 import { buildModel } from './model';
+import { OPENAPI_PATH, servedOpenApi } from './openapi';
 import { HOST, REPO_ROOT, readOptions, type RunnerOptions } from './options';
 import { freePort } from './ports';
 import { quickStart } from './quickstart';
@@ -93,6 +94,9 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     const taken = matchResource(model.api.root, CONSOLE_PATH)?.node.methods;
     if (taken?.has('GET') || taken?.has('ANY')) console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
     else handler.console = consolePage(consoleConfig(app, admin.email));
+    // Likewise an API with its own /openapi.json keeps it.
+    const docTaken = matchResource(model.api.root, OPENAPI_PATH)?.node.methods;
+    if (!docTaken?.has('GET') && !docTaken?.has('ANY')) handler.openapi = servedOpenApi(app.config, model.stackName, base);
   }
   handler.current = new Gateway(model, host.invoke);
   const readable = 'unreadable' in app ? undefined : app;

@@ -42,6 +42,12 @@ export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
   { method: 'POST', path: '/admin/users', needs: 'admin', operation: 'createUser', fn: 'admin' },
   { method: 'PATCH', path: '/admin/users/{userId}', needs: 'admin', operation: 'updateUser', fn: 'admin' },
   { method: 'POST', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'createBotKey', fn: 'admin' },
+  { method: 'GET', path: '/admin/users', needs: 'admin', operation: 'listUsers', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}', needs: 'admin', operation: 'getUser', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'listUserKeys', fn: 'admin' },
+  { method: 'POST', path: '/admin/users/{userId}/keys/{keyId}/rotate', needs: 'admin', operation: 'rotateUserKey', fn: 'admin' },
+  { method: 'DELETE', path: '/admin/users/{userId}/keys/{keyId}', needs: 'admin', operation: 'revokeUserKey', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}/audit', needs: 'admin', operation: 'listUserAudit', fn: 'admin' },
 ];
 
 /** Where the management API is mounted unless the deployment says otherwise. */

@@ -2,6 +2,14 @@
 import { json, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest } from './app';
+import {
+  getUserOperation,
+  listUserAuditOperation,
+  listUserKeysOperation,
+  listUsersOperation,
+  revokeUserKeyOperation,
+  rotateUserKeyOperation,
+} from './admin-operations';
 import { actorOf } from './audit';
 import { createKeyBody, createUserBody, updateUserBody } from './schemas';
 import { createBotKey, createUser, setUserDisabled } from './user-service';
@@ -30,6 +38,12 @@ export function createAdminHandler(deps: ManagementDeps) {
       createUser: postUser,
       updateUser: patchUser,
       createBotKey: postBotKey,
+      listUsers: listUsersOperation,
+      getUser: getUserOperation,
+      listUserKeys: listUserKeysOperation,
+      rotateUserKey: rotateUserKeyOperation,
+      revokeUserKey: revokeUserKeyOperation,
+      listUserAudit: listUserAuditOperation,
     },
   });
 }

@@ -19,8 +19,10 @@ import type { ManagementFunctionName } from '../core/management-routes';
  *   are read with BatchGetItem.
  * - keys: caller (BatchGetItem), one key (GetItem), the list (Query),
  *   create and rotate (Put), rename, rotate and revoke (Update).
- * - admin: caller (BatchGetItem), the target user (GetItem), create user,
- *   e-mail claim and bot key (Put), disable and the count of enabled
+ * - admin: caller (BatchGetItem), the target user and key (GetItem), the user
+ *   directory, keys and audit pages (Query), the listed profiles
+ *   (BatchGetItem), create user, directory pointer, e-mail claim, bot key and
+ *   rotated key (Put), disable, rotate, revoke and the count of enabled
  *   admins (Update).
  * Every change also puts audit records (Put).
  */
@@ -46,7 +48,7 @@ export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, Manag
   },
   admin: {
     entry: 'lambda/management/admin.ts',
-    description: 'keygate: users and bot accounts',
-    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    description: 'keygate: users and bot accounts, their keys and audit trails',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
 };

@@ -59,10 +59,12 @@ export async function setUserDisabled(deps: ManagementDeps, userId: string, disa
   return { ...user, disabled };
 }
 
-/** Keys for bot accounts; people make their own keys once logged in. */
+export const NOT_A_BOT = "this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in";
+
+/** Keys for bot accounts; people make their own keys after logging in. */
 export async function createBotKey(deps: ManagementDeps, userId: string, input: CreateKeyInput, actor: Actor) {
   const user = await existingUser(deps, userId);
-  if (user.kind !== 'bot') throw validation('this user is a person, not a bot: people make their own keys when logged in, and an admin makes keys only for bots');
+  if (user.kind !== 'bot') throw conflict(NOT_A_BOT);
   if (user.disabled) throw conflict('the bot is disabled; enable it first');
   return { userId, ...(await createKey(deps, userId, 'bot', input, actor)) };
 }

@@ -103,6 +103,12 @@ export interface LoginAttempts {
   readonly windowStart: number;
 }
 
+/** One page of a list in sort-key order; `last` is the sort key to resume after, when there may be more. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly last?: string;
+}
+
 /** The user and the credential a request came with, read together. */
 export interface CallerState {
   readonly user?: UserRecord;

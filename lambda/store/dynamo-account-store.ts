@@ -46,12 +46,13 @@ import {
   type LoginAttempts,
   type NewKey,
   type NewUser,
+  type Page,
   type SessionRecord,
   type UserRecord,
 } from './account-records';
-import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, LOG_HASH_KEY_SK, PROFILE_SK, SETTINGS_PK, TTL_ATTRIBUTE, emailPk, keySk, sessionSk, userPk } from './keys';
+import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, KEY_SK_PREFIX, LOG_HASH_KEY_SK, PROFILE_SK, SETTINGS_PK, TTL_ATTRIBUTE, USERS_PK, USER_DIRECTORY_PREFIX, emailPk, keySk, sessionSk, userDirectorySk, userPk } from './keys';
 
-export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, SessionRecord, UserRecord } from './account-records';
+export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
 export class EmailTakenError extends Error {
   constructor() {
@@ -104,7 +105,11 @@ export class DynamoAccountStore {
 
   // ---- users
 
-  /** Creates a user; the e-mail, when given, is claimed in the same transaction so it stays unique. */
+  /**
+   * Creates a user; the e-mail, when given, is claimed in the same transaction
+   * so it stays unique, and the user's pointer in the directory (`listUsers`)
+   * is written with it, so no user is ever missing from the list.
+   */
   async createUser(user: NewUser, audit: (userId: string) => readonly AuditEntry[] = () => []): Promise<{ userId: string; createdAt: number }> {
     const userId = newId();
     const createdAt = this.now();
@@ -130,10 +135,13 @@ export class DynamoAccountStore {
         },
       });
     }
+    const directory: TransactWriteItem = {
+      Put: { TableName: this.tableName, Item: { pk: s(USERS_PK), sk: s(userDirectorySk(createdAt, userId)), userId: s(userId) } },
+    };
     // A new admin is enabled: one more in the count.
-    if (user.admin === true) items.push(this.adminCountChange(+1));
+    const counted = user.admin === true ? [this.adminCountChange(+1)] : [];
     try {
-      await this.transact([...items, ...this.auditPuts(audit(userId))]);
+      await this.transact([...items, directory, ...counted, ...this.auditPuts(audit(userId))]);
     } catch (err) {
       if (err instanceof TransactionConditionError && email && err.failed.includes(1)) throw new EmailTakenError();
       throw err;
@@ -146,6 +154,58 @@ export class DynamoAccountStore {
       new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toUser(out.Item) : undefined;
+  }
+
+  /**
+   * A page of users in creation order (oldest first), from the directory
+   * partition: one Query for the pointers, one BatchGetItem for the profiles
+   * (without their password hashes). `after` is a directory sort key.
+   */
+  async listUsers(limit: number, after?: string): Promise<Page<UserRecord>> {
+    const page = await this.queryPage(USERS_PK, USER_DIRECTORY_PREFIX, limit, after);
+    const ids = page.items.map((i) => str(i.userId)).filter((id): id is string => id !== undefined);
+    const profiles = await this.getProfiles(ids);
+    return { items: ids.flatMap((id) => profiles.get(id) ?? []), ...(page.last ? { last: page.last } : {}) };
+  }
+
+  /**
+   * Adds the directory pointer of every user that has none: users made
+   * before the directory existed. Scans the whole table, so it is for the
+   * CLI's one-off `index-users`, never for a request. Returns how many it added.
+   */
+  async indexUsers(): Promise<number> {
+    let added = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :profile',
+          ProjectionExpression: 'userId, createdAt',
+          ExpressionAttributeValues: { ':profile': s(PROFILE_SK) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const userId = str(item.userId);
+        if (!userId) continue;
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: { pk: s(USERS_PK), sk: s(userDirectorySk(num(item.createdAt) ?? 0, userId)), userId: s(userId) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          added++;
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return added;
   }
 
   async userIdByEmail(email: string): Promise<string | undefined> {
@@ -323,7 +383,13 @@ export class DynamoAccountStore {
   }
 
   async listKeys(userId: string): Promise<KeyRecord[]> {
-    return (await this.queryPrefix(userId, 'KEY#')).map(toKey);
+    return (await this.queryPrefix(userId, KEY_SK_PREFIX)).map(toKey);
+  }
+
+  /** A page of a user's keys in key id order (stable, unlike creation time it needs no index). `after` is a key sort key. */
+  async listKeysPage(userId: string, limit: number, after?: string): Promise<Page<KeyRecord>> {
+    const page = await this.queryPage(userPk(userId), KEY_SK_PREFIX, limit, after);
+    return { items: page.items.map(toKey), ...(page.last ? { last: page.last } : {}) };
   }
 
   /** Returns false when there is no such key. */
@@ -575,24 +641,62 @@ export class DynamoAccountStore {
 
   // ---- audit trail
 
-  /** A user's audit records, newest first. `cursor` is the `next` of the previous page. */
+  /** A user's audit records, newest first. `cursor` is the `next` of the previous page: an audit sort key. */
   async listAudit(userId: string, limit: number, cursor?: string): Promise<{ records: AuditRecord[]; next?: string }> {
+    const page = await this.queryPage(userPk(userId), AUDIT_SK_PREFIX, limit, cursor, false);
+    return { records: page.items.map(toAudit), ...(page.last ? { next: page.last } : {}) };
+  }
+
+  // ---- helpers
+
+  /**
+   * Up to `limit` items of one partition whose sort key starts with `prefix`,
+   * after the sort key `after`. Reads one item more than asked, so `last` is
+   * set only when another page really follows.
+   */
+  private async queryPage(pk: string, prefix: string, limit: number, after?: string, forward = true): Promise<Page<Item>> {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': s(userPk(userId)), ':prefix': s(AUDIT_SK_PREFIX) },
-        ScanIndexForward: false,
-        Limit: limit,
+        ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(prefix) },
+        ScanIndexForward: forward,
+        Limit: limit + 1,
         ConsistentRead: true,
-        ...(cursor ? { ExclusiveStartKey: { pk: s(userPk(userId)), sk: s(cursor) } } : {}),
+        ...(after ? { ExclusiveStartKey: { pk: s(pk), sk: s(after) } } : {}),
       }),
     );
-    const last = out.LastEvaluatedKey?.sk?.S;
-    return { records: (out.Items ?? []).map(toAudit), ...(last ? { next: last } : {}) };
+    const items = out.Items ?? [];
+    // Fewer items than asked and a LastEvaluatedKey: DynamoDB stopped at its 1 MB page size.
+    const stoppedAt = out.LastEvaluatedKey?.sk?.S;
+    if (items.length <= limit) return { items, ...(stoppedAt ? { last: stoppedAt } : {}) };
+    const page = items.slice(0, limit);
+    return { items: page, last: str(page[page.length - 1]!.sk)! };
   }
 
-  // ---- helpers
+  /** Profiles by id, without password hashes; unprocessed keys are read again. */
+  private async getProfiles(userIds: readonly string[]): Promise<Map<string, UserRecord>> {
+    const found = new Map<string, UserRecord>();
+    let keys = [...new Set(userIds)].map((id) => ({ pk: s(userPk(id)), sk: s(PROFILE_SK) }));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      if (attempt > 5) throw new Error('DynamoDB left keys unprocessed');
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ProjectionExpression: 'userId, email, kind, isAdmin, disabled, createdAt',
+            },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) found.set(str(item.userId) ?? '', toUser(item));
+      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+    }
+    return found;
+  }
 
   /** Moves the count of enabled admins by `delta`; taking one away needs at least two. */
   private adminCountChange(delta: number): TransactWriteItem {

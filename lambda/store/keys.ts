@@ -6,6 +6,7 @@
  *   pk = USER#<userId>   sk = KEY#<keyId>      an API key
  *   pk = USER#<userId>   sk = SESSION#<id>     a login session
  *   pk = USER#<userId>   sk = AUDIT#<time>#<id> an audit record
+ *   pk = USERS           sk = USER#<createdAt>#<userId>  the user directory: one pointer per user, in creation order
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
  *   pk = ADMINS          sk = ENABLED          how many admins are enabled
@@ -68,9 +69,14 @@ export const LOOKUP_ATTRIBUTES: readonly string[] = [
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
-export const keySk = (keyId: string) => `KEY#${keyId}`;
+export const KEY_SK_PREFIX = 'KEY#';
+export const keySk = (keyId: string) => `${KEY_SK_PREFIX}${keyId}`;
 export const sessionSk = (sessionId: string) => `SESSION#${sessionId}`;
 export const emailPk = (email: string) => `EMAIL#${email.toLowerCase()}`;
+/** The user directory's partition: lists users in a stable order without a scan (docs/design.md). */
+export const USERS_PK = 'USERS';
+export const USER_DIRECTORY_PREFIX = 'USER#';
+export const userDirectorySk = (createdAt: number, userId: string) => `${USER_DIRECTORY_PREFIX}${new Date(createdAt).toISOString()}#${userId}`;
 
 export function credentialSk(kind: TokenKind, id: string): string {
   return kind === 'session' ? sessionSk(id) : keySk(id);

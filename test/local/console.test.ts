@@ -26,7 +26,19 @@ const hashOf = (s: string) => `'sha256-${createHash('sha256').update(s).digest('
 const headerOf = (page: { headers: readonly (readonly [string, string])[] }, name: string) => page.headers.find(([k]) => k.toLowerCase() === name)?.[1];
 
 const CONFIG: ConsoleConfig = {
-  paths: { login: '/v1/auth/login', logout: '/v1/auth/logout', me: '/v1/auth/me', keys: '/v1/keys', key: '/v1/keys/{keyId}', rotateKey: '/v1/keys/{keyId}/rotate' },
+  paths: {
+    login: '/v1/auth/login',
+    logout: '/v1/auth/logout',
+    me: '/v1/auth/me',
+    keys: '/v1/keys',
+    key: '/v1/keys/{keyId}',
+    rotateKey: '/v1/keys/{keyId}/rotate',
+    users: '/v1/admin/users',
+    user: '/v1/admin/users/{userId}',
+    userKeys: '/v1/admin/users/{userId}/keys',
+    userKey: '/v1/admin/users/{userId}/keys/{keyId}',
+    rotateUserKey: '/v1/admin/users/{userId}/keys/{keyId}/rotate',
+  },
   adminEmail: 'admin@keygate.local',
   permissions: [{ name: 'submit_score', description: 'requests that could submit scores' }],
   example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },
@@ -170,6 +182,7 @@ function browse(html: string, base: string) {
   let cookie: string | undefined;
   const requests: string[] = [];
   const clipboard: string[] = [];
+  const dialogs: string[] = [];
   const browserFetch = async (path: string, init: { method: string; credentials: string; headers: Record<string, string>; body?: string }) => {
     expect(init.credentials).toBe('same-origin');
     const headers = { ...init.headers, ...(cookie ? { cookie } : {}), ...(['GET', 'HEAD'].includes(init.method) ? {} : { origin: base }) };
@@ -190,14 +203,16 @@ function browse(html: string, base: string) {
     fetch: browserFetch,
     location: { origin: base },
     navigator: { clipboard: { writeText: async (t: string) => void clipboard.push(t) } },
-    confirm: () => true,
+    confirm: (text: string) => dialogs.push(text) > 0,
     getSelection: () => ({ selectAllChildren: () => undefined }),
   };
   runInNewContext(inline(html, 'script'), context);
   /** The permission checkboxes the script made, in order. */
   const boxes = () => byId.get('permissions')!.descendants().filter((e) => e.tag === 'input');
-  return { $: (id: string) => byId.get(id)!, boxes, copyButtons, requests, clipboard, cookie: () => cookie };
+  return { $: (id: string) => byId.get(id)!, boxes, copyButtons, requests, clipboard, dialogs, cookie: () => cookie };
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function fail(message: string): never {
   throw new Error(message);
@@ -264,7 +279,7 @@ describe('npm start: the local console', () => {
     expect(readFileSync(join(CDK_OUT, 'Keygate.template.json'), 'utf8')).not.toMatch(/_keygate\b|local\/console/);
   });
 
-  it("runs its flow against the API: log in, who am I, create a key, use it, rotate, revoke, log out; errors as the API sent them", async () => {
+  it('runs its flow against the API: log in, who am I, create a key, use it, rotate, revoke, log out; errors as sentences', async () => {
     const html = await (await fetch(`${runner.base}${CONSOLE_PATH}`)).text();
     const page = browse(html, runner.base);
     const { $ } = page;
@@ -276,8 +291,7 @@ describe('npm start: the local console', () => {
     $('login-form').elements.password!.value = 'not the password at all';
     await $('login-form').fire('submit');
     expect($('error').hidden).toBe(false);
-    expect($('error').textContent).toMatch(/^POST \/v1\/auth\/login → 401 unauthorized: /);
-    expect(JSON.parse($('error').textContent.split('\n').slice(1).join('\n'))).toMatchObject({ status_code: 401, error_code: 'unauthorized' });
+    expect($('error').textContent).toBe('Could not log in: e-mail or password is wrong.');
 
     // log in: who am I, and an empty key list
     $('login-form').elements.password!.value = PASSWORD;
@@ -304,26 +318,36 @@ describe('npm start: the local console', () => {
     expect($('secret-curl').textContent).toContain(`${runner.base}/v1/scores`);
     expect(JSON.parse(stdout)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score', 'delete_score'], path: '/v1/scores', body: {} });
     const rows = () => $('keys').children.map((r) => r.children.map((c) => c.textContent));
-    expect(rows()).toEqual([['from the console', expect.stringMatching(/^\w+$/), expect.stringMatching(/^…\w{4}$/), 'submit_score, delete_score', 'active', expect.any(String), 'never', '']]);
+    const label = (k: string) => `"from the console" (id ${k.slice(21, 33)}, ending …${k.slice(-4)})`;
+    expect(rows()).toEqual([[label(key), 'submit_score, delete_score', 'active', expect.any(String), 'never', '']]);
+    expect($('secret-title').textContent).toBe(`The secret of key ${label(key)}, shown this once:`);
     for (const b of page.copyButtons) await b.fire('click');
     expect(page.clipboard).toEqual([key, $('secret-curl').textContent]);
 
     // the API's validation error for an empty name
     $('create-form').elements.keyname!.value = '';
     await $('create-form').fire('submit');
-    expect($('error').textContent).toMatch(/^POST \/v1\/keys → 400 validation: /);
+    expect($('error').textContent).toBe("Could not create the key: 'name': Too small: expected string to have >=1 characters.");
     expect($('keys').children).toHaveLength(1);
 
     // rotate: a new secret, the old key revoked at once (no grace period)
     await button(page, 0, 'rotate').fire('click');
     const rotated = $('secret-key').textContent;
     expect(rotated).not.toBe(key);
-    expect(rows().map((r) => r[4])).toEqual(['active', 'revoked']);
+    expect(rows().map((r) => [r[0], r[2]!.replace(/ .*/, '')])).toEqual([
+      [label(rotated), 'active'],
+      [label(key), 'revoked'],
+    ]);
+    expect(page.dialogs.pop()).toBe(`Rotate key ${label(key)}? The old key stops working within seconds; the new secret is shown once.`);
     expect(button(page, 1, 'rotate', false)).toBeUndefined();
 
     // revoke the new one
     await button(page, 0, 'revoke').fire('click');
-    expect(rows().map((r) => r[4])).toEqual(['revoked', 'revoked']);
+    expect(rows().map((r) => r[2]!.replace(/ .*/, ''))).toEqual(['revoked', 'revoked']);
+    expect(page.dialogs.pop()).toBe(`Revoke key ${label(rotated)}? It stops working within seconds.`);
+    // its secret was on screen: once revoked, it is gone
+    expect($('secret').hidden).toBe(true);
+    expect($('secret-key').textContent).toBe('');
     expect((await call(runner.base, 'POST', '/v1/auth/verify', { body: { key: rotated } })).body).toMatchObject({ valid: false, error_code: 'key_revoked' });
 
     // log out: the cookie is gone and the login form is back
@@ -341,6 +365,95 @@ describe('npm start: the local console', () => {
       expect.stringMatching(/^POST \/v1\/keys\/\w+\/rotate 201$/),
       expect.stringMatching(/^DELETE \/v1\/keys\/\w+ 204$/),
       'POST /v1/auth/logout 204',
+    ]);
+  });
+
+  it("gives an admin every user and bot: a bot's key rotated and revoked, a person's key only revocable, an account disabled and enabled", async () => {
+    // Prepare: a bot with a key and a person with a key, made through the API
+    cookie ??= await login();
+    const asAdmin = { cookie, origin: runner.base };
+    const made = async (body: object) => (await call(runner.base, 'POST', '/v1/admin/users', { headers: asAdmin, body })).body as { user: { id: string } };
+    const bot = (await made({ email: 'console-bot@example.com', kind: 'bot' })).user;
+    const person = (await made({ email: 'console-person@example.com', kind: 'human', password: 'a long enough password' })).user;
+    const botKey = (await call(runner.base, 'POST', `/v1/admin/users/${bot.id}/keys`, { headers: asAdmin, body: { name: 'deploy', permissions: ['submit_score'] } })).body as { key: string; id: string };
+    const personCookie = (await call(runner.base, 'POST', '/v1/auth/login', { body: { email: 'console-person@example.com', password: 'a long enough password' } })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const personKey = (await call(runner.base, 'POST', '/v1/keys', { headers: { cookie: personCookie, origin: runner.base }, body: { name: 'laptop', permissions: [] } })).body as { key: string; id: string };
+    const verify = async (key: string) => ((await call(runner.base, 'POST', '/v1/auth/verify', { body: { key } })).body as { valid: boolean }).valid;
+
+    // Act: log in as the admin
+    const page = browse(await (await fetch(`${runner.base}${CONSOLE_PATH}`)).text(), runner.base);
+    const { $ } = page;
+    await until(() => !$('login').hidden);
+    $('login-form').elements.password!.value = PASSWORD;
+    await $('login-form').fire('submit');
+
+    // Assess: every user, with the actions an admin has
+    expect($('admin').hidden).toBe(false);
+    const users = () => $('users').children.map((r) => r.children.map((c) => c.textContent));
+    const userRow = (id: string) => $('users').children.find((r) => r.children[0]!.textContent.includes(id))!;
+    const press = async (row: El, label: string) => row.children.at(-1)!.children.find((b) => b.textContent === label)!.fire('click');
+    expect(users()).toEqual(
+      expect.arrayContaining([
+        [expect.stringMatching(/^admin@keygate\.local \(id \w{12}\)$/), 'person, admin', 'enabled', expect.any(String), ''],
+        [`console-bot@example.com (id ${bot.id})`, 'bot', 'enabled', expect.any(String), ''],
+      ]),
+    );
+    const admin = $('users').children.find((r) => r.children[0]!.textContent.startsWith('admin@'))!;
+    expect(admin.children.at(-1)!.children.map((b) => b.textContent)).toEqual(['keys']);
+    expect(userRow(bot.id).children.at(-1)!.children.map((b) => b.textContent)).toEqual(['keys', 'disable']);
+
+    // the bot's keys: rotate with a grace period (the old key works until a time shown in local time), revoke both
+    await press(userRow(bot.id), 'keys');
+    expect($('user-keys-title').textContent).toBe(`Keys of bot console-bot@example.com (id ${bot.id})`);
+    const keyRow = (i = 0) => $('user-keys').children[i]!;
+    const label = (k: { key: string; id: string }) => `"deploy" (id ${k.id}, ending …${k.key.slice(-4)})`;
+    expect(keyRow().children[0]!.textContent).toBe(label(botKey));
+    $('admin-grace').value = '3600';
+    await press(keyRow(), 'rotate');
+    expect(page.dialogs.pop()).toMatch(
+      new RegExp(`^Rotate key ${escapeRegExp(label(botKey))} of bot console-bot@example\\.com \\(id ${bot.id}\\)\\? The old key keeps working until .+; the new secret is shown once\\.$`),
+    );
+    const rotated = { key: $('secret-key').textContent, id: $('secret-key').textContent.slice(20, 32) };
+    expect(rotated.key).toMatch(/^bot_key_/);
+    expect($('secret-title').textContent).toBe(`The secret of key ${label(rotated)} of bot console-bot@example.com (id ${bot.id}), shown this once:`);
+    const listed = (await call(runner.base, 'GET', `/v1/admin/users/${bot.id}/keys`, { headers: { cookie } })).body as { keys: { id: string; revokedAt: string }[] };
+    const endsAt = listed.keys.find((k) => k.id === botKey.id)!.revokedAt;
+    expect([keyRow(0), keyRow(1)].map((r) => [r.children[0]!.textContent, r.children[2]!.textContent])).toEqual([
+      [label(rotated), 'active'],
+      [label(botKey), `grace period, ends ${new Date(endsAt).toLocaleString()}`],
+    ]);
+    expect(keyRow(1).children.at(-1)!.children.map((b) => b.textContent)).toEqual(['revoke']);
+    expect([await verify(botKey.key), await verify(rotated.key)]).toEqual([true, true]);
+    await press(keyRow(1), 'revoke');
+    expect(page.dialogs.pop()).toBe(`Revoke key ${label(botKey)} of bot console-bot@example.com (id ${bot.id})? It stops working within seconds.`);
+    expect(await verify(botKey.key)).toBe(false);
+    expect($('secret').hidden).toBe(false); // another key's secret stays
+    await press(keyRow(0), 'revoke');
+    expect(await verify(rotated.key)).toBe(false);
+    expect($('secret').hidden).toBe(true);
+    expect($('secret-key').textContent).toBe('');
+
+    // a person's key: revoke only
+    await press(userRow(person.id), 'keys');
+    expect(keyRow().children.at(-1)!.children.map((b) => b.textContent)).toEqual(['revoke']);
+    await press(keyRow(), 'revoke');
+    expect(await verify(personKey.key)).toBe(false);
+
+    // disable and enable the person: their session stops and comes back
+    await press(userRow(person.id), 'disable');
+    expect(userRow(person.id).children[2]!.textContent).toBe('disabled');
+    expect((await call(runner.base, 'GET', '/v1/auth/me', { headers: { cookie: personCookie } })).status).toBe(401);
+    await press(userRow(person.id), 'enable');
+    expect(userRow(person.id).children[2]!.textContent).toBe('enabled');
+    expect($('error').hidden).toBe(true);
+    expect(page.requests.filter((r) => !r.startsWith('GET'))).toEqual([
+      'POST /v1/auth/login 200',
+      `POST /v1/admin/users/${bot.id}/keys/${botKey.id}/rotate 201`,
+      `DELETE /v1/admin/users/${bot.id}/keys/${botKey.id} 204`,
+      `DELETE /v1/admin/users/${bot.id}/keys/${rotated.id} 204`,
+      `DELETE /v1/admin/users/${person.id}/keys/${personKey.id} 204`,
+      `PATCH /v1/admin/users/${person.id} 200`,
+      `PATCH /v1/admin/users/${person.id} 200`,
     ]);
   });
 

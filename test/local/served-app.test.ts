@@ -4,7 +4,8 @@
  * First as a function of the model, then over HTTP: the reference app's
  * cdk.out rewritten into a "widgets" app (management API under
  * /auth-service, its own permission write_widgets), served with
- * KEYGATE_CDK_OUT, its printed quick start run as printed.
+ * KEYGATE_CDK_OUT, its printed quick start run as printed, its OpenAPI
+ * document at /openapi.json.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { execFile } from 'node:child_process';
@@ -20,7 +21,7 @@ import { localClient } from '../../local/dynamo';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { buildModel, type AppModel } from '../../local/model';
 import { servedApp, type ServedApp } from '../../local/served-app';
-import { CDK_OUT, call, startRunner, synthOnce, type StartedRunner } from './runner-process';
+import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +61,19 @@ describe('Function: servedApp', () => {
     const app = servedApp(modelOf(stack.template, stack.assemblyDir)) as ServedApp;
     expect(app).toMatchObject({
       basePath: '/v1',
-      paths: { login: '/v1/auth/login', logout: '/v1/auth/logout', me: '/v1/auth/me', keys: '/v1/keys', key: '/v1/keys/{keyId}', rotateKey: '/v1/keys/{keyId}/rotate' },
+      paths: {
+        login: '/v1/auth/login',
+        logout: '/v1/auth/logout',
+        me: '/v1/auth/me',
+        keys: '/v1/keys',
+        key: '/v1/keys/{keyId}',
+        rotateKey: '/v1/keys/{keyId}/rotate',
+        users: '/v1/admin/users',
+        user: '/v1/admin/users/{userId}',
+        userKeys: '/v1/admin/users/{userId}/keys',
+        userKey: '/v1/admin/users/{userId}/keys/{keyId}',
+        rotateUserKey: '/v1/admin/users/{userId}/keys/{keyId}/rotate',
+      },
       example: { method: 'POST', path: '/v1/scores', url: '/v1/scores', permission: 'submit_score' },
       settings: { basePath: '/v1', permissions: REFERENCE_PERMISSIONS, userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' },
     });
@@ -141,5 +154,18 @@ describe('npm start with KEYGATE_CDK_OUT of another keygate app', () => {
       permissions: [{ name: 'write_widgets', description: 'change widgets' }],
       example: { method: 'POST', path: '/auth-service/scores', permission: 'write_widgets' },
     });
+  });
+  it("serves the widgets app's OpenAPI document at /openapi.json: its base path, routes, permission and this runner", async () => {
+    // Act
+    const res = await fetch(`${runner.base}/openapi.json`);
+    const doc = (await res.json()) as Json;
+
+    // Assess
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(doc.servers).toEqual([{ url: runner.base, description: 'The local runner.' }]);
+    expect(doc.paths['/auth-service/auth/login'].post.operationId).toBe('login');
+    expect(doc.paths['/v1/auth/login']).toBeUndefined();
+    expect(doc.paths['/auth-service/scores'].post).toMatchObject({ 'x-keygate-needs': 'write_widgets', security: [{ bearerKey: [] }, { sessionCookie: [] }] });
+    expect(doc.components.schemas.KeyPermission.enum).toEqual(['write_widgets']);
   });
 });

@@ -185,7 +185,11 @@ describe('Handler: admin', () => {
       await patchUser(off.id, { disabled: true });
       const body = { name: 'k', permissions: ['submit_score'] };
 
-      expect((await postBotKey(human.userId, body)).body).toMatchObject({ status_code: 400, error_code: 'validation', error_message: expect.stringContaining('is a person, not a bot') });
+      expect((await postBotKey(human.userId, body)).body).toMatchObject({
+        status_code: 409,
+        error_code: 'conflict',
+        error_message: 'this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in',
+      });
       expect((await postBotKey('AAAAAAAAAAAA', body)).status).toBe(404);
       expect((await postBotKey(off.id, body)).body).toMatchObject({ status_code: 409, error_code: 'conflict' });
       expect((await postBotKey(bot.id, { name: 'k', permissions: ['manage_keys'] })).body.error_message).toBe(

@@ -100,7 +100,7 @@ describe('Handler: keys', () => {
   });
 
   describe('Routes: GET /v1/keys, GET /v1/keys/{keyId}', () => {
-    it("lists the caller's keys, newest first, without secrets", async () => {
+    it("lists the caller's keys in key id order, without secrets", async () => {
       // Prepare
       const user = await makeUser(accounts);
       const mine = await api.login(user.email, user.password);
@@ -113,8 +113,10 @@ describe('Handler: keys', () => {
 
       // Assess
       expect(res.status).toBe(200);
-      expect(res.body.keys.map((k: { id: string }) => k.id)).toEqual([b.id, a.id]);
-      expect(res.body.keys[1]).toEqual({
+      expect(res.body.keys.map((k: { id: string }) => k.id)).toEqual([a.id, b.id].sort());
+      expect(res.body.next).toBeNull();
+      const byId = (id: string) => res.body.keys.find((k: { id: string }) => k.id === id);
+      expect(byId(a.id)).toEqual({
         id: a.id,
         name: 'a',
         kind: 'user',
@@ -128,7 +130,7 @@ describe('Handler: keys', () => {
         replacedBy: null,
         replaces: null,
       });
-      expect(res.body.keys[0].status).toBe('active');
+      expect(byId(b.id).status).toBe('active');
       const text = JSON.stringify(res.body);
       for (const k of [a.key, b.key]) expect(text).not.toContain(k.slice(33, 65));
       expect(text).not.toContain('secretHash');

@@ -89,7 +89,13 @@ describe('Module: table-access', () => {
     await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: next.id } });
 
     const bot = (await api.call('POST', '/v1/admin/users', { session: adminSession, body: { email: 'bot@example.com', kind: 'bot' } })).body.user;
-    await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } });
+    const botKey = (await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } })).body;
+    await api.call('GET', '/v1/admin/users', { session: adminSession });
+    await api.call('GET', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id } });
+    await api.call('GET', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id } });
+    const rotated = (await api.call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: adminSession, params: { userId: bot.id, keyId: botKey.id } })).body;
+    await api.call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: adminSession, params: { userId: bot.id, keyId: rotated.id } });
+    await api.call('GET', '/v1/admin/users/{userId}/audit', { session: adminSession, params: { userId: bot.id } });
     await api.call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id }, body: { disabled: true } });
     await api.call('POST', '/v1/auth/logout', { session });
 
