@@ -49,7 +49,8 @@ export function safeName(maxLength = 100) {
     })
     .normalize('NFC')
     .min(1)
-    .max(maxLength);
+    .max(maxLength)
+    .meta({ description: 'Trimmed and NFC-normalised. Control, format and bidi characters (such as U+202E), unpaired surrogates, line separators and U+FFFD are a 400.' });
 }
 
 const keyName = safeName(100);
