@@ -50,9 +50,11 @@ Commands:
       (at most 7 days).
   revoke-key --user ID --key ID
       Revokes any user's key. Repeating it is harmless.
-  index-users
-      Adds users made before the user list existed to it (list-users). Scans
-      the table once; running it again is harmless.
+  upgrade-table
+      Brings a table written by keygate 0.1 up to date: adds users made
+      before the user list existed to it (list-users), and counts the enabled
+      admins (so the last one cannot be disabled). Scans the table once;
+      running it again is harmless.
   keygate --help
 
 The deployment's permission catalog and key prefixes are read from the
@@ -265,9 +267,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       return rotateBotKey(await deps(), userId, keyId, gracePeriodSeconds ?? 0, CLI_ACTOR);
     },
   },
-  'index-users': {
+  'upgrade-table': {
     flags: [],
-    run: async (_values, _io, deps) => ({ indexed: await (await deps()).accounts.indexUsers() }),
+    run: async (_values, _io, deps) => {
+      const { accounts } = await deps();
+      return { indexed: await accounts.indexUsers(), enabledAdmins: await accounts.recountEnabledAdmins() };
+    },
   },
   'revoke-key': {
     flags: ['user', 'key'],

@@ -26,19 +26,35 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
-import { PK, SK } from '../lambda/store/keys';
+import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/store/keys';
 
 /** What the authorizer writes when it records a key's use (at most hourly). */
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';
 
 /**
  * The authorizer reads a credential and its owner in one BatchGetItem, and
- * records a key's last use (at most hourly) with an UpdateItem that may touch
- * only that attribute and return nothing. The key attributes are listed
- * because a ConditionExpression names them; UpdateItem can never change them.
+ * only the attributes it names (never `passwordHash`): every name in the
+ * request has to be one of LOOKUP_ATTRIBUTES, and the request has to name
+ * its attributes. A read that names none asks for all of them, which makes
+ * its `dynamodb:Select` ALL_ATTRIBUTES, and is refused (docs/design.md).
+ *
+ * It also records a key's last use (at most hourly) with an UpdateItem that
+ * may touch only that attribute and return nothing. The key attributes are
+ * listed because a ConditionExpression names them; UpdateItem can never
+ * change them.
  */
 export function grantAuthorizerAccess(table: ITable, authorizer: IFunction): void {
-  table.grant(authorizer, 'dynamodb:BatchGetItem');
+  authorizer.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['dynamodb:BatchGetItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LOOKUP_ATTRIBUTES] },
+        StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    }),
+  );
   authorizer.addToRolePolicy(
     new PolicyStatement({
       effect: Effect.ALLOW,

@@ -31,6 +31,9 @@ export interface AdminSeed {
  */
 export async function ensureAdmin(client: DynamoDBClient, settings: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): Promise<AdminSeed> {
   const deps = buildDeps(loadManagementConfig(settings), client);
+  // A data folder written by keygate 0.1: as `keygate upgrade-table` does. Both are no-ops on an up-to-date table.
+  await deps.accounts.indexUsers();
+  await deps.accounts.recountEnabledAdmins();
   const email = (env.KEYGATE_ADMIN_EMAIL || DEFAULT_ADMIN_EMAIL).toLowerCase();
   if (await deps.accounts.userIdByEmail(email)) return { email, created: false };
 

@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
-import { PolicyCache, denyPolicy, parseMethodArn, type PolicyDocument } from '../core/policy';
+import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, verifySecret, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialStore } from '../store/port';
@@ -21,7 +21,9 @@ export type UnauthorizedReason =
   | 'revoked'
   | 'expired'
   | 'user_disabled'
-  | 'wrong_kind';
+  | 'wrong_kind'
+  /** a session from before the user's last password change */
+  | 'password_changed';
 
 export type Decision =
   | { readonly outcome: 'allow'; readonly result: APIGatewayAuthorizerResult; readonly principal: Principal; readonly cacheHit: boolean }
@@ -62,6 +64,12 @@ interface Derived {
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
 }
 
+/** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
+export const ACCESS_DENIED_CONTEXT = {
+  error_code: 'access_denied',
+  error_message: "the caller's policy does not cover this request",
+} as const;
+
 /** A key's last use is written at most this often (per key and warm instance). */
 export const LAST_USED_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -80,7 +88,7 @@ export class Authorizer {
   private readonly policies: PolicyCache;
   private readonly grantable: ReadonlySet<string>;
   private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
-  private readonly inflight = new Map<string, Promise<CredentialLookup>>();
+  private readonly inflight = new Map<string, { readonly startedAt: number; readonly lookup: Promise<CredentialLookup> }>();
 
   constructor(options: AuthorizerOptions) {
     this.store = options.store;
@@ -149,6 +157,10 @@ export class Authorizer {
       authMethod: principal.authMethod,
       [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
       permissions: principal.permissions.join(','),
+      // What the 403 says if API Gateway refuses a request this authorizer allowed
+      // (its policy not covering the exact method ARN): a refusal replaces both,
+      // and no 403 goes out with an empty error_code (SPEC §11). Backends ignore them.
+      ...ACCESS_DENIED_CONTEXT,
       // A key issued to an API client (OAuth, client file) names it, so a backend can attribute a change to the tool.
       ...(token.kind !== 'session' && credential!.clientId ? { clientId: credential!.clientId } : {}),
     };
@@ -159,12 +171,15 @@ export class Authorizer {
     // Concurrent misses for one credential share one read.
     let pending = this.inflight.get(cacheKey);
     if (!pending) {
-      pending = this.store.lookup(token).finally(() => this.inflight.delete(cacheKey));
+      pending = { startedAt: this.now(), lookup: this.store.lookup(token).finally(() => this.inflight.delete(cacheKey)) };
       this.inflight.set(cacheKey, pending);
     }
-    const entry: CacheEntry = { lookup: await pending };
+    const entry: CacheEntry = { lookup: await pending.lookup };
     const ttl = entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs;
-    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl });
+    // The TTL counts from when the read was sent, not from its answer: what it
+    // saw is never trusted longer than the TTL after a change that it missed,
+    // so a grace period at least the TTL long ends exactly on time.
+    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl, start: pending.startedAt });
     return entry;
   }
 
@@ -187,6 +202,7 @@ export class Authorizer {
     if (!verifySecret(token, credential.secretHash)) return 'wrong_secret';
     if (user.disabled) return 'user_disabled';
     if ((token.kind === 'bot') !== (user.kind === 'bot')) return 'wrong_kind';
+    if (token.kind === 'session' && (credential.credentialsEpoch ?? 0) !== user.credentialsEpoch) return 'password_changed';
     const now = this.now();
     if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
     if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';
@@ -208,13 +224,17 @@ export class Authorizer {
       context.error_message = refusal.message;
     }
 
-    if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
+    if (!arn) {
       const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };
       return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
     }
+    // The same Allow whichever route triggered it; a refusal adds an explicit
+    // Deny for this exact method ARN, which wins over any Allow that a wrong
+    // route table might let cover it (SPEC §11).
+    const allow = this.allowPolicy(derived, arn.apiStage);
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,
-      policyDocument: this.allowPolicy(derived, arn.apiStage) as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument: (refusal ? withDeny(allow, event.methodArn) : allow) as APIGatewayAuthorizerResult['policyDocument'],
       context,
     };
     if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };

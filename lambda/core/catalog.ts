@@ -40,7 +40,8 @@ export function catalogWith(own: readonly PermissionDef[]): PermissionDef[] {
   return [...own, ...MANAGEMENT_PERMISSIONS];
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** A route's method; `ANY` answers every method API Gateway does not find a method of its own for. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
 /** What a route needs: a permission, any valid credential, or nothing. */
 export type Requirement = string | 'authenticated' | 'public';

@@ -58,7 +58,8 @@ async function getMe({ caller }: CallerRequest) {
 async function getSessions({ deps, caller }: CallerRequest) {
   const now = deps.now();
   const sessions = (await deps.accounts.listSessions(caller.userId))
-    .filter((s) => s.expiresAt > now)
+    // Sessions from before the last password change are over, even before their item is gone.
+    .filter((s) => s.expiresAt > now && s.credentialsEpoch === caller.user.credentialsEpoch)
     .sort((a, b) => b.createdAt - a.createdAt);
   const current = caller.authMethod === 'session' ? caller.credentialId : undefined;
   return json(200, { sessions: sessions.map((s) => sessionView(s, current)) });

@@ -48,7 +48,8 @@ export async function loadCaller(event: APIGatewayProxyEvent, deps: ManagementDe
 
   let stored: readonly string[];
   if (authMethod === 'session') {
-    if (!session || session.expiresAt <= now) throw unauthorized(GONE);
+    // A session from before the last password change is over (SPEC §11), as in the authorizer.
+    if (!session || session.expiresAt <= now || session.credentialsEpoch !== user.credentialsEpoch) throw unauthorized(GONE);
     stored = sessionPermissions(deps.config.permissions, user.admin);
   } else {
     if (!key || ['revoked', 'expired'].includes(keyStatus(key, now))) throw unauthorized(GONE);

@@ -86,15 +86,6 @@ export function formParams(body: string): AuthorizationParams {
   return { values, repeated };
 }
 
-/**
- * The credentials epoch of a session or its owner (absent = 0). Read through
- * a structural type so this check holds whether or not the store already
- * returns the field (it comes with the password-change rule of SPEC §11).
- */
-function credentialsEpoch(item: object): number {
-  return (item as { credentialsEpoch?: number }).credentialsEpoch ?? 0;
-}
-
 export interface SessionUser {
   readonly user: UserRecord;
   readonly sessionId: string;
@@ -115,7 +106,7 @@ export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent)
   if (!session || !state || !verifySecret(parsed.token, session.secretHash)) return undefined;
   if (state.disabled || state.kind !== 'human' || session.expiresAt === undefined || session.expiresAt <= deps.now()) return undefined;
   // SPEC §11: a session from before its owner's last password change is over, as in the authorizer.
-  if (credentialsEpoch(session) !== credentialsEpoch(state)) return undefined;
+  if ((session.credentialsEpoch ?? 0) !== state.credentialsEpoch) return undefined;
   const user = await deps.accounts.getUser(parsed.token.userId);
   if (!user || user.disabled) return undefined;
   return { user, sessionId: parsed.token.id };

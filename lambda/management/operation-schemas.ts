@@ -195,6 +195,7 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
       200: ok('The user.', s.userEnvelopeResponse),
       400: refused('validation', '`validation`: a bad body, or an admin disabling their own account.'),
       404: notFound('user'),
+      409: refused('conflict', '`conflict`: the user is the last enabled admin; there has to be another one first.'),
     },
   },
   createBotKey: {

@@ -15,7 +15,45 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/password';
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
 export const MAX_KEY_LIFETIME_DAYS = 3650;
 
-const keyName = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, 'may not contain control characters');
+/**
+ * What a name may not hold: control (Cc) and format (Cf) characters, which
+ * include every bidi control (U+202A–U+202E, U+2066–U+2069, U+200E/F, U+061C)
+ * and zero-width ones; lone surrogates (Cs: a string that is not valid
+ * Unicode); line and paragraph separators; and U+FFFD, which is what
+ * invalid UTF-8 turns into when it is decoded.
+ */
+const UNSAFE_NAME_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Bidi_Control}\uFFFD]/u;
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * A name a person gives something (a key, a client): trimmed, refused with
+ * 400 `validation` when it holds a character that can hide or reorder what
+ * is shown (see UNSAFE_NAME_CHARACTER), then NFC-normalised, so names that
+ * look the same are stored the same, and 1 to `maxLength` characters long.
+ * One rule for every name; reuse it for new ones.
+ */
+export function safeName(maxLength = 100) {
+  return z
+    .string()
+    .trim()
+    .check((ctx) => {
+      const bad = UNSAFE_NAME_CHARACTER.exec(ctx.value);
+      if (bad) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: `may not contain ${codePoint(bad[0])} (control, format or bidi characters, unpaired surrogates, line separators, or U+FFFD from invalid UTF-8)`,
+        });
+      }
+    })
+    .normalize('NFC')
+    .min(1)
+    .max(maxLength)
+    .meta({ description: 'Trimmed and NFC-normalised. Control, format and bidi characters (such as U+202E), unpaired surrogates, line separators and U+FFFD are a 400.' });
+}
+
+const keyName = safeName(100);
 /** The document lists the deployment's key-grantable permissions here (see lib/openapi.ts). */
 const permissions = z
   .array(z.string().max(64).meta({ id: 'KeyPermission' }))

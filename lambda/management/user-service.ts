@@ -26,7 +26,7 @@ export async function createUser(deps: ManagementDeps, input: CreateUserInput, a
       { email: input.email, kind: input.kind, admin, ...(passwordHash ? { passwordHash } : {}) },
       (id) => auditEntries(actor, 'user_created', `user:${id}`, [id], { kind: input.kind, admin: String(admin) }),
     );
-    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt };
+    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt, credentialsEpoch: 0 };
   } catch (err) {
     if (err instanceof EmailTakenError) throw conflict(err.message);
     throw err;
@@ -39,14 +39,23 @@ export async function existingUser(deps: ManagementDeps, userId: string): Promis
   return user;
 }
 
-/** Disabling stops every key and session of the user at once: the authorizer reads the flag with each credential. */
+export const LAST_ADMIN = 'this is the last enabled admin; make or enable another admin first, so someone can still manage users';
+
+/**
+ * Disabling stops every key and session of the user at once: the authorizer
+ * reads the flag with each credential. The last enabled admin cannot be
+ * disabled, even by two admins disabling each other at the same moment: the
+ * store counts enabled admins in the same transaction (SPEC §11).
+ */
 export async function setUserDisabled(deps: ManagementDeps, userId: string, disabled: boolean, actor: Actor): Promise<UserRecord> {
   // An admin who disables themselves may leave nobody able to undo it.
   if (disabled && actor.actorId === userId) throw validation("'disabled': you cannot disable your own account");
   const user = await existingUser(deps, userId);
   if (user.disabled === disabled) return user;
   const audit = auditEntries(actor, disabled ? 'user_disabled' : 'user_enabled', `user:${userId}`, [userId]);
-  if (!(await deps.accounts.setDisabled(userId, disabled, audit))) throw notFound('no such user');
+  const result = await deps.accounts.setDisabled(userId, disabled, audit);
+  if (result === 'missing') throw notFound('no such user');
+  if (result === 'last_admin') throw conflict(LAST_ADMIN);
   return { ...user, disabled };
 }
 

@@ -92,7 +92,7 @@ export function configEnvironment(tableName: string, settings: KeygateSettings):
 }
 
 const routeSchema = z.object({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY']),
   path: z.string().check(z.regex(/^\//, "has to start with '/'")),
   needs: z.string().check(z.minLength(1)),
 });

@@ -6,6 +6,7 @@
  *   pk = LOGIN#<email>   sk = ATTEMPTS                login attempts in the current window (ttl)
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CREDENTIALS_EPOCH } from './keys';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -47,6 +48,8 @@ export interface UserRecord {
   readonly disabled: boolean;
   readonly createdAt: number;
   readonly passwordHash?: string;
+  /** bumped by every password change; sessions of an older epoch are over */
+  readonly credentialsEpoch: number;
 }
 
 export interface KeyRecord {
@@ -72,6 +75,8 @@ export interface SessionRecord {
   readonly sessionId: string;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** the user's credentials epoch when the session was made */
+  readonly credentialsEpoch: number;
 }
 
 /** `oauth`: a key issued at the token endpoint, for the user who approved it. */
@@ -126,6 +131,7 @@ export function toUser(item: Item): UserRecord {
     // Fail closed: a profile without the flag counts as disabled, as in the authorizer.
     disabled: item.disabled?.BOOL !== false,
     createdAt: num(item.createdAt) ?? 0,
+    credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
     ...(email ? { email } : {}),
     ...(passwordHash ? { passwordHash } : {}),
   };
@@ -151,7 +157,12 @@ export function toKey(item: Item): KeyRecord {
 }
 
 export function toSession(item: Item): SessionRecord {
-  return { sessionId: str(item.sessionId) ?? '', createdAt: num(item.createdAt) ?? 0, expiresAt: num(item.expiresAt) ?? 0 };
+  return {
+    sessionId: str(item.sessionId) ?? '',
+    createdAt: num(item.createdAt) ?? 0,
+    expiresAt: num(item.expiresAt) ?? 0,
+    credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
+  };
 }
 
 export function toAudit(item: Item): AuditRecord {

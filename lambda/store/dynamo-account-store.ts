@@ -22,6 +22,7 @@ import {
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_PREFIXES, generateToken, keyHint, newId, type NewToken, type TokenPrefixes } from '../core/token';
 import {
   AUDIT_SK_PREFIX,
@@ -50,7 +51,7 @@ import {
   type UserRecord,
 } from './account-records';
 import { grantItem } from './client-records';
-import { KEY_SK_PREFIX, PROFILE_SK, TTL_ATTRIBUTE, USERS_PK, USER_DIRECTORY_PREFIX, emailPk, keySk, sessionSk, userDirectorySk, userPk } from './keys';
+import { ADMIN_COUNT_KEY, CREDENTIALS_EPOCH, KEY_SK_PREFIX, LOG_HASH_KEY_SK, PROFILE_SK, SETTINGS_PK, TTL_ATTRIBUTE, USERS_PK, USER_DIRECTORY_PREFIX, emailPk, keySk, sessionSk, userDirectorySk, userPk } from './keys';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
@@ -59,6 +60,26 @@ export class EmailTakenError extends Error {
     super('a user with this e-mail already exists');
     this.name = 'EmailTakenError';
   }
+}
+
+/**
+ * What `updateUserFlags` did: `last_admin` when the change would have left
+ * no enabled admin, and nothing was changed.
+ */
+export type FlagsResult = 'updated' | 'unchanged' | 'missing' | 'last_admin';
+
+/** A login's password check no longer holds: the password changed after it was read. */
+export class StaleCredentialsError extends Error {
+  constructor() {
+    super('the password changed while the login was checked');
+    this.name = 'StaleCredentialsError';
+  }
+}
+
+/** What a login checked the password against: the session is made only if the profile still has it. */
+export interface VerifiedCredentials {
+  readonly passwordHash: string;
+  readonly credentialsEpoch: number;
 }
 
 /** A condition of a transaction failed; `failed` holds the indexes of the items whose condition did. */
@@ -118,8 +139,10 @@ export class DynamoAccountStore {
     const directory: TransactWriteItem = {
       Put: { TableName: this.tableName, Item: { pk: s(USERS_PK), sk: s(userDirectorySk(createdAt, userId)), userId: s(userId) } },
     };
+    // A new admin is enabled: one more in the count.
+    const counted = user.admin === true ? [this.adminCountChange(+1)] : [];
     try {
-      await this.transact([...items, directory, ...this.auditPuts(audit(userId))]);
+      await this.transact([...items, directory, ...counted, ...this.auditPuts(audit(userId))]);
     } catch (err) {
       if (err instanceof TransactionConditionError && email && err.failed.includes(1)) throw new EmailTakenError();
       throw err;
@@ -193,47 +216,142 @@ export class DynamoAccountStore {
     return str(out.Item?.userId);
   }
 
-  /** Returns false when there is no such user. The authorizer reads this flag with every credential. */
-  async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-          UpdateExpression: 'SET disabled = :d',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':d': { BOOL: disabled } },
-        },
-      },
-      ...this.auditPuts(audit),
-    ]);
+  /** Disables or enables a user; the authorizer reads this flag with every credential. See `updateUserFlags`. */
+  async setDisabled(userId: string, disabled: boolean, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    return this.updateUserFlags(userId, { disabled }, audit);
   }
 
   /**
-   * Replaces a password hash if it is still `currentHash`, and deletes the
-   * given sessions. Returns false when the password changed meanwhile.
-   * Sessions past the first transaction's room are deleted in further ones.
+   * Sets the count of enabled admins from the profiles, for a table written
+   * before the count existed (where disabling any admin is refused as the
+   * last one). A consistent Scan, so for tools with table-wide access (the
+   * admin CLI, the local runner), not for the Lambdas. Writes only when
+   * there is no count yet, so a count kept in step is never overwritten; a
+   * change racing it can only leave the count low, which refuses more, never
+   * less. Returns the count now stored.
+   */
+  async recountEnabledAdmins(): Promise<number> {
+    const key = { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) };
+    let enabled = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ConsistentRead: true,
+          FilterExpression: 'sk = :profile AND isAdmin = :yes AND disabled = :no',
+          ExpressionAttributeValues: { ':profile': s(PROFILE_SK), ':yes': { BOOL: true }, ':no': { BOOL: false } },
+          ProjectionExpression: 'pk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      enabled += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, count: n(enabled) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return enabled;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return num(out.Item?.count) ?? 0;
+    }
+  }
+
+  /** Gives or takes the admin flag. See `updateUserFlags`. */
+  async setAdmin(userId: string, admin: boolean, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    return this.updateUserFlags(userId, { admin }, audit);
+  }
+
+  /**
+   * Changes a user's `disabled` and `admin` flags and the count of enabled
+   * admins in one transaction. The profile is changed only if it still has
+   * the flags just read (else read again), and a change that takes an
+   * enabled admin away is made only while the count is above one, so no two
+   * concurrent changes can leave no enabled admin (`last_admin`).
+   */
+  async updateUserFlags(userId: string, change: { readonly disabled?: boolean; readonly admin?: boolean }, audit: readonly AuditEntry[] = []): Promise<FlagsResult> {
+    for (let attempt = 1; ; attempt++) {
+      const user = await this.getUser(userId);
+      if (!user) return 'missing';
+      const disabled = change.disabled ?? user.disabled;
+      const admin = change.admin ?? user.admin;
+      if (disabled === user.disabled && admin === user.admin) return 'unchanged';
+      const delta = Number(admin && !disabled) - Number(user.admin && !user.disabled);
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+            UpdateExpression: 'SET disabled = :d, isAdmin = :a',
+            // As read: a concurrent change would make `delta` wrong.
+            ConditionExpression: 'attribute_exists(pk) AND disabled = :wasD AND isAdmin = :wasA',
+            ExpressionAttributeValues: { ':d': { BOOL: disabled }, ':a': { BOOL: admin }, ':wasD': { BOOL: user.disabled }, ':wasA': { BOOL: user.admin } },
+          },
+        },
+        ...(delta === 0 ? [] : [this.adminCountChange(delta)]),
+        ...this.auditPuts(audit),
+      ];
+      try {
+        await this.transact(items);
+        return 'updated';
+      } catch (err) {
+        if (!(err instanceof TransactionConditionError)) throw err;
+        if (delta < 0 && err.failed.includes(1)) return 'last_admin';
+        if (!err.failed.includes(0) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  /**
+   * Replaces a password hash if it is still `current.passwordHash` and the
+   * epoch still `current.credentialsEpoch`, and bumps the epoch: every session
+   * made under the old one is refused from then on, including one a
+   * concurrent login made after `endSessions` was listed. `keepSession` (the
+   * caller's) moves to the new epoch in the same transaction; the sessions
+   * in `endSessions` are deleted (tidiness: the epoch already ends them).
+   * Returns false when the password changed meanwhile or `keepSession` is gone.
    */
   async setPassword(
     userId: string,
-    currentHash: string,
+    current: VerifiedCredentials,
     newHash: string,
+    keepSession: string,
     endSessions: readonly string[],
     audit: readonly AuditEntry[] = [],
   ): Promise<boolean> {
+    const next = current.credentialsEpoch + 1;
     const update: TransactWriteItem = {
       Update: {
         TableName: this.tableName,
         Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
-        UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at',
-        ConditionExpression: 'passwordHash = :current',
-        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(currentHash), ':at': n(this.now()) },
+        UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at, #epoch = :next',
+        ConditionExpression: `passwordHash = :current AND ${epochIs(current.credentialsEpoch)}`,
+        ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(current.passwordHash), ':at': n(this.now()), ':next': n(next), ':epoch': n(current.credentialsEpoch) },
+      },
+    };
+    const keep: TransactWriteItem = {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: s(userPk(userId)), sk: s(sessionSk(keepSession)) },
+        UpdateExpression: 'SET #epoch = :next',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+        ExpressionAttributeValues: { ':next': n(next) },
       },
     };
     const auditItems = this.auditPuts(audit);
-    const deletes = endSessions.map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
-    const room = MAX_TRANSACTION_ITEMS - 1 - auditItems.length;
-    if (!(await this.transactUnlessFailed(0, [update, ...auditItems, ...deletes.slice(0, room)]))) return false;
+    const deletes = endSessions
+      .filter((id) => id !== keepSession)
+      .map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
+    const room = MAX_TRANSACTION_ITEMS - 2 - auditItems.length;
+    try {
+      await this.transact([update, keep, ...auditItems, ...deletes.slice(0, room)]);
+    } catch (err) {
+      if (err instanceof TransactionConditionError && (err.failed.includes(0) || err.failed.includes(1))) return false;
+      throw err;
+    }
     for (let i = room; i < deletes.length; i += MAX_TRANSACTION_ITEMS) {
       await this.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
     }
@@ -363,14 +481,23 @@ export class DynamoAccountStore {
 
   // ---- sessions
 
+  /**
+   * Makes a session under the user's current credentials epoch. A login
+   * passes what it checked the password against: the session is then written
+   * only if the profile still has that hash and epoch, in the same
+   * transaction, so a login checked against an old password cannot leave a
+   * session once the new one is stored (`StaleCredentialsError`). Without it
+   * (fixtures, tools) the session belongs to epoch 0.
+   */
   async createSession(
     userId: string,
     expiresAt: number,
     audit: (sessionId: string) => readonly AuditEntry[] = () => [],
+    verified?: VerifiedCredentials,
   ): Promise<{ token: NewToken; createdAt: number }> {
     const token = generateToken('session', userId, this.prefixes);
     const createdAt = this.now();
-    await this.transact([
+    const items: TransactWriteItem[] = [
       {
         Put: {
           TableName: this.tableName,
@@ -381,13 +508,30 @@ export class DynamoAccountStore {
             secretHash: s(token.secretHash),
             createdAt: n(createdAt),
             expiresAt: n(expiresAt),
+            [CREDENTIALS_EPOCH]: n(verified?.credentialsEpoch ?? 0),
             [TTL_ATTRIBUTE]: n(ttlOf(expiresAt)),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      ...this.auditPuts(audit(token.id)),
-    ]);
+    ];
+    if (verified) {
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
+          ConditionExpression: `passwordHash = :hash AND ${epochIs(verified.credentialsEpoch)}`,
+          ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
+          ExpressionAttributeValues: { ':hash': s(verified.passwordHash), ':epoch': n(verified.credentialsEpoch) },
+        },
+      });
+    }
+    try {
+      await this.transact([...items, ...this.auditPuts(audit(token.id))]);
+    } catch (err) {
+      if (verified && err instanceof TransactionConditionError && err.failed.includes(1)) throw new StaleCredentialsError();
+      throw err;
+    }
     return { token, createdAt };
   }
 
@@ -454,13 +598,15 @@ export class DynamoAccountStore {
       const now = this.now();
       const cutoff = n(now - windowMs);
       try {
+        // No window yet (or just cleared by a successful login): this starts one; a current window: count in it.
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: 'SET attempts = attempts + :one',
-            ConditionExpression: 'windowStart > :cutoff',
-            ExpressionAttributeValues: { ':one': n(1), ':cutoff': cutoff },
+            UpdateExpression: 'SET attempts = if_not_exists(attempts, :zero) + :one, windowStart = if_not_exists(windowStart, :now), #ttl = if_not_exists(#ttl, :ttl)',
+            ConditionExpression: 'attribute_not_exists(pk) OR windowStart > :cutoff',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ttl': n(ttlOf(now + windowMs)), ':cutoff': cutoff },
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -469,18 +615,18 @@ export class DynamoAccountStore {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
       try {
-        // No window yet, or an old one: start a new window.
+        // An old window: start a new one, unless another attempt just did.
         await this.client.send(
           new PutItemCommand({
             TableName: this.tableName,
             Item: { ...key, attempts: n(1), windowStart: n(now), [TTL_ATTRIBUTE]: n(ttlOf(now + windowMs)) },
-            ConditionExpression: 'attribute_not_exists(pk) OR windowStart <= :cutoff',
+            ConditionExpression: 'windowStart <= :cutoff',
             ExpressionAttributeValues: { ':cutoff': cutoff },
           }),
         );
         return { attempts: 1, windowStart: now };
       } catch (err) {
-        // Another attempt started the window first: count in it.
+        // Another attempt started the window first (or a login cleared it): count in it.
         if (!(err instanceof ConditionalCheckFailedException) || tries >= 2) throw err;
       }
     }
@@ -488,6 +634,29 @@ export class DynamoAccountStore {
 
   protected async clearAttempts(pk: string): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(pk), sk: s(LOGIN_ATTEMPTS_SK) } }));
+  }
+
+  // ---- the key login log lines hash e-mails with
+
+  /**
+   * A random 256-bit key of this deployment, made on first use and kept in
+   * the table: never in the code, the template or an environment variable,
+   * so a reader of the logs alone cannot test guessed e-mails against them.
+   */
+  async logHashKey(): Promise<Buffer> {
+    const key = { pk: s(SETTINGS_PK), sk: s(LOG_HASH_KEY_SK) };
+    const read = async () => (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item?.secret?.B;
+    const existing = await read();
+    if (existing) return Buffer.from(existing);
+    const fresh = randomBytes(32);
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, secret: { B: fresh } }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return fresh;
+    } catch (err) {
+      // Another instance made it first: use theirs.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return Buffer.from((await read())!);
+    }
   }
 
   // ---- audit trail
@@ -547,6 +716,19 @@ export class DynamoAccountStore {
       if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
     }
     return found;
+  }
+
+  /** Moves the count of enabled admins by `delta`; taking one away needs at least two. */
+  private adminCountChange(delta: number): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) },
+        UpdateExpression: 'ADD #count :delta',
+        ...(delta < 0 ? { ConditionExpression: '#count > :one', ExpressionAttributeValues: { ':delta': n(delta), ':one': n(1) } } : { ExpressionAttributeValues: { ':delta': n(delta) } }),
+        ExpressionAttributeNames: { '#count': 'count' },
+      },
+    };
   }
 
   private keyItem(userId: string, kind: 'user' | 'bot', token: NewToken, key: NewKey, createdAt: number): Item {
@@ -649,4 +831,9 @@ export class DynamoAccountStore {
     } while (start);
     return items;
   }
+}
+
+/** A condition that the profile's epoch (`#epoch`) is `:epoch`; a profile from before epochs has none, which is 0. */
+function epochIs(epoch: number): string {
+  return epoch === 0 ? '(attribute_not_exists(#epoch) OR #epoch = :epoch)' : '#epoch = :epoch';
 }

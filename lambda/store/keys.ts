@@ -9,7 +9,9 @@
  *   pk = USERS           sk = USER#<createdAt>#<userId>  the user directory: one pointer per user, in creation order
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
+ *   pk = ADMINS          sk = ENABLED          how many admins are enabled
  *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
+ *   pk = SETTINGS        sk = LOG_HASH_KEY     the key login log lines hash e-mails with
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -19,6 +21,52 @@ import type { TokenKind } from '../core/token';
 export const PK = 'pk';
 export const SK = 'sk';
 export const TTL_ATTRIBUTE = 'ttl';
+
+/**
+ * On `PROFILE`: how many times the password has changed (absent = 0). On a
+ * session: the profile's value when the session was made. A session whose
+ * value differs from its profile's ended with a password change (SPEC §11).
+ */
+export const CREDENTIALS_EPOCH = 'credentialsEpoch';
+
+/**
+ * The number of enabled admins (`count`), kept in step with the profiles in
+ * the same transactions that change them, so "never below one" is a
+ * DynamoDB condition (SPEC §11). Absent: no admin was ever made through
+ * this code, which counts as 0.
+ */
+export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;
+
+/**
+ * Every attribute the authorizer reads, and the only ones its IAM grant lets
+ * it read (`dynamodb:Attributes` in lib/keygate-api.ts; the template test
+ * checks the two are this one list). The credential's `secretHash`,
+ * `permissions`, `expiresAt`, `revokedAt`, `lastUsedAt`, (keys) `clientId`,
+ * passed on to backends, and (sessions) `credentialsEpoch`; the owner's `kind`, `isAdmin`, `disabled` and
+ * `credentialsEpoch`; the key attributes `pk` and `sk` (IAM needs them
+ * listed; `sk` tells the two items apart). Never `passwordHash`.
+ *
+ * Named with `AttributesToGet` rather than a `ProjectionExpression`: the same
+ * top-level attributes without an expression for DynamoDB to parse (on
+ * DynamoDB Local, about 50 µs less per read; docs/performance.md). Either
+ * makes the request's `dynamodb:Select` SPECIFIC_ATTRIBUTES, which the grant
+ * requires (docs/design.md). Here, with no AWS import, so the construct can
+ * read it without the SDK.
+ */
+export const LOOKUP_ATTRIBUTES: readonly string[] = [
+  PK,
+  SK,
+  'secretHash',
+  'permissions',
+  'expiresAt',
+  'revokedAt',
+  'lastUsedAt',
+  'clientId',
+  'kind',
+  'isAdmin',
+  'disabled',
+  CREDENTIALS_EPOCH,
+];
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
@@ -38,3 +86,5 @@ export function credentialSk(kind: TokenKind, id: string): string {
 /** The deployment's settings item (catalog, prefixes, base path), read by the CLI. */
 export const SETTINGS_PK = 'SETTINGS';
 export const SETTINGS_SK = 'DEPLOYMENT';
+/** Random, made on first use: what failed-login log lines key their e-mail hashes with. */
+export const LOG_HASH_KEY_SK = 'LOG_HASH_KEY';

@@ -8,6 +8,8 @@ export interface UserState {
   readonly kind: 'human' | 'bot';
   readonly admin: boolean;
   readonly disabled: boolean;
+  /** bumped by every password change (absent = 0) */
+  readonly credentialsEpoch: number;
 }
 
 export interface CredentialState {
@@ -22,6 +24,8 @@ export interface CredentialState {
   readonly lastUsedAt?: number;
   /** keys only: the API client the key was issued through */
   readonly clientId?: string;
+  /** sessions only: the owner's credentials epoch when it was made (absent = 0) */
+  readonly credentialsEpoch?: number;
 }
 
 /** A credential and its owner, read together in one round trip. Either may be missing. */

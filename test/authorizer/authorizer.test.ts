@@ -77,16 +77,20 @@ describe('Class: Authorizer', () => {
       }
     });
 
-    it('gives the same policy whichever route triggered it', async () => {
+    it('gives the same Allow whichever route triggered it, and a refusal a Deny for its own method ARN only', async () => {
       const userId = await human();
       const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
       const authorizer = newAuthorizer();
-      const policies = new Set<string>();
+      const allows = new Set<string>();
       for (const route of protectedRoutes) {
-        const d = await authorizer.decide(authorizerEvent(route.method, route.path, { authorization: `Bearer ${token.value}` }));
-        if (d.outcome !== 'unauthorized') policies.add(JSON.stringify(d.result.policyDocument));
+        const event = authorizerEvent(route.method, route.path, { authorization: `Bearer ${token.value}` });
+        const d = await authorizer.decide(event);
+        if (d.outcome === 'unauthorized') throw new Error('unexpected');
+        const statements = d.result.policyDocument.Statement as { Effect: string; Resource: string[] }[];
+        allows.add(JSON.stringify(statements.filter((st) => st.Effect === 'Allow')));
+        expect(statements.filter((st) => st.Effect === 'Deny')).toEqual(d.outcome === 'deny' ? [expect.objectContaining({ Resource: [event.methodArn] })] : []);
       }
-      expect(policies.size).toBe(1);
+      expect(allows.size).toBe(1);
     });
 
     it('accepts bot keys of bot users only', async () => {

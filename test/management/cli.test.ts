@@ -184,7 +184,7 @@ describe('CLI: main', () => {
     expect(await runMain(['disable-user', '--table', table, '--user', 'AAAAAAAAAAAA'])).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
   });
 
-  it('index-users lists users made before the user directory existed, once', async () => {
+  it('upgrade-table lists users made before the user directory existed, once, and counts the enabled admins', async () => {
     // Prepare: a profile without its directory pointer, as an older keygate wrote it
     const userId = 'OLDUSER00001';
     await client.send(
@@ -197,12 +197,12 @@ describe('CLI: main', () => {
     expect(await listed()).not.toContain(userId);
 
     // Act
-    const first = await runMain(['index-users', '--table', table]);
-    const again = await runMain(['index-users', '--table', table]);
+    const first = await runMain(['upgrade-table', '--table', table]);
+    const again = await runMain(['upgrade-table', '--table', table]);
 
     // Assess
-    expect(JSON.parse(first.out)).toEqual({ indexed: 1 });
-    expect(JSON.parse(again.out)).toEqual({ indexed: 0 });
+    expect(JSON.parse(first.out)).toEqual({ indexed: 1, enabledAdmins: expect.any(Number) });
+    expect(JSON.parse(again.out)).toMatchObject({ indexed: 0 });
     expect((await listed())[0]).toBe(userId);
   });
 

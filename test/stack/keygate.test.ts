@@ -330,6 +330,29 @@ describe('Construct: Keygate', () => {
       );
     });
 
+    it('refuses route patterns that cross each other (issue 9), naming every conflict and a request that shows it', () => {
+      // Prepare: a literal beats a parameter, so POST /a/b/c goes to /a/b/{y}; an Allow for /a/*/c would cover it.
+      const { stack, backend } = widgetsStack();
+      const routes = [
+        { method: 'POST' as const, path: '/a/{x}/c', needs: 'read_widgets', handler: backend },
+        { method: 'POST' as const, path: '/a/b/{y}', needs: 'write_widgets', handler: backend },
+        { method: 'GET' as const, path: '/files/{proxy+}', needs: 'authenticated', handler: backend },
+        { method: 'GET' as const, path: '/files/private/{name}', needs: 'read_widgets', handler: backend },
+        { method: 'ANY' as const, path: '/things/{id}', needs: 'read_widgets', handler: backend },
+        { method: 'DELETE' as const, path: '/things/{id}', needs: 'write_widgets', handler: backend },
+      ];
+      // Act & Assess
+      expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { routes }))).toThrow(
+        new RegExp(
+          [
+            'POST /a/\\{x\\}/c \\(read_widgets\\) also covers POST /a/b/\\{y\\} \\(write_widgets\\) in an IAM policy: POST /a/b/c',
+            'GET /files/\\{proxy\\+\\} \\(authenticated\\) also covers GET /files/private/\\{name\\} \\(read_widgets\\)',
+            'ANY /things/\\{id\\} \\(read_widgets\\) also covers DELETE /things/\\{id\\} \\(write_widgets\\)',
+          ].join('[\\s\\S]*'),
+        ),
+      );
+    });
+
     it('refuses a base path that is not /segment[/segment…]', () => {
       // Prepare
       const { stack, backend } = widgetsStack();
