@@ -7,16 +7,12 @@
  */
 import { z } from 'zod';
 import { MAX_REDIRECT_URI_LENGTH, MAX_TEMPLATE_LENGTH } from '../core/oauth';
+import { safeName } from './schemas';
 
 export const MAX_REDIRECT_URIS = 10;
 
-/** Shown on the consent page: no control, format (bidi) or lone surrogate characters. */
-const clientName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[^\p{Cc}\p{Cf}\p{Cs}]*$/u, 'may not contain control, format (bidi) or unpaired surrogate characters');
+/** Shown on the consent page: the names rule of every name (no control, format or bidi characters). */
+const clientName = safeName(100);
 const redirectUris = z.array(z.string().max(MAX_REDIRECT_URI_LENGTH)).max(MAX_REDIRECT_URIS);
 const permissions = z.array(z.string().max(64)).min(1).max(64);
 const apiKeyFilename = z.string().max(100);

@@ -264,6 +264,21 @@ describe('OAuth: refusals', () => {
     expect(form.headers.get('location')).toBeNull();
   });
 
+  it('takes no approval from a session that a password change ended', async () => {
+    // Prepare: two sessions; the password is changed from the second
+    const erin = await h.user();
+    const second = await h.request('POST', '/v1/auth/login', { json: { email: erin.email, password: erin.password } });
+    const secondCookie = /keygate_session=([^;]+);/.exec(second.headers.get('set-cookie') ?? '')![1]!;
+    const changed = await h.request('POST', '/v1/users/me/password', { cookie: secondCookie, json: { currentPassword: erin.password, newPassword: 'a brand new passphrase' } });
+    expect(changed.status).toBe(204);
+
+    // Act
+    const res = await h.request('POST', '/v1/oauth/authorize', { cookie: erin.cookie, json: { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT } });
+
+    // Assess
+    expect(res.status).toBe(401);
+  });
+
   it('refuses a wrong or absent PKCE verifier, and a verifier for a code without a challenge', async () => {
     const { verifier, challenge } = await pkce();
     const pkceCode = () => codeFor(alice, publicClient.id, { code_challenge: challenge, code_challenge_method: 'S256' });
