@@ -105,7 +105,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       accessLogDestination: new LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(),
     },
-    defaultCorsPreflightOptions: origins.length > 0 ? corsOptions(origins) : undefined,
+    ...(origins.length > 0 ? { defaultCorsPreflightOptions: corsOptions(origins) } : {}),
   });
 
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {

@@ -110,7 +110,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
       dynamoEndpoint: dynamo.endpoint,
       region: model.region,
       tables: model.tables.map((t) => t.name),
-      dataDir: options.dataDir ? relative(process.cwd(), options.dataDir) || options.dataDir : undefined,
+      ...(options.dataDir ? { dataDir: relative(process.cwd(), options.dataDir) || options.dataDir } : {}),
       notes: [DYNAMO_LISTENS_EVERYWHERE(dynamoPort)],
       ...(admin ? { admin } : {}),
       ...(readable ? { paths: readable.paths, ...(readable.example ? { example: readable.example } : {}) } : {}),

@@ -195,7 +195,7 @@ async function measure() {
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
   };
   const client = dynamo.client;
-  const table = await createTable(client, env.TABLE_NAME!);
+  const table = await createTable(client, env.TABLE_NAME);
   const accounts = new DynamoAccountStore(client, table);
   const credentials = new DynamoCredentialStore(client, table);
   const grantable = keyGrantable(REFERENCE_CATALOG);

@@ -68,7 +68,7 @@ export function queryParams(event: APIGatewayProxyEvent): AuthorizationParams {
   const values: Record<string, string | undefined> = {};
   const repeated = new Set<string>();
   for (const name of new Set([...Object.keys(multi), ...Object.keys(single)])) {
-    const all = multi[name] ?? (single[name] !== undefined ? [single[name]!] : []);
+    const all = multi[name] ?? (single[name] !== undefined ? [single[name]] : []);
     if (all.length > 1) repeated.add(name);
     values[name] = all[0];
   }

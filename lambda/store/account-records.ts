@@ -20,6 +20,9 @@ export const n = (v: number): AttributeValue => ({ N: String(v) });
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
 export const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 export const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+/** `{ [key]: value }`, or `{}` when the value is missing: an optional field is absent, never `undefined`. */
+export const present = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 export interface NewUser {
   readonly email?: string;
@@ -173,8 +176,8 @@ export function toAudit(item: Item): AuditRecord {
     action: str(item.action) ?? '',
     authMethod: (str(item.authMethod) ?? 'cli') as AuditAuthMethod,
     target: str(item.target) ?? '',
-    ...(str(item.actorId) ? { actorId: str(item.actorId) } : {}),
-    ...(str(item.credentialId) ? { credentialId: str(item.credentialId) } : {}),
+    ...present('actorId', str(item.actorId) || undefined),
+    ...present('credentialId', str(item.credentialId) || undefined),
     ...(detail ? { detail } : {}),
   };
 }

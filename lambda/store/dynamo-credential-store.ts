@@ -1,6 +1,6 @@
 import { BatchGetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParsedToken } from '../core/token';
-import { n, num, s, type Item } from './account-records';
+import { n, num, s, type Item, present } from './account-records';
 import { CREDENTIALS_EPOCH, LOOKUP_ATTRIBUTES, PROFILE_SK, credentialSk, keySk, userPk } from './keys';
 import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
 
@@ -71,11 +71,11 @@ function toCredential(item: Item): CredentialState {
   return {
     secretHash: item.secretHash?.S ?? '',
     ...(permissions ? { permissions } : {}),
-    ...(num(item.expiresAt) !== undefined ? { expiresAt: num(item.expiresAt) } : {}),
-    ...(num(item.revokedAt) !== undefined ? { revokedAt: num(item.revokedAt) } : {}),
-    ...(num(item.lastUsedAt) !== undefined ? { lastUsedAt: num(item.lastUsedAt) } : {}),
-    ...(item.clientId?.S ? { clientId: item.clientId.S } : {}),
-    ...(num(item[CREDENTIALS_EPOCH]) !== undefined ? { credentialsEpoch: num(item[CREDENTIALS_EPOCH]) } : {}),
+    ...present('expiresAt', num(item.expiresAt)),
+    ...present('revokedAt', num(item.revokedAt)),
+    ...present('lastUsedAt', num(item.lastUsedAt)),
+    ...present('clientId', item.clientId?.S || undefined),
+    ...present('credentialsEpoch', num(item[CREDENTIALS_EPOCH])),
   };
 }
 

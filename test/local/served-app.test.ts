@@ -37,7 +37,7 @@ const WIDGET_ROUTES = [
 function widgetsTemplate(template: CfnTemplate): CfnTemplate {
   const t = structuredClone(template);
   for (const r of Object.values(t.Resources)) {
-    const p = r.Properties as Record<string, unknown> | undefined;
+    const p = r.Properties;
     if (r.Type === 'AWS::ApiGateway::Resource' && p?.PathPart === 'v1') p.PathPart = 'auth-service';
     const vars = (p?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
     if (r.Type === 'AWS::Lambda::Function' && vars && ENV.basePath in vars) {

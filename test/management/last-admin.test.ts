@@ -33,7 +33,7 @@ async function freshTable() {
   tables.push(table);
   const deps = buildDeps(loadManagementConfig(managementEnv(table)), client);
   const unused = (() => Promise.reject(new Error('not under test'))) as ProxyHandler;
-  const api = new ManagementApi(client, table, { auth: createAuthHandler(deps) as ProxyHandler, keys: unused, admin: createAdminHandler(deps) as ProxyHandler, clients: unused });
+  const api = new ManagementApi(client, table, { auth: createAuthHandler(deps), keys: unused, admin: createAdminHandler(deps), clients: unused });
   const count = async () => {
     const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'ADMINS' }, sk: { S: 'ENABLED' } }, ConsistentRead: true }));
     return Number(out.Item?.count?.N ?? 0);

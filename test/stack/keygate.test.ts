@@ -288,7 +288,7 @@ describe('Construct: Keygate', () => {
     ] as const)('refuses %s', (_case, { existing, ...tableProps }: { existing?: boolean; removalPolicy?: RemovalPolicy; replicaRegions?: readonly string[] }, region, message) => {
       // Prepare
       const { stack, backend } = widgetsStack(appWithCdkJsonContext(), region ? { env: { region } } : {});
-      const table = { ...tableProps, replicaRegions: tableProps.replicaRegions ? [...tableProps.replicaRegions] : undefined, ...(existing ? { existingTable: Table.fromTableName(stack, 'T', 'x') } : {}) };
+      const table = { ...tableProps, ...(tableProps.replicaRegions ? { replicaRegions: [...tableProps.replicaRegions] } : {}), ...(existing ? { existingTable: Table.fromTableName(stack, 'T', 'x') } : {}) };
       // Act & Assess
       expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { table }))).toThrow(message);
     });
