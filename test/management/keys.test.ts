@@ -5,7 +5,7 @@
  */
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { generateToken } from '../../lambda/core/token';
+import { checksum, generateToken } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -448,6 +448,30 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
     issued.push(token.value);
     await accounts.setDisabled(user.userId, true);
     expect(await verify(token.value)).toMatchObject({ valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" });
+  });
+
+  it('answers as the authorizer does, in the one rule\'s order: a re-prefixed key of a disabled owner is not known', async () => {
+    const human = await makeUser(accounts);
+    const { token } = await accounts.createKey(human.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const expiring = await accounts.createKey(human.userId, 'user', { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
+    issued.push(token.value, expiring.token.value);
+    // The same key under the bot prefix, with a checksum that passes: anyone can compute one.
+    const head = `bot_key_${token.userId}${token.id}${token.secret}`;
+    const rePrefixed = head + checksum(head);
+    const reasonOf = async (key: string) => {
+      const d = await api.authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
+      return d.outcome === 'unauthorized' ? d.reason : d.outcome;
+    };
+    const both = async (key: string) => ({ verify: (await verify(key)).error_code ?? 'valid', authorizer: await reasonOf(key) });
+
+    expect(await both(token.value)).toEqual({ verify: 'valid', authorizer: 'allow' });
+    expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
+    expect(await both(expiring.token.value)).toEqual({ verify: 'key_expired', authorizer: 'expired' });
+    await accounts.setDisabled(human.userId, true);
+    expect(await both(token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
+    // Before: verify said invalid_key (kind checked with the secret) while the authorizer said user_disabled.
+    expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
+    expect(await both(expiring.token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
   });
 
   it('refuses a body without a key, or with more', async () => {
