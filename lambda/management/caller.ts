@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { judgeCredential } from '../core/credential-rule';
 import type { AuthMethod } from '../core/decision';
 import { unauthorized } from '../shared/errors';
-import type { UserRecord } from '../store/dynamo-account-store';
+import type { UserRecord } from '../store/port';
 import type { ManagementDeps } from './deps';
 
 export interface Caller {

@@ -11,7 +11,7 @@ import { parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
 import { DynamoClientStore, type ClientRecord, type GrantRef } from '../store/dynamo-client-store';
-import type { AuditEntry, KeyRecord } from '../store/dynamo-account-store';
+import type { AuditEntry, KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';

@@ -6,7 +6,7 @@ import { keyGrantable, type PermissionDef } from '../core/catalog';
 import { judgeCredential, type CredentialRefusal } from '../core/credential-rule';
 import { keyHint, parseToken, type NewToken } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
-import type { KeyRecord } from '../store/dynamo-account-store';
+import type { KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import type { CreateKeyInput } from './schemas';

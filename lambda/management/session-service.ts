@@ -9,7 +9,7 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../core/password';
 import type { NewToken } from '../core/token';
 import { conflict, tooManyAttempts, unauthorized, validation } from '../shared/errors';
-import { StaleCredentialsError, type UserRecord } from '../store/dynamo-account-store';
+import { StaleCredentialsError, type UserRecord } from '../store/port';
 import { actorOf, auditEntries } from './audit';
 import type { Caller } from './caller';
 import type { ManagementDeps } from './deps';

@@ -17,18 +17,9 @@ import { keyHint, newId } from '../core/token';
 import { generateSecretToken, CLIENT_SECRET_PREFIX, type NewSecretToken } from '../core/oauth';
 import { n, s, ttlOf, type Item } from './account-records';
 import {
-  CLIENT_SK,
-  CODE_SK,
-  GRANT_SK_PREFIX,
-  OWNED_CLIENT_SK_PREFIX,
-  clientAuthAttemptsPk,
   clientItem,
-  clientPk,
   codeItem,
-  codePk,
   grantItem,
-  grantSk,
-  ownedClientSk,
   toClient,
   toCode,
   toGrant,
@@ -39,7 +30,7 @@ import {
   type NewClient,
 } from './client-records';
 import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
-import { keySk, userPk } from './keys';
+import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, keySk, ownedClientSk, userPk } from './keys';
 
 export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
 
