@@ -21,7 +21,7 @@ export interface ManagementDeps {
 export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ManagementDeps {
   return {
     config,
-    accounts: new DynamoAccountStore(client, config.tableName, config.prefixes, now, config.auditRetentionMs),
+    accounts: new DynamoAccountStore(client, config.tableName, now, config.auditRetentionMs),
     credentials: new DynamoCredentialStore(client, config.tableName, true),
     now,
   };

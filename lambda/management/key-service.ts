@@ -9,6 +9,7 @@ import { conflict, notFound, validation } from '../shared/errors';
 import type { KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
+import { issueKey, issueRotation } from './mint';
 import type { CreateKeyInput } from './schemas';
 import { iso, isoOrNull, keyStatus } from './views';
 
@@ -52,7 +53,7 @@ export async function createKey(deps: ManagementDeps, ownerId: string, kind: 'us
     createdAt,
     ...(input.expiresInDays !== undefined ? { expiresAt: createdAt + input.expiresInDays * DAY_MS } : {}),
   };
-  const { token } = await deps.accounts.createKey(ownerId, kind, key, (keyId) =>
+  const { token } = await issueKey(deps.accounts, deps.config.prefixes, ownerId, kind, key, (keyId) =>
     auditEntries(actor, 'key_created', `key:${keyId}`, [ownerId], { name: key.name, permissions: permissions.join(',') }),
   );
   return createdKeyView(token, key, createdAt);
@@ -93,7 +94,7 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
     createdAt: now,
     ...(old.expiresAt !== undefined ? { expiresAt: now + (old.expiresAt - old.createdAt) } : {}),
   };
-  const rotated = await deps.accounts.rotateKey(userId, old, endsAt, next, (newKeyId) =>
+  const rotated = await issueRotation(deps.accounts, deps.config.prefixes, userId, old, endsAt, next, (newKeyId) =>
     auditEntries(actor, 'key_rotated', `key:${keyId}`, [userId], { newKeyId, oldKeyEndsAt: iso(endsAt) }),
   );
   if (!rotated) throw conflict('key was revoked or rotated meanwhile');

@@ -75,7 +75,7 @@ const list = (v: AttributeValue | undefined): string[] => (v?.L ?? []).map((x) =
 const optionalS = (item: Item, name: string) => (str(item[name]) !== undefined ? { [name]: str(item[name]) } : {});
 const optionalN = (item: Item, name: string) => (num(item[name]) !== undefined ? { [name]: num(item[name]) } : {});
 
-export function clientItem(clientId: string, ownerId: string, client: NewClient, createdAt: number, secret?: { hash: string; hint: string }): Item {
+export function clientItem(clientId: string, ownerId: string, client: NewClient, createdAt: number, secret?: { readonly hash: string; readonly hint: string }): Item {
   return {
     pk: s(clientPk(clientId)),
     sk: s(CLIENT_SK),

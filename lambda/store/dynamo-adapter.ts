@@ -14,7 +14,7 @@ import {
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_PREFIXES, newId, type TokenPrefixes } from '../core/token';
+import { newId } from '../core/token';
 import { n, s, str, ttlOf, type AuditEntry, type Item, type Page } from './account-records';
 import { TTL_ATTRIBUTE, auditSk, userPk } from './keys';
 
@@ -44,7 +44,6 @@ export class DynamoAdapter {
   constructor(
     protected readonly client: DynamoDBClient,
     protected readonly tableName: string,
-    protected readonly prefixes: TokenPrefixes = DEFAULT_PREFIXES,
     protected readonly now: () => number = Date.now,
     protected readonly auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
   ) {}

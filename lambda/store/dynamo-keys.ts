@@ -1,32 +1,32 @@
 /** API keys: created, listed, renamed, rotated and revoked, with their audit records. */
 import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { generateToken, keyHint, type NewToken } from '../core/token';
 import { n, s, toKey, type AuditEntry, type Item, type KeyRecord, type NewKey, type Page } from './account-records';
 import { grantItem } from './client-records';
 import { DynamoUsers } from './dynamo-users';
 import { KEY_SK_PREFIX, keySk, userPk } from './keys';
+import type { StoredKeySecret } from './port';
 
 export class DynamoKeys extends DynamoUsers {
   /**
-   * Creates a key; the returned token's `value` is the only copy of the secret.
+   * Stores a key the service minted (`secret`: its id, hash and hint).
    * `also` adds items to the same transaction, right after the key (item 0),
    * so a failed condition of theirs is reported with index 1 onwards.
    */
   async createKey(
     userId: string,
     kind: 'user' | 'bot',
+    secret: StoredKeySecret,
     key: NewKey,
-    audit: (keyId: string) => readonly AuditEntry[] = () => [],
-    also: (keyId: string) => readonly TransactWriteItem[] = () => [],
-  ): Promise<{ token: NewToken; createdAt: number }> {
-    const token = generateToken(kind, userId, this.prefixes);
+    audit: readonly AuditEntry[] = [],
+    also: readonly TransactWriteItem[] = [],
+  ): Promise<{ createdAt: number }> {
     const createdAt = key.createdAt ?? this.now();
     await this.transact([
-      { Put: { TableName: this.tableName, Item: this.keyItem(userId, kind, token, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...also(token.id),
-      ...this.auditPuts(audit(token.id)),
+      { Put: { TableName: this.tableName, Item: this.keyItem(userId, kind, secret, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...also,
+      ...this.auditPuts(audit),
     ]);
-    return { token, createdAt };
+    return { createdAt };
   }
 
   async getKey(userId: string, keyId: string): Promise<KeyRecord | undefined> {
@@ -72,20 +72,20 @@ export class DynamoKeys extends DynamoUsers {
     userId: string,
     old: KeyRecord,
     endsAt: number,
+    secret: StoredKeySecret,
     next: NewKey,
-    audit: (newKeyId: string) => readonly AuditEntry[] = () => [],
-  ): Promise<{ token: NewToken; createdAt: number } | undefined> {
-    const token = generateToken(old.kind, userId, this.prefixes);
+    audit: readonly AuditEntry[] = [],
+  ): Promise<{ createdAt: number } | undefined> {
     const createdAt = next.createdAt ?? this.now();
     // The successor of a key issued through an API client stays that client's, so deleting the client still finds it.
     const clientId = next.clientId ?? old.clientId;
-    const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.tableName, Item: grantItem(clientId, userId, token.id, createdAt) } }] : [];
+    const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.tableName, Item: grantItem(clientId, userId, secret.keyId, createdAt) } }] : [];
     // Item 1 is the old key: gone, revoked or already rotated.
     const rotated = await this.transactUnlessFailed(1, [
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...this.keyItem(userId, old.kind, token, { ...next, ...(clientId ? { clientId } : {}) }, createdAt), replaces: s(old.keyId) },
+          Item: { ...this.keyItem(userId, old.kind, secret, { ...next, ...(clientId ? { clientId } : {}) }, createdAt), replaces: s(old.keyId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -95,13 +95,13 @@ export class DynamoKeys extends DynamoUsers {
           Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
           UpdateExpression: 'SET revokedAt = :end, replacedBy = :next',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(token.id) },
+          ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(secret.keyId) },
         },
       },
       ...grant,
-      ...this.auditPuts(audit(token.id)),
+      ...this.auditPuts(audit),
     ]);
-    return rotated ? { token, createdAt } : undefined;
+    return rotated ? { createdAt } : undefined;
   }
 
   /**
@@ -126,16 +126,16 @@ export class DynamoKeys extends DynamoUsers {
     return (await this.getKey(userId, keyId)) ? 'already_revoked' : 'missing';
   }
 
-  private keyItem(userId: string, kind: 'user' | 'bot', token: NewToken, key: NewKey, createdAt: number): Item {
+  private keyItem(userId: string, kind: 'user' | 'bot', secret: StoredKeySecret, key: NewKey, createdAt: number): Item {
     return {
       pk: s(userPk(userId)),
-      sk: s(keySk(token.id)),
-      keyId: s(token.id),
+      sk: s(keySk(secret.keyId)),
+      keyId: s(secret.keyId),
       kind: s(kind),
       name: s(key.name),
       permissions: { L: key.permissions.map(s) },
-      secretHash: s(token.secretHash),
-      hint: s(keyHint(token.value)),
+      secretHash: s(secret.secretHash),
+      hint: s(secret.hint),
       createdAt: n(createdAt),
       ...(key.expiresAt !== undefined ? { expiresAt: n(key.expiresAt) } : {}),
       ...(key.clientId !== undefined ? { clientId: s(key.clientId) } : {}),

@@ -12,7 +12,6 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { generateToken, type NewToken } from '../core/token';
 import {
   n,
   num,
@@ -41,7 +40,7 @@ import {
   sessionSk,
   userPk,
 } from './keys';
-import { StaleCredentialsError, type VerifiedCredentials } from './port';
+import { StaleCredentialsError, type StoredSessionSecret, type VerifiedCredentials } from './port';
 
 export class DynamoSessions extends DynamoKeys {
   /**
@@ -50,15 +49,16 @@ export class DynamoSessions extends DynamoKeys {
    * only if the profile still has that hash and epoch, in the same
    * transaction, so a login checked against an old password cannot leave a
    * session once the new one is stored (`StaleCredentialsError`). Without it
-   * (fixtures, tools) the session belongs to epoch 0.
+   * (fixtures, tools) the session belongs to epoch 0. `secret` is minted by
+   * the service: the store keeps the id and the hash.
    */
   async createSession(
     userId: string,
+    secret: StoredSessionSecret,
     expiresAt: number,
-    audit: (sessionId: string) => readonly AuditEntry[] = () => [],
+    audit: readonly AuditEntry[] = [],
     verified?: VerifiedCredentials,
-  ): Promise<{ token: NewToken; createdAt: number }> {
-    const token = generateToken('session', userId, this.prefixes);
+  ): Promise<{ createdAt: number }> {
     const createdAt = this.now();
     const items: TransactWriteItem[] = [
       {
@@ -66,9 +66,9 @@ export class DynamoSessions extends DynamoKeys {
           TableName: this.tableName,
           Item: {
             pk: s(userPk(userId)),
-            sk: s(sessionSk(token.id)),
-            sessionId: s(token.id),
-            secretHash: s(token.secretHash),
+            sk: s(sessionSk(secret.sessionId)),
+            sessionId: s(secret.sessionId),
+            secretHash: s(secret.secretHash),
             createdAt: n(createdAt),
             expiresAt: n(expiresAt),
             [CREDENTIALS_EPOCH]: n(verified?.credentialsEpoch ?? 0),
@@ -90,12 +90,12 @@ export class DynamoSessions extends DynamoKeys {
       });
     }
     try {
-      await this.transact([...items, ...this.auditPuts(audit(token.id))]);
+      await this.transact([...items, ...this.auditPuts(audit)]);
     } catch (err) {
       if (verified && err instanceof TransactionConditionError && err.failed.includes(1)) throw new StaleCredentialsError();
       throw err;
     }
-    return { token, createdAt };
+    return { createdAt };
   }
 
   /** Every session item, expired ones included (TTL removes them late). */

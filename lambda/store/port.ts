@@ -4,7 +4,7 @@
  * services (adapter: `dynamo-account-store.ts`). Domain code depends on these,
  * never on the AWS SDK.
  */
-import type { NewToken, ParsedToken } from '../core/token';
+import type { ParsedToken } from '../core/token';
 import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
@@ -79,16 +79,19 @@ export interface AccountStore {
   setPassword(userId: string, current: VerifiedCredentials, newHash: string, keepSession: string, endSessions: readonly string[], audit?: readonly AuditEntry[]): Promise<boolean>;
 
   // keys
-  createKey(userId: string, kind: 'user' | 'bot', key: NewKey, audit?: (keyId: string) => readonly AuditEntry[]): Promise<{ token: NewToken; createdAt: number }>;
+  /** `secret`: minted by the service (lambda/management/mint.ts); the store keeps its hash, never the secret */
+  createKey(userId: string, kind: 'user' | 'bot', secret: StoredKeySecret, key: NewKey, audit?: readonly AuditEntry[]): Promise<{ createdAt: number }>;
   getKey(userId: string, keyId: string): Promise<KeyRecord | undefined>;
   listKeys(userId: string): Promise<KeyRecord[]>;
   listKeysPage(userId: string, limit: number, after?: string): Promise<Page<KeyRecord>>;
   renameKey(userId: string, keyId: string, name: string, audit?: readonly AuditEntry[]): Promise<boolean>;
-  rotateKey(userId: string, old: KeyRecord, endsAt: number, next: NewKey, audit?: (newKeyId: string) => readonly AuditEntry[]): Promise<{ token: NewToken; createdAt: number } | undefined>;
+  /** Creates `old`'s successor (`secret`) and ends `old` at `endsAt`, atomically; undefined when `old` is gone, revoked or already rotated. */
+  rotateKey(userId: string, old: KeyRecord, endsAt: number, secret: StoredKeySecret, next: NewKey, audit?: readonly AuditEntry[]): Promise<{ createdAt: number } | undefined>;
   revokeKey(userId: string, keyId: string, at?: number, audit?: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked' | 'missing'>;
 
   // sessions and the caller of a request
-  createSession(userId: string, expiresAt: number, audit?: (sessionId: string) => readonly AuditEntry[], verified?: VerifiedCredentials): Promise<{ token: NewToken; createdAt: number }>;
+  /** With `verified`, written only if the profile still has that password hash and epoch (else `StaleCredentialsError`). */
+  createSession(userId: string, secret: StoredSessionSecret, expiresAt: number, audit?: readonly AuditEntry[], verified?: VerifiedCredentials): Promise<{ createdAt: number }>;
   listSessions(userId: string): Promise<SessionRecord[]>;
   deleteSession(userId: string, sessionId: string, audit?: readonly AuditEntry[]): Promise<boolean>;
   callerState(userId: string, credential: { kind: 'key' | 'session'; id: string }): Promise<CallerState>;
@@ -101,6 +104,19 @@ export interface AccountStore {
 
   // audit trail
   listAudit(userId: string, limit: number, cursor?: string): Promise<{ records: AuditRecord[]; next?: string }>;
+}
+
+/** What the store keeps of a new key: its id, the hash of its secret, and the hint shown in lists. */
+export interface StoredKeySecret {
+  readonly keyId: string;
+  readonly secretHash: string;
+  readonly hint: string;
+}
+
+/** What the store keeps of a new session token. */
+export interface StoredSessionSecret {
+  readonly sessionId: string;
+  readonly secretHash: string;
 }
 
 /**
