@@ -16,6 +16,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { keyGrantable } from '../lambda/core/catalog';
+import { DEFAULT_PREFIXES } from '../lambda/core/token';
+import { issueKey, issueSession } from '../lambda/management/mint';
 import { REFERENCE_CATALOG } from '../lib/reference-app';
 import { referenceEnv } from '../test/support/config';
 import { LAST_USED_INTERVAL_MS } from '../lambda/authorizer/authorizer';
@@ -210,7 +212,7 @@ async function measure() {
     const keys: SeededKey[] = [];
     await pool(count, 16, async (i) => {
       const userId = users[Math.floor(i / keysPerUser)]!;
-      const { token } = await accounts.createKey(userId, 'user', { name: `bench key ${i}`, permissions: grantable });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: `bench key ${i}`, permissions: grantable });
       await credentials.touchKey(userId, token.id, now, now - LAST_USED_INTERVAL_MS);
       keys[i] = { value: token.value, userId, keyId: token.id };
     });
@@ -219,7 +221,7 @@ async function measure() {
   log('seeding users, keys and sessions');
   const hitKeys = await seedKeys(20, 1);
   const hitSessions: string[] = [];
-  for (const k of hitKeys.slice(0, 10)) hitSessions.push((await accounts.createSession(k.userId, now + 3600_000)).token.value);
+  for (const k of hitKeys.slice(0, 10)) hitSessions.push((await issueSession(accounts, DEFAULT_PREFIXES, k.userId, now + 3600_000)).token.value);
   const missKeys = await seedKeys(COUNTS.missWarmup + COUNTS.missRounds, 4);
   const input: BenchInput = { table, hitKeys: hitKeys.map((k) => k.value), hitSessions, missKeys, counts: COUNTS };
   const inputFile = join(workDir, 'input.json');

@@ -5,10 +5,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
+import { credentialRefusal, effectivePermissions } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
-import { parseToken, verifySecret, type ParsedToken } from '../core/token';
+import { parseToken, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialStore } from '../store/port';
 
@@ -147,10 +148,8 @@ export class Authorizer {
       userId: token.userId,
       authMethod: token.kind === 'session' ? 'session' : 'api_key',
       credentialId: token.id,
-      permissions:
-        token.kind === 'session'
-          ? user!.admin ? this.sessionPerms.admin : this.sessionPerms.user
-          : (credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
+      // The credential rule's grant, from the catalog views made once in the constructor.
+      permissions: effectivePermissions(token.kind, credential!, user!, { keyGrantable: this.grantable, session: this.sessionPerms }),
     };
     const context = {
       userId: principal.userId,
@@ -197,16 +196,9 @@ export class Authorizer {
     }
   }
 
+  /** The one credential rule (core/credential-rule.ts); allocates nothing. */
   private check(token: ParsedToken, { credential, user }: CredentialLookup): UnauthorizedReason | undefined {
-    if (!credential || !user) return 'unknown';
-    if (!verifySecret(token, credential.secretHash)) return 'wrong_secret';
-    if (user.disabled) return 'user_disabled';
-    if ((token.kind === 'bot') !== (user.kind === 'bot')) return 'wrong_kind';
-    if (token.kind === 'session' && (credential.credentialsEpoch ?? 0) !== user.credentialsEpoch) return 'password_changed';
-    const now = this.now();
-    if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
-    if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';
-    return undefined;
+    return credentialRefusal(token, credential, user, this.now());
   }
 
   private authorize(event: APIGatewayRequestAuthorizerEvent, derived: Derived, cacheHit: boolean): Decision {

@@ -131,8 +131,13 @@ export function hashSecret(id: string, secret: string): string {
 
 /** Constant-time check of a presented secret against the stored hash. */
 export function verifySecret(token: ParsedToken, storedHash: string): boolean {
+  return secretMatches(token.id, token.secret, storedHash);
+}
+
+/** `verifySecret` for an id and a secret held apart. */
+export function secretMatches(id: string, secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'base64url');
-  const actual = createHash('sha256').update(token.id).update('.').update(token.secret).digest();
+  const actual = createHash('sha256').update(id).update('.').update(secret).digest();
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 

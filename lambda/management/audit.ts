@@ -3,7 +3,7 @@
  * the trail of the actor and, when it is someone else's account, in that
  * user's trail too, so both can read it with `GET <base path>/auth/audit`.
  */
-import type { AuditEntry } from '../store/dynamo-account-store';
+import type { AuditEntry } from '../store/port';
 import type { Caller } from './caller';
 
 export type AuditAction =

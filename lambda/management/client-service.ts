@@ -6,17 +6,18 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { keyGrantable } from '../core/catalog';
-import { API_KEY_FILENAME, fillTemplate, redirectUriProblem, templateProblem } from '../core/oauth';
-import { parseToken, verifySecret } from '../core/token';
+import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
+import { generateToken, keyHint, newId, parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
 import { DynamoClientStore, type ClientRecord, type GrantRef } from '../store/dynamo-client-store';
-import type { AuditEntry, KeyRecord } from '../store/dynamo-account-store';
+import type { AuditEntry, KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
 import { buildDeps, type ManagementDeps } from './deps';
 import { checkKeyPermissions } from './key-service';
+import { storedKeySecret } from './mint';
 import { iso, isoOrNull, keyStatus } from './views';
 
 export interface ClientDeps extends ManagementDeps {
@@ -25,7 +26,7 @@ export interface ClientDeps extends ManagementDeps {
 }
 
 export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ClientDeps {
-  const clients = new DynamoClientStore(client, config.tableName, config.prefixes, now, config.auditRetentionMs);
+  const clients = new DynamoClientStore(client, config.tableName, now, config.auditRetentionMs);
   return { ...buildDeps(config, client, now), accounts: clients, clients };
 }
 
@@ -85,17 +86,23 @@ export async function createClient(deps: ClientDeps, caller: Caller, input: Crea
   const permissions = checkKeyPermissions(input.permissions, deps.config.permissions);
   const redirectUris = checkRedirectUris(input.redirectUris);
   checkFile(input.apiKeyFilename, input.apiKeyTemplate);
-  const { client, secret } = await deps.clients.createClient(
+  const isPublic = input.public === true;
+  // Minted here; the store keeps the id and, for a confidential client, the secret's hash and hint.
+  const secret = isPublic ? undefined : generateSecretToken(CLIENT_SECRET_PREFIX);
+  const clientId = secret?.id ?? newId();
+  const { client } = await deps.clients.createClient(
     caller.userId,
+    clientId,
     {
       name: input.name,
       redirectUris,
       permissions,
-      isPublic: input.public === true,
+      isPublic,
       ...(input.apiKeyFilename !== undefined ? { apiKeyFilename: input.apiKeyFilename } : {}),
       ...(input.apiKeyTemplate !== undefined ? { apiKeyTemplate: input.apiKeyTemplate } : {}),
     },
-    (clientId) => auditEntries(actor, 'client_created', `client:${clientId}`, [caller.userId], { name: input.name, permissions: permissions.join(',') }),
+    secret ? { hash: secret.secretHash, hint: keyHint(secret.value) } : undefined,
+    auditEntries(actor, 'client_created', `client:${clientId}`, [caller.userId], { name: input.name, permissions: permissions.join(',') }),
   );
   // The only time the secret is shown.
   return { ...clientView(client), ...(secret ? { secret: secret.value } : {}) };
@@ -149,8 +156,11 @@ export async function updateClient(deps: ClientDeps, caller: Caller, clientId: s
 export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor) {
   const client = await liveOwnClient(deps, caller.userId, clientId);
   if (client.isPublic) throw conflict('a public client has no secret; it proves itself with PKCE');
-  const secret = await deps.clients.rotateClientSecret(caller.userId, clientId, auditEntries(actor, 'client_secret_rotated', `client:${clientId}`, [caller.userId]));
-  if (!secret) throw conflict('client was deleted meanwhile');
+  const secret = generateSecretToken(CLIENT_SECRET_PREFIX, clientId);
+  const stored = { hash: secret.secretHash, hint: keyHint(secret.value) };
+  if (!(await deps.clients.rotateClientSecret(caller.userId, clientId, stored, auditEntries(actor, 'client_secret_rotated', `client:${clientId}`, [caller.userId])))) {
+    throw conflict('client was deleted meanwhile');
+  }
   return { id: clientId, secret: secret.value, secretHint: secret.value.slice(-4) };
 }
 
@@ -201,7 +211,15 @@ export async function clientFile(deps: ClientDeps, caller: Caller, clientId: str
 
 /** Issues a key of `userId` through `client` (for a code, or for the client file). */
 export async function issueKey(deps: ClientDeps, userId: string, client: ClientRecord, permissions: readonly string[], codeId: string | undefined, actor: Actor) {
-  return deps.clients.issueClientKey(userId, client.clientId, { name: client.name, permissions }, codeId ? { codeId } : undefined, (keyId) =>
+  // Minted here; the store keeps the id, the hash and the hint.
+  const token = generateToken('user', userId, deps.config.prefixes);
+  const keyId = token.id;
+  const { createdAt } = await deps.clients.issueClientKey(
+    userId,
+    client.clientId,
+    storedKeySecret(token),
+    { name: client.name, permissions },
+    codeId ? { codeId } : undefined,
     auditEntries(actor, 'key_created', `key:${keyId}`, [userId], {
       name: client.name,
       permissions: permissions.join(','),
@@ -209,6 +227,7 @@ export async function issueKey(deps: ClientDeps, userId: string, client: ClientR
       via: codeId ? 'oauth' : 'client_file',
     }),
   );
+  return { keyValue: token.value, keyId, createdAt };
 }
 
 // ---- authorized apps

@@ -4,7 +4,7 @@
  * `keygate`, service `keygate-management`) that the stack's lockout alarm
  * watches. Never the password, never the e-mail: an HMAC-SHA-256 of the
  * lower-cased e-mail under the deployment's own random key
- * (`DynamoAccountStore.logHashKey`), so lines about one account can be
+ * (`AccountStore.logHashKey`), so lines about one account can be
  * grouped, and an operator who can read the table can compute the hash of
  * one e-mail to search for it, while a reader of the logs alone cannot test
  * guessed e-mails against them.
@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoAccountStore } from '../store/dynamo-account-store';
+import type { AccountStore } from '../store/port';
 
 const logger = new Logger({ serviceName: 'keygate-management' });
 const metrics = new Metrics({ namespace: 'keygate', serviceName: 'keygate-management' });
@@ -30,10 +30,10 @@ export type LoginFailure =
 export type LoginCheck = 'login' | 'change_password';
 
 /** One key per store (per table), read once per container. */
-const keys = new WeakMap<DynamoAccountStore, Promise<Buffer>>();
+const keys = new WeakMap<AccountStore, Promise<Buffer>>();
 
 /** The e-mail's hash for the log, or null when the key cannot be had (the line is still written). */
-async function emailHash(accounts: DynamoAccountStore, email: string): Promise<string | null> {
+async function emailHash(accounts: AccountStore, email: string): Promise<string | null> {
   let key = keys.get(accounts);
   if (!key) {
     key = accounts.logHashKey();
@@ -54,7 +54,7 @@ function count(name: 'login_failed' | 'login_locked'): void {
 }
 
 /** A wrong password, an unknown e-mail, or a user who may not log in. */
-export async function loginFailed(accounts: DynamoAccountStore, email: string, reason: LoginFailure, check: LoginCheck = 'login'): Promise<void> {
+export async function loginFailed(accounts: AccountStore, email: string, reason: LoginFailure, check: LoginCheck = 'login'): Promise<void> {
   logger.warn('login_failed', { emailHash: await emailHash(accounts, email), reason, check });
   count('login_failed');
 }
@@ -66,7 +66,7 @@ export async function loginFailed(accounts: DynamoAccountStore, email: string, r
  * persistent client.
  */
 export async function loginLocked(
-  accounts: DynamoAccountStore,
+  accounts: AccountStore,
   email: string,
   detail: { readonly attempts: number; readonly maxFailures: number; readonly retryAfterSeconds: number; readonly check: LoginCheck },
 ): Promise<void> {

@@ -12,7 +12,7 @@ import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth,
 import { parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord } from '../store/dynamo-client-store';
-import type { UserRecord } from '../store/dynamo-account-store';
+import type { UserRecord } from '../store/port';
 import type { Actor } from './audit';
 import { grantablePermissions, grantRevocation, issueKey, type ClientDeps } from './client-service';
 

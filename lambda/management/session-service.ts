@@ -9,11 +9,12 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../core/password';
 import type { NewToken } from '../core/token';
 import { conflict, tooManyAttempts, unauthorized, validation } from '../shared/errors';
-import { StaleCredentialsError, type UserRecord } from '../store/dynamo-account-store';
+import { StaleCredentialsError, type UserRecord } from '../store/port';
 import { actorOf, auditEntries } from './audit';
 import type { Caller } from './caller';
 import type { ManagementDeps } from './deps';
 import { loginFailed, loginLocked, type LoginCheck, type LoginFailure } from './login-telemetry';
+import { issueSession } from './mint';
 
 export const WRONG_LOGIN = 'e-mail or password is wrong';
 /** Read in place of a profile when the e-mail is unknown; no user has this id. */
@@ -53,7 +54,9 @@ export async function login(deps: ManagementDeps, emailInput: string, password: 
   let token: NewToken;
   try {
     // Written only if the profile still has the hash and epoch just checked (SPEC §11).
-    ({ token } = await deps.accounts.createSession(
+    ({ token } = await issueSession(
+      deps.accounts,
+      deps.config.prefixes,
       user.userId,
       expiresAt,
       (sessionId) => auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),

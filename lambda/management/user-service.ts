@@ -3,7 +3,7 @@
  */
 import { hashPassword, passwordProblem } from '../core/password';
 import { conflict, notFound, validation } from '../shared/errors';
-import { EmailTakenError, type UserRecord } from '../store/dynamo-account-store';
+import { EmailTakenError, type UserRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { createKey } from './key-service';

@@ -3,7 +3,7 @@
  * UTC, `null` when unset. Never a secret or a hash. Each view is typed by its
  * response schema (schemas.ts), so the document cannot promise another shape.
  */
-import type { AuditRecord, KeyRecord, SessionRecord, UserRecord } from '../store/dynamo-account-store';
+import type { AuditRecord, KeyRecord, SessionRecord, UserRecord } from '../store/port';
 import type { AuditAction } from './audit';
 import type { AuditRecordResponse, KeyResponse, SessionResponse, UserResponse } from './schemas';
 

@@ -1,19 +1,11 @@
 /**
- * The account items of the single table (see `keys.ts` for the layout) as
+ * The account items of the single table (the layout is in `keys.ts`) as
  * plain records, and the conversions between the two. No I/O.
- *
- *   pk = USER#<userId>   sk = AUDIT#<ISO time>#<id>   an audit record (ttl)
- *   pk = LOGIN#<email>   sk = ATTEMPTS                login attempts in the current window (ttl)
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CREDENTIALS_EPOCH } from './keys';
 
 export type Item = Record<string, AttributeValue>;
-
-export const AUDIT_SK_PREFIX = 'AUDIT#';
-export const auditSk = (at: number, id: string) => `${AUDIT_SK_PREFIX}${new Date(at).toISOString()}#${id}`;
-export const loginAttemptsPk = (email: string) => `LOGIN#${email.toLowerCase()}`;
-export const LOGIN_ATTEMPTS_SK = 'ATTEMPTS';
 
 export const s = (v: string): AttributeValue => ({ S: v });
 export const n = (v: number): AttributeValue => ({ N: String(v) });

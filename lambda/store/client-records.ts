@@ -1,29 +1,13 @@
 /**
- * The API-client items of the single table (see `keys.ts` for the account
- * items) as plain records, and the conversions between the two. No I/O.
- *
- *   pk = CLIENT#<clientId>      sk = CLIENT                      the client
- *   pk = USER#<ownerId>         sk = CLIENT#<clientId>           "owner has this client", to list them
- *   pk = CLIENT#<clientId>      sk = GRANT#<userId>#<keyId>      a key issued through the client
- *   pk = OAUTHCODE#<codeId>     sk = CODE                        an authorization code (ttl)
- *   pk = CLIENTAUTH#<clientId>  sk = ATTEMPTS                    client authentications in the current window (ttl)
+ * The API-client items of the single table (the layout is in `keys.ts`) as
+ * plain records, and the conversions between the two. No I/O.
  *
  * The GRANT items are why deleting a client needs no scan: one Query of the
  * client's own partition finds every key issued through it, for every user.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { n, num, s, str, type Item } from './account-records';
-import { TTL_ATTRIBUTE } from './keys';
-
-export const clientPk = (clientId: string) => `CLIENT#${clientId}`;
-export const CLIENT_SK = 'CLIENT';
-export const OWNED_CLIENT_SK_PREFIX = 'CLIENT#';
-export const ownedClientSk = (clientId: string) => `${OWNED_CLIENT_SK_PREFIX}${clientId}`;
-export const GRANT_SK_PREFIX = 'GRANT#';
-export const grantSk = (userId: string, keyId: string) => `${GRANT_SK_PREFIX}${userId}#${keyId}`;
-export const codePk = (codeId: string) => `OAUTHCODE#${codeId}`;
-export const CODE_SK = 'CODE';
-export const clientAuthAttemptsPk = (clientId: string) => `CLIENTAUTH#${clientId}`;
+import { CLIENT_SK, CODE_SK, TTL_ATTRIBUTE, clientPk, codePk, grantSk } from './keys';
 
 /** All times are epoch milliseconds. */
 export interface ClientRecord {
@@ -91,7 +75,7 @@ const list = (v: AttributeValue | undefined): string[] => (v?.L ?? []).map((x) =
 const optionalS = (item: Item, name: string) => (str(item[name]) !== undefined ? { [name]: str(item[name]) } : {});
 const optionalN = (item: Item, name: string) => (num(item[name]) !== undefined ? { [name]: num(item[name]) } : {});
 
-export function clientItem(clientId: string, ownerId: string, client: NewClient, createdAt: number, secret?: { hash: string; hint: string }): Item {
+export function clientItem(clientId: string, ownerId: string, client: NewClient, createdAt: number, secret?: { readonly hash: string; readonly hint: string }): Item {
   return {
     pk: s(clientPk(clientId)),
     sk: s(CLIENT_SK),

@@ -13,22 +13,11 @@ import {
   QueryCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { keyHint, newId } from '../core/token';
-import { generateSecretToken, CLIENT_SECRET_PREFIX, type NewSecretToken } from '../core/oauth';
 import { n, s, ttlOf, type Item } from './account-records';
 import {
-  CLIENT_SK,
-  CODE_SK,
-  GRANT_SK_PREFIX,
-  OWNED_CLIENT_SK_PREFIX,
-  clientAuthAttemptsPk,
   clientItem,
-  clientPk,
   codeItem,
-  codePk,
   grantItem,
-  grantSk,
-  ownedClientSk,
   toClient,
   toCode,
   toGrant,
@@ -39,9 +28,16 @@ import {
   type NewClient,
 } from './client-records';
 import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
-import { keySk, userPk } from './keys';
+import type { StoredKeySecret } from './port';
+import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, keySk, ownedClientSk, userPk } from './keys';
 
 export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
+
+/** What the store keeps of a confidential client's secret, minted by the service. */
+export interface StoredClientSecret {
+  readonly hash: string;
+  readonly hint: string;
+}
 
 /** Why a key could not be issued through a client. */
 export class IssueRefusedError extends Error {
@@ -62,18 +58,16 @@ const MAX_BATCH_GET = 100;
 export class DynamoClientStore extends DynamoAccountStore {
   // ---- clients
 
-  /** Registers a client; a confidential one gets a secret, whose `value` is the only copy. */
-  async createClient(ownerId: string, client: NewClient, audit: (clientId: string) => readonly AuditEntry[]): Promise<{ client: ClientRecord; secret?: NewSecretToken }> {
-    const secret = client.isPublic ? undefined : generateSecretToken(CLIENT_SECRET_PREFIX);
-    const clientId = secret?.id ?? newId();
+  /** Registers a client the service minted: its id and, for a confidential one, its secret's hash and hint. */
+  async createClient(ownerId: string, clientId: string, client: NewClient, secret: StoredClientSecret | undefined, audit: readonly AuditEntry[]): Promise<{ client: ClientRecord }> {
     const createdAt = this.now();
-    const item = clientItem(clientId, ownerId, client, createdAt, secret ? { hash: secret.secretHash, hint: keyHint(secret.value) } : undefined);
+    const item = clientItem(clientId, ownerId, client, createdAt, secret);
     await this.transact([
       { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.tableName, Item: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)), clientId: s(clientId) } } },
-      ...this.auditPuts(audit(clientId)),
+      ...this.auditPuts(audit),
     ]);
-    return { client: toClient(item), ...(secret ? { secret } : {}) };
+    return { client: toClient(item) };
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
@@ -137,22 +131,20 @@ export class DynamoClientStore extends DynamoAccountStore {
     ]);
   }
 
-  /** A new secret for a live confidential client of `ownerId`; the old one stops at once. Undefined when there is none. */
-  async rotateClientSecret(ownerId: string, clientId: string, audit: readonly AuditEntry[]): Promise<NewSecretToken | undefined> {
-    const secret = generateSecretToken(CLIENT_SECRET_PREFIX, clientId);
-    const done = await this.transactUnlessFailed(0, [
+  /** Stores a new secret (minted by the service) for a live confidential client of `ownerId`; the old one stops at once. False when there is none. */
+  async rotateClientSecret(ownerId: string, clientId: string, secret: StoredClientSecret, audit: readonly AuditEntry[]): Promise<boolean> {
+    return this.transactUnlessFailed(0, [
       {
         Update: {
           TableName: this.tableName,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           UpdateExpression: 'SET secretHash = :hash, secretHint = :hint, updatedAt = :now',
           ConditionExpression: 'ownerId = :owner AND isPublic = :false AND attribute_not_exists(deletedAt)',
-          ExpressionAttributeValues: { ':hash': s(secret.secretHash), ':hint': s(keyHint(secret.value)), ':now': n(this.now()), ':owner': s(ownerId), ':false': { BOOL: false } },
+          ExpressionAttributeValues: { ':hash': s(secret.hash), ':hint': s(secret.hint), ':now': n(this.now()), ':owner': s(ownerId), ':false': { BOOL: false } },
         },
       },
       ...this.auditPuts(audit),
     ]);
-    return done ? secret : undefined;
   }
 
   /**
@@ -195,12 +187,14 @@ export class DynamoClientStore extends DynamoAccountStore {
   async issueClientKey(
     userId: string,
     clientId: string,
+    secret: StoredKeySecret,
     key: Omit<NewKey, 'clientId'>,
     code: CodeUse | undefined,
-    audit: (keyId: string) => readonly AuditEntry[],
-  ): Promise<{ keyValue: string; keyId: string; createdAt: number }> {
+    audit: readonly AuditEntry[],
+  ): Promise<{ createdAt: number }> {
     const createdAt = key.createdAt ?? this.now();
-    const also = (keyId: string): TransactWriteItem[] => [
+    const keyId = secret.keyId;
+    const also: TransactWriteItem[] = [
       {
         ConditionCheck: {
           TableName: this.tableName,
@@ -224,8 +218,8 @@ export class DynamoClientStore extends DynamoAccountStore {
         : []),
     ];
     try {
-      const { token } = await this.createKey(userId, 'user', { ...key, createdAt, clientId }, audit, also);
-      return { keyValue: token.value, keyId: token.id, createdAt };
+      await this.createKey(userId, 'user', secret, { ...key, createdAt, clientId }, audit, also);
+      return { createdAt };
     } catch (err) {
       if (err instanceof TransactionConditionError) {
         // Items: 0 key, 1 client check, 2 grant, 3 code.

@@ -5,13 +5,18 @@
  *   pk = USER#<userId>   sk = PROFILE          the user
  *   pk = USER#<userId>   sk = KEY#<keyId>      an API key
  *   pk = USER#<userId>   sk = SESSION#<id>     a login session
- *   pk = USER#<userId>   sk = AUDIT#<time>#<id> an audit record
+ *   pk = USER#<userId>   sk = AUDIT#<time>#<id> an audit record (ttl)
+ *   pk = USER#<userId>   sk = CLIENT#<clientId>  "owner has this API client", to list them
  *   pk = USERS           sk = USER#<createdAt>#<userId>  the user directory: one pointer per user, in creation order
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
- *   pk = LOGIN#<email>   sk = ATTEMPTS         failed-login counter
+ *   pk = LOGIN#<email>   sk = ATTEMPTS         login attempts in the current window (ttl)
  *   pk = ADMINS          sk = ENABLED          how many admins are enabled
  *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
  *   pk = SETTINGS        sk = LOG_HASH_KEY     the key login log lines hash e-mails with
+ *   pk = CLIENT#<clientId>      sk = CLIENT                  an API client
+ *   pk = CLIENT#<clientId>      sk = GRANT#<userId>#<keyId>  a key issued through the client
+ *   pk = OAUTHCODE#<codeId>     sk = CODE                    an authorization code (ttl)
+ *   pk = CLIENTAUTH#<clientId>  sk = ATTEMPTS                client authentications in the current window (ttl)
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -72,8 +77,15 @@ export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
 export const KEY_SK_PREFIX = 'KEY#';
 export const keySk = (keyId: string) => `${KEY_SK_PREFIX}${keyId}`;
-export const sessionSk = (sessionId: string) => `SESSION#${sessionId}`;
+export const SESSION_SK_PREFIX = 'SESSION#';
+export const sessionSk = (sessionId: string) => `${SESSION_SK_PREFIX}${sessionId}`;
+export const AUDIT_SK_PREFIX = 'AUDIT#';
+export const auditSk = (at: number, id: string) => `${AUDIT_SK_PREFIX}${new Date(at).toISOString()}#${id}`;
 export const emailPk = (email: string) => `EMAIL#${email.toLowerCase()}`;
+export const EMAIL_SK = 'EMAIL';
+export const loginAttemptsPk = (email: string) => `LOGIN#${email.toLowerCase()}`;
+/** The sort key of every attempt counter: failed logins, and API clients' authentications. */
+export const ATTEMPTS_SK = 'ATTEMPTS';
 /** The user directory's partition: lists users in a stable order without a scan (docs/design.md). */
 export const USERS_PK = 'USERS';
 export const USER_DIRECTORY_PREFIX = 'USER#';
@@ -88,3 +100,14 @@ export const SETTINGS_PK = 'SETTINGS';
 export const SETTINGS_SK = 'DEPLOYMENT';
 /** Random, made on first use: what failed-login log lines key their e-mail hashes with. */
 export const LOG_HASH_KEY_SK = 'LOG_HASH_KEY';
+
+// API clients (OAuth 2.0, client files)
+export const clientPk = (clientId: string) => `CLIENT#${clientId}`;
+export const CLIENT_SK = 'CLIENT';
+export const OWNED_CLIENT_SK_PREFIX = 'CLIENT#';
+export const ownedClientSk = (clientId: string) => `${OWNED_CLIENT_SK_PREFIX}${clientId}`;
+export const GRANT_SK_PREFIX = 'GRANT#';
+export const grantSk = (userId: string, keyId: string) => `${GRANT_SK_PREFIX}${userId}#${keyId}`;
+export const codePk = (codeId: string) => `OAUTHCODE#${codeId}`;
+export const CODE_SK = 'CODE';
+export const clientAuthAttemptsPk = (clientId: string) => `CLIENTAUTH#${clientId}`;

@@ -8,7 +8,7 @@
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
-import { generateToken, newId } from '../../lambda/core/token';
+import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -18,6 +18,7 @@ import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '..
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, openTable } from '../support/table';
 import { referenceEnv } from '../support/config';
+import { issueKey, issueSession } from '../../lambda/management/mint';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -38,7 +39,7 @@ const withKey = (key: string, method = 'GET', resource = '/v1/auth/me') => autho
 
 async function keyOf(permissions: string[]): Promise<string> {
   const { userId } = await accounts.createUser({ kind: 'human' });
-  return (await accounts.createKey(userId, 'user', { name: 'k', permissions })).token.value;
+  return (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions })).token.value;
 }
 
 /** The parser this one replaced: split on ':' and '/'. */
@@ -79,7 +80,7 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
   it('receives only the attributes a decision needs: never the password hash, the name or the e-mail', async () => {
     // Prepare: an owner with a password and e-mail, a key with a name
     const { userId } = await accounts.createUser({ kind: 'human', email: `reader-${newId()}@example.com`, passwordHash: 'scrypt$not-a-real-hash' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'named key', permissions: ['submit_score'] })).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'named key', permissions: ['submit_score'] })).token.value;
     const received: Record<string, unknown>[] = [];
     const name = 'recordBatchGetItemResponses';
     client.middlewareStack.add(
@@ -137,7 +138,7 @@ describe('Class: Authorizer — derived state', () => {
     // Prepare: a cached key, then a forged secret for its id, then its expiry
     const { userId } = await accounts.createUser({ kind: 'human' });
     let now = Date.now();
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'], expiresAt: now + 1000 });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'], expiresAt: now + 1000 });
     const forged = generateToken('user', userId, undefined, token.id);
     const authorizer = newAuthorizer(() => now);
 
@@ -170,7 +171,7 @@ describe('Class: Authorizer — derived state', () => {
   it('reads the Origin for cookie sessions on unsafe methods, and ignores it elsewhere', async () => {
     // Prepare
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const session = (await accounts.createSession(userId, Date.now() + 60_000)).token.value;
+    const session = (await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000)).token.value;
     const authorizer = newAuthorizer();
     const ask = (method: string, resource: string, headers: Record<string, string>) =>
       authorizer.decide(authorizerEvent(method, resource, { Cookie: `keygate_session=${session}`, ...headers }));

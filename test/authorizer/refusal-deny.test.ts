@@ -18,6 +18,8 @@ import type { CredentialLookup, CredentialStore } from '../../lambda/store/port'
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { referenceEnv } from '../support/config';
 import { closeTable, openTable } from '../support/table';
+import { issueKey, issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const ORIGIN = 'https://app.example.com';
 const PERMISSIONS: readonly PermissionDef[] = catalogWith([
@@ -51,10 +53,10 @@ beforeAll(async () => {
   const { userId } = await accounts.createUser({ kind: 'human', email: 'deny@example.com' });
   credentials = [];
   for (const permissions of [[], ['p1'], ['p2'], ['p1', 'p2']]) {
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions });
     credentials.push({ label: `key [${permissions.join(',')}]`, headers: { Authorization: `Bearer ${token.value}` } });
   }
-  const { token } = await accounts.createSession(userId, Date.now() + 3600_000);
+  const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 3600_000);
   credentials.push({ label: 'session, no Origin', headers: { Cookie: `keygate_session=${token.value}` } });
 });
 afterAll(() => closeTable(client, table));
@@ -103,7 +105,7 @@ describe('Class: Authorizer', () => {
       // Prepare
       const accounts = new DynamoAccountStore(client, table);
       const { userId } = await accounts.createUser({ kind: 'human', email: 'crossing@example.com' });
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
       const routes: RouteDef[] = [
         { method: 'POST', path: '/a/{x}/c', needs: 'submit_score' },
         { method: 'POST', path: '/a/b/{y}', needs: 'delete_score' },

@@ -15,6 +15,8 @@ import type { CredentialStore } from '../../lambda/store/port';
 import { authorizerEvent } from '../support/authorizer-events';
 import { referenceEnv } from '../support/config';
 import { closeTable, openTable } from '../support/table';
+import { issueKey, issueRotation } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const TTL_MS = 5000;
 const DOC_SENTENCE = 'within the credential cache TTL (5 s by default); a grace period at least the TTL long ends exactly on time';
@@ -33,7 +35,7 @@ afterAll(() => closeTable(client, table));
 
 async function freshKey(): Promise<{ userId: string; key: KeyRecord; value: string }> {
   const { userId } = await accounts.createUser({ kind: 'human', email: `timing-${Math.random()}@example.com` });
-  const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+  const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
   return { userId, key: (await accounts.getKey(userId, token.id))!, value: token.value };
 }
 
@@ -55,7 +57,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
 
     // Act: rotated at t = 500 ms with the grace period
     now = cachedAt + 500;
-    await accounts.rotateKey(userId, key, now + graceMs, { name: key.name, permissions: key.permissions });
+    await issueRotation(accounts, DEFAULT_PREFIXES, userId, key, now + graceMs, { name: key.name, permissions: key.permissions });
 
     // Assess: the cached read may still be used until its TTL is up, and never after
     now = cachedAt + TTL_MS - 1;
@@ -72,7 +74,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
     expect(await verdict(authorizer, value)).toBe('allow');
     now += 500;
     const endsAt = now + graceMs;
-    await accounts.rotateKey(userId, key, endsAt, { name: key.name, permissions: key.permissions });
+    await issueRotation(accounts, DEFAULT_PREFIXES, userId, key, endsAt, { name: key.name, permissions: key.permissions });
 
     // Act & Assess: a request every 250 ms across the end, the cache refilled on its own schedule
     const seen: string[] = [];
@@ -112,7 +114,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
     await readDone;
     now = sentAt + 100;
     const endsAt = now + TTL_MS;
-    await accounts.rotateKey(userId, key, endsAt, { name: key.name, permissions: key.permissions });
+    await issueRotation(accounts, DEFAULT_PREFIXES, userId, key, endsAt, { name: key.name, permissions: key.permissions });
     now = sentAt + 3000;
     deliver();
     expect((await first).outcome).toBe('allow');

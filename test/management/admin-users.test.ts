@@ -14,6 +14,8 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -61,7 +63,7 @@ describe('Handler: admin (users and their keys)', () => {
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
       const user = await makeUser(accounts);
       const session = await api.login(user.email, user.password);
-      const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
         const res = await api.call(method, resource, { ...credential, params: { userId: user.userId, keyId: token.id } });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
@@ -220,7 +222,7 @@ describe('Handler: admin (users and their keys)', () => {
     it("refuses a person's key with 409 and a clear reason, and unknown, revoked or badly asked keys", async () => {
       // Prepare
       const person = await makeUser(accounts);
-      const { token } = await accounts.createKey(person.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
       const id = await bot();
       const key = await botKey(id);
       await asAdmin('DELETE', USER_KEY, { params: { userId: id, keyId: key.id } });
@@ -250,7 +252,7 @@ describe('Handler: admin (users and their keys)', () => {
     it("revokes anyone's key at once; repeating it is a harmless 204, audited once", async () => {
       // Prepare
       const person = await makeUser(accounts);
-      const { token } = await accounts.createKey(person.userId, 'user', { name: 'leaked', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'leaked', permissions: ['submit_score'] });
       const params = { userId: person.userId, keyId: token.id };
 
       // Act

@@ -6,6 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -47,7 +49,7 @@ describe('Handler: admin', () => {
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
       const user = await makeUser(accounts);
       const session = await api.login(user.email, user.password);
-      const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
         const res = await api.call(method, resource, { ...credential, params: { userId: user.userId }, body: {} });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
@@ -112,7 +114,7 @@ describe('Handler: admin', () => {
       // Prepare
       const user = await makeUser(accounts);
       const session = await api.login(user.email, user.password);
-      const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       expect(await decide({ session })).toBe('allow');
       expect(await decide({ key: token.value })).toBe('allow');
 

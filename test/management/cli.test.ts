@@ -13,6 +13,8 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
@@ -209,7 +211,7 @@ describe('CLI: main', () => {
   it('refuses by the admin API rules with exit code 1, in the words of its flags, never the validator text', async () => {
     // Prepare
     const human = await makeUser(accounts);
-    const { token: humanKey } = await accounts.createKey(human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+    const { token: humanKey } = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
     const { userId: botId } = await accounts.createUser({ kind: 'bot' });
     const key = (flags: string[]) => runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'submit_score', ...flags]);
 

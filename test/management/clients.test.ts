@@ -6,6 +6,7 @@
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
+import { storedKeySecret } from '../../lambda/management/mint';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -214,7 +215,7 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     // Act
     const shown = await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
     const file = await fileFlow(user, tool.id);
-    const issue = store.issueClientKey(user.userId, tool.id, { name: 'x', permissions: ['submit_score'] }, undefined, () => []);
+    const issue = store.issueClientKey(user.userId, tool.id, storedKeySecret(generateToken('user', user.userId)), { name: 'x', permissions: ['submit_score'] }, undefined, []);
     const finished = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
 
     // Assess

@@ -13,6 +13,8 @@ import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { lambdaContext } from '../support/lambda-context';
 import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -51,7 +53,7 @@ describe('Every 403 carries an error_code', () => {
   it('at the gateway, for each refusal of the authorizer', async () => {
     const user = await makeUser(accounts);
     const session = await api.login(user.email, user.password);
-    const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: [] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
     const refusals = [
       await api.authorizer.decide(authorizerEvent('GET', '/v1/keys', { Authorization: `Bearer ${token.value}` })),
       await api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}` })),
@@ -64,7 +66,7 @@ describe('Every 403 carries an error_code', () => {
   it('from the management Lambdas: login CSRF, and a permission the stored credential no longer grants', async () => {
     // Prepare
     const user = await makeUser(accounts);
-    const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
     // What a stale authorizer context could claim for this key
     const claimed = { principalId: user.userId, userId: user.userId, authMethod: 'api_key', keyId: token.id, permissions: 'manage_keys' };
     // Act

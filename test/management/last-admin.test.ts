@@ -9,6 +9,7 @@ import { CLI_ACTOR } from '../../lambda/management/audit';
 import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { LAST_ADMIN, setUserDisabled } from '../../lambda/management/user-service';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { HttpError } from '../../lambda/shared/errors';
@@ -38,7 +39,9 @@ async function freshTable() {
     const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'ADMINS' }, sk: { S: 'ENABLED' } }, ConsistentRead: true }));
     return Number(out.Item?.count?.N ?? 0);
   };
-  return { table, deps, api, accounts: deps.accounts, count };
+  // The adapter itself, for the fixtures' setAdmin (not in the services' port).
+  const accounts = new DynamoAccountStore(client, table);
+  return { table, deps, api, accounts, count };
 }
 
 describe('Class: DynamoAccountStore — the count of enabled admins', () => {

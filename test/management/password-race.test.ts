@@ -13,6 +13,8 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { lambdaContext } from '../support/lambda-context';
 import { ManagementApi, makeUser, managementEnv, proxyEvent, sessionFromCookie, type ProxyHandler } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const ROUNDS = 4;
 const LOGINS_PER_ROUND = 6;
@@ -97,7 +99,7 @@ describe('Route: POST /v1/users/me/password — concurrent logins', () => {
     const caller = await api.login(user.email, user.password);
     const changed = await api.call('POST', '/v1/users/me/password', { session: caller, body: { currentPassword: user.password, newPassword: 'the next long passphrase' } });
     expect(changed.status).toBe(204);
-    const { token } = await accounts.createSession(user.userId, Date.now() + 60_000);
+    const { token } = await issueSession(accounts, DEFAULT_PREFIXES, user.userId, Date.now() + 60_000);
     // What an authorizer that read this session before the change would pass on.
     const staleContext = { principalId: user.userId, userId: user.userId, authMethod: 'session', sessionId: token.id, permissions: 'manage_sessions' };
 
