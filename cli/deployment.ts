@@ -1,6 +1,6 @@
 /**
  * The deployment's settings, for the CLI: read from the settings item the
- * deployment writes into its own table (SPEC §8), so the CLI needs only
+ * deployment writes into its own table (docs/design.md, keygate as a library), so the CLI needs only
  * `--table` and applies the deployment's own catalog and key prefixes, as
  * its Lambdas do. No environment variable can stand in for the item.
  */

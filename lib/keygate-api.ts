@@ -1,6 +1,6 @@
 /**
  * The API Gateway half of the `Keygate` construct: the REST API with its
- * access logs, the REQUEST authorizer, one method per route, and the SPEC §5
+ * access logs, the REQUEST authorizer, one method per route, and keygate's
  * bodies for every error API Gateway answers itself.
  */
 import { Duration, Names } from 'aws-cdk-lib';

@@ -158,7 +158,7 @@ export class Authorizer {
       permissions: principal.permissions.join(','),
       // What the 403 says if API Gateway refuses a request this authorizer allowed
       // (its policy not covering the exact method ARN): a refusal replaces both,
-      // and no 403 goes out with an empty error_code (SPEC §11). Backends ignore them.
+      // and no 403 goes out with an empty error_code (docs/design.md, Security invariants). Backends ignore them.
       ...ACCESS_DENIED_CONTEXT,
       // A key issued to an API client (OAuth, client file) names it, so a backend can attribute a change to the tool.
       ...(token.kind !== 'session' && credential!.clientId ? { clientId: credential!.clientId } : {}),
@@ -222,7 +222,7 @@ export class Authorizer {
     }
     // The same Allow whichever route triggered it; a refusal adds an explicit
     // Deny for this exact method ARN, which wins over any Allow that a wrong
-    // route table might let cover it (SPEC §11).
+    // route table might let cover it (docs/design.md, Security invariants).
     const allow = this.allowPolicy(derived, arn.apiStage);
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,

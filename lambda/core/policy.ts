@@ -1,7 +1,7 @@
 /**
  * IAM policies for API Gateway. The Allow statement lists every route the
  * principal may call, built from the incoming methodArn's API and stage, so
- * the same policy is right whichever route triggered it (SPEC §4).
+ * the same policy is right whichever route triggered it (docs/design.md, Authorizer).
  */
 import type { RouteDef } from './catalog';
 

@@ -1,5 +1,5 @@
 /**
- * The admin operations on users and their keys (SPEC §9), as functions of a
+ * The admin operations on users and their keys (docs/design.md, Admins, bots and lists), as functions of a
  * checked caller: the admin Lambda wires them by operation name. Each one
  * is a thin call of a shared service, which the CLI calls too.
  */

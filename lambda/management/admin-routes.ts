@@ -1,4 +1,4 @@
-/** The admin Lambda's routes: users, bot accounts and bot keys (SPEC §6). Every route needs `admin`, held only by an admin's session. */
+/** The admin Lambda's routes: users, bot accounts and bot keys (README, Management API). Every route needs `admin`, held only by an admin's session. */
 import { json, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest } from './app';

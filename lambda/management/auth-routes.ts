@@ -1,6 +1,6 @@
 /**
  * The auth Lambda's routes: login, logout, who am I, sessions, password
- * change, key verification and the caller's own audit trail (SPEC §5, §6).
+ * change, key verification and the caller's own audit trail (docs/design.md).
  */
 import { headerValues } from '../core/credentials';
 import { operationPath } from '../core/management-routes';

@@ -1,11 +1,11 @@
 /**
- * The clients Lambda's operations (SPEC §10): API clients, the client file,
+ * The clients Lambda's operations (docs/design.md, API clients and OAuth 2.0): API clients, the client file,
  * authorized apps, revocation by the holder, and the OAuth endpoints
  * (authorize with its hosted pages, token, revoke, metadata).
  *
  * The OAuth endpoints are public at the gateway: `authorize` checks the
  * session cookie itself (like login), `token` and `revoke` authenticate the
- * client, and they answer RFC 6749 §5.2 error bodies instead of SPEC §5's,
+ * client, and they answer RFC 6749 §5.2 error bodies instead of keygate's own,
  * since OAuth client libraries parse exactly those.
  */
 import { Logger } from '@aws-lambda-powertools/logger';

@@ -1,5 +1,5 @@
 /**
- * API clients (SPEC §10): register, read, change, rotate the secret, delete
+ * API clients (docs/design.md, API clients and OAuth 2.0): register, read, change, rotate the secret, delete
  * (which revokes every key issued through the client, for every user); the
  * client file flow; a user's authorized apps; revocation of a key by
  * whoever holds it.

@@ -1,4 +1,4 @@
-/** The keys Lambda's routes: a user's own API keys (SPEC §6). Every route needs `manage_keys`, a session-only permission. */
+/** The keys Lambda's routes: a user's own API keys (README, Management API). Every route needs `manage_keys`, a session-only permission. */
 import { operationPath } from '../core/management-routes';
 import { validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';

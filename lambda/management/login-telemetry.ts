@@ -1,5 +1,5 @@
 /**
- * What failed logins and lockouts leave behind (SPEC §11): one structured
+ * What failed logins and lockouts leave behind (docs/design.md, Security invariants): one structured
  * log line each, and the metrics `login_failed` and `login_locked` (namespace
  * `keygate`, service `keygate-management`) that the stack's lockout alarm
  * watches. Never the password, never the e-mail: an HMAC-SHA-256 of the

@@ -105,7 +105,7 @@ export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent)
   const { credential: session, user: state } = await deps.credentials.lookup(parsed.token);
   if (!session || !state || !verifySecret(parsed.token, session.secretHash)) return undefined;
   if (state.disabled || state.kind !== 'human' || session.expiresAt === undefined || session.expiresAt <= deps.now()) return undefined;
-  // SPEC §11: a session from before its owner's last password change is over, as in the authorizer.
+  // docs/design.md, Security invariants: a session from before its owner's last password change is over, as in the authorizer.
   if ((session.credentialsEpoch ?? 0) !== state.credentialsEpoch) return undefined;
   const user = await deps.accounts.getUser(parsed.token.userId);
   if (!user || user.disabled) return undefined;

@@ -249,7 +249,7 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
     query: pageQuery,
     responses: { 200: ok('A page of records.', s.auditPageResponse), 400: badRequest, 404: notFound('user') },
   },
-  // ---- API clients and OAuth 2.0 (SPEC §10)
+  // ---- API clients and OAuth 2.0 (docs/design.md, API clients and OAuth 2.0)
   createClient: {
     summary: 'Register an API client',
     description:

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/password';
 
-/** Rotation grace period limit from SPEC §6. */
+/** Rotation grace period limit (README, Management API). */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
 export const MAX_KEY_LIFETIME_DAYS = 3650;
 

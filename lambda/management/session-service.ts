@@ -53,7 +53,7 @@ export async function login(deps: ManagementDeps, emailInput: string, password: 
   const expiresAt = deps.now() + deps.config.sessionLifetimeMs;
   let token: NewToken;
   try {
-    // Written only if the profile still has the hash and epoch just checked (SPEC §11).
+    // Written only if the profile still has the hash and epoch just checked (docs/design.md, Security invariants).
     ({ token } = await issueSession(
       deps.accounts,
       deps.config.prefixes,

@@ -45,7 +45,7 @@ export const LAST_ADMIN = 'this is the last enabled admin; make or enable anothe
  * Disabling stops every key and session of the user at once: the authorizer
  * reads the flag with each credential. The last enabled admin cannot be
  * disabled, even by two admins disabling each other at the same moment: the
- * store counts enabled admins in the same transaction (SPEC §11).
+ * store counts enabled admins in the same transaction (docs/design.md, Security invariants).
  */
 export async function setUserDisabled(deps: ManagementDeps, userId: string, disabled: boolean, actor: Actor): Promise<UserRecord> {
   // An admin who disables themselves may leave nobody able to undo it.

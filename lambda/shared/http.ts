@@ -1,6 +1,6 @@
 /**
  * The HTTP edge of the management Lambdas: one middy middleware that bounds
- * the request body, turns every error into the SPEC §5 body, and adds CORS
+ * the request body, turns every error into keygate's error body, and adds CORS
  * and caching headers to every answer; plus JSON body validation with zod.
  *
  * Only `HttpError`s with a status below 500 are shown; anything else is a

@@ -1,7 +1,7 @@
 /**
  * The count of enabled admins (`ADMIN_COUNT_KEY`), kept in step with the
  * profiles in the transactions that change them, so "never below one" is a
- * DynamoDB condition (SPEC §11).
+ * DynamoDB condition (docs/design.md, Security invariants).
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { n, num, s, type Item } from './account-records';

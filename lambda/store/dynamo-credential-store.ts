@@ -12,7 +12,7 @@ export class DynamoCredentialStore implements CredentialStore {
     /**
      * Strongly consistent reads. The default, for the authorizer too: a read
      * sent after a revocation or rotation is stored sees it, so the cache TTL
-     * is the only delay (SPEC §6). An eventually consistent read could return
+     * is the only delay (README, Management API). An eventually consistent read could return
      * the old item for a while after the write and restart the TTL from there.
      * Costs 1 RRU per item (2 per miss) instead of 0.5.
      */

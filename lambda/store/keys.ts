@@ -30,14 +30,14 @@ export const TTL_ATTRIBUTE = 'ttl';
 /**
  * On `PROFILE`: how many times the password has changed (absent = 0). On a
  * session: the profile's value when the session was made. A session whose
- * value differs from its profile's ended with a password change (SPEC §11).
+ * value differs from its profile's ended with a password change (docs/design.md, Security invariants).
  */
 export const CREDENTIALS_EPOCH = 'credentialsEpoch';
 
 /**
  * The number of enabled admins (`count`), kept in step with the profiles in
  * the same transactions that change them, so "never below one" is a
- * DynamoDB condition (SPEC §11). Absent: no admin was ever made through
+ * DynamoDB condition (docs/design.md, Security invariants). Absent: no admin was ever made through
  * this code, which counts as 0.
  */
 export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;

@@ -1,5 +1,5 @@
 /**
- * SPEC §11: whenever the authorizer refuses the request that triggered it,
+ * docs/design.md, Security invariants: whenever the authorizer refuses the request that triggered it,
  * its policy cannot let that request through, whatever the route table,
  * overlapping wildcards included (the construct refuses such tables, but
  * the authorizer does not rely on it). Property-style: many generated
@@ -101,7 +101,7 @@ function requestFor(method: string, resource: string, path: string, headers: Rec
 
 describe('Class: Authorizer', () => {
   describe('Method: decide — a refusal always carries a Deny for its method ARN', () => {
-    it('the crossing table of issue 9: a key with submit_score is refused POST /a/b/c, and the policy agrees', async () => {
+    it('the crossing table of the security review: a key with submit_score is refused POST /a/b/c, and the policy agrees', async () => {
       // Prepare
       const accounts = new DynamoAccountStore(client, table);
       const { userId } = await accounts.createUser({ kind: 'human', email: 'crossing@example.com' });
@@ -157,7 +157,7 @@ describe('Class: Authorizer', () => {
             if (allowed !== (decision.outcome === 'allow')) {
               throw new Error(`table ${JSON.stringify(routes)}, ${label}: ${req.method} ${req.path} (${req.resource}) decided ${decision.outcome} but the policy ${allowed ? 'allows' : 'refuses'} it`);
             }
-            // Whatever API Gateway does with the policy, a 403 would have a code (SPEC §11).
+            // Whatever API Gateway does with the policy, a 403 would have a code (docs/design.md, Security invariants).
             expect(decision.result.context?.error_code).toMatch(/^(access_denied|missing_permission|csrf_rejected|unknown_route)$/);
             tally[decision.outcome === 'allow' ? 'allow' : decision.reason]++;
           }

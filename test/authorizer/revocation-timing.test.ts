@@ -1,5 +1,5 @@
 /**
- * SPEC §6: revocation and rotation end "within the credential cache TTL
+ * README and docs/design.md: revocation and rotation end "within the credential cache TTL
  * (5 s by default); a grace period at least the TTL long ends exactly on
  * time". Both halves, with the old key already in the authorizer's cache
  * when it is rotated, on a clock the test sets; and the docs say exactly that.

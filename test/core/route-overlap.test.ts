@@ -1,5 +1,5 @@
 /**
- * Overlap detection, pattern against pattern (SPEC §11): the shapes that
+ * Overlap detection, pattern against pattern (docs/design.md, Security invariants): the shapes that
  * must be refused, and a property over many generated route tables: when
  * `routeConflicts` finds nothing, the route-independent Allow policy is
  * right for every request of every route, checked with `arnMatches` over
@@ -63,7 +63,7 @@ const PATHS: string[] = (() => {
 
 describe('Function: routeConflicts', () => {
   it.each([
-    ['crossing parameters (issue 9)', route('POST', '/a/{x}/c', 'submit_score'), route('POST', '/a/b/{y}', 'delete_score'), 'POST /a/b/c'],
+    ['crossing parameters', route('POST', '/a/{x}/c', 'submit_score'), route('POST', '/a/b/{y}', 'delete_score'), 'POST /a/b/c'],
     ['a parameter beside a literal', route('GET', '/v1/keys/{keyId}', 'manage_keys'), route('GET', '/v1/keys/export', 'admin'), 'GET /v1/keys/export'],
     ['a parameter whose * spans segments', route('GET', '/a/{x}', 'p1'), route('GET', '/a/{x}/b/{y}', 'p2'), 'GET /a/x/b/x'],
     ['ANY against one method', route('ANY', '/items/{id}', 'p1'), route('DELETE', '/items/{id}', 'p2'), 'DELETE /items/x'],

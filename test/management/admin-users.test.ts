@@ -1,5 +1,5 @@
 /**
- * What an admin does to other accounts (SPEC §9): list and read users, read,
+ * What an admin does to other accounts (docs/design.md, Admins, bots and lists): list and read users, read,
  * rotate and revoke their keys, read their audit trail; and the paged lists
  * (users, keys, audit). Through the real admin and keys handlers behind the
  * real authorizer, against DynamoDB Local.

@@ -1,5 +1,5 @@
 /**
- * SPEC §11: every 403 carries an error_code, none empty: the gateway's
+ * docs/design.md, Security invariants: every 403 carries an error_code, none empty: the gateway's
  * ACCESS_DENIED body (filled from the authorizer's context, also when the
  * policy refuses a request the authorizer allowed) and the management
  * Lambdas' own 403s.

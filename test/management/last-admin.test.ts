@@ -1,5 +1,5 @@
 /**
- * SPEC §11: the last enabled admin cannot be disabled (or lose admin), even
+ * docs/design.md, Security invariants: the last enabled admin cannot be disabled (or lose admin), even
  * by two admins disabling each other at the same moment. The store keeps a
  * count of enabled admins in the same transactions as the profiles; each
  * test has a table of its own, so the count is the test's alone.

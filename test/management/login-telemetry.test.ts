@@ -1,5 +1,5 @@
 /**
- * SPEC §11: failed logins and lockouts leave a structured log line (no
+ * docs/design.md, Security invariants: failed logins and lockouts leave a structured log line (no
  * password, no raw e-mail: a keyed hash of it) and the metrics `login_failed`
  * and `login_locked` that the stack's alarm watches. The auth Lambda through
  * its real handler, its stdout read back.

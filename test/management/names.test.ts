@@ -1,5 +1,5 @@
 /**
- * SPEC §11: names refuse Unicode format and bidi characters, lone
+ * docs/design.md, Security invariants: names refuse Unicode format and bidi characters, lone
  * surrogates and invalid UTF-8 with 400 `validation`, and are stored
  * NFC-normalised. Key names through the real handler (create and rename);
  * `safeName` is the one rule other names reuse.

@@ -1,5 +1,5 @@
 /**
- * SPEC §11: a password change ends every other session of the user,
+ * docs/design.md, Security invariants: a password change ends every other session of the user,
  * including one a concurrent login creates while the change runs. Real
  * concurrency against DynamoDB Local: logins with the old password race
  * each change, round after round; afterwards only the caller's session

@@ -1,5 +1,5 @@
 /**
- * SPEC §8's proof, as a team meets keygate: the package is packed
+ * The library's proof (docs/design.md, keygate as a library), as a team meets keygate: the package is packed
  * (`npm pack`), installed into a scratch CDK app in a temp folder with the
  * app's own aws-cdk-lib and constructs (this repository's, linked: no
  * network), the README's "Use it in your own app" code blocks are written

@@ -144,7 +144,7 @@ describe('Stack: KeygateStack', () => {
       ['INTEGRATION_TIMEOUT', 504, 'timeout', 'the backend did not answer in time'],
       ['DEFAULT_4XX', 400, 'bad_request', 'Invalid request body'],
       ['DEFAULT_5XX', 500, 'internal_error', 'Invalid request body'],
-    ] as const)('%s answers %d with the SPEC §5 body (%s)', (type, status, code, message) => {
+    ] as const)('%s answers %d with the keygate error body (%s)', (type, status, code, message) => {
       // Act
       const found = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }));
       // Assess

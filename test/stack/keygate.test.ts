@@ -330,7 +330,7 @@ describe('Construct: Keygate', () => {
       );
     });
 
-    it('refuses route patterns that cross each other (issue 9), naming every conflict and a request that shows it', () => {
+    it('refuses route patterns that cross each other, naming every conflict and a request that shows it', () => {
       // Prepare: a literal beats a parameter, so POST /a/b/c goes to /a/b/{y}; an Allow for /a/*/c would cover it.
       const { stack, backend } = widgetsStack();
       const routes = [
