@@ -3,11 +3,11 @@
  * policy. No AWS SDK here; the store is injected.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { LRUCache } from 'lru-cache';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
 import { credentialRefusal, effectivePermissions } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
+import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
@@ -85,7 +85,7 @@ export class Authorizer {
   private readonly store: CredentialStore;
   private readonly config: KeygateConfig;
   private readonly now: () => number;
-  private readonly cache: LRUCache<string, CacheEntry>;
+  private readonly cache: LruCache<string, CacheEntry>;
   private readonly policies: PolicyCache;
   private readonly grantable: ReadonlySet<string>;
   private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
@@ -95,13 +95,7 @@ export class Authorizer {
     this.store = options.store;
     this.config = options.config;
     this.now = options.now ?? Date.now;
-    this.cache = new LRUCache<string, CacheEntry>({
-      max: Math.max(1, options.config.cacheMaxEntries),
-      ttl: Math.max(1, options.config.cacheTtlMs),
-      perf: { now: this.now },
-      // lru-cache otherwise caches the clock for a tick; read it every time.
-      ttlResolution: 0,
-    });
+    this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
     this.policies = new PolicyCache(options.config.routes);
     this.grantable = new Set(keyGrantable(options.config.permissions));
     this.sessionPerms = {
@@ -178,7 +172,7 @@ export class Authorizer {
     // The TTL counts from when the read was sent, not from its answer: what it
     // saw is never trusted longer than the TTL after a change that it missed,
     // so a grace period at least the TTL long ends exactly on time.
-    if (ttl > 0) this.cache.set(cacheKey, entry, { ttl, start: pending.startedAt });
+    this.cache.set(cacheKey, entry, ttl, pending.startedAt);
     return entry;
   }
 
