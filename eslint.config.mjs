@@ -19,6 +19,16 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
+    ignores: ['local/console/**'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+  },
+  // The local console's script runs in a browser, as a classic script: only the browser globals it uses, no Node.
+  {
+    files: ['local/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', confirm: 'readonly', getSelection: 'readonly' },
+    },
+    rules: { strict: ['error', 'global'] },
   },
 );

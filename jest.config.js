@@ -12,12 +12,13 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // @middy/* ship ESM only (exports with the "import" condition only):
-  // map them to their files and let SWC turn them into CommonJS.
+  // map them to their files and let SWC turn them into CommonJS. The
+  // oauth4webapi devDependency (the tests' stock OAuth client) is ESM only too.
   moduleNameMapper: {
     '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|oauth4webapi)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

@@ -1,33 +1,60 @@
 /**
- * `keygate`: the admin CLI. Makes the first admin after `cdk deploy`, and bot
- * accounts and their keys, straight in a keygate table. It reaches DynamoDB
- * through the AWS SDK's standard settings (AWS_REGION, AWS_PROFILE or keys,
- * AWS_ENDPOINT_URL_DYNAMODB), and applies the same rules as the admin API.
+ * `keygate`: the admin CLI. Makes the first admin after `cdk deploy`, and
+ * lists, disables and enables users, and makes, rotates and revokes bot keys,
+ * straight in a keygate table. It reaches DynamoDB through the AWS SDK's
+ * standard settings (AWS_REGION, AWS_PROFILE or keys,
+ * AWS_ENDPOINT_URL_DYNAMODB) and runs the same services as the admin API, so
+ * every rule is the API's; only the words are the terminal's (flags, not
+ * fields or endpoints).
  *
  * Exit codes: 0 done, 1 refused or failed, 2 wrong usage.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../lambda/core/password';
+import { revokeUserKey, rotateBotKey } from '../lambda/management/admin-service';
 import { CLI_ACTOR } from '../lambda/management/audit';
 import { buildDeps, type ManagementDeps } from '../lambda/management/deps';
-import { createKeyBody, createUserBody } from '../lambda/management/schemas';
-import { createBotKey, createUser } from '../lambda/management/user-service';
+import { listKeys, listUsers } from '../lambda/management/list-service';
+import { PageParameterError } from '../lambda/management/pagination';
+import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
+import { createBotKey, createUser, setUserDisabled } from '../lambda/management/user-service';
 import { userView } from '../lambda/management/views';
+import { SettingsError } from '../lambda/shared/deployment-settings';
 import { HttpError } from '../lambda/shared/errors';
-import { validateBody } from '../lambda/shared/http';
-import { configEnvironment } from '../lambda/shared/config';
-import { SETTINGS_KEY, SettingsError, readSettings } from '../lambda/shared/deployment-settings';
-import { loadManagementConfig } from '../lambda/shared/management-config';
+import { loadDeploymentConfig } from './deployment';
 
-export const USAGE = `Usage:
-  keygate create-user --table NAME --email E [--admin] [--bot]
-      Creates a user and prints it as JSON. A human's password is read from
-      KEYGATE_PASSWORD, or else from standard input (one line). Bots have no
-      password and cannot log in.
-  keygate create-key --table NAME --user USERID --name N --permissions a,b [--expires-in-days D]
-      Creates a key for a bot and prints it as JSON. The key is shown this once.
+export const USAGE = `Usage: keygate <command> --table NAME [options]
+
+Commands:
+  create-user --email E [--admin] [--bot]
+      Creates a user. A person's password is read from KEYGATE_PASSWORD, or
+      else from standard input (one line). Bots have no password and cannot
+      log in.
+  list-users [--limit N] [--cursor C]
+      Lists users, oldest first, N at a time (1-100, default 50). Pass the
+      answer's "next" as --cursor for the next page.
+  disable-user --user ID
+      Stops every key and login session of the user at once.
+  enable-user --user ID
+  list-keys --user ID [--limit N] [--cursor C]
+      Lists a user's keys, never their secrets.
+  create-key --user ID --name N --permissions a,b [--expires-in-days D]
+      Creates a key for a bot. The key is shown this once.
+  rotate-key --user ID --key ID [--grace-seconds S]
+      Replaces a bot's key with a new one of the same name and permissions
+      (shown this once). The old key stops working at once, or after S seconds
+      (at most 7 days).
+  revoke-key --user ID --key ID
+      Revokes any user's key. Repeating it is harmless.
+  upgrade-table
+      Brings a table written by keygate 0.1 up to date: adds users made
+      before the user list existed to it (list-users), and counts the enabled
+      admins (so the last one cannot be disabled). Scans the table once;
+      running it again is harmless.
   keygate --help
 
 The deployment's permission catalog and key prefixes are read from the
@@ -36,6 +63,7 @@ the local runner when it starts).
 
 The table is reached through the AWS SDK's standard settings: AWS_REGION,
 AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_DYNAMODB.
+Every answer is JSON on standard output.
 
 Exit codes: 0 done, 1 refused or failed, 2 wrong usage.
 `;
@@ -56,22 +84,64 @@ const processIo: CliIo = {
 
 class UsageError extends Error {}
 
+/** A refusal worded for the terminal. */
+class CliRefusal extends Error {}
+
 const OPTIONS = {
   table: { type: 'string' },
   email: { type: 'string' },
   admin: { type: 'boolean' },
   bot: { type: 'boolean' },
   user: { type: 'string' },
+  key: { type: 'string' },
   name: { type: 'string' },
   permissions: { type: 'string' },
   'expires-in-days': { type: 'string' },
+  'grace-seconds': { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function required(values: Record<string, unknown>, name: string): string {
+type Flag = keyof typeof OPTIONS;
+type Values = Partial<Record<Flag, string | boolean>>;
+
+const PASSWORD_SOURCE = 'the password (KEYGATE_PASSWORD or standard input)';
+
+/** API field names, as the services and schemas call them, in the terminal's words. */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  email: '--email',
+  password: PASSWORD_SOURCE,
+  kind: '--bot',
+  admin: '--admin',
+  name: '--name',
+  permissions: '--permissions',
+  expiresInDays: '--expires-in-days',
+  gracePeriodSeconds: '--grace-seconds',
+  limit: '--limit',
+  cursor: '--cursor',
+  userId: '--user',
+  keyId: '--key',
+  disabled: 'disable-user',
+};
+
+function required(values: Values, name: Flag): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
   return v;
+}
+
+function optional(values: Values, name: Flag): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A whole number flag; anything else is wrong usage (its range is a rule, checked by the service). */
+function wholeNumber(values: Values, name: Flag, unit: string): number | undefined {
+  const v = optional(values, name);
+  if (v === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(v)) throw new UsageError(`--${name} takes a whole number of ${unit}, e.g. --${name} 30`);
+  return Number(v);
 }
 
 /** One line from standard input; on a terminal, prompted and not echoed. */
@@ -90,70 +160,151 @@ async function readPassword(io: CliIo, email: string): Promise<string> {
   return text.replace(/\r?\n$/, '');
 }
 
-type DepsFor = (table: string) => Promise<ManagementDeps>;
-
-/** The deployment's settings from its table, as its Lambdas get them. */
-async function depsFor(client: DynamoDBClient, table: string, env: NodeJS.ProcessEnv): Promise<ManagementDeps> {
-  const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: SETTINGS_KEY, ConsistentRead: true }));
-  const settings = readSettings(Item);
-  const configEnv = configEnvironment(table, { ...settings, routes: [], allowedOrigins: [], cacheTtlSeconds: 0 });
-  return buildDeps(loadManagementConfig({ ...env, ...configEnv }), client);
+/** A schema problem in the terminal's words, from the issue's kind and bounds, never zod's own message. */
+function issueWords(issue: z.core.$ZodIssue): string {
+  const field = String(issue.path[0] ?? '');
+  const subject = FIELD_WORDS[field] ?? `--${field}`;
+  const each = issue.path.length > 1 ? ' (each entry)' : '';
+  const unit = (origin: unknown) => (origin === 'string' ? ' characters' : origin === 'array' ? ' entries' : '');
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.minimum === 1 && issue.origin === 'string') return `${subject}${each} cannot be empty`;
+      return `${subject}${each} has to be at least ${String(issue.minimum)}${unit(issue.origin)}${issue.origin === 'string' ? ' long' : ''}`;
+    case 'too_big':
+      return `${subject}${each} has to be at most ${String(issue.maximum)}${unit(issue.origin)}${issue.origin === 'string' ? ' long' : ''}`;
+    case 'invalid_format':
+      if (issue.format === 'email') return `${subject} has to be an e-mail address`;
+      // Our own schemas' regex messages are sentences of ours ('may not contain control characters').
+      return `${subject}${each} ${issue.message}`;
+    default:
+      return `${subject}${each} is not valid`;
+  }
 }
 
-async function createUserCommand(values: Record<string, unknown>, io: CliIo, deps: DepsFor): Promise<void> {
-  const table = required(values, 'table');
-  const email = required(values, 'email');
-  const kind = values.bot === true ? 'bot' : 'human';
-  const password = kind === 'bot' ? undefined : (io.env.KEYGATE_PASSWORD ?? (await readPassword(io, email)));
-  const input = validateBody({ email, kind, ...(values.admin === true ? { admin: true } : {}), ...(password !== undefined ? { password } : {}) }, createUserBody);
-  const user = await createUser(await deps(table), input, CLI_ACTOR);
-  io.out(JSON.stringify(userView(user), null, 2) + '\n');
+function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CliRefusal(result.error.issues.map(issueWords).join('; '));
+  return result.data;
 }
 
-async function createKeyCommand(values: Record<string, unknown>, io: CliIo, deps: DepsFor): Promise<void> {
-  const table = required(values, 'table');
-  const userId = required(values, 'user');
-  const days = values['expires-in-days'];
-  const input = validateBody(
-    {
-      name: required(values, 'name'),
-      permissions: required(values, 'permissions').split(',').map((p) => p.trim()).filter(Boolean),
-      ...(typeof days === 'string' ? { expiresInDays: Number(days) } : {}),
-    },
-    createKeyBody,
-  );
-  const key = await createBotKey(await deps(table), userId, input, CLI_ACTOR);
-  io.out(JSON.stringify(key, null, 2) + '\n');
-}
-
-/** What went wrong, in one line; never a stack trace. */
+/** What went wrong, in one line, in the terminal's words; never a stack trace. */
 function describeFailure(err: unknown): string {
-  if (err instanceof HttpError || err instanceof SettingsError) return err.message;
+  if (err instanceof CliRefusal || err instanceof SettingsError) return err.message;
+  if (err instanceof PageParameterError) return `${FIELD_WORDS[err.parameter]} ${err.problem}`;
+  if (err instanceof HttpError) {
+    // Service messages start with the field they are about: 'permissions': …, 'password' has to …
+    return err.message.replace(/^'(\w+)'/, (whole, field: string) => FIELD_WORDS[field] ?? whole);
+  }
   const e = err as { name?: string; message?: string };
   if (e.name === 'ResourceNotFoundException') return `table not found: ${e.message ?? ''}`.trim();
   return `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
 }
 
+interface Command {
+  readonly flags: readonly Flag[];
+  readonly run: (values: Values, io: CliIo, deps: () => Promise<ManagementDeps>) => Promise<unknown>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  'create-user': {
+    flags: ['email', 'admin', 'bot'],
+    run: async (values, io, deps) => {
+      const email = required(values, 'email');
+      const kind = values.bot === true ? 'bot' : 'human';
+      const admin = values.admin === true;
+      if (kind === 'bot' && admin) throw new UsageError('--admin and --bot cannot go together: bots cannot log in, so they cannot be admins');
+      const password = kind === 'bot' ? undefined : (io.env.KEYGATE_PASSWORD ?? (await readPassword(io, email)));
+      // The service applies the password rule too; here it is worded for the terminal, before a zod bound could speak first.
+      if (password !== undefined && passwordProblem(password)) {
+        throw new CliRefusal(`${PASSWORD_SOURCE} has to be ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters long`);
+      }
+      const input = parseInput(createUserBody, { email, kind, ...(admin ? { admin } : {}), ...(password !== undefined ? { password } : {}) });
+      return userView(await createUser(await deps(), input, CLI_ACTOR));
+    },
+  },
+  'list-users': {
+    flags: ['limit', 'cursor'],
+    run: async (values, _io, deps) => listUsers(await deps(), { limit: optional(values, 'limit'), cursor: optional(values, 'cursor') }),
+  },
+  'disable-user': {
+    flags: ['user'],
+    run: async (values, _io, deps) => userView(await setUserDisabled(await deps(), required(values, 'user'), true, CLI_ACTOR)),
+  },
+  'enable-user': {
+    flags: ['user'],
+    run: async (values, _io, deps) => userView(await setUserDisabled(await deps(), required(values, 'user'), false, CLI_ACTOR)),
+  },
+  'list-keys': {
+    flags: ['user', 'limit', 'cursor'],
+    run: async (values, _io, deps) => {
+      const userId = required(values, 'user');
+      const d = await deps();
+      // An unknown user has no keys, but saying so is more useful than an empty list.
+      if (!(await d.accounts.getUser(userId))) throw new CliRefusal('no such user');
+      return listKeys(d, userId, { limit: optional(values, 'limit'), cursor: optional(values, 'cursor') });
+    },
+  },
+  'create-key': {
+    flags: ['user', 'name', 'permissions', 'expires-in-days'],
+    run: async (values, _io, deps) => {
+      const userId = required(values, 'user');
+      const days = wholeNumber(values, 'expires-in-days', 'days');
+      const input = parseInput(createKeyBody, {
+        name: required(values, 'name'),
+        permissions: required(values, 'permissions').split(',').map((p) => p.trim()).filter(Boolean),
+        ...(days !== undefined ? { expiresInDays: days } : {}),
+      });
+      return createBotKey(await deps(), userId, input, CLI_ACTOR);
+    },
+  },
+  'rotate-key': {
+    flags: ['user', 'key', 'grace-seconds'],
+    run: async (values, _io, deps) => {
+      const userId = required(values, 'user');
+      const keyId = required(values, 'key');
+      const grace = wholeNumber(values, 'grace-seconds', 'seconds');
+      const { gracePeriodSeconds } = parseInput(rotateKeyBody, grace === undefined ? {} : { gracePeriodSeconds: grace });
+      return rotateBotKey(await deps(), userId, keyId, gracePeriodSeconds ?? 0, CLI_ACTOR);
+    },
+  },
+  'upgrade-table': {
+    flags: [],
+    run: async (_values, _io, deps) => {
+      const { accounts } = await deps();
+      return { indexed: await accounts.indexUsers(), enabledAdmins: await accounts.recountEnabledAdmins() };
+    },
+  },
+  'revoke-key': {
+    flags: ['user', 'key'],
+    run: async (values, _io, deps) => revokeUserKey(await deps(), required(values, 'user'), required(values, 'key'), CLI_ACTOR),
+  },
+};
+
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    (command === undefined ? io.err : io.out)(USAGE);
-    return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.err : io.out)(USAGE);
+    return name === undefined ? 2 : 0;
   }
   let client: DynamoDBClient | undefined;
-  const deps = (table: string) => {
-    client = new DynamoDBClient({});
-    return depsFor(client, table, io.env);
-  };
   try {
     const { values } = parseArgs({ args: [...rest], options: OPTIONS, strict: true, allowPositionals: false });
     if (values.help) {
       io.out(USAGE);
       return 0;
     }
-    if (command === 'create-user') await createUserCommand(values, io, deps);
-    else if (command === 'create-key') await createKeyCommand(values, io, deps);
-    else throw new UsageError(`unknown command '${command}'`);
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command '${name}'`);
+    const given = Object.keys(values) as Flag[];
+    const foreign = given.filter((f) => f !== 'table' && f !== 'help' && !command.flags.includes(f));
+    if (foreign.length > 0) throw new UsageError(`${name} takes no ${foreign.map((f) => `--${f}`).join(', ')}`);
+    const table = required(values, 'table');
+    const deps = async () => {
+      client = new DynamoDBClient({});
+      return buildDeps(await loadDeploymentConfig(client, table, io.env), client);
+    };
+    const answer = await command.run(values, io, deps);
+    io.out(JSON.stringify(answer, null, 2) + '\n');
     return 0;
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

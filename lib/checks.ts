@@ -52,7 +52,7 @@ export function acknowledgeKeygateFindings(keygate: Keygate): void {
   acknowledge(
     api,
     'AwsSolutions-APIG2',
-    'Bodies are validated by each Lambda (unknown fields, types, permissions), which answers 400 in the SPEC §5 error shape; a gateway model would duplicate that with a different error body.',
+    'Bodies are validated by each Lambda (unknown fields, types, permissions), which answers 400 in the keygate error shape; a gateway model would duplicate that with a different error body.',
   );
   acknowledge(
     api.deploymentStage,

@@ -16,7 +16,12 @@ export interface KeygateAlarms {
   readonly authorizerThrottles: Alarm;
   /** More than 1 % of the API's answers are 5xx. */
   readonly api5xxRate: Alarm;
+  /** A burst of login lockouts: e-mails reaching the failed-login limit (credential stuffing, password guessing). */
+  readonly loginLockouts: Alarm;
 }
+
+/** Lockouts within 5 minutes that raise the `loginLockouts` alarm. */
+export const LOGIN_LOCKOUT_BURST = 5;
 
 export interface AlarmTargets {
   readonly authorizerFunction: IFunction;
@@ -79,6 +84,16 @@ export function createAlarms(scope: Construct, targets: AlarmTargets): KeygateAl
       }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    }),
+    // The auth Lambda counts one `login_locked` per lockout (an e-mail reaching the
+    // failed-login limit in its window), not per refused attempt: several in five
+    // minutes means many accounts under attack, not one person retrying.
+    loginLockouts: new Alarm(scope, 'LoginLockouts', {
+      ...common,
+      alarmDescription: `${LOGIN_LOCKOUT_BURST} or more logins were locked out within 5 minutes: passwords are being guessed across accounts.`,
+      metric: new Metric({ namespace: 'keygate', metricName: 'login_locked', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
+      threshold: LOGIN_LOCKOUT_BURST,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     }),
   };
   if (targets.action) {

@@ -1,6 +1,6 @@
 /**
  * The API Gateway half of the `Keygate` construct: the REST API with its
- * access logs, the REQUEST authorizer, one method per route, and the SPEC §5
+ * access logs, the REQUEST authorizer, one method per route, and keygate's
  * bodies for every error API Gateway answers itself.
  */
 import { Duration, Names } from 'aws-cdk-lib';
@@ -26,19 +26,35 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
-import { PK, SK } from '../lambda/store/keys';
+import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/store/keys';
 
 /** What the authorizer writes when it records a key's use (at most hourly). */
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';
 
 /**
  * The authorizer reads a credential and its owner in one BatchGetItem, and
- * records a key's last use (at most hourly) with an UpdateItem that may touch
- * only that attribute and return nothing. The key attributes are listed
- * because a ConditionExpression names them; UpdateItem can never change them.
+ * only the attributes it names (never `passwordHash`): every name in the
+ * request has to be one of LOOKUP_ATTRIBUTES, and the request has to name
+ * its attributes. A read that names none asks for all of them, which makes
+ * its `dynamodb:Select` ALL_ATTRIBUTES, and is refused (docs/design.md).
+ *
+ * It also records a key's last use (at most hourly) with an UpdateItem that
+ * may touch only that attribute and return nothing. The key attributes are
+ * listed because a ConditionExpression names them; UpdateItem can never
+ * change them.
  */
 export function grantAuthorizerAccess(table: ITable, authorizer: IFunction): void {
-  table.grant(authorizer, 'dynamodb:BatchGetItem');
+  authorizer.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['dynamodb:BatchGetItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LOOKUP_ATTRIBUTES] },
+        StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    }),
+  );
   authorizer.addToRolePolicy(
     new PolicyStatement({
       effect: Effect.ALLOW,
@@ -89,7 +105,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       accessLogDestination: new LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(),
     },
-    defaultCorsPreflightOptions: origins.length > 0 ? corsOptions(origins) : undefined,
+    ...(origins.length > 0 ? { defaultCorsPreflightOptions: corsOptions(origins) } : {}),
   });
 
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
@@ -120,7 +136,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       type: r.type,
       statusCode: String(r.status),
       responseHeaders: { ...corsHeaders, ...r.headers },
-      templates: { 'application/json': errorBody(r.status, r.code, r.message) },
+      templates: { 'application/json': errorBody(r.status, r.code, r.message, r.endpoint) },
     });
   }
   return { api, authorizer };
@@ -129,10 +145,12 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
 /**
  * A body template. `code` and `message` are JSON string literals, or
  * `$context…` references that API Gateway substitutes (gateway response
- * templates are plain substitution, not VTL).
+ * templates are plain substitution, not VTL). `endpoint` is the route
+ * (`$context.resourcePath`), or, where no route matched, the path as
+ * requested (`$context.path`).
  */
-function errorBody(status: number, code: string, message: string): string {
-  return `{"status_code":${status},"endpoint":"$context.resourcePath","error_code":${code},"error_message":${message}}`;
+function errorBody(status: number, code: string, message: string, endpoint = '$context.resourcePath'): string {
+  return `{"status_code":${status},"endpoint":"${endpoint}","error_code":${code},"error_message":${message}}`;
 }
 
 const str = (s: string) => JSON.stringify(s);
@@ -143,6 +161,8 @@ export interface GatewayResponseDef {
   readonly code: string;
   readonly message: string;
   readonly headers?: Record<string, string>;
+  /** the body's `endpoint`; `$context.resourcePath` unless set */
+  readonly endpoint?: string;
 }
 
 /** The 401 message: it names the verify route only when the app has one. */
@@ -170,7 +190,8 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.AUTHORIZER_FAILURE, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
   { type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
   // API Gateway answers an unknown route or method with this type.
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route') },
+  // No route matched, so there is no resource path: the body names the path as requested.
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route'), endpoint: '$context.path' },
   { type: ResponseType.THROTTLED, status: 429, code: str('throttled'), message: str('too many requests, slow down') },
   { type: ResponseType.REQUEST_TOO_LARGE, status: 413, code: str('request_too_large'), message: str('the request is too large') },
   { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, code: str('timeout'), message: str('the backend did not answer in time') },
@@ -183,7 +204,7 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: str('unsupported_media_type'), message: str('unsupported content type') },
   { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: str('throttled'), message: str('quota exceeded') },
   { type: ResponseType.WAF_FILTERED, status: 403, code: str('forbidden'), message: str('the request was blocked') },
-  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource') },
+  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource'), endpoint: '$context.path' },
   // `messageString` is API Gateway's own message, already a quoted JSON string.
   { type: ResponseType.DEFAULT_4XX, status: 400, code: str('bad_request'), message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, status: 500, code: str('internal_error'), message: '$context.error.messageString' },

@@ -102,11 +102,11 @@ export class KeygateStack extends Stack {
       permissions: REFERENCE_PERMISSIONS,
       routes: EXAMPLE_ROUTES.map((route) => ({ ...route, handler: this.exampleFunction })),
       allowedOrigins,
-      cookieName: props.cookieName ?? stringContext(this, 'keygate:cookieName'),
-      stageName: props.stageName ?? stringContext(this, 'keygate:stageName'),
-      userKeyPrefix: props.userKeyPrefix ?? stringContext(this, 'keygate:userKeyPrefix'),
-      botKeyPrefix: props.botKeyPrefix ?? stringContext(this, 'keygate:botKeyPrefix'),
-      credentialCacheTtl: props.credentialCacheTtl ?? secondsContext(this, 'keygate:credentialCacheTtlSeconds'),
+      ...given('cookieName', props.cookieName ?? stringContext(this, 'keygate:cookieName')),
+      ...given('stageName', props.stageName ?? stringContext(this, 'keygate:stageName')),
+      ...given('userKeyPrefix', props.userKeyPrefix ?? stringContext(this, 'keygate:userKeyPrefix')),
+      ...given('botKeyPrefix', props.botKeyPrefix ?? stringContext(this, 'keygate:botKeyPrefix')),
+      ...given('credentialCacheTtl', props.credentialCacheTtl ?? secondsContext(this, 'keygate:credentialCacheTtlSeconds')),
       ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
     });
 
@@ -140,4 +140,9 @@ function secondsContext(scope: Construct, key: string): Duration | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} has to be a number of seconds, got '${String(value)}'`);
   return Duration.seconds(n);
+}
+
+/** `{ [key]: value }`, or `{}` when neither the prop nor the context sets it (so the construct's default applies). */
+function given<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -46,7 +46,7 @@ export interface KeygateTableProps {
    *
    * @default - a table in the stack's region only
    */
-  readonly replicaRegions?: string[];
+  readonly replicaRegions?: readonly string[];
 }
 
 /**
@@ -80,7 +80,9 @@ export class KeygateTable extends Construct {
     // Accounts and keys must survive a `cdk destroy` or a replaced stack unless the owner says otherwise.
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const replicas = props.replicaRegions ?? [];
-    this.table =
+    // TableV2 is an ITable; its optional attributes are typed `T | undefined`, which
+    // exactOptionalPropertyTypes alone tells apart from ITable's `T?`.
+    this.table = (
       replicas.length > 0
         ? new TableV2(this, 'GlobalTable', {
             ...keys,
@@ -96,7 +98,8 @@ export class KeygateTable extends Construct {
             pointInTimeRecoverySpecification,
             encryption: TableEncryption.AWS_MANAGED,
             removalPolicy,
-          });
+          })
+    ) as ITable;
   }
 }
 

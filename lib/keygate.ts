@@ -48,8 +48,9 @@ export interface KeygateProps {
    * answers. They are merged with the management routes under `basePath`;
    * the whole table is refused at synth, with every reason at once, if a
    * route needs an unknown permission, is listed twice (a management route
-   * included), or if a path parameter of one route would also match another
-   * route with another requirement in an IAM policy.
+   * included), or if two routes with different requirements overlap: the
+   * IAM resource of one (`{x}` → `*`) covering a request that API Gateway
+   * routes to the other (crossing parameters, `ANY`, `{proxy+}`).
    *
    * @default - only the management API
    */

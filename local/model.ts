@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { TemplateError } from './errors';
 import { referencedFunctions, resolve, type CfnResource, type CfnTemplate, type Names, type Pseudo } from './intrinsics';
+import { parseTemplate, VtlError } from './vtl';
 
 export interface FunctionDef {
   readonly logicalId: string;
@@ -332,6 +333,17 @@ function readIntegration(methodId: string, p: Props | undefined, template: CfnTe
       parameters: (r.ResponseParameters ?? {}) as Record<string, string>,
       templates: (r.ResponseTemplates ?? {}) as Record<string, string>,
     }));
+    // Integration response templates are VTL: refuse now what the runner would run wrong later.
+    for (const r of responses) {
+      for (const [type, template] of Object.entries(r.templates)) {
+        try {
+          parseTemplate(template);
+        } catch (err) {
+          if (err instanceof VtlError) throw new TemplateError(methodId, `its ${r.statusCode} response template (${type}): ${err.message}`);
+          throw err;
+        }
+      }
+    }
     return { type: 'mock', requestTemplates: (p!.RequestTemplates ?? {}) as Record<string, string>, responses };
   }
   throw new TemplateError(methodId, `integration type '${type || 'none'}' is not emulated (only AWS_PROXY to a Lambda function of this stack, and MOCK)`);

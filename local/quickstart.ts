@@ -1,10 +1,13 @@
 /**
  * What `npm start` prints once the API is up: where it runs, the admin, and
  * three curl commands (log in, make a key, use it) that work as printed in
- * bash and zsh. The admin password appears only on the start that generated
- * it; afterwards the commands carry a placeholder.
+ * bash and zsh. Paths and permissions are the served app's own (its base
+ * path, a permission a key may carry, a route that needs it). The admin
+ * password appears only on the start that generated it; afterwards the
+ * commands carry a placeholder.
  */
 import type { AdminSeed } from './admin';
+import type { ExampleRoute, ManagementPaths } from './served-app';
 
 export interface QuickStartInfo {
   readonly base: string;
@@ -18,6 +21,12 @@ export interface QuickStartInfo {
   readonly tables: readonly string[];
   readonly dataDir?: string;
   readonly admin?: AdminSeed;
+  /** the served app's management paths (under its base path); no quick start without them */
+  readonly paths?: Pick<ManagementPaths, 'login' | 'me' | 'keys'>;
+  /** a route to try the new key on */
+  readonly example?: ExampleRoute;
+  /** lines that say what the runner cannot do as AWS would (printed under the addresses) */
+  readonly notes?: readonly string[];
   readonly startedInMs: number;
 }
 
@@ -34,7 +43,8 @@ export function quickStart(i: QuickStartInfo): string {
     `  template   ${i.template}`,
     `  DynamoDB   ${i.dynamoEndpoint}  table ${i.tables.join(', ')}  ${i.dataDir ? `data in ${i.dataDir}/` : 'in memory'}`,
   ];
-  if (admin) {
+  lines.push(...(i.notes ?? []).map((n) => `  note       ${n}`));
+  if (admin && i.paths) {
     if (admin.generatedPassword) {
       lines.push(`  admin      ${admin.email}  password ${admin.generatedPassword}  (generated now and shown this once; KEYGATE_ADMIN_PASSWORD sets your own)`);
     } else if (admin.created) {
@@ -42,17 +52,10 @@ export function quickStart(i: QuickStartInfo): string {
     } else {
       lines.push(`  admin      ${admin.email} (exists; its password was printed on the first start, or was KEYGATE_ADMIN_PASSWORD)`);
     }
-    const login = JSON.stringify({ email: admin.email, password });
-    lines.push(
-      '',
-      'Quick start (bash/zsh; the session cookie goes to keygate-cookies.txt):',
-      '',
-      `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '${login}' ${i.base}/v1/auth/login`,
-      `  KEY=$(curl -s -b keygate-cookies.txt -H 'origin: ${i.base}' -H 'content-type: application/json' -d '{"name":"quick start","permissions":["submit_score"]}' ${i.base}/v1/keys | sed -n 's/.*"key":"\\([^"]*\\)".*/\\1/p'); echo "$KEY"`,
-      `  curl -s -w '\\n' -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"score":1234}' ${i.base}/v1/scores`,
-      '',
-      `  (a cookie on POST needs an allowed Origin header: ${i.base} is allowed locally)`,
-    );
+    lines.push('', 'Quick start (bash/zsh; the session cookie goes to keygate-cookies.txt):', '', ...commands(i.base, i.paths, admin.email, password, i.example), '');
+    lines.push(`  (a cookie on POST needs an allowed Origin header: ${i.base} is allowed locally)`);
+    if (i.example) lines.push(`  (the key may ${i.example.permission}, which ${i.example.method} ${i.example.path} needs)`);
+    else lines.push('  (no route of this app needs a permission a key may carry, so no key is made)');
     if (!admin.generatedPassword) lines.push(`  (put the admin password in place of ${PASSWORD_PLACEHOLDER})`);
   }
   lines.push(
@@ -63,4 +66,18 @@ export function quickStart(i: QuickStartInfo): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Log in; make a key with the example route's permission; call the route with it (or, with no such route, ask who the session is). */
+function commands(base: string, paths: Pick<ManagementPaths, 'login' | 'me' | 'keys'>, email: string, password: string, ex: ExampleRoute | undefined): string[] {
+  const login = `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '${JSON.stringify({ email, password })}' ${base}${paths.login}`;
+  if (!ex) return [login, `  curl -s -w '\\n' -b keygate-cookies.txt ${base}${paths.me}`];
+  const key = JSON.stringify({ name: 'quick start', permissions: [ex.permission] });
+  const method = ex.method === 'GET' || ex.method === 'POST' ? '' : ` -X ${ex.method}`;
+  const body = ex.method === 'GET' ? '' : ` -H 'content-type: application/json' -d '{}'`;
+  return [
+    login,
+    `  KEY=$(curl -s -b keygate-cookies.txt -H 'origin: ${base}' -H 'content-type: application/json' -d '${key}' ${base}${paths.keys} | sed -n 's/.*"key":"\\([^"]*\\)".*/\\1/p'); echo "$KEY"`,
+    `  curl -s -w '\\n'${method} -H "authorization: Bearer $KEY"${body} ${base}${ex.url}`,
+  ];
 }

@@ -4,11 +4,12 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { keyGrantable, sessionPermissions } from '../core/catalog';
+import { credentialRefusal, effectivePermissions } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
-import { PolicyCache, denyPolicy, parseMethodArn, type PolicyDocument } from '../core/policy';
-import { parseToken, verifySecret, type ParsedToken } from '../core/token';
+import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
+import { parseToken, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialStore } from '../store/port';
 
@@ -21,7 +22,9 @@ export type UnauthorizedReason =
   | 'revoked'
   | 'expired'
   | 'user_disabled'
-  | 'wrong_kind';
+  | 'wrong_kind'
+  /** a session from before the user's last password change */
+  | 'password_changed';
 
 export type Decision =
   | { readonly outcome: 'allow'; readonly result: APIGatewayAuthorizerResult; readonly principal: Principal; readonly cacheHit: boolean }
@@ -61,6 +64,12 @@ interface Derived {
   /** the Allow policy last given to this principal, and the API stage it names */
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
 }
+
+/** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
+export const ACCESS_DENIED_CONTEXT = {
+  error_code: 'access_denied',
+  error_message: "the caller's policy does not cover this request",
+} as const;
 
 /** A key's last use is written at most this often (per key and warm instance). */
 export const LAST_USED_INTERVAL_MS = 60 * 60 * 1000;
@@ -133,16 +142,20 @@ export class Authorizer {
       userId: token.userId,
       authMethod: token.kind === 'session' ? 'session' : 'api_key',
       credentialId: token.id,
-      permissions:
-        token.kind === 'session'
-          ? user!.admin ? this.sessionPerms.admin : this.sessionPerms.user
-          : (credential!.permissions ?? []).filter((p) => this.grantable.has(p)),
+      // The credential rule's grant, from the catalog views made once in the constructor.
+      permissions: effectivePermissions(token.kind, credential!, user!, { keyGrantable: this.grantable, session: this.sessionPerms }),
     };
     const context = {
       userId: principal.userId,
       authMethod: principal.authMethod,
       [principal.authMethod === 'session' ? 'sessionId' : 'keyId']: principal.credentialId,
       permissions: principal.permissions.join(','),
+      // What the 403 says if API Gateway refuses a request this authorizer allowed
+      // (its policy not covering the exact method ARN): a refusal replaces both,
+      // and no 403 goes out with an empty error_code (docs/design.md, Security invariants). Backends ignore them.
+      ...ACCESS_DENIED_CONTEXT,
+      // A key issued to an API client (OAuth, client file) names it, so a backend can attribute a change to the tool.
+      ...(token.kind !== 'session' && credential!.clientId ? { clientId: credential!.clientId } : {}),
     };
     return { principal, context };
   }
@@ -158,9 +171,13 @@ export class Authorizer {
   }
 
   private async load(cacheKey: string, token: ParsedToken): Promise<CacheEntry> {
+    // The TTL counts from when the read was sent, not from its answer: what it
+    // saw is never trusted longer than the TTL after a change that it missed,
+    // so a grace period at least the TTL long ends exactly on time.
+    const startedAt = this.now();
     try {
       const entry: CacheEntry = { lookup: await this.store.lookup(token) };
-      this.cache.set(cacheKey, entry, entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs);
+      this.cache.set(cacheKey, entry, entry.lookup.credential ? this.config.cacheTtlMs : this.config.negativeCacheTtlMs, startedAt);
       return entry;
     } finally {
       this.inflight.delete(cacheKey);
@@ -184,15 +201,9 @@ export class Authorizer {
     }
   }
 
+  /** The one credential rule (core/credential-rule.ts); allocates nothing. */
   private check(token: ParsedToken, { credential, user }: CredentialLookup): UnauthorizedReason | undefined {
-    if (!credential || !user) return 'unknown';
-    if (!verifySecret(token, credential.secretHash)) return 'wrong_secret';
-    if (user.disabled) return 'user_disabled';
-    if ((token.kind === 'bot') !== (user.kind === 'bot')) return 'wrong_kind';
-    const now = this.now();
-    if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
-    if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';
-    return undefined;
+    return credentialRefusal(token, credential, user, this.now());
   }
 
   private authorize(event: APIGatewayRequestAuthorizerEvent, derived: Derived, cacheHit: boolean): Decision {
@@ -210,13 +221,17 @@ export class Authorizer {
       context.error_message = refusal.message;
     }
 
-    if (!arn || refusal?.code === 'csrf_rejected' || refusal?.code === 'unknown_route') {
+    if (!arn) {
       const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };
       return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
     }
+    // The same Allow whichever route triggered it; a refusal adds an explicit
+    // Deny for this exact method ARN, which wins over any Allow that a wrong
+    // route table might let cover it (docs/design.md, Security invariants).
+    const allow = this.allowPolicy(derived, arn.apiStage);
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,
-      policyDocument: this.allowPolicy(derived, arn.apiStage) as APIGatewayAuthorizerResult['policyDocument'],
+      policyDocument: (refusal ? withDeny(allow, event.methodArn) : allow) as APIGatewayAuthorizerResult['policyDocument'],
       context,
     };
     if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };

@@ -29,6 +29,7 @@ export const MANAGEMENT_PERMISSIONS = [
   { name: 'manage_keys', grant: 'session', description: 'create, list, rename, rotate, revoke own keys' },
   { name: 'manage_sessions', grant: 'session', description: 'list and end own login sessions' },
   { name: 'change_password', grant: 'session', description: 'change own password' },
+  { name: 'manage_clients', grant: 'session', description: 'register and manage API clients; list and revoke the apps you authorized' },
   { name: 'admin', grant: 'admin', description: 'manage users and bot accounts' },
 ] as const satisfies readonly PermissionDef[];
 
@@ -39,7 +40,8 @@ export function catalogWith(own: readonly PermissionDef[]): PermissionDef[] {
   return [...own, ...MANAGEMENT_PERMISSIONS];
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** A route's method; `ANY` answers every method API Gateway does not find a method of its own for. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
 /** What a route needs: a permission, any valid credential, or nothing. */
 export type Requirement = string | 'authenticated' | 'public';

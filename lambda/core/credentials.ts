@@ -1,6 +1,6 @@
 /**
  * Finds the credential in a request. If an Authorization header is present it
- * decides, and the cookie is ignored (SPEC §1). Anything ambiguous is refused.
+ * decides, and the cookie is ignored (docs/design.md, Credentials). Anything ambiguous is refused.
  */
 
 export type Headers = Readonly<Record<string, string | undefined>> | null | undefined;

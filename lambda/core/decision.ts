@@ -23,9 +23,12 @@ export function isUnsafeMethod(method: string): boolean {
   return UNSAFE.has(method.toUpperCase());
 }
 
-/** The route a request is for, by method and API Gateway resource path. */
+/**
+ * The route a request is for, by method and API Gateway resource path. As in
+ * API Gateway, a method of its own beats an `ANY` on the same resource.
+ */
 export function findRoute(routes: readonly RouteDef[], method: string, resource: string): RouteDef | undefined {
-  return routes.find((r) => r.method === method && r.path === resource);
+  return routes.find((r) => r.method === method && r.path === resource) ?? routes.find((r) => r.method === 'ANY' && r.path === resource);
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { HttpMethod, Requirement, RouteDef } from './catalog';
 
 /** The management Lambdas; each answers the operations of its rows. */
-export type ManagementFunctionName = 'auth' | 'keys' | 'admin';
+export type ManagementFunctionName = 'auth' | 'keys' | 'admin' | 'clients';
 
 export interface ManagementRouteDef {
   readonly method: HttpMethod;
@@ -42,8 +42,30 @@ export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
   { method: 'POST', path: '/admin/users', needs: 'admin', operation: 'createUser', fn: 'admin' },
   { method: 'PATCH', path: '/admin/users/{userId}', needs: 'admin', operation: 'updateUser', fn: 'admin' },
   { method: 'POST', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'createBotKey', fn: 'admin' },
+  { method: 'GET', path: '/admin/users', needs: 'admin', operation: 'listUsers', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}', needs: 'admin', operation: 'getUser', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'listUserKeys', fn: 'admin' },
+  { method: 'POST', path: '/admin/users/{userId}/keys/{keyId}/rotate', needs: 'admin', operation: 'rotateUserKey', fn: 'admin' },
+  { method: 'DELETE', path: '/admin/users/{userId}/keys/{keyId}', needs: 'admin', operation: 'revokeUserKey', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}/audit', needs: 'admin', operation: 'listUserAudit', fn: 'admin' },
+  { method: 'POST', path: '/auth/revoke', needs: 'public', operation: 'revokeKeyByHolder', fn: 'clients' },
+  { method: 'GET', path: '/clients', needs: 'manage_clients', operation: 'listClients', fn: 'clients' },
+  { method: 'POST', path: '/clients', needs: 'manage_clients', operation: 'createClient', fn: 'clients' },
+  { method: 'GET', path: '/clients/{clientId}', needs: 'manage_clients', operation: 'getClient', fn: 'clients' },
+  { method: 'PATCH', path: '/clients/{clientId}', needs: 'manage_clients', operation: 'updateClient', fn: 'clients' },
+  { method: 'DELETE', path: '/clients/{clientId}', needs: 'manage_clients', operation: 'deleteClient', fn: 'clients' },
+  { method: 'POST', path: '/clients/{clientId}/secret', needs: 'manage_clients', operation: 'rotateClientSecret', fn: 'clients' },
+  { method: 'POST', path: '/clients/{clientId}/file', needs: 'manage_clients', operation: 'clientFile', fn: 'clients' },
+  { method: 'GET', path: '/authorizations', needs: 'manage_clients', operation: 'listAuthorizations', fn: 'clients' },
+  { method: 'DELETE', path: '/authorizations/{clientId}', needs: 'manage_clients', operation: 'revokeAuthorization', fn: 'clients' },
+  // OAuth 2.0: public at the gateway; authorize checks the session cookie itself, token and revoke authenticate the client.
+  { method: 'GET', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorizeRequest', fn: 'clients' },
+  { method: 'POST', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorize', fn: 'clients' },
+  { method: 'POST', path: '/oauth/token', needs: 'public', operation: 'oauthToken', fn: 'clients' },
+  { method: 'POST', path: '/oauth/revoke', needs: 'public', operation: 'oauthRevoke', fn: 'clients' },
+  // RFC 8414 puts the metadata at the API root, outside the base path.
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', needs: 'public', operation: 'oauthMetadata', fn: 'clients', atRoot: true },
 ];
-
 /** Where the management API is mounted unless the deployment says otherwise. */
 export const DEFAULT_BASE_PATH = '/v1';
 

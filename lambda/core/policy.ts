@@ -1,7 +1,7 @@
 /**
  * IAM policies for API Gateway. The Allow statement lists every route the
  * principal may call, built from the incoming methodArn's API and stage, so
- * the same policy is right whichever route triggered it (SPEC §4).
+ * the same policy is right whichever route triggered it (docs/design.md, Authorizer).
  */
 import type { RouteDef } from './catalog';
 
@@ -55,8 +55,29 @@ export function routePattern(path: string): string {
   return path.replace(/\{[^}]+\}/g, '*');
 }
 
+/**
+ * The methods a method ARN can carry. API Gateway puts the request's own
+ * method into the ARN, also for a route declared as `ANY`.
+ */
+export const REQUEST_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** The concrete methods a route answers: `ANY` stands for all of them. */
+export function routeMethods(method: string): readonly string[] {
+  return method === 'ANY' ? REQUEST_METHODS : [method];
+}
+
 export function routeArn(apiStage: string, route: Pick<RouteDef, 'method' | 'path'>): string {
   return `${apiStage}/${route.method}${routePattern(route.path)}`;
+}
+
+/**
+ * The resources of a route in a policy. An `ANY` route is listed once per
+ * method rather than as `*`: IAM's `*` also matches `/`, so `…/*\/v1/x`
+ * would cover `GET /other/v1/x` too.
+ */
+export function routeArns(apiStage: string, route: Pick<RouteDef, 'method' | 'path'>): string[] {
+  const pattern = routePattern(route.path);
+  return routeMethods(route.method).map((m) => `${apiStage}/${m}${pattern}`);
 }
 
 /** Whether a principal holding `permissions` may call a route. */
@@ -66,13 +87,25 @@ export function mayCall(route: RouteDef, permissions: ReadonlySet<string> | read
 }
 
 export function allowPolicy(apiStage: string, routes: readonly RouteDef[], permissions: ReadonlySet<string>): PolicyDocument {
-  const resources = routes.filter((r) => mayCall(r, permissions)).map((r) => routeArn(apiStage, r));
+  const resources = routes.filter((r) => mayCall(r, permissions)).flatMap((r) => routeArns(apiStage, r));
   if (resources.length === 0) return denyPolicy(`${apiStage}/*`);
   return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }] };
 }
 
 export function denyPolicy(resource: string): PolicyDocument {
   return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [resource] }] };
+}
+
+/**
+ * `policy` plus an explicit Deny for one method ARN: what the authorizer
+ * returns when it refuses the request that triggered it. In IAM an explicit
+ * Deny wins over every Allow, so even a route table whose wildcards overlap
+ * cannot let this request through. Cache-safe: whether this principal may
+ * call this concrete ARN never changes while the cached policy lives (see
+ * docs/design.md).
+ */
+export function withDeny(policy: PolicyDocument, methodArn: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [...policy.Statement, { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [methodArn] }] };
 }
 
 /**
@@ -110,19 +143,131 @@ export function arnMatches(pattern: string, arn: string): boolean {
 }
 
 /**
- * Route tables in which a route's wildcard also covers another route of the
- * same method with another requirement cannot be expressed as one
- * route-independent policy. Returns the conflicts found.
+ * One position of a pattern: a character class, taken once or any number of
+ * times. `any` is every character, `segment` every character but `/`, any
+ * other string that one character.
  */
-export function wildcardConflicts(routes: readonly RouteDef[]): string[] {
-  const out: string[] = [];
-  for (const a of routes) {
-    for (const b of routes) {
-      if (a === b || a.method !== b.method || a.needs === b.needs) continue;
-      if (arnMatches(routePattern(a.path), b.path)) {
-        out.push(`${a.method} ${a.path} (${a.needs}) also covers ${b.method} ${b.path} (${b.needs}) in an IAM policy`);
-      }
+interface Token {
+  readonly cls: string;
+  readonly repeat: boolean;
+}
+
+const ANY = 'any';
+const SEGMENT = 'segment';
+
+/** A route's resource in an IAM policy, as IAM reads it: `*` is any string (`/` included), `?` any one character. */
+function iamTokens(pattern: string): Token[] {
+  return [...pattern].map((c) => (c === '*' ? { cls: ANY, repeat: true } : c === '?' ? { cls: ANY, repeat: false } : { cls: c, repeat: false }));
+}
+
+/** The request paths API Gateway routes to a resource path: `{x}` is one non-empty segment, `{x+}` one or more. */
+function requestTokens(path: string): Token[] {
+  const out: Token[] = [];
+  for (const part of path.split(/(\{[^}]+\})/)) {
+    if (part.startsWith('{') && part.endsWith('}')) {
+      const cls = part.endsWith('+}') ? ANY : SEGMENT;
+      out.push({ cls, repeat: false }, { cls, repeat: true });
+    } else {
+      for (const c of part) out.push({ cls: c, repeat: false });
     }
   }
   return out;
+}
+
+/** A character both classes contain, or undefined when they are disjoint. */
+function common(a: string, b: string): string | undefined {
+  if (a === ANY || a === SEGMENT) {
+    if (b === ANY || b === SEGMENT) return 'x';
+    return a === SEGMENT && b === '/' ? undefined : b;
+  }
+  if (b === ANY) return a;
+  if (b === SEGMENT) return a === '/' ? undefined : a;
+  return a === b ? a : undefined;
+}
+
+/**
+ * A string both token lists match, or undefined when there is none: a
+ * breadth-first search over pairs of positions (the product automaton), so
+ * the witness found is a shortest one.
+ */
+function intersection(a: readonly Token[], b: readonly Token[]): string | undefined {
+  const width = b.length + 1;
+  const from = new Map<number, { prev: number; char: string }>([[0, { prev: -1, char: '' }]]);
+  const queue = [0];
+  const visit = (state: number, prev: number, char: string) => {
+    if (from.has(state)) return;
+    from.set(state, { prev, char });
+    queue.push(state);
+  };
+  for (let head = 0; head < queue.length; head++) {
+    const state = queue[head]!;
+    const i = Math.floor(state / width);
+    const j = state % width;
+    if (i === a.length && j === b.length) {
+      let out = '';
+      for (let s = state; s > 0; s = from.get(s)!.prev) out = from.get(s)!.char + out;
+      return out;
+    }
+    const ta = a[i];
+    const tb = b[j];
+    // a repeated class may also be taken zero times
+    if (ta?.repeat) visit((i + 1) * width + j, state, '');
+    if (tb?.repeat) visit(i * width + j + 1, state, '');
+    if (!ta || !tb) continue;
+    const char = common(ta.cls, tb.cls);
+    if (char !== undefined) visit((ta.repeat ? i : i + 1) * width + (tb.repeat ? j : j + 1), state, char);
+  }
+  return undefined;
+}
+
+/**
+ * A request path that API Gateway would route to `target` and that `allowed`
+ * also covers once it is an IAM resource (`{x}` → `*`), or undefined when
+ * there is none. Pattern against pattern: crossing parameters (`/a/{x}/c`
+ * and `/a/b/{y}` both match `/a/b/c`), a `*` that spans segments, a greedy
+ * `{proxy+}`.
+ */
+export function coveredRequest(allowed: Pick<RouteDef, 'path'>, target: Pick<RouteDef, 'path'>): string | undefined {
+  return intersection(iamTokens(routePattern(allowed.path)), requestTokens(target.path));
+}
+
+/** Two routes with different requirements, where an Allow for `wide` also covers `request`, a request for `narrow`. */
+export interface RouteConflict {
+  readonly wide: RouteDef;
+  readonly narrow: RouteDef;
+  /** a method both routes answer */
+  readonly method: string;
+  /** a request path that `narrow`'s pattern matches and `wide`'s IAM resource covers */
+  readonly request: string;
+}
+
+/**
+ * Route tables in which an Allow for one route would also cover a request
+ * for another route with another requirement: then no route-independent
+ * policy is right. Same method (`ANY` overlaps every method), patterns
+ * compared with each other. One conflict per pair of routes.
+ */
+export function routeConflicts(routes: readonly RouteDef[]): RouteConflict[] {
+  const out: RouteConflict[] = [];
+  routes.forEach((a, i) => {
+    routes.slice(i + 1).forEach((b) => {
+      if (a.needs === b.needs) return;
+      const method = routeMethods(a.method).find((m) => routeMethods(b.method).includes(m));
+      if (method === undefined) return;
+      const ab = coveredRequest(a, b);
+      const ba = ab === undefined ? coveredRequest(b, a) : undefined;
+      if (ab !== undefined) out.push({ wide: a, narrow: b, method, request: ab });
+      else if (ba !== undefined) out.push({ wide: b, narrow: a, method, request: ba });
+    });
+  });
+  return out;
+}
+
+/** `routeConflicts` as sentences, for a construct to refuse the table with. */
+export function wildcardConflicts(routes: readonly RouteDef[]): string[] {
+  return routeConflicts(routes).map(
+    ({ wide, narrow, method, request }) =>
+      `${wide.method} ${wide.path} (${wide.needs}) also covers ${narrow.method} ${narrow.path} (${narrow.needs}) in an IAM policy: ` +
+      `${method} ${request} matches the second's path and the first's resource ${routePattern(wide.path)}`,
+  );
 }

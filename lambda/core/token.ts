@@ -60,7 +60,8 @@ export function newId(): string {
   return randomBase62(ID_LENGTH);
 }
 
-function checksum(text: string): string {
+/** CRC32 of `text` as CHECKSUM_LENGTH base62 digits. */
+export function checksum(text: string): string {
   let n = crc32(text);
   let out = '';
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
@@ -144,8 +145,12 @@ export function hashSecret(id: string, secret: string): string {
  * docs/performance.md).
  */
 export function verifySecret(token: ParsedToken, storedHash: string): boolean {
-  const actual = hash('sha256', `${token.id}.${token.secret}`, 'base64url');
-  return constantTimeEqual(actual, storedHash);
+  return secretMatches(token.id, token.secret, storedHash);
+}
+
+/** `verifySecret` for an id and a secret held apart. */
+export function secretMatches(id: string, secret: string, storedHash: string): boolean {
+  return constantTimeEqual(hash('sha256', `${id}.${secret}`, 'base64url'), storedHash);
 }
 
 /** Whether two strings are equal, in a time that depends on their lengths only. */

@@ -4,19 +4,11 @@
  * the authorizer context to attribute a change to a key's owner.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
 import { allowedOriginsFrom } from '../shared/config';
+import type { echoResponse } from './echo-schema';
 
-export interface EchoBody {
-  readonly userId: string;
-  readonly authMethod: string;
-  readonly keyId?: string;
-  readonly sessionId?: string;
-  readonly permissions: string[];
-  readonly method: string;
-  readonly path: string;
-  readonly pathParameters: Record<string, string | undefined>;
-  readonly body?: unknown;
-}
+export type EchoBody = z.output<typeof echoResponse>;
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -63,10 +55,12 @@ export function createHandler(allowedOrigins: ReadonlySet<string>): Handler {
       authMethod: ctx.authMethod,
       ...(typeof ctx.keyId === 'string' ? { keyId: ctx.keyId } : {}),
       ...(typeof ctx.sessionId === 'string' ? { sessionId: ctx.sessionId } : {}),
+      ...(typeof ctx.clientId === 'string' ? { clientId: ctx.clientId } : {}),
       permissions: typeof ctx.permissions === 'string' && ctx.permissions !== '' ? ctx.permissions.split(',') : [],
       method: event.httpMethod,
       path: event.path,
-      pathParameters: event.pathParameters ?? {},
+      // API Gateway gives every path parameter a value.
+      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
       ...(body !== undefined ? { body } : {}),
     };
     return json(200, answer, cors);

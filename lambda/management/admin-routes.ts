@@ -1,7 +1,15 @@
-/** The admin Lambda's routes: users, bot accounts and bot keys (SPEC §6). Every route needs `admin`, held only by an admin's session. */
+/** The admin Lambda's routes: users, bot accounts and bot keys (README, Management API). Every route needs `admin`, held only by an admin's session. */
 import { json, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest } from './app';
+import {
+  getUserOperation,
+  listUserAuditOperation,
+  listUserKeysOperation,
+  listUsersOperation,
+  revokeUserKeyOperation,
+  rotateUserKeyOperation,
+} from './admin-operations';
 import { actorOf } from './audit';
 import { createKeyBody, createUserBody, updateUserBody } from './schemas';
 import { createBotKey, createUser, setUserDisabled } from './user-service';
@@ -30,6 +38,12 @@ export function createAdminHandler(deps: ManagementDeps) {
       createUser: postUser,
       updateUser: patchUser,
       createBotKey: postBotKey,
+      listUsers: listUsersOperation,
+      getUser: getUserOperation,
+      listUserKeys: listUserKeysOperation,
+      rotateUserKey: rotateUserKeyOperation,
+      revokeUserKey: revokeUserKeyOperation,
+      listUserAudit: listUserAuditOperation,
     },
   });
 }

@@ -3,7 +3,7 @@
  * the trail of the actor and, when it is someone else's account, in that
  * user's trail too, so both can read it with `GET <base path>/auth/audit`.
  */
-import type { AuditEntry } from '../store/dynamo-account-store';
+import type { AuditEntry } from '../store/port';
 import type { Caller } from './caller';
 
 export type AuditAction =
@@ -15,6 +15,10 @@ export type AuditAction =
   | 'key_renamed'
   | 'key_rotated'
   | 'key_revoked'
+  | 'client_created'
+  | 'client_updated'
+  | 'client_secret_rotated'
+  | 'client_deleted'
   | 'user_created'
   | 'user_disabled'
   | 'user_enabled';
@@ -28,7 +32,12 @@ export function actorOf(caller: Caller): Actor {
   return { actorId: caller.userId, authMethod: caller.authMethod, credentialId: caller.credentialId };
 }
 
-/** Records for the actor's trail and each subject's (duplicates are filed once). */
+/**
+ * Records for the actor's trail and each subject's (duplicates are filed
+ * once). When the actor changes another user's key or session (an admin, or
+ * the CLI), `detail.user` names that user, so the actor's own trail says
+ * whose it was.
+ */
 export function auditEntries(
   actor: Actor,
   action: AuditAction,
@@ -37,5 +46,7 @@ export function auditEntries(
   detail?: Readonly<Record<string, string>>,
 ): AuditEntry[] {
   const trails = [...new Set([...(actor.actorId ? [actor.actorId] : []), ...subjects])];
-  return trails.map((userId) => ({ userId, action, target, ...actor, ...(detail ? { detail } : {}) }));
+  const owner = subjects.find((id) => id !== actor.actorId);
+  const details = { ...(owner && target !== `user:${owner}` ? { user: owner } : {}), ...detail };
+  return trails.map((userId) => ({ userId, action, target, ...actor, ...(Object.keys(details).length > 0 ? { detail: details } : {}) }));
 }

@@ -1,8 +1,7 @@
 /**
  * The auth Lambda's routes: login, logout, who am I, sessions, password
- * change, key verification and the caller's own audit trail (SPEC §5, §6).
+ * change, key verification and the caller's own audit trail (docs/design.md).
  */
-import { z } from 'zod';
 import { headerValues } from '../core/credentials';
 import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
@@ -10,13 +9,13 @@ import { json, noContent, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
 import { verifyKey } from './key-service';
-import { loginBody, passwordBody, verifyBody } from './schemas';
+import { listAudit } from './list-service';
+import { emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
 import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
-import { auditView, iso, sessionView, userView } from './views';
+import { iso, sessionView, userView } from './views';
 
-const emptyBody = z.strictObject({});
-export const AUDIT_PAGE_DEFAULT = 20;
-export const AUDIT_PAGE_MAX = 100;
+export { AUDIT_PAGE_DEFAULT } from './list-service';
+export { PAGE_MAX as AUDIT_PAGE_MAX } from './pagination';
 
 async function postLogin({ event, deps }: PublicRequest) {
   // Login CSRF: a page on another site must not log the browser into the
@@ -59,7 +58,8 @@ async function getMe({ caller }: CallerRequest) {
 async function getSessions({ deps, caller }: CallerRequest) {
   const now = deps.now();
   const sessions = (await deps.accounts.listSessions(caller.userId))
-    .filter((s) => s.expiresAt > now)
+    // Sessions from before the last password change are over, even before their item is gone.
+    .filter((s) => s.expiresAt > now && s.credentialsEpoch === caller.user.credentialsEpoch)
     .sort((a, b) => b.createdAt - a.createdAt);
   const current = caller.authMethod === 'session' ? caller.credentialId : undefined;
   return json(200, { sessions: sessions.map((s) => sessionView(s, current)) });
@@ -81,18 +81,7 @@ async function postPassword({ event, deps, caller }: CallerRequest) {
 /** `?limit=1..100` (default 20) and `?cursor=` (the `next` of the previous page). */
 async function getAudit({ event, deps, caller }: CallerRequest) {
   const query = event.queryStringParameters ?? {};
-  const limit = query.limit === undefined ? AUDIT_PAGE_DEFAULT : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) throw validation(`'limit' has to be an integer from 1 to ${AUDIT_PAGE_MAX}`);
-  let cursor: string | undefined;
-  if (query.cursor !== undefined) {
-    cursor = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (!cursor.startsWith('AUDIT#')) throw validation("'cursor' is not a cursor from this endpoint");
-  }
-  const page = await deps.accounts.listAudit(caller.userId, limit, cursor);
-  return json(200, {
-    records: page.records.map(auditView),
-    next: page.next === undefined ? null : Buffer.from(page.next, 'utf8').toString('base64url'),
-  });
+  return json(200, await listAudit(deps, caller.userId, { limit: query.limit, cursor: query.cursor }));
 }
 
 export function createAuthHandler(deps: ManagementDeps) {

@@ -5,12 +5,11 @@
  * stored, so a stale authorizer cache can never widen them.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { keyGrantable, sessionPermissions } from '../core/catalog';
+import { judgeCredential } from '../core/credential-rule';
 import type { AuthMethod } from '../core/decision';
 import { unauthorized } from '../shared/errors';
-import type { UserRecord } from '../store/dynamo-account-store';
+import type { UserRecord } from '../store/port';
 import type { ManagementDeps } from './deps';
-import { keyStatus } from './views';
 
 export interface Caller {
   readonly userId: string;
@@ -42,20 +41,12 @@ export async function loadCaller(event: APIGatewayProxyEvent, deps: ManagementDe
   if (!identity) throw unauthorized('no credentials');
   const { userId, authMethod, credentialId } = identity;
   const state = await deps.accounts.callerState(userId, { kind: authMethod === 'session' ? 'session' : 'key', id: credentialId });
-  const now = deps.now();
   const { user, session, key } = state;
-  if (!user || user.disabled) throw unauthorized(GONE);
-
-  let stored: readonly string[];
-  if (authMethod === 'session') {
-    if (!session || session.expiresAt <= now) throw unauthorized(GONE);
-    stored = sessionPermissions(deps.config.permissions, user.admin);
-  } else {
-    if (!key || ['revoked', 'expired'].includes(keyStatus(key, now))) throw unauthorized(GONE);
-    if ((key.kind === 'bot') !== (user.kind === 'bot')) throw unauthorized(GONE);
-    const grantable = new Set(keyGrantable(deps.config.permissions));
-    stored = key.permissions.filter((p) => grantable.has(p));
-  }
+  // The authorizer checked the secret; the rest of the one credential rule is checked again here.
+  const claim = authMethod === 'session' ? { kind: 'session' as const, id: credentialId } : { kind: key?.kind ?? ('user' as const), id: credentialId };
+  const verdict = judgeCredential(claim, authMethod === 'session' ? session : key, user, deps.now(), deps.config.permissions);
+  if (!verdict.ok || !user) throw unauthorized(GONE);
+  const stored = verdict.permissions;
   const granted = new Set(identity.permissions);
   return {
     userId,

@@ -7,10 +7,11 @@ import { loadManagementConfig, type ManagementConfig } from '../shared/managemen
 import { DynamoAccountStore } from '../store/dynamo-account-store';
 import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
+import type { AccountStore } from '../store/port';
 
 export interface ManagementDeps {
   readonly config: ManagementConfig;
-  readonly accounts: DynamoAccountStore;
+  readonly accounts: AccountStore;
   /** the authorizer's read path, for the verify operation */
   readonly credentials: DynamoCredentialStore;
   /** epoch milliseconds */
@@ -20,7 +21,7 @@ export interface ManagementDeps {
 export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ManagementDeps {
   return {
     config,
-    accounts: new DynamoAccountStore(client, config.tableName, config.prefixes, now, config.auditRetentionMs),
+    accounts: new DynamoAccountStore(client, config.tableName, now, config.auditRetentionMs),
     credentials: new DynamoCredentialStore(client, config.tableName, true),
     now,
   };

@@ -1,4 +1,4 @@
-/** The keys Lambda's routes: a user's own API keys (SPEC §6). Every route needs `manage_keys`, a session-only permission. */
+/** The keys Lambda's routes: a user's own API keys (README, Management API). Every route needs `manage_keys`, a session-only permission. */
 import { operationPath } from '../core/management-routes';
 import { validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';
@@ -6,13 +6,14 @@ import type { ManagementDeps } from './deps';
 import { managementHandler, pathId, type CallerRequest } from './app';
 import { actorOf } from './audit';
 import { createKey, ownKey, renameKey, revokeKey, rotateKey } from './key-service';
+import { listKeys } from './list-service';
 import { createKeyBody, renameKeyBody, rotateKeyBody } from './schemas';
 import { keyView } from './views';
 
-async function listKeys({ deps, caller }: CallerRequest) {
-  const now = deps.now();
-  const keys = (await deps.accounts.listKeys(caller.userId)).sort((a, b) => b.createdAt - a.createdAt);
-  return json(200, { keys: keys.map((k) => keyView(k, now)) });
+/** `?limit=1..100` (default 50) and `?cursor=`; `keys` in key id order, and `next`. */
+async function getKeys({ event, deps, caller }: CallerRequest) {
+  const query = event.queryStringParameters ?? {};
+  return json(200, await listKeys(deps, caller.userId, { limit: query.limit, cursor: query.cursor }));
 }
 
 async function postKey({ event, deps, caller }: CallerRequest) {
@@ -53,7 +54,7 @@ async function deleteKey({ event, deps, caller }: CallerRequest) {
 export function createKeysHandler(deps: ManagementDeps) {
   return managementHandler(deps, {
     caller: {
-      listKeys: listKeys,
+      listKeys: getKeys,
       createKey: postKey,
       getKey: getKey,
       renameKey: patchKey,

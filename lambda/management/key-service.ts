@@ -3,11 +3,13 @@
  * key is refused (the verify operation, `POST <base path>/auth/verify`).
  */
 import { keyGrantable, type PermissionDef } from '../core/catalog';
-import { keyHint, parseToken, verifySecret, type NewToken } from '../core/token';
+import { judgeCredential, type CredentialRefusal } from '../core/credential-rule';
+import { keyHint, parseToken, type NewToken } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
-import type { KeyRecord } from '../store/dynamo-account-store';
+import type { KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
+import { issueKey, issueRotation } from './mint';
 import type { CreateKeyInput } from './schemas';
 import { iso, isoOrNull, keyStatus } from './views';
 
@@ -51,7 +53,7 @@ export async function createKey(deps: ManagementDeps, ownerId: string, kind: 'us
     createdAt,
     ...(input.expiresInDays !== undefined ? { expiresAt: createdAt + input.expiresInDays * DAY_MS } : {}),
   };
-  const { token } = await deps.accounts.createKey(ownerId, kind, key, (keyId) =>
+  const { token } = await issueKey(deps.accounts, deps.config.prefixes, ownerId, kind, key, (keyId) =>
     auditEntries(actor, 'key_created', `key:${keyId}`, [ownerId], { name: key.name, permissions: permissions.join(',') }),
   );
   return createdKeyView(token, key, createdAt);
@@ -92,7 +94,7 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
     createdAt: now,
     ...(old.expiresAt !== undefined ? { expiresAt: now + (old.expiresAt - old.createdAt) } : {}),
   };
-  const rotated = await deps.accounts.rotateKey(userId, old, endsAt, next, (newKeyId) =>
+  const rotated = await issueRotation(deps.accounts, deps.config.prefixes, userId, old, endsAt, next, (newKeyId) =>
     auditEntries(actor, 'key_rotated', `key:${keyId}`, [userId], { newKeyId, oldKeyEndsAt: iso(endsAt) }),
   );
   if (!rotated) throw conflict('key was revoked or rotated meanwhile');
@@ -112,30 +114,37 @@ export type VerifyAnswer =
   | { valid: false; error_code: 'malformed_key' | 'invalid_key' | 'key_revoked' | 'key_expired'; error_message: string }
   | { valid: true; keyId: string; userId: string; permissions: string[]; expiresAt: string | null };
 
-/** Why a key would be refused, in the authorizer's order of checks. */
+/** What verify answers for each refusal of the credential rule (core/credential-rule.ts), in its order. */
+function refusalAnswer(reason: CredentialRefusal, credential: { revokedAt?: number; expiresAt?: number } | undefined): VerifyAnswer {
+  switch (reason) {
+    case 'unknown':
+    case 'wrong_secret':
+    case 'wrong_kind':
+    case 'password_changed': // keys have no credentials epoch; listed so every refusal has an answer
+      // Unknown id, wrong secret and wrong prefix look the same, so the answer says nothing about which ids exist.
+      return { valid: false, error_code: 'invalid_key', error_message: 'key is not known' };
+    case 'user_disabled':
+      return { valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" };
+    case 'revoked':
+      return { valid: false, error_code: 'key_revoked', error_message: `key was revoked at ${iso(credential!.revokedAt!)}` };
+    case 'expired':
+      return { valid: false, error_code: 'key_expired', error_message: `key expired at ${iso(credential!.expiresAt!)}` };
+  }
+}
+
+/** Why a key would be refused: the authorizer's rule, in its order of checks. */
 export async function verifyKey(deps: ManagementDeps, value: string): Promise<VerifyAnswer> {
   const parsed = parseToken(value, ['user', 'bot'], deps.config.prefixes);
   if (!parsed.ok) return { valid: false, error_code: 'malformed_key', error_message: parsed.reason };
   const token = parsed.token;
   const { credential, user } = await deps.credentials.lookup(token);
-  // Unknown id and wrong secret look the same, so the answer says nothing about which ids exist.
-  if (!credential || !user || !verifySecret(token, credential.secretHash) || (token.kind === 'bot') !== (user.kind === 'bot')) {
-    return { valid: false, error_code: 'invalid_key', error_message: 'key is not known' };
-  }
-  const now = deps.now();
-  if (user.disabled) return { valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" };
-  if (credential.revokedAt !== undefined && credential.revokedAt <= now) {
-    return { valid: false, error_code: 'key_revoked', error_message: `key was revoked at ${iso(credential.revokedAt)}` };
-  }
-  if (credential.expiresAt !== undefined && credential.expiresAt <= now) {
-    return { valid: false, error_code: 'key_expired', error_message: `key expired at ${iso(credential.expiresAt)}` };
-  }
-  const grantable = new Set(keyGrantable(deps.config.permissions));
+  const verdict = judgeCredential(token, credential, user, deps.now(), deps.config.permissions);
+  if (!verdict.ok) return refusalAnswer(verdict.reason, credential);
   return {
     valid: true,
     keyId: token.id,
     userId: token.userId,
-    permissions: (credential.permissions ?? []).filter((p) => grantable.has(p)),
-    expiresAt: isoOrNull(credential.expiresAt),
+    permissions: [...verdict.permissions],
+    expiresAt: isoOrNull(credential!.expiresAt),
   };
 }

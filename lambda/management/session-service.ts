@@ -9,36 +9,66 @@
 import { hashPassword, passwordProblem, verifyPassword } from '../core/password';
 import type { NewToken } from '../core/token';
 import { conflict, tooManyAttempts, unauthorized, validation } from '../shared/errors';
-import type { UserRecord } from '../store/dynamo-account-store';
+import { StaleCredentialsError, type UserRecord } from '../store/port';
 import { actorOf, auditEntries } from './audit';
 import type { Caller } from './caller';
 import type { ManagementDeps } from './deps';
+import { loginFailed, loginLocked, type LoginCheck, type LoginFailure } from './login-telemetry';
+import { issueSession } from './mint';
 
 export const WRONG_LOGIN = 'e-mail or password is wrong';
 /** Read in place of a profile when the e-mail is unknown; no user has this id. */
 const NO_USER_ID = '000000000000';
 
-/** Counts an attempt for `email`; past the limit, refuses it before any password is checked. */
-async function countAttempt(deps: ManagementDeps, email: string): Promise<void> {
+/** Counts an attempt for `email`; past the limit, refuses it (logged, counted) before any password is checked. */
+async function countAttempt(deps: ManagementDeps, email: string, check: LoginCheck): Promise<void> {
   const { loginMaxFailures, loginWindowMs } = deps.config;
   const { attempts, windowStart } = await deps.accounts.registerLoginAttempt(email, loginWindowMs);
   if (attempts > loginMaxFailures) {
-    throw tooManyAttempts(Math.max(1, Math.ceil((windowStart + loginWindowMs - deps.now()) / 1000)));
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + loginWindowMs - deps.now()) / 1000));
+    await loginLocked(deps.accounts, email, { attempts, maxFailures: loginMaxFailures, retryAfterSeconds, check });
+    throw tooManyAttempts(retryAfterSeconds);
   }
+}
+
+function failure(user: UserRecord | undefined, passwordOk: boolean): LoginFailure | undefined {
+  if (!user) return 'unknown_email';
+  if (!passwordOk) return 'wrong_password';
+  if (user.kind !== 'human' || user.disabled) return 'login_not_allowed';
+  return undefined;
 }
 
 export async function login(deps: ManagementDeps, emailInput: string, password: string): Promise<{ user: UserRecord; token: NewToken; expiresAt: number }> {
   const email = emailInput.toLowerCase();
-  const [, userId] = await Promise.all([countAttempt(deps, email), deps.accounts.userIdByEmail(email)]);
+  const [, userId] = await Promise.all([countAttempt(deps, email, 'login'), deps.accounts.userIdByEmail(email)]);
   const user = await deps.accounts.getUser(userId ?? NO_USER_ID);
   const passwordOk = await verifyPassword(password, user?.passwordHash);
-  if (!passwordOk || !user || user.kind !== 'human' || user.disabled) throw unauthorized(WRONG_LOGIN);
+  const failed = failure(user, passwordOk);
+  if (failed || !user) {
+    // The same line and the same work for every reason; only the log says which.
+    await loginFailed(deps.accounts, email, failed ?? 'unknown_email');
+    throw unauthorized(WRONG_LOGIN);
+  }
 
-  await deps.accounts.clearLoginAttempts(email);
   const expiresAt = deps.now() + deps.config.sessionLifetimeMs;
-  const { token } = await deps.accounts.createSession(user.userId, expiresAt, (sessionId) =>
-    auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),
-  );
+  let token: NewToken;
+  try {
+    // Written only if the profile still has the hash and epoch just checked (docs/design.md, Security invariants).
+    ({ token } = await issueSession(
+      deps.accounts,
+      deps.config.prefixes,
+      user.userId,
+      expiresAt,
+      (sessionId) => auditEntries({ actorId: user.userId, authMethod: 'password', credentialId: sessionId }, 'login', `session:${sessionId}`, [user.userId]),
+      { passwordHash: user.passwordHash!, credentialsEpoch: user.credentialsEpoch },
+    ));
+  } catch (err) {
+    // The password changed while this one was checked: it is no longer the password.
+    if (!(err instanceof StaleCredentialsError)) throw err;
+    await loginFailed(deps.accounts, email, 'password_changed');
+    throw unauthorized(WRONG_LOGIN);
+  }
+  await deps.accounts.clearLoginAttempts(email);
   return { user, token, expiresAt };
 }
 
@@ -59,25 +89,32 @@ export async function endSession(deps: ManagementDeps, caller: Caller, sessionId
 
 /**
  * Checks the current password (counted like a login, so a stolen session
- * cannot guess it at leisure), stores the new hash and ends every other
- * session of the user in the same transaction.
+ * cannot guess it at leisure), stores the new hash and bumps the user's
+ * credentials epoch in one transaction: every other session ends, including
+ * one a concurrent login makes meanwhile (its epoch is the old one, or its
+ * write fails on the changed hash). The caller's session moves to the new
+ * epoch in the same transaction.
  */
 export async function changePassword(deps: ManagementDeps, caller: Caller, currentPassword: string, newPassword: string): Promise<number> {
   const problem = passwordProblem(newPassword);
   if (problem) throw validation(`'newPassword' ${problem}`);
   if (newPassword === currentPassword) throw validation("'newPassword' has to differ from the current password");
   const { user } = caller;
-  if (user.email) await countAttempt(deps, user.email);
+  if (user.email) await countAttempt(deps, user.email, 'change_password');
   if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    await loginFailed(deps.accounts, user.email ?? user.userId, 'wrong_password', 'change_password');
     throw validation("'currentPassword' is not the current password");
   }
   if (user.email) await deps.accounts.clearLoginAttempts(user.email);
 
+  if (caller.authMethod !== 'session') throw validation('a password is changed from a login session');
+
   const others = (await deps.accounts.listSessions(caller.userId)).map((s) => s.sessionId).filter((id) => id !== caller.credentialId);
   const newHash = await hashPassword(newPassword);
   const audit = auditEntries(actorOf(caller), 'password_changed', `user:${caller.userId}`, [caller.userId], { endedSessions: String(others.length) });
-  if (!(await deps.accounts.setPassword(caller.userId, user.passwordHash, newHash, others, audit))) {
-    throw conflict('the password was changed meanwhile; sign in again');
+  const current = { passwordHash: user.passwordHash, credentialsEpoch: user.credentialsEpoch };
+  if (!(await deps.accounts.setPassword(caller.userId, current, newHash, caller.credentialId, others, audit))) {
+    throw conflict('the password was changed meanwhile, or this session ended; sign in again');
   }
   return others.length;
 }

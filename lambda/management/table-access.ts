@@ -6,19 +6,24 @@ import type { ManagementFunctionName } from '../core/management-routes';
  *
  * Writes go through TransactWriteItems (a change and its audit record
  * together). IAM has no action of that name: each item of a transaction is
- * authorized as the PutItem, UpdateItem or DeleteItem it performs, so those
- * are what is listed.
+ * authorized as the PutItem, UpdateItem, DeleteItem or ConditionCheckItem it
+ * performs, so those are what is listed.
  *
  * - auth: login reads the e-mail and profile items (GetItem), counts the
  *   attempt (UpdateItem, PutItem for a new window), clears it (DeleteItem),
- *   creates the session (Put); logout and session end delete sessions
- *   (Delete); password change updates the profile (Update) and deletes the
- *   other sessions (Delete); sessions and audit are listed (Query); the
- *   caller and `verify`'s key are read with BatchGetItem.
+ *   creates the session (Put) on the condition that the profile still has
+ *   the password it checked (ConditionCheckItem); logout and session end
+ *   delete sessions (Delete); password change updates the profile and the
+ *   caller's session (Update) and deletes the other sessions (Delete);
+ *   sessions and audit are listed (Query); the caller and `verify`'s key
+ *   are read with BatchGetItem.
  * - keys: caller (BatchGetItem), one key (GetItem), the list (Query),
  *   create and rotate (Put), rename, rotate and revoke (Update).
- * - admin: caller (BatchGetItem), the target user (GetItem), create user,
- *   e-mail claim and bot key (Put), disable (Update).
+ * - admin: caller (BatchGetItem), the target user and key (GetItem), the user
+ *   directory, keys and audit pages (Query), the listed profiles
+ *   (BatchGetItem), create user, directory pointer, e-mail claim, bot key and
+ *   rotated key (Put), disable, rotate, revoke and the count of enabled
+ *   admins (Update).
  * Every change also puts audit records (Put).
  */
 export interface ManagementFunctionDef {
@@ -34,7 +39,7 @@ export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, Manag
   auth: {
     entry: 'lambda/management/auth.ts',
     description: 'keygate: login, logout, sessions, password, verify',
-    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   keys: {
     entry: 'lambda/management/keys.ts',
@@ -43,7 +48,20 @@ export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, Manag
   },
   admin: {
     entry: 'lambda/management/admin.ts',
-    description: 'keygate: users and bot accounts',
-    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    description: 'keygate: users and bot accounts, their keys and audit trails',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  clients: {
+    entry: 'lambda/management/clients.ts',
+    description: 'keygate: API clients, OAuth 2.0 (authorize, token, revoke, metadata), client file, authorized apps',
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ],
   },
 };

@@ -3,7 +3,7 @@
  */
 import { hashPassword, passwordProblem } from '../core/password';
 import { conflict, notFound, validation } from '../shared/errors';
-import { EmailTakenError, type UserRecord } from '../store/dynamo-account-store';
+import { EmailTakenError, type UserRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { createKey } from './key-service';
@@ -26,7 +26,7 @@ export async function createUser(deps: ManagementDeps, input: CreateUserInput, a
       { email: input.email, kind: input.kind, admin, ...(passwordHash ? { passwordHash } : {}) },
       (id) => auditEntries(actor, 'user_created', `user:${id}`, [id], { kind: input.kind, admin: String(admin) }),
     );
-    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt };
+    return { userId, email: input.email.toLowerCase(), kind: input.kind, admin, disabled: false, createdAt, credentialsEpoch: 0 };
   } catch (err) {
     if (err instanceof EmailTakenError) throw conflict(err.message);
     throw err;
@@ -39,21 +39,32 @@ export async function existingUser(deps: ManagementDeps, userId: string): Promis
   return user;
 }
 
-/** Disabling stops every key and session of the user at once: the authorizer reads the flag with each credential. */
+export const LAST_ADMIN = 'this is the last enabled admin; make or enable another admin first, so someone can still manage users';
+
+/**
+ * Disabling stops every key and session of the user at once: the authorizer
+ * reads the flag with each credential. The last enabled admin cannot be
+ * disabled, even by two admins disabling each other at the same moment: the
+ * store counts enabled admins in the same transaction (docs/design.md, Security invariants).
+ */
 export async function setUserDisabled(deps: ManagementDeps, userId: string, disabled: boolean, actor: Actor): Promise<UserRecord> {
   // An admin who disables themselves may leave nobody able to undo it.
   if (disabled && actor.actorId === userId) throw validation("'disabled': you cannot disable your own account");
   const user = await existingUser(deps, userId);
   if (user.disabled === disabled) return user;
   const audit = auditEntries(actor, disabled ? 'user_disabled' : 'user_enabled', `user:${userId}`, [userId]);
-  if (!(await deps.accounts.setDisabled(userId, disabled, audit))) throw notFound('no such user');
+  const result = await deps.accounts.setDisabled(userId, disabled, audit);
+  if (result === 'missing') throw notFound('no such user');
+  if (result === 'last_admin') throw conflict(LAST_ADMIN);
   return { ...user, disabled };
 }
 
-/** Keys for bot accounts; people make their own keys once logged in. */
+export const NOT_A_BOT = "this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in";
+
+/** Keys for bot accounts; people make their own keys after logging in. */
 export async function createBotKey(deps: ManagementDeps, userId: string, input: CreateKeyInput, actor: Actor) {
   const user = await existingUser(deps, userId);
-  if (user.kind !== 'bot') throw validation('this user is a person, not a bot: people make their own keys when logged in, and an admin makes keys only for bots');
+  if (user.kind !== 'bot') throw conflict(NOT_A_BOT);
   if (user.disabled) throw conflict('the bot is disabled; enable it first');
   return { userId, ...(await createKey(deps, userId, 'bot', input, actor)) };
 }

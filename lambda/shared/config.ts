@@ -106,7 +106,7 @@ const text =
   };
 
 /** What `KEYGATE_ROUTES` items may hold. */
-export const ROUTE_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export const ROUTE_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'];
 const ROUTE_RULES = { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) };
 /** What `KEYGATE_PERMISSIONS` items may hold. */
 export const PERMISSION_GRANTS: readonly Grant[] = ['key', 'session', 'admin'];

@@ -1,6 +1,6 @@
 /**
  * The HTTP edge of the management Lambdas: one middy middleware that bounds
- * the request body, turns every error into the SPEC §5 body, and adds CORS
+ * the request body, turns every error into keygate's error body, and adds CORS
  * and caching headers to every answer; plus JSON body validation with zod.
  *
  * Only `HttpError`s with a status below 500 are shown; anything else is a
@@ -43,9 +43,18 @@ function corsHeaders(event: APIGatewayProxyEvent, allowedOrigins: ReadonlySet<st
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' };
 }
 
-function rawBody(event: APIGatewayProxyEvent): string {
+/** Refuses bytes that are not UTF-8 instead of turning them into U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The request body as text, decoded when API Gateway sent it base64-encoded. */
+export function rawBody(event: APIGatewayProxyEvent): string {
   if (!event.body) return '';
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return utf8.decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw validation('request body is not valid UTF-8');
+  }
 }
 
 export function httpBoundary(options: HttpBoundaryOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {

@@ -1,24 +1,20 @@
 /**
- * The account items of the single table (see `keys.ts` for the layout) as
+ * The account items of the single table (the layout is in `keys.ts`) as
  * plain records, and the conversions between the two. No I/O.
- *
- *   pk = USER#<userId>   sk = AUDIT#<ISO time>#<id>   an audit record (ttl)
- *   pk = LOGIN#<email>   sk = ATTEMPTS                login attempts in the current window (ttl)
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CREDENTIALS_EPOCH } from './keys';
 
 export type Item = Record<string, AttributeValue>;
-
-export const AUDIT_SK_PREFIX = 'AUDIT#';
-export const auditSk = (at: number, id: string) => `${AUDIT_SK_PREFIX}${new Date(at).toISOString()}#${id}`;
-export const loginAttemptsPk = (email: string) => `LOGIN#${email.toLowerCase()}`;
-export const LOGIN_ATTEMPTS_SK = 'ATTEMPTS';
 
 export const s = (v: string): AttributeValue => ({ S: v });
 export const n = (v: number): AttributeValue => ({ N: String(v) });
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
 export const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 export const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+/** `{ [key]: value }`, or `{}` when the value is missing: an optional field is absent, never `undefined`. */
+export const present = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 export interface NewUser {
   readonly email?: string;
@@ -34,6 +30,8 @@ export interface NewKey {
   readonly expiresAt?: number;
   /** epoch milliseconds; default now. Lets a caller compute `expiresAt` from the same instant. */
   readonly createdAt?: number;
+  /** the API client the key was issued through (OAuth or client file) */
+  readonly clientId?: string;
 }
 
 /** All times are epoch milliseconds. */
@@ -45,6 +43,8 @@ export interface UserRecord {
   readonly disabled: boolean;
   readonly createdAt: number;
   readonly passwordHash?: string;
+  /** bumped by every password change; sessions of an older epoch are over */
+  readonly credentialsEpoch: number;
 }
 
 export interface KeyRecord {
@@ -62,15 +62,20 @@ export interface KeyRecord {
   readonly replacedBy?: string;
   /** the key this one was rotated from */
   readonly replaces?: string;
+  /** the API client the key was issued through */
+  readonly clientId?: string;
 }
 
 export interface SessionRecord {
   readonly sessionId: string;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** the user's credentials epoch when the session was made */
+  readonly credentialsEpoch: number;
 }
 
-export type AuditAuthMethod = 'session' | 'api_key' | 'password' | 'cli';
+/** `oauth`: a key issued at the token endpoint, for the user who approved it. */
+export type AuditAuthMethod = 'session' | 'api_key' | 'password' | 'cli' | 'oauth';
 
 /** One audit record to write, filed in the trail of `userId`. */
 export interface AuditEntry {
@@ -98,6 +103,12 @@ export interface LoginAttempts {
   readonly windowStart: number;
 }
 
+/** One page of a list in sort-key order; `last` is the sort key to resume after, when there may be more. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly last?: string;
+}
+
 /** The user and the credential a request came with, read together. */
 export interface CallerState {
   readonly user?: UserRecord;
@@ -115,6 +126,7 @@ export function toUser(item: Item): UserRecord {
     // Fail closed: a profile without the flag counts as disabled, as in the authorizer.
     disabled: item.disabled?.BOOL !== false,
     createdAt: num(item.createdAt) ?? 0,
+    credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
     ...(email ? { email } : {}),
     ...(passwordHash ? { passwordHash } : {}),
   };
@@ -135,11 +147,17 @@ export function toKey(item: Item): KeyRecord {
     ...optional('lastUsedAt'),
     ...optionalS('replacedBy'),
     ...optionalS('replaces'),
+    ...optionalS('clientId'),
   };
 }
 
 export function toSession(item: Item): SessionRecord {
-  return { sessionId: str(item.sessionId) ?? '', createdAt: num(item.createdAt) ?? 0, expiresAt: num(item.expiresAt) ?? 0 };
+  return {
+    sessionId: str(item.sessionId) ?? '',
+    createdAt: num(item.createdAt) ?? 0,
+    expiresAt: num(item.expiresAt) ?? 0,
+    credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
+  };
 }
 
 export function toAudit(item: Item): AuditRecord {
@@ -150,8 +168,8 @@ export function toAudit(item: Item): AuditRecord {
     action: str(item.action) ?? '',
     authMethod: (str(item.authMethod) ?? 'cli') as AuditAuthMethod,
     target: str(item.target) ?? '',
-    ...(str(item.actorId) ? { actorId: str(item.actorId) } : {}),
-    ...(str(item.credentialId) ? { credentialId: str(item.credentialId) } : {}),
+    ...present('actorId', str(item.actorId) || undefined),
+    ...present('credentialId', str(item.credentialId) || undefined),
     ...(detail ? { detail } : {}),
   };
 }

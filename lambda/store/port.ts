@@ -1,13 +1,20 @@
 /**
- * What the authorizer needs from storage. Domain code depends on this, never
- * on the AWS SDK; `dynamo-credential-store.ts` is the DynamoDB adapter.
+ * What the domain needs from storage: `CredentialStore` for the authorizer
+ * (adapter: `dynamo-credential-store.ts`), `AccountStore` for the management
+ * services (adapter: `dynamo-account-store.ts`). Domain code depends on these,
+ * never on the AWS SDK.
  */
 import type { ParsedToken } from '../core/token';
+import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
+
+export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
 export interface UserState {
   readonly kind: 'human' | 'bot';
   readonly admin: boolean;
   readonly disabled: boolean;
+  /** bumped by every password change (absent = 0) */
+  readonly credentialsEpoch: number;
 }
 
 export interface CredentialState {
@@ -20,6 +27,10 @@ export interface CredentialState {
   readonly revokedAt?: number;
   /** epoch milliseconds; keys only */
   readonly lastUsedAt?: number;
+  /** keys only: the API client the key was issued through */
+  readonly clientId?: string;
+  /** sessions only: the owner's credentials epoch when it was made (absent = 0) */
+  readonly credentialsEpoch?: number;
 }
 
 /** A credential and its owner, read together in one round trip. Either may be missing. */
@@ -43,5 +54,94 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * What the management services need from storage: users, keys, sessions,
+ * login counters and audit trails. Services depend on this, never on the
+ * DynamoDB adapter (`dynamo-account-store.ts`). Every change is written
+ * together with its audit records, atomically. Never stores a secret: the
+ * services mint credentials and pass their hashes.
+ */
+export interface AccountStore {
+  // users and the directory
+  createUser(user: NewUser, audit?: (userId: string) => readonly AuditEntry[]): Promise<{ userId: string; createdAt: number }>;
+  getUser(userId: string): Promise<UserRecord | undefined>;
+  /** creation order; `after` is the `last` of the previous page */
+  listUsers(limit: number, after?: string): Promise<Page<UserRecord>>;
+  /** one-off migration (CLI): directory pointers for users made before the directory */
+  indexUsers(): Promise<number>;
+  userIdByEmail(email: string): Promise<string | undefined>;
+  setDisabled(userId: string, disabled: boolean, audit?: readonly AuditEntry[]): Promise<FlagsResult>;
+  /** one-off migration (CLI): the count of enabled admins */
+  recountEnabledAdmins(): Promise<number>;
+  setPassword(userId: string, current: VerifiedCredentials, newHash: string, keepSession: string, endSessions: readonly string[], audit?: readonly AuditEntry[]): Promise<boolean>;
+
+  // keys
+  /** `secret`: minted by the service (lambda/management/mint.ts); the store keeps its hash, never the secret */
+  createKey(userId: string, kind: 'user' | 'bot', secret: StoredKeySecret, key: NewKey, audit?: readonly AuditEntry[]): Promise<{ createdAt: number }>;
+  getKey(userId: string, keyId: string): Promise<KeyRecord | undefined>;
+  listKeys(userId: string): Promise<KeyRecord[]>;
+  listKeysPage(userId: string, limit: number, after?: string): Promise<Page<KeyRecord>>;
+  renameKey(userId: string, keyId: string, name: string, audit?: readonly AuditEntry[]): Promise<boolean>;
+  /** Creates `old`'s successor (`secret`) and ends `old` at `endsAt`, atomically; undefined when `old` is gone, revoked or already rotated. */
+  rotateKey(userId: string, old: KeyRecord, endsAt: number, secret: StoredKeySecret, next: NewKey, audit?: readonly AuditEntry[]): Promise<{ createdAt: number } | undefined>;
+  revokeKey(userId: string, keyId: string, at?: number, audit?: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked' | 'missing'>;
+
+  // sessions and the caller of a request
+  /** With `verified`, written only if the profile still has that password hash and epoch (else `StaleCredentialsError`). */
+  createSession(userId: string, secret: StoredSessionSecret, expiresAt: number, audit?: readonly AuditEntry[], verified?: VerifiedCredentials): Promise<{ createdAt: number }>;
+  listSessions(userId: string): Promise<SessionRecord[]>;
+  deleteSession(userId: string, sessionId: string, audit?: readonly AuditEntry[]): Promise<boolean>;
+  callerState(userId: string, credential: { kind: 'key' | 'session'; id: string }): Promise<CallerState>;
+
+  // failed logins
+  registerLoginAttempt(email: string, windowMs: number): Promise<LoginAttempts>;
+  clearLoginAttempts(email: string): Promise<void>;
+  /** the deployment's key for hashing e-mails in log lines */
+  logHashKey(): Promise<Buffer>;
+
+  // audit trail
+  listAudit(userId: string, limit: number, cursor?: string): Promise<{ records: AuditRecord[]; next?: string }>;
+}
+
+/** What the store keeps of a new key: its id, the hash of its secret, and the hint shown in lists. */
+export interface StoredKeySecret {
+  readonly keyId: string;
+  readonly secretHash: string;
+  readonly hint: string;
+}
+
+/** What the store keeps of a new session token. */
+export interface StoredSessionSecret {
+  readonly sessionId: string;
+  readonly secretHash: string;
+}
+
+/**
+ * What `setDisabled` did: `last_admin` when the change would have left
+ * no enabled admin, and nothing was changed.
+ */
+export type FlagsResult = 'updated' | 'unchanged' | 'missing' | 'last_admin';
+
+/** What a login checked the password against: the session is made only if the profile still has it. */
+export interface VerifiedCredentials {
+  readonly passwordHash: string;
+  readonly credentialsEpoch: number;
+}
+
+export class EmailTakenError extends Error {
+  constructor() {
+    super('a user with this e-mail already exists');
+    this.name = 'EmailTakenError';
+  }
+}
+
+/** A login's password check no longer holds: the password changed after it was read. */
+export class StaleCredentialsError extends Error {
+  constructor() {
+    super('the password changed while the login was checked');
+    this.name = 'StaleCredentialsError';
   }
 }

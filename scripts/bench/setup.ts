@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createTable, startDynamoDbLocal } from '../../fixtures/dynamodb';
 import { LAST_USED_INTERVAL_MS } from '../../lambda/authorizer/authorizer';
 import { keyGrantable } from '../../lambda/core/catalog';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
+import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
@@ -60,7 +62,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
     const keys: SeededKey[] = [];
     await pool(count, 16, async (i) => {
       const userId = users[Math.floor(i / keysPerUser)]!;
-      const { token } = await accounts.createKey(userId, 'user', { name: `bench key ${i}`, permissions: grantable });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: `bench key ${i}`, permissions: grantable });
       await credentials.touchKey(userId, token.id, now, now - LAST_USED_INTERVAL_MS);
       keys[i] = { value: token.value, userId, keyId: token.id };
     });
@@ -69,7 +71,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
   log('seeding users, keys and sessions');
   const hitKeys = await seedKeys(20, 1);
   const hitSessions: string[] = [];
-  for (const k of hitKeys.slice(0, 10)) hitSessions.push((await accounts.createSession(k.userId, now + 3600_000)).token.value);
+  for (const k of hitKeys.slice(0, 10)) hitSessions.push((await issueSession(accounts, DEFAULT_PREFIXES, k.userId, now + 3600_000)).token.value);
   const missKeys = await seedKeys(counts.missWarmup + counts.missRounds, 4);
   const input: BenchInput = { table, hitKeys, hitSessions, missKeys, counts };
   const inputFile = join(workDir, 'input.json');

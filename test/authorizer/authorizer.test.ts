@@ -13,6 +13,8 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { authorizerEvent } from '../support/authorizer-events';
 import { closeTable, openTable } from '../support/table';
 import { referenceEnv } from '../support/config';
+import { issueKey, issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const ORIGIN = 'https://app.example.com';
 const protectedRoutes = REFERENCE_ROUTES.filter((r) => r.needs !== 'public');
@@ -54,7 +56,7 @@ describe('Class: Authorizer', () => {
     it.each(permissionSets.map((p) => [p.join(',') || '(none)', p]))('key with %s: allowed exactly on the routes it holds', async (_label, permissions) => {
       // Prepare
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions });
       const authorizer = newAuthorizer();
 
       for (const route of protectedRoutes) {
@@ -77,22 +79,26 @@ describe('Class: Authorizer', () => {
       }
     });
 
-    it('gives the same policy whichever route triggered it', async () => {
+    it('gives the same Allow whichever route triggered it, and a refusal a Deny for its own method ARN only', async () => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
       const authorizer = newAuthorizer();
-      const policies = new Set<string>();
+      const allows = new Set<string>();
       for (const route of protectedRoutes) {
-        const d = await authorizer.decide(authorizerEvent(route.method, route.path, { authorization: `Bearer ${token.value}` }));
-        if (d.outcome !== 'unauthorized') policies.add(JSON.stringify(d.result.policyDocument));
+        const event = authorizerEvent(route.method, route.path, { authorization: `Bearer ${token.value}` });
+        const d = await authorizer.decide(event);
+        if (d.outcome === 'unauthorized') throw new Error('unexpected');
+        const statements = d.result.policyDocument.Statement as { Effect: string; Resource: string[] }[];
+        allows.add(JSON.stringify(statements.filter((st) => st.Effect === 'Allow')));
+        expect(statements.filter((st) => st.Effect === 'Deny')).toEqual(d.outcome === 'deny' ? [expect.objectContaining({ Resource: [event.methodArn] })] : []);
       }
-      expect(policies.size).toBe(1);
+      expect(allows.size).toBe(1);
     });
 
     it('accepts bot keys of bot users only', async () => {
       const { userId: botId } = await accounts.createUser({ kind: 'bot' });
-      const bot = await accounts.createKey(botId, 'bot', { name: 'b', permissions: ['submit_score'] });
-      const wrong = await accounts.createKey(botId, 'user', { name: 'u', permissions: ['submit_score'] });
+      const bot = await issueKey(accounts, DEFAULT_PREFIXES, botId, 'bot', { name: 'b', permissions: ['submit_score'] });
+      const wrong = await issueKey(accounts, DEFAULT_PREFIXES, botId, 'user', { name: 'u', permissions: ['submit_score'] });
       const authorizer = newAuthorizer();
       const route = authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${bot.token.value}` });
       expect((await authorizer.decide(route)).outcome).toBe('allow');
@@ -104,7 +110,7 @@ describe('Class: Authorizer', () => {
 
     it('never lets a key carry a session-only permission, even if the store says so', async () => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['manage_keys', 'admin', 'submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['manage_keys', 'admin', 'submit_score'] });
       const d = await newAuthorizer().decide(authorizerEvent('GET', '/v1/keys', { Authorization: `Bearer ${token.value}` }));
       expect(d).toMatchObject({ outcome: 'deny', reason: 'missing_permission' });
       expect(d.outcome !== 'unauthorized' && d.result.context?.permissions).toBe('submit_score');
@@ -117,7 +123,7 @@ describe('Class: Authorizer', () => {
       ['user is disabled', async (userId: string) => accounts.setDisabled(userId, true), 'user_disabled'],
     ] as const)('refuses a key whose %s', async (_label, change, reason) => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
       await change(userId, token.id);
       const d = await newAuthorizer().decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token.value}` }));
       expect(d).toMatchObject({ outcome: 'unauthorized', reason });
@@ -125,15 +131,15 @@ describe('Class: Authorizer', () => {
 
     it('refuses an expired key by the clock, whatever TTL has not yet deleted', async () => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: [], expiresAt: Date.now() - 1 });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [], expiresAt: Date.now() - 1 });
       const d = await newAuthorizer().decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${token.value}` }));
       expect(d).toMatchObject({ outcome: 'unauthorized', reason: 'expired' });
     });
 
     it('refuses a well-formed key that does not exist, and a wrong secret for a real key id', async () => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
-      const other = await accounts.createKey(userId, 'user', { name: 'k2', permissions: [] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
+      const other = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k2', permissions: [] });
       const { generateToken } = await import('../../lambda/core/token');
       const ghost = generateToken('user', userId);
       const forged = generateToken('user', userId, undefined, token.id); // same id, other secret
@@ -146,8 +152,8 @@ describe('Class: Authorizer', () => {
 
     it('refuses disabled users’ sessions and expired sessions', async () => {
       const userId = await human();
-      const live = await accounts.createSession(userId, Date.now() + 60_000);
-      const old = await accounts.createSession(userId, Date.now() - 1);
+      const live = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
+      const old = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() - 1);
       const authorizer = newAuthorizer({ cacheTtlMs: 0 });
       const ask = (v: string) => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Cookie: `keygate_session=${v}` }));
       expect(await ask(live.token.value)).toMatchObject({ outcome: 'allow' });
@@ -158,8 +164,8 @@ describe('Class: Authorizer', () => {
 
     it('refuses requests without credentials and with the wrong kind of credential in each place', async () => {
       const userId = await human();
-      const key = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
-      const session = await accounts.createSession(userId, Date.now() + 60_000);
+      const key = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
+      const session = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
       const ask = (h: Record<string, string>) => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', h));
       expect(await ask({})).toMatchObject({ outcome: 'unauthorized', reason: 'no_credentials' });
@@ -172,7 +178,7 @@ describe('Class: Authorizer', () => {
   describe('Method: decide — sessions', () => {
     it('gives a user session every non-admin permission, session-only ones included', async () => {
       const userId = await human();
-      const { token } = await accounts.createSession(userId, Date.now() + 60_000);
+      const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
       const expected = sessionPermissions(REFERENCE_CATALOG, false);
       for (const route of protectedRoutes) {
@@ -186,7 +192,7 @@ describe('Class: Authorizer', () => {
 
     it('gives an admin session the admin routes too', async () => {
       const userId = await human(true);
-      const { token } = await accounts.createSession(userId, Date.now() + 60_000);
+      const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
       for (const route of protectedRoutes) {
         const event = authorizerEvent(route.method, route.path, { cookie: `keygate_session=${token.value}`, origin: ORIGIN });
@@ -196,7 +202,7 @@ describe('Class: Authorizer', () => {
 
     it('rejects a session cookie on unsafe methods without an allowed Origin (CSRF)', async () => {
       const userId = await human();
-      const { token } = await accounts.createSession(userId, Date.now() + 60_000);
+      const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
       const cookie = `keygate_session=${token.value}`;
       for (const method of ['POST', 'PATCH', 'DELETE'] as const) {
@@ -214,7 +220,7 @@ describe('Class: Authorizer', () => {
 
     it('does not apply the Origin rule to API keys', async () => {
       const userId = await human();
-      const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
       const d = await newAuthorizer().decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token.value}`, Origin: 'https://evil.example.com' }));
       expect(d.outcome).toBe('allow');
     });
@@ -223,8 +229,8 @@ describe('Class: Authorizer', () => {
   describe('Method: decide — header over cookie', () => {
     it('lets the Authorization header decide when both are present', async () => {
       const userId = await human();
-      const key = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
-      const session = await accounts.createSession(userId, Date.now() + 60_000);
+      const key = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
+      const session = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000);
       const authorizer = newAuthorizer();
       const both = await authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${key.token.value}`, Cookie: `keygate_session=${session.token.value}` }));
       expect(both.outcome !== 'unauthorized' && both.result.context?.authMethod).toBe('api_key');
@@ -234,7 +240,7 @@ describe('Class: Authorizer', () => {
 
     it('reads headers in any case and from multi-value headers', async () => {
       const userId = await human();
-      const key = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
+      const key = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
       const authorizer = newAuthorizer();
       for (const name of ['authorization', 'AUTHORIZATION', 'aUtHoRiZaTiOn']) {
         expect(await authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { [name]: `bearer ${key.token.value}` }))).toMatchObject({ outcome: 'allow' });
@@ -247,7 +253,7 @@ describe('Class: Authorizer', () => {
   describe('Method: decide — routes', () => {
     it('denies a route that is not in its table', async () => {
       const userId = await human();
-      const key = await accounts.createKey(userId, 'user', { name: 'k', permissions: grantable });
+      const key = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: grantable });
       const event = authorizerEvent('GET', '/v1/secret', { Authorization: `Bearer ${key.token.value}` });
       const d = await newAuthorizer().decide(event);
       expect(d).toMatchObject({ outcome: 'deny', reason: 'unknown_route' });

@@ -8,7 +8,7 @@
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
-import { generateToken, newId } from '../../lambda/core/token';
+import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -19,6 +19,7 @@ import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, openTable } from '../support/table';
 import { referenceEnv } from '../support/config';
+import { issueKey, issueSession } from '../../lambda/management/mint';
 
 const ORIGIN = 'https://app.example.com';
 
@@ -39,7 +40,7 @@ const withKey = (key: string, method = 'GET', resource = '/v1/auth/me') => autho
 
 async function keyOf(permissions: string[]): Promise<string> {
   const { userId } = await accounts.createUser({ kind: 'human' });
-  return (await accounts.createKey(userId, 'user', { name: 'k', permissions })).token.value;
+  return (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions })).token.value;
 }
 
 /** The parser this one replaced: split on ':' and '/'. */
@@ -80,7 +81,7 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
   it('receives only the attributes a decision needs: never the password hash, the name or the e-mail', async () => {
     // Prepare: an owner with a password and e-mail, a key with a name
     const { userId } = await accounts.createUser({ kind: 'human', email: `reader-${newId()}@example.com`, passwordHash: 'scrypt$not-a-real-hash' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'named key', permissions: ['submit_score'] })).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'named key', permissions: ['submit_score'] })).token.value;
     const received: Record<string, unknown>[] = [];
     const name = 'recordBatchGetItemResponses';
     client.middlewareStack.add(
@@ -100,7 +101,7 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
     }
 
     // Assess: both items came back, with nothing beyond what the checks use
-    const needed = ['sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'kind', 'isAdmin', 'disabled'];
+    const needed = ['pk', 'sk', 'secretHash', 'permissions', 'expiresAt', 'revokedAt', 'lastUsedAt', 'clientId', 'kind', 'isAdmin', 'disabled', 'credentialsEpoch'];
     expect(received.map((item) => (item.sk as { S: string }).S).sort()).toEqual([expect.stringMatching(/^KEY#/), 'PROFILE']);
     for (const item of received) expect(Object.keys(item).filter((a) => !needed.includes(a))).toEqual([]);
     // ...while the stored items do hold more: without a projection the test would fail
@@ -138,7 +139,7 @@ describe('Class: Authorizer — derived state', () => {
     // Prepare: a cached key, then a forged secret for its id, then its expiry
     const { userId } = await accounts.createUser({ kind: 'human' });
     let now = Date.now();
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'], expiresAt: now + 1000 });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'], expiresAt: now + 1000 });
     const forged = generateToken('user', userId, undefined, token.id);
     const authorizer = newAuthorizer(() => now);
 
@@ -164,14 +165,14 @@ describe('Class: Authorizer — derived state', () => {
 
     // Assess
     expect(denied.result.context).toMatchObject({ error_code: 'missing_permission' });
-    expect(allowed.result.context).not.toHaveProperty('error_code');
+    expect(allowed.result.context).toMatchObject({ error_code: 'access_denied' });
     expect(again.outcome === 'allow' && again.result.context?.userId).toBe(again.outcome === 'allow' && again.principal.userId);
   });
 
   it('reads the Origin for cookie sessions on unsafe methods, and ignores it elsewhere', async () => {
     // Prepare
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const session = (await accounts.createSession(userId, Date.now() + 60_000)).token.value;
+    const session = (await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000)).token.value;
     const authorizer = newAuthorizer();
     const ask = (method: string, resource: string, headers: Record<string, string>) =>
       authorizer.decide(authorizerEvent(method, resource, { Cookie: `keygate_session=${session}`, ...headers }));

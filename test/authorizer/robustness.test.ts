@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { generateToken, newId } from '../../lambda/core/token';
+import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { AUTHORIZER_LIMITS, createDynamoClient } from '../../lambda/store/dynamo-client';
@@ -22,6 +22,7 @@ import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../support/lambda-context';
 import { closeTable, localClient, openTable } from '../support/table';
 import { referenceEnv } from '../support/config';
+import { issueKey, issueSession } from '../../lambda/management/mint';
 
 let client: DynamoDBClient;
 let table: string;
@@ -53,8 +54,8 @@ describe('Class: Authorizer — malformed input', () => {
   it('never allows and never throws for 1,500 random or mangled credentials', async () => {
     // Prepare: real credentials to mangle
     const { userId } = await accounts.createUser({ kind: 'human', email: 'fuzz@example.com' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
-    const session = (await accounts.createSession(userId, Date.now() + 60_000)).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
+    const session = (await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000)).token.value;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config });
     const mutate = (s: string, i: number): string => {
       const pos = i % s.length;
@@ -99,7 +100,7 @@ describe('Class: Authorizer — malformed input', () => {
   it('refuses events with missing or strange fields without throwing', async () => {
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config });
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
     const base = authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` });
     const events = [
       { ...base, headers: null, multiValueHeaders: null },
@@ -161,7 +162,7 @@ describe('Class: Authorizer — cache', () => {
     const counted = localClient();
     const counts = countCommands(counted);
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'k', permissions: [] })).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] })).token.value;
     let now = Date.now();
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(counted, table), config, now: () => now });
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${key}` }));
@@ -183,7 +184,7 @@ describe('Class: Authorizer — cache', () => {
     const counted = localClient();
     const counts = countCommands(counted);
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const key = (await accounts.createKey(userId, 'user', { name: 'k', permissions: [] })).token.value;
+    const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] })).token.value;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(counted, table), config });
     const ds = await Promise.all(Array.from({ length: 20 }, () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${key}` }))));
     expect(ds.every((d) => d.outcome === 'allow')).toBe(true);
@@ -193,7 +194,7 @@ describe('Class: Authorizer — cache', () => {
 
   it('stops a revoked key within the cache TTL, and not before its entry expires', async () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
     let now = Date.now();
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${token.value}` }));
@@ -207,7 +208,7 @@ describe('Class: Authorizer — cache', () => {
 
   it('ends a key at its revocation time exactly, even from the cache (rotation grace)', async () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: [] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
     let now = Date.now();
     await accounts.revokeKey(userId, token.id, now + 1000);
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
@@ -251,7 +252,7 @@ describe('Handler: authorizer', () => {
 
   it('returns the policy for a valid key and logs the decision without the secret', async () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
-    const { token } = await accounts.createKey(userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
     const result = await handler(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token.value}` }), lambdaContext());
     expect(result.principalId).toBe(userId);
     expect(result.context).toMatchObject({ keyId: token.id, permissions: 'submit_score' });

@@ -52,7 +52,7 @@ describe('Module: config', () => {
     const c = loadConfig(required);
     expect(c).toMatchObject({ tableName: 't', basePath: '/v1', cookieName: 'keygate_session', cacheTtlMs: 5000, prefixes: { user: 'user_key_', bot: 'bot_key_' } });
     expect(c.allowedOrigins.size).toBe(0);
-    expect(c.routes.map((r) => `${r.method} ${r.path}`)).toEqual(MANAGEMENT_ROUTES.map((r) => `${r.method} /v1${r.path}`));
+    expect(c.routes.map((r) => `${r.method} ${r.path}`)).toEqual(MANAGEMENT_ROUTES.map((r) => `${r.method} ${r.atRoot ? '' : '/v1'}${r.path}`));
     expect(c.permissions.map((p) => p.name)).toEqual(MANAGEMENT_PERMISSIONS.map((p) => p.name));
   });
 

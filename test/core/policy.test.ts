@@ -79,7 +79,9 @@ describe('Module: policy', () => {
         { method: 'POST', path: '/v1/things/{id}', needs: 'submit_score' },
         { method: 'POST', path: '/v1/things/{id}/delete', needs: 'delete_score' },
       ] as const;
-      expect(wildcardConflicts(routes)).toEqual(['POST /v1/things/{id} (submit_score) also covers POST /v1/things/{id}/delete (delete_score) in an IAM policy']);
+      expect(wildcardConflicts(routes)).toEqual([
+        "POST /v1/things/{id} (submit_score) also covers POST /v1/things/{id}/delete (delete_score) in an IAM policy: POST /v1/things/x/delete matches the second's path and the first's resource /v1/things/*",
+      ]);
     });
   });
 });

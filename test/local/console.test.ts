@@ -6,29 +6,58 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
-import { keyGrantable } from '../../lambda/core/catalog';
-import { REFERENCE_CATALOG } from '../../lib/reference-app';
-import { CONSOLE_PATH, consolePage, consoleRoute, keyPermissions } from '../../local/console-page';
-import type { FunctionDef } from '../../local/model';
+import { CONSOLE_DIR, CONSOLE_PATH, consolePage, consoleRoute, type ConsoleConfig } from '../../local/console';
 import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
 
 jest.setTimeout(30_000);
 
 const PASSWORD = 'console test password';
-const NOT_FOUND = { status_code: 404, endpoint: '', error_code: 'not_found', error_message: 'no such route' };
+const notFound = (path: string) => ({ status_code: 404, endpoint: path, error_code: 'not_found', error_message: 'no such route' });
 
 const inline = (html: string, tag: string) => new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(html)![1]!;
+const dataBlock = (html: string) => JSON.parse(/<script type="application\/json" id="console-config">([\s\S]*?)<\/script>/.exec(html)![1]!) as ConsoleConfig;
 const hashOf = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
 const headerOf = (page: { headers: readonly (readonly [string, string])[] }, name: string) => page.headers.find(([k]) => k.toLowerCase() === name)?.[1];
 
+const CONFIG: ConsoleConfig = {
+  paths: {
+    login: '/v1/auth/login',
+    logout: '/v1/auth/logout',
+    me: '/v1/auth/me',
+    keys: '/v1/keys',
+    key: '/v1/keys/{keyId}',
+    rotateKey: '/v1/keys/{keyId}/rotate',
+    users: '/v1/admin/users',
+    user: '/v1/admin/users/{userId}',
+    userKeys: '/v1/admin/users/{userId}/keys',
+    userKey: '/v1/admin/users/{userId}/keys/{keyId}',
+    rotateUserKey: '/v1/admin/users/{userId}/keys/{keyId}/rotate',
+  },
+  adminEmail: 'admin@keygate.local',
+  permissions: [{ name: 'submit_score', description: 'requests that could submit scores' }],
+  example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },
+};
+
 describe('Function: consolePage', () => {
-  const page = consolePage(REFERENCE_CATALOG.filter((p) => p.grant === 'key'), 'admin@keygate.local');
+  const page = consolePage(CONFIG);
   const html = page.body.toString('utf8');
+
+  it('serves the files in local/console/ as they are, the style and script inline', () => {
+    expect(inline(html, 'script')).toBe(readFileSync(join(CONSOLE_DIR, 'console.js'), 'utf8'));
+    expect(inline(html, 'style')).toBe(readFileSync(join(CONSOLE_DIR, 'console.css'), 'utf8'));
+    // Put the markers back: the rest of the page is index.html, byte for byte.
+    const back = html
+      .replace(/<style>[\s\S]*?<\/style>/, '<link rel="stylesheet" href="console.css">')
+      .replace(/<script>[\s\S]*?<\/script>/, '<script src="console.js"></script>')
+      .replace(/(<script type="application\/json" id="console-config">)[\s\S]*?(<\/script>)/, '$1{}$2');
+    expect(back).toBe(readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8'));
+  });
 
   it('allows by CSP exactly its own inline script and style, by hash, and requests to its own origin', () => {
     const csp = headerOf(page, 'content-security-policy')!;
@@ -46,30 +75,24 @@ describe('Function: consolePage', () => {
     expect(html).toContain('not part of the\nCloudFormation template');
   });
 
-  it('offers a checkbox for each key-grantable permission only, escaped', () => {
-    const boxes = [...html.matchAll(/name="perm" value="([^"]*)"/g)].map((m) => m[1]);
-    expect(boxes).toEqual(keyGrantable(REFERENCE_CATALOG));
-    const odd = consolePage([{ name: 'a<b', grant: 'key', description: '"quoted" & <tagged>' }]).body.toString();
-    expect(odd).toContain('value="a&#60;b"');
-    expect(odd).toContain('title="&#34;quoted&#34; &#38; &#60;tagged&#62;"');
+  it('carries what it knows of the served app as JSON that cannot close its <script> element', () => {
+    expect(dataBlock(html)).toEqual(CONFIG);
+    const odd = consolePage({ ...CONFIG, permissions: [{ name: 'a<b', description: '</script><script>alert(1)</script>' }] }).body.toString();
+    expect(odd).not.toContain('</script><script>alert');
+    expect(dataBlock(odd).permissions).toEqual([{ name: 'a<b', description: '</script><script>alert(1)</script>' }]);
   });
-});
 
-describe('Function: keyPermissions', () => {
-  const fn = (environment: Record<string, string>) => ({ environment }) as unknown as FunctionDef;
-
-  it("reads the deployed catalog from the functions' KEYGATE_PERMISSIONS, else none", () => {
-    const custom = [
-      { name: 'write_widgets', grant: 'key', description: 'w' },
-      { name: 'manage_keys', grant: 'session', description: 'm' },
-    ];
-    expect(keyPermissions([fn({}), fn({ KEYGATE_PERMISSIONS: JSON.stringify(custom) })]).map((p) => p.name)).toEqual(['write_widgets']);
-    expect(keyPermissions([fn({})])).toEqual([]);
+  it('says which file lost a marker the runner fills in', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-console-'));
+    for (const f of ['console.js', 'console.css']) cpSync(join(CONSOLE_DIR, f), join(dir, f));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><script src="console.js"></script>');
+    expect(() => consolePage(CONFIG, dir)).toThrow('local/console/index.html must contain <link rel="stylesheet" href="console.css"> exactly once');
+    rmSync(dir, { recursive: true });
   });
 });
 
 describe('Function: consoleRoute', () => {
-  const page = consolePage([]);
+  const page = consolePage(CONFIG);
   it.each([
     ['GET', '/_keygate/', true],
     ['HEAD', '/_keygate/', true],
@@ -92,10 +115,12 @@ class El {
   hidden = false;
   value = '';
   checked = false;
+  title = '';
+  type = '';
+  name = '';
   readonly dataset: Record<string, string> = {};
   readonly children: El[] = [];
   readonly elements: Record<string, El> = {};
-  readonly checkboxes: El[] = [];
   private readonly listeners: Record<string, ((e: unknown) => unknown)[]> = {};
   constructor(readonly tag: string) {}
   addEventListener(type: string, fn: (e: unknown) => unknown) {
@@ -105,12 +130,22 @@ class El {
     this.children.push(c);
     return c;
   }
+  /** Elements are kept; text is added to textContent. */
+  append(...nodes: (El | string)[]) {
+    for (const n of nodes) {
+      if (typeof n === 'string') this.textContent += n;
+      else this.children.push(n);
+    }
+  }
   replaceChildren() {
     this.children.length = 0;
   }
+  descendants(): El[] {
+    return this.children.flatMap((c) => [c, ...c.descendants()]);
+  }
   querySelectorAll(selector: string) {
     if (selector !== 'input[name=perm]:checked') throw new Error(`unexpected selector ${selector}`);
-    return this.checkboxes.filter((c) => c.checked);
+    return this.descendants().filter((c) => c.tag === 'input' && c.name === 'perm' && c.checked);
   }
   /** Dispatches an event and waits for the (async) listeners. */
   async fire(type: string) {
@@ -136,17 +171,18 @@ function browse(html: string, base: string) {
     if (id) byId.set(id, el);
     if (tag === 'form') form = el;
     const name = attr('name')?.[1];
-    if (form && name === 'perm') form.checkboxes.push(el);
-    else if (form && name) form.elements[name] = el;
+    if (form && name) form.elements[name] = el;
     const copy = attr('data-copy')?.[1];
     if (copy) {
       el.dataset.copy = copy;
       copyButtons.push(el);
     }
   }
+  byId.get('console-config')!.textContent = JSON.stringify(dataBlock(html));
   let cookie: string | undefined;
   const requests: string[] = [];
   const clipboard: string[] = [];
+  const dialogs: string[] = [];
   const browserFetch = async (path: string, init: { method: string; credentials: string; headers: Record<string, string>; body?: string }) => {
     expect(init.credentials).toBe('same-origin');
     const headers = { ...init.headers, ...(cookie ? { cookie } : {}), ...(['GET', 'HEAD'].includes(init.method) ? {} : { origin: base }) };
@@ -167,12 +203,16 @@ function browse(html: string, base: string) {
     fetch: browserFetch,
     location: { origin: base },
     navigator: { clipboard: { writeText: async (t: string) => void clipboard.push(t) } },
-    confirm: () => true,
+    confirm: (text: string) => dialogs.push(text) > 0,
     getSelection: () => ({ selectAllChildren: () => undefined }),
   };
   runInNewContext(inline(html, 'script'), context);
-  return { $: (id: string) => byId.get(id)!, copyButtons, requests, clipboard, cookie: () => cookie };
+  /** The permission checkboxes the script made, in order. */
+  const boxes = () => byId.get('permissions')!.descendants().filter((e) => e.tag === 'input');
+  return { $: (id: string) => byId.get(id)!, boxes, copyButtons, requests, clipboard, dialogs, cookie: () => cookie };
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function fail(message: string): never {
   throw new Error(message);
@@ -226,14 +266,20 @@ describe('npm start: the local console', () => {
       expect(res.headers.get('content-security-policy')).toContain(`script-src ${hashOf(inline(html, 'script'))}`);
     }
     expect(await head.text()).toBe('');
-    expect(html).toContain('value="admin@keygate.local"');
+    // What the page knows of the served app: the reference app's base path, key permissions and a route to try
+    expect(dataBlock(html)).toEqual({
+      paths: CONFIG.paths,
+      adminEmail: 'admin@keygate.local',
+      permissions: expect.arrayContaining([{ name: 'delete_score', description: 'requests that delete scores' }]),
+      example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },
+    });
   });
 
   it('is not in the CloudFormation template', () => {
-    expect(readFileSync(join(CDK_OUT, 'Keygate.template.json'), 'utf8')).not.toMatch(/_keygate\b|console-page/);
+    expect(readFileSync(join(CDK_OUT, 'Keygate.template.json'), 'utf8')).not.toMatch(/_keygate\b|local\/console/);
   });
 
-  it("runs its flow against the API: log in, who am I, create a key, use it, rotate, revoke, log out; errors as the API sent them", async () => {
+  it('runs its flow against the API: log in, who am I, create a key, use it, rotate, revoke, log out; errors as sentences', async () => {
     const html = await (await fetch(`${runner.base}${CONSOLE_PATH}`)).text();
     const page = browse(html, runner.base);
     const { $ } = page;
@@ -245,8 +291,7 @@ describe('npm start: the local console', () => {
     $('login-form').elements.password!.value = 'not the password at all';
     await $('login-form').fire('submit');
     expect($('error').hidden).toBe(false);
-    expect($('error').textContent).toMatch(/^POST \/v1\/auth\/login → 401 unauthorized: /);
-    expect(JSON.parse($('error').textContent.split('\n').slice(1).join('\n'))).toMatchObject({ status_code: 401, error_code: 'unauthorized' });
+    expect($('error').textContent).toBe('Could not log in: e-mail or password is wrong.');
 
     // log in: who am I, and an empty key list
     $('login-form').elements.password!.value = PASSWORD;
@@ -257,36 +302,52 @@ describe('npm start: the local console', () => {
     expect($('who').textContent).toMatch(/^admin@keygate\.local \(admin\), user \w+, by session\. Permissions: .*manage_keys/);
     expect($('no-keys').hidden).toBe(false);
 
+    // the served app's key permissions, as checkboxes the script made, with their descriptions
+    expect(page.boxes().map((b) => b.value)).toEqual(['submit_score', 'customise_profile', 'customise_session', 'customise_score', 'delete_score']);
+    expect($('permissions').children.map((l) => [l.title, l.textContent])).toContainEqual(['requests that delete scores', ' delete_score']);
+    expect($('login-form').elements.email!.value).toBe('admin@keygate.local');
+
     // create a key with two permissions: the secret once, and a curl line that works as shown
-    const [submit, , , , del] = $('create-form').checkboxes;
+    const [submit, , , , del] = page.boxes();
     submit!.checked = del!.checked = true;
     await $('create-form').fire('submit');
     expect($('error').hidden).toBe(true);
     const key = $('secret-key').textContent;
     expect(key).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', $('secret-curl').textContent]);
-    expect(JSON.parse(stdout)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score', 'delete_score'], body: { score: 1234 } });
+    expect($('secret-curl').textContent).toContain(`${runner.base}/v1/scores`);
+    expect(JSON.parse(stdout)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score', 'delete_score'], path: '/v1/scores', body: {} });
     const rows = () => $('keys').children.map((r) => r.children.map((c) => c.textContent));
-    expect(rows()).toEqual([['from the console', expect.stringMatching(/^\w+$/), expect.stringMatching(/^…\w{4}$/), 'submit_score, delete_score', 'active', expect.any(String), 'never', '']]);
+    const label = (k: string) => `"from the console" (id ${k.slice(21, 33)}, ending …${k.slice(-4)})`;
+    expect(rows()).toEqual([[label(key), 'submit_score, delete_score', 'active', expect.any(String), 'never', '']]);
+    expect($('secret-title').textContent).toBe(`The secret of key ${label(key)}, shown this once:`);
     for (const b of page.copyButtons) await b.fire('click');
     expect(page.clipboard).toEqual([key, $('secret-curl').textContent]);
 
     // the API's validation error for an empty name
     $('create-form').elements.keyname!.value = '';
     await $('create-form').fire('submit');
-    expect($('error').textContent).toMatch(/^POST \/v1\/keys → 400 validation: /);
+    expect($('error').textContent).toBe("Could not create the key: 'name': Too small: expected string to have >=1 characters.");
     expect($('keys').children).toHaveLength(1);
 
     // rotate: a new secret, the old key revoked at once (no grace period)
     await button(page, 0, 'rotate').fire('click');
     const rotated = $('secret-key').textContent;
     expect(rotated).not.toBe(key);
-    expect(rows().map((r) => r[4])).toEqual(['active', 'revoked']);
+    expect(rows().map((r) => [r[0], r[2]!.replace(/ .*/, '')])).toEqual([
+      [label(rotated), 'active'],
+      [label(key), 'revoked'],
+    ]);
+    expect(page.dialogs.pop()).toBe(`Rotate key ${label(key)}? The old key stops working within seconds; the new secret is shown once.`);
     expect(button(page, 1, 'rotate', false)).toBeUndefined();
 
     // revoke the new one
     await button(page, 0, 'revoke').fire('click');
-    expect(rows().map((r) => r[4])).toEqual(['revoked', 'revoked']);
+    expect(rows().map((r) => r[2]!.replace(/ .*/, ''))).toEqual(['revoked', 'revoked']);
+    expect(page.dialogs.pop()).toBe(`Revoke key ${label(rotated)}? It stops working within seconds.`);
+    // its secret was on screen: once revoked, it is gone
+    expect($('secret').hidden).toBe(true);
+    expect($('secret-key').textContent).toBe('');
     expect((await call(runner.base, 'POST', '/v1/auth/verify', { body: { key: rotated } })).body).toMatchObject({ valid: false, error_code: 'key_revoked' });
 
     // log out: the cookie is gone and the login form is back
@@ -307,13 +368,102 @@ describe('npm start: the local console', () => {
     ]);
   });
 
+  it("gives an admin every user and bot: a bot's key rotated and revoked, a person's key only revocable, an account disabled and enabled", async () => {
+    // Prepare: a bot with a key and a person with a key, made through the API
+    cookie ??= await login();
+    const asAdmin = { cookie, origin: runner.base };
+    const made = async (body: object) => (await call(runner.base, 'POST', '/v1/admin/users', { headers: asAdmin, body })).body as { user: { id: string } };
+    const bot = (await made({ email: 'console-bot@example.com', kind: 'bot' })).user;
+    const person = (await made({ email: 'console-person@example.com', kind: 'human', password: 'a long enough password' })).user;
+    const botKey = (await call(runner.base, 'POST', `/v1/admin/users/${bot.id}/keys`, { headers: asAdmin, body: { name: 'deploy', permissions: ['submit_score'] } })).body as { key: string; id: string };
+    const personCookie = (await call(runner.base, 'POST', '/v1/auth/login', { body: { email: 'console-person@example.com', password: 'a long enough password' } })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const personKey = (await call(runner.base, 'POST', '/v1/keys', { headers: { cookie: personCookie, origin: runner.base }, body: { name: 'laptop', permissions: [] } })).body as { key: string; id: string };
+    const verify = async (key: string) => ((await call(runner.base, 'POST', '/v1/auth/verify', { body: { key } })).body as { valid: boolean }).valid;
+
+    // Act: log in as the admin
+    const page = browse(await (await fetch(`${runner.base}${CONSOLE_PATH}`)).text(), runner.base);
+    const { $ } = page;
+    await until(() => !$('login').hidden);
+    $('login-form').elements.password!.value = PASSWORD;
+    await $('login-form').fire('submit');
+
+    // Assess: every user, with the actions an admin has
+    expect($('admin').hidden).toBe(false);
+    const users = () => $('users').children.map((r) => r.children.map((c) => c.textContent));
+    const userRow = (id: string) => $('users').children.find((r) => r.children[0]!.textContent.includes(id))!;
+    const press = async (row: El, label: string) => row.children.at(-1)!.children.find((b) => b.textContent === label)!.fire('click');
+    expect(users()).toEqual(
+      expect.arrayContaining([
+        [expect.stringMatching(/^admin@keygate\.local \(id \w{12}\)$/), 'person, admin', 'enabled', expect.any(String), ''],
+        [`console-bot@example.com (id ${bot.id})`, 'bot', 'enabled', expect.any(String), ''],
+      ]),
+    );
+    const admin = $('users').children.find((r) => r.children[0]!.textContent.startsWith('admin@'))!;
+    expect(admin.children.at(-1)!.children.map((b) => b.textContent)).toEqual(['keys']);
+    expect(userRow(bot.id).children.at(-1)!.children.map((b) => b.textContent)).toEqual(['keys', 'disable']);
+
+    // the bot's keys: rotate with a grace period (the old key works until a time shown in local time), revoke both
+    await press(userRow(bot.id), 'keys');
+    expect($('user-keys-title').textContent).toBe(`Keys of bot console-bot@example.com (id ${bot.id})`);
+    const keyRow = (i = 0) => $('user-keys').children[i]!;
+    const label = (k: { key: string; id: string }) => `"deploy" (id ${k.id}, ending …${k.key.slice(-4)})`;
+    expect(keyRow().children[0]!.textContent).toBe(label(botKey));
+    $('admin-grace').value = '3600';
+    await press(keyRow(), 'rotate');
+    expect(page.dialogs.pop()).toMatch(
+      new RegExp(`^Rotate key ${escapeRegExp(label(botKey))} of bot console-bot@example\\.com \\(id ${bot.id}\\)\\? The old key keeps working until .+; the new secret is shown once\\.$`),
+    );
+    const rotated = { key: $('secret-key').textContent, id: $('secret-key').textContent.slice(20, 32) };
+    expect(rotated.key).toMatch(/^bot_key_/);
+    expect($('secret-title').textContent).toBe(`The secret of key ${label(rotated)} of bot console-bot@example.com (id ${bot.id}), shown this once:`);
+    const listed = (await call(runner.base, 'GET', `/v1/admin/users/${bot.id}/keys`, { headers: { cookie } })).body as { keys: { id: string; revokedAt: string }[] };
+    const endsAt = listed.keys.find((k) => k.id === botKey.id)!.revokedAt;
+    expect([keyRow(0), keyRow(1)].map((r) => [r.children[0]!.textContent, r.children[2]!.textContent])).toEqual([
+      [label(rotated), 'active'],
+      [label(botKey), `grace period, ends ${new Date(endsAt).toLocaleString()}`],
+    ]);
+    expect(keyRow(1).children.at(-1)!.children.map((b) => b.textContent)).toEqual(['revoke']);
+    expect([await verify(botKey.key), await verify(rotated.key)]).toEqual([true, true]);
+    await press(keyRow(1), 'revoke');
+    expect(page.dialogs.pop()).toBe(`Revoke key ${label(botKey)} of bot console-bot@example.com (id ${bot.id})? It stops working within seconds.`);
+    expect(await verify(botKey.key)).toBe(false);
+    expect($('secret').hidden).toBe(false); // another key's secret stays
+    await press(keyRow(0), 'revoke');
+    expect(await verify(rotated.key)).toBe(false);
+    expect($('secret').hidden).toBe(true);
+    expect($('secret-key').textContent).toBe('');
+
+    // a person's key: revoke only
+    await press(userRow(person.id), 'keys');
+    expect(keyRow().children.at(-1)!.children.map((b) => b.textContent)).toEqual(['revoke']);
+    await press(keyRow(), 'revoke');
+    expect(await verify(personKey.key)).toBe(false);
+
+    // disable and enable the person: their session stops and comes back
+    await press(userRow(person.id), 'disable');
+    expect(userRow(person.id).children[2]!.textContent).toBe('disabled');
+    expect((await call(runner.base, 'GET', '/v1/auth/me', { headers: { cookie: personCookie } })).status).toBe(401);
+    await press(userRow(person.id), 'enable');
+    expect(userRow(person.id).children[2]!.textContent).toBe('enabled');
+    expect($('error').hidden).toBe(true);
+    expect(page.requests.filter((r) => !r.startsWith('GET'))).toEqual([
+      'POST /v1/auth/login 200',
+      `POST /v1/admin/users/${bot.id}/keys/${botKey.id}/rotate 201`,
+      `DELETE /v1/admin/users/${bot.id}/keys/${botKey.id} 204`,
+      `DELETE /v1/admin/users/${bot.id}/keys/${rotated.id} 204`,
+      `DELETE /v1/admin/users/${person.id}/keys/${personKey.id} 204`,
+      `PATCH /v1/admin/users/${person.id} 200`,
+      `PATCH /v1/admin/users/${person.id} 200`,
+    ]);
+  });
+
   it.each(['/_keygate', '/_keygate/x', '/_keygate/../v1/keys', '/_keygate/%2e%2e/v1/keys', '/_keygate/./', '/nope', '/v1/nope'])(
     "GET %s is the API's own 404, even with a session",
     async (path) => {
       cookie ??= await login();
       for (const headers of [{}, { cookie }] as Record<string, string>[]) {
         const res = await rawGet(runner.base, path, headers);
-        expect(res).toEqual({ status: 404, body: NOT_FOUND });
+        expect(res).toEqual({ status: 404, body: notFound(path) });
       }
     },
   );
@@ -321,7 +471,7 @@ describe('npm start: the local console', () => {
   it("answers other methods on /_keygate/ as API Gateway would: the API's 404", async () => {
     const res = await call(runner.base, 'POST', CONSOLE_PATH, { body: {} });
     expect(res.status).toBe(404);
-    expect(res.body).toEqual(NOT_FOUND);
+    expect(res.body).toEqual(notFound(CONSOLE_PATH));
     expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   });
 });

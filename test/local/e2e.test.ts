@@ -9,6 +9,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as oauth from 'oauth4webapi';
 import { keyGrantable } from '../../lambda/core/catalog';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
 import { generateToken, newId } from '../../lambda/core/token';
@@ -86,7 +87,20 @@ describe('npm start', () => {
       const [loginOut, key, scoreOut] = stdout.trim().split('\n');
       expect(JSON.parse(loginOut!).user).toMatchObject({ email: 'admin@keygate.local', admin: true });
       expect(key).toMatch(/^user_key_[0-9A-Za-z]+$/);
-      expect(JSON.parse(scoreOut!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'], body: { score: 1234 }, path: '/v1/scores' });
+      expect(JSON.parse(scoreOut!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'], body: {}, path: '/v1/scores' });
+    });
+
+    it('says plainly that DynamoDB Local listens on every interface, and closes what it can: telemetry off, no CORS for any web page', async () => {
+      const endpoint = /\n {2}DynamoDB {3}(http:\/\/127\.0\.0\.1:\d+) /.exec(runner.output())![1]!;
+      expect(runner.output()).toContain(`note       DynamoDB Local listens on every network interface (port ${new URL(endpoint).port}), not only 127.0.0.1`);
+      // A page in a local browser asks DynamoDB Local for CORS: no origin is allowed.
+      const preflight = await fetch(endpoint, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+      // Telemetry cannot be seen offline; the flag it runs with can.
+      expect(readFileSync(`/proc/${javaPidOf(dataDir)}/cmdline`, 'utf8').split('\0')).toContain('-disableTelemetry');
     });
   });
 
@@ -115,6 +129,56 @@ describe('npm start', () => {
       expect(lines[1]).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
       expect(JSON.parse(lines[2]!)).toMatchObject({ authMethod: 'api_key', permissions: ['submit_score'] });
       expect(lines.slice(3).map((l) => JSON.parse(l) as unknown)).toEqual(expected);
+    });
+  });
+
+  describe('API clients and OAuth, through the runner', () => {
+    it('gives a stock OAuth client (oauth4webapi) a key: discovery at the root, consent in JSON, PKCE, the code exchange', async () => {
+      // Prepare: a confidential client of the admin
+      const redirectUri = 'http://127.0.0.1:8765/callback';
+      const registered = await call(runner.base, 'POST', '/v1/clients', { headers: asSession(adminCookie), body: { name: 'Runner Tool', redirectUris: [redirectUri], permissions: ['submit_score'] } });
+      expect(registered.status).toBe(201);
+      const tool: oauth.Client = { client_id: registered.body.id };
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const verifier = oauth.generateRandomCodeVerifier();
+      const codeChallenge = await oauth.calculatePKCECodeChallenge(verifier);
+
+      // Act
+      const issuer = new URL(runner.base);
+      const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+      const query = { response_type: 'code', client_id: tool.client_id, redirect_uri: redirectUri, state: 'st', code_challenge: codeChallenge, code_challenge_method: 'S256' };
+      const page = await fetch(`${as.authorization_endpoint}?${new URLSearchParams(query)}`);
+      const decided = await call(runner.base, 'POST', '/v1/oauth/authorize', { headers: asSession(adminCookie), body: { ...query, decision: 'approve' } });
+      const params = oauth.validateAuthResponse(as, tool, new URL(decided.body.redirectTo), 'st');
+      const response = await oauth.authorizationCodeGrantRequest(as, tool, oauth.ClientSecretBasic(registered.body.secret), params, redirectUri, verifier, insecure);
+      const token = await oauth.processAuthorizationCodeResponse(as, tool, response);
+      const scored = await call(runner.base, 'POST', '/v1/scores', { headers: bearer(token.access_token), body: {} });
+
+      // Assess: the hosted page passes the gateway as HTML, the key is a key of the admin marked with the client
+      expect(as.token_endpoint).toBe(`${runner.base}/v1/oauth/token`);
+      expect([page.status, page.headers.get('content-type'), page.headers.get('content-security-policy')?.startsWith("default-src 'none'")]).toEqual([200, 'text/html; charset=utf-8', true]);
+      expect(scored.body).toMatchObject({ authMethod: 'api_key', clientId: tool.client_id, permissions: ['submit_score'] });
+    });
+
+    it("runs the README's \"Let a third-party tool get a key\" as written", async () => {
+      // Prepare: its two blocks after the quick start's login
+      const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Let a third-party tool get a key'));
+      const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!);
+      const login = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('a quick start you can paste')))![1]!.split('\n').slice(0, 3).join('\n');
+      expect(login).toContain('/v1/auth/login');
+      const script = [`${login} > /dev/null`, ...blocks].join('\n').replaceAll('http://127.0.0.1:3000', runner.base).replaceAll('<printed password>', adminPassword);
+
+      // Act
+      const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: workDir });
+
+      // Assess: the authorization URL, the key, the route's answer, the client file
+      const [url, key, echo, file, ...rest] = stdout.trim().split('\n');
+      expect(rest).toEqual([]);
+      expect((await fetch(url!)).status).toBe(200);
+      expect(key).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
+      expect(JSON.parse(echo!)).toMatchObject({ authMethod: 'api_key', clientId: expect.stringMatching(/^[0-9A-Za-z]{12}$/), permissions: ['submit_score'] });
+      expect((JSON.parse(file!) as { apiKey: string }).apiKey).toMatch(/^user_key_[0-9A-Za-z]{62}$/);
     });
   });
 
@@ -204,10 +268,10 @@ describe('npm start', () => {
       expect(res.body).toMatchObject({ status_code: 403, endpoint: '/v1/keys', error_code: 'csrf_rejected' });
     });
 
-    it('404 not_found for a route the API does not have', async () => {
+    it('404 not_found for a route the API does not have, naming the path asked for', async () => {
       const res = await call(runner.base, 'GET', '/v1/nothing/here', { headers: bearer(generateToken('user', newId()).value) });
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ status_code: 404, error_code: 'not_found' });
+      expect(res.body).toEqual({ status_code: 404, endpoint: '/v1/nothing/here', error_code: 'not_found', error_message: 'no such route' });
     });
 
     it.each<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, string]>([
@@ -236,6 +300,36 @@ describe('npm start', () => {
       const res = await call(runner.base, 'POST', '/v1/auth/verify', { body: { key: 'bot_key_abc' } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ valid: false, error_code: 'malformed_key' });
+    });
+  });
+
+  describe('paths with empty segments, as API Gateway routes them', () => {
+    it.each(['/v1/auth/me/', '//v1/auth/me', '/v1//auth/me', '/v1/auth/me//'])('%s with a valid key is GET /v1/auth/me', async (path) => {
+      const { key, id } = await createKey(['submit_score'], 'slashes');
+      const res = await call(runner.base, 'GET', path, { headers: bearer(key) });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ authMethod: 'api_key', keyId: id, user: { email: 'admin@keygate.local' } });
+    });
+
+    it('every 403 carries an error_code, whatever the slashes', async () => {
+      // Prepare: refusals of each kind, on paths spelled with extra slashes
+      const { key } = await createKey(['submit_score'], 'refused');
+      const spellings = (path: string) => [path, `${path}/`, `/${path}`, path.replace('/v1/', '/v1//')];
+      const cases: [string, string, Record<string, string>, string][] = [
+        ...spellings('/v1/keys').map((p): [string, string, Record<string, string>, string] => ['GET', p, bearer(key), 'missing_permission']),
+        ...spellings('/v1/scores/7').map((p): [string, string, Record<string, string>, string] => ['DELETE', p, bearer(key), 'missing_permission']),
+        ...spellings('/v1/keys').map((p): [string, string, Record<string, string>, string] => ['POST', p, { cookie: adminCookie }, 'csrf_rejected']),
+      ];
+
+      // Act
+      const seen: string[] = [];
+      for (const [method, path, headers] of cases) {
+        const res = await call(runner.base, method, path, { headers, ...(method === 'GET' ? {} : { body: {} }) });
+        seen.push(`${method} ${path} → ${res.status} ${res.body?.error_code || '(no error_code)'}`);
+      }
+
+      // Assess
+      expect(seen).toEqual(cases.map(([method, path, , code]) => `${method} ${path} → 403 ${code}`));
     });
   });
 

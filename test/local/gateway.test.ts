@@ -85,6 +85,20 @@ describe('Class: Gateway (fixture template)', () => {
       expect(json(byId).event).toMatchObject({ resource: '/items/{id}', pathParameters: { id: '42' } });
       expect(json(greedy).event).toMatchObject({ resource: '/files/{path+}', httpMethod: 'DELETE', pathParameters: { path: 'a/b%20c/d' } });
     });
+
+    it.each(['/items//7', '//items/7', '/items/7/', '//items//7//'])(
+      'routes %s as /items/7: empty segments do not count, for the route and the method ARN alike; the event keeps the path as sent',
+      async (path) => {
+        // Act: a policy that allows exactly one character after GET/items/
+        const res = await send(path, { headers: { 'X-Token': 'question' } });
+
+        // Assess
+        expect(res.statusCode).toBe(200);
+        const { event } = json(res);
+        expect(event).toMatchObject({ resource: '/items/{id}', path, pathParameters: { id: '7' }, requestContext: { path, resourcePath: '/items/{id}' } });
+        expect(event.requestContext.authorizer.seenArn).toBe(`arn:aws:execute-api:eu-west-1:000000000000:${model.api.id}/prod/GET/items/7`);
+      },
+    );
   });
 
   describe('Method: handle — proxy integration', () => {
@@ -108,7 +122,7 @@ describe('Class: Gateway (fixture template)', () => {
         stageVariables: { flavour: 'vanilla' },
         body: null,
         isBase64Encoded: false,
-        requestContext: { stage: 'prod', path: '/prod/public', resourcePath: '/public', httpMethod: 'GET', identity: { sourceIp: '127.0.0.1', userAgent: 'jest' } },
+        requestContext: { stage: 'prod', path: '/public', resourcePath: '/public', httpMethod: 'GET', identity: { sourceIp: '127.0.0.1', userAgent: 'jest' } },
       });
       expect(event.requestContext.authorizer).toBeUndefined();
       expect(env).toMatchObject({
@@ -263,6 +277,13 @@ describe('Class: Gateway (fixture template)', () => {
       expect(header(res, 'access-control-allow-origin')).toEqual([allowed]);
       expect(header(res, 'access-control-allow-credentials')).toEqual(['true']);
       expect(res.body.length).toBe(0);
+    });
+
+    it("runs CDK's template as VTL: the lower-case origin header (HTTP/2) is echoed too, and only an allowed one", async () => {
+      const lower = await send('/items', { method: 'OPTIONS', headers: { origin: 'https://b.example' } });
+      const none = await send('/items', { method: 'OPTIONS' });
+      expect(header(lower, 'access-control-allow-origin')).toEqual(['https://b.example']);
+      expect(header(none, 'access-control-allow-origin')).toEqual(['https://a.example']);
     });
   });
 });

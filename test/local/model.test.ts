@@ -8,7 +8,7 @@ import { TemplateError } from '../../local/errors';
 import { evaluatePolicy } from '../../local/iam';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { buildModel } from '../../local/model';
-import { renderTemplate } from '../../local/vtl';
+import { renderTemplate, runTemplate } from '../../local/vtl';
 
 const FIXTURE = join(__dirname, 'fixtures', 'mini');
 const options = { assemblyDir: FIXTURE, stackName: 'Mini', region: 'eu-west-1', account: '000000000000' };
@@ -67,6 +67,13 @@ describe('Function: buildModel', () => {
     ['MethodItemsGet', 'usage-plan API keys', (p: Record<string, unknown>) => (p.ApiKeyRequired = true), /ApiKeyRequired/],
     ['MethodPublicGet', 'an HTTP integration', (p: Record<string, unknown>) => (p.Integration = { Type: 'HTTP_PROXY', Uri: 'https://example.com' }), /integration type 'HTTP_PROXY'/],
     ['CachedAuth', 'a Cognito authorizer', (p: Record<string, unknown>) => (p.Type = 'COGNITO_USER_POOLS'), /COGNITO_USER_POOLS is not emulated/],
+    [
+      'MethodItemsOptions',
+      'VTL the runner does not run',
+      (p: Record<string, unknown>) =>
+        ((p.Integration as { IntegrationResponses: { ResponseTemplates: Record<string, string> }[] }).IntegrationResponses[0]!.ResponseTemplates['application/json'] = '#foreach($h in $input.params().header.keySet())$h#end'),
+      /response template \(application\/json\): the directive #foreach is not run by the local runner/,
+    ],
     ['EchoFn', 'a Python runtime', (p: Record<string, unknown>) => (p.Runtime = 'python3.12'), /runtime 'python3.12'/],
     ['EchoFn', 'an unresolvable environment value', (p: Record<string, unknown>) => ((p.Environment as { Variables: Record<string, unknown> }).Variables.X = { 'Fn::ImportValue': 'Other' }), /Fn::ImportValue/],
   ])('refuses %s (%s), naming the resource', (id, _, change, why) => {
@@ -119,5 +126,51 @@ describe('Function: renderTemplate', () => {
 
   it('escapes with $util.escapeJavaScript and leaves other references alone', () => {
     expect(renderTemplate('"$util.escapeJavaScript($context.authorizer.msg)" $input.body', lookup)).toBe('"say \\"hi\\"" $input.body');
+  });
+});
+
+describe('Function: runTemplate', () => {
+  const CDK_PREFLIGHT = [
+    '#set($origin = $input.params().header.get("Origin"))',
+    '#if($origin == "")',
+    '  #set($origin = $input.params().header.get("origin"))',
+    '#end',
+    '#if($origin == "https://a.example" || $origin == "https://b.example")',
+    '  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+  ].join('\n');
+  const run = (template: string, header: Record<string, string> = {}, querystring: Record<string, string> = {}) =>
+    runTemplate(template, { lookup: (root, path) => `${root}:${path.join('.')}`, params: { header, querystring, path: { id: '7' } } });
+
+  it.each([
+    [{ Origin: 'https://b.example' }, { 'Access-Control-Allow-Origin': 'https://b.example' }],
+    [{ origin: 'https://a.example' }, { 'Access-Control-Allow-Origin': 'https://a.example' }],
+    [{ Origin: 'https://evil.example' }, {}],
+    [{ Origin: 'https://a.example.evil' }, {}],
+    [{}, {}],
+  ])("runs CDK's CORS preflight template: headers %j override %j", (header, overrides) => {
+    expect(run(CDK_PREFLIGHT, header)).toEqual({ output: expect.stringMatching(/^\s*$/), headers: overrides });
+  });
+
+  it('evaluates #if / #elseif / #else with ==, !=, &&, ||, ! and parentheses, and sets the status', () => {
+    const t = '#if($input.params("q") == "a")A#elseif(!($input.params("q") != "b") && true)B#else C#end#set($context.responseOverride.status = "201")';
+    expect(run(t, {}, { q: 'a' })).toEqual({ output: 'A', headers: {}, status: 201 });
+    expect(run(t, {}, { q: 'b' })).toMatchObject({ output: 'B' });
+    expect(run(t, {}, { q: 'c' })).toMatchObject({ output: ' C' });
+  });
+
+  it('renders references, variables and $util.escapeJavaScript; ## starts a comment', () => {
+    const t = '#set($x = "it\'s")$x/$input.params("id")/$context.requestId/$!{stageVariables.s}/$util.escapeJavaScript($x) ## gone\nnext';
+    expect(run(t).output).toBe("it's/7/context:requestId/stageVariables:s/it\\'s next");
+  });
+
+  it.each([
+    ['#foreach($x in $list)$x#end', /#foreach is not run/],
+    ['$input.body', /\$input.body is not run/],
+    ['$input.json("$")', /the method json\(\) is not run/],
+    ['#set($context.requestId = "x")', /#set\(\$context.requestId\) is not run/],
+    ['#if($a == "b")', /#if without #end/],
+  ])('refuses %s instead of running it wrong', (template, why) => {
+    expect(() => run(template)).toThrow(why);
   });
 });

@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { RunnerError } from '../../local/errors';
 import { PASSWORD_PLACEHOLDER, quickStart, type QuickStartInfo } from '../../local/quickstart';
-import { readOptions } from '../../local/start';
+import { readOptions } from '../../local/options';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -32,6 +32,8 @@ describe('Function: quickStart', () => {
     region: 'us-east-1',
     tables: ['Table'],
     dataDir: '.keygate-data',
+    paths: { login: '/v1/auth/login', me: '/v1/auth/me', keys: '/v1/keys' },
+    example: { method: 'POST', path: '/v1/scores', url: '/v1/scores', permission: 'submit_score' },
     startedInMs: 1234,
   };
 
@@ -50,5 +52,39 @@ describe('Function: quickStart', () => {
   it('never shows a password it did not generate', () => {
     const text = quickStart({ ...info, admin: { email: 'admin@keygate.local', created: false } });
     expect(text).toContain(`"password":"${PASSWORD_PLACEHOLDER}"`);
+  });
+
+  it("uses the served app's base path, its key permission and the route that needs it", () => {
+    const text = quickStart({
+      ...info,
+      admin: { email: 'admin@keygate.local', created: true, generatedPassword: 'Secret123456789' },
+      paths: { login: '/auth-service/auth/login', me: '/auth-service/auth/me', keys: '/auth-service/keys' },
+      example: { method: 'PATCH', path: '/widgets/{widgetId}', url: '/widgets/example', permission: 'write_widgets' },
+    });
+    const commands = text.split('\n').filter((l) => /^ {2}(curl|KEY=)/.test(l));
+    expect(commands).toHaveLength(3);
+    expect(commands[0]).toMatch(/ http:\/\/127\.0\.0\.1:3000\/auth-service\/auth\/login$/);
+    expect(commands[1]).toContain(`-d '{"name":"quick start","permissions":["write_widgets"]}' http://127.0.0.1:3000/auth-service/keys |`);
+    expect(commands[2]).toBe(`  curl -s -w '\\n' -X PATCH -H "authorization: Bearer $KEY" -H 'content-type: application/json' -d '{}' http://127.0.0.1:3000/widgets/example`);
+    expect(text).toContain('(the key may write_widgets, which PATCH /widgets/{widgetId} needs)');
+    expect(text).not.toMatch(/\/v1\/|submit_score|scores/);
+  });
+
+  it('makes no key when no route needs a permission a key may carry, and prints no quick start for an app it cannot read', () => {
+    const { example: _, ...noExample } = info;
+    const admin = { email: 'admin@keygate.local', created: false };
+    const text = quickStart({ ...noExample, admin });
+    expect(text.split('\n').filter((l) => /^ {2}(curl|KEY=)/.test(l))).toEqual([
+      `  curl -s -w '\\n' -c keygate-cookies.txt -H 'content-type: application/json' -d '{"email":"admin@keygate.local","password":"${PASSWORD_PLACEHOLDER}"}' http://127.0.0.1:3000/v1/auth/login`,
+      "  curl -s -w '\\n' -b keygate-cookies.txt http://127.0.0.1:3000/v1/auth/me",
+    ]);
+    const { paths: __, ...unreadable } = info;
+    expect(quickStart({ ...unreadable, admin })).not.toContain('Quick start');
+  });
+
+  it('prints the notes under the addresses', () => {
+    expect(quickStart({ ...info, notes: ['DynamoDB Local listens on every network interface'] })).toContain(
+      'data in .keygate-data/\n  note       DynamoDB Local listens on every network interface\n',
+    );
   });
 });

@@ -49,8 +49,8 @@ export async function startRunner(options: StartOptions = {}): Promise<StartedRu
   delete env.AWS_ENDPOINT_URL_DYNAMODB;
   const child = spawn(cmd!, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const runner: StartedRunner = {

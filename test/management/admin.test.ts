@@ -6,6 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -47,7 +49,7 @@ describe('Handler: admin', () => {
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
       const user = await makeUser(accounts);
       const session = await api.login(user.email, user.password);
-      const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
         const res = await api.call(method, resource, { ...credential, params: { userId: user.userId }, body: {} });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
@@ -112,7 +114,7 @@ describe('Handler: admin', () => {
       // Prepare
       const user = await makeUser(accounts);
       const session = await api.login(user.email, user.password);
-      const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       expect(await decide({ session })).toBe('allow');
       expect(await decide({ key: token.value })).toBe('allow');
 
@@ -185,7 +187,11 @@ describe('Handler: admin', () => {
       await patchUser(off.id, { disabled: true });
       const body = { name: 'k', permissions: ['submit_score'] };
 
-      expect((await postBotKey(human.userId, body)).body).toMatchObject({ status_code: 400, error_code: 'validation', error_message: expect.stringContaining('is a person, not a bot') });
+      expect((await postBotKey(human.userId, body)).body).toMatchObject({
+        status_code: 409,
+        error_code: 'conflict',
+        error_message: 'this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in',
+      });
       expect((await postBotKey('AAAAAAAAAAAA', body)).status).toBe(404);
       expect((await postBotKey(off.id, body)).body).toMatchObject({ status_code: 409, error_code: 'conflict' });
       expect((await postBotKey(bot.id, { name: 'k', permissions: ['manage_keys'] })).body.error_message).toBe(

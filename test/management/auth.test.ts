@@ -10,6 +10,8 @@ import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ManagementHandlers } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey, issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -27,7 +29,7 @@ afterAll(() => closeTable(client, table));
 
 async function userWithKey(permissions: string[] = ['submit_score']) {
   const user = await makeUser(accounts);
-  const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions });
+  const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions });
   return { ...user, key: token.value, keyId: token.id };
 }
 
@@ -242,7 +244,7 @@ describe('Handler: auth', () => {
       const user = await makeUser(accounts);
       const first = await api.login(user.email, user.password);
       const second = await api.login(user.email, user.password);
-      await accounts.createSession(user.userId, Date.now() - 1); // expired, not yet removed by TTL
+      await issueSession(accounts, DEFAULT_PREFIXES, user.userId, Date.now() - 1); // expired, not yet removed by TTL
 
       // Act
       const res = await api.call('GET', '/v1/auth/sessions', { session: first });

@@ -33,7 +33,7 @@ beforeAll(async () => {
   };
   handlers = loadHandlers(env);
   api = new ManagementApi(client, table, handlers, undefined, env);
-  accounts = new DynamoAccountStore(client, table, { user: 'wk_', bot: 'wbot_', session: 'session_' });
+  accounts = new DynamoAccountStore(client, table);
 });
 afterAll(() => closeTable(client, table));
 

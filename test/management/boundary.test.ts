@@ -12,6 +12,8 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { lambdaContext } from '../support/lambda-context';
 import { ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ManagementHandlers, type ProxyRequest } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
+import { issueKey, issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let client: DynamoDBClient;
 let table: string;
@@ -38,7 +40,7 @@ function context(userId: string, credential: { sessionId: string } | { keyId: st
 describe('Management Lambdas: the caller is checked again', () => {
   it('refuses a session whose context claims admin for a user who is not one', async () => {
     const user = await makeUser(accounts);
-    const { token } = await accounts.createSession(user.userId, Date.now() + 60_000);
+    const { token } = await issueSession(accounts, DEFAULT_PREFIXES, user.userId, Date.now() + 60_000);
     const res = await invoke('admin', {
       method: 'POST',
       resource: '/v1/admin/users',
@@ -50,7 +52,7 @@ describe('Management Lambdas: the caller is checked again', () => {
 
   it('refuses a key whose context claims a session-only permission', async () => {
     const user = await makeUser(accounts);
-    const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: ['manage_keys', 'submit_score'] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['manage_keys', 'submit_score'] });
     const res = await invoke('keys', { method: 'GET', resource: '/v1/keys', authorizer: context(user.userId, { keyId: token.id }, ['manage_keys', 'submit_score']) });
     expect(res).toMatchObject({ status: 403, body: { error_code: 'missing_permission' } });
   });
@@ -61,7 +63,7 @@ describe('Management Lambdas: the caller is checked again', () => {
   ];
   it.each(changes)('refuses %s with 401 even if the authorizer let it through', async (_label, change) => {
     const user = await makeUser(accounts);
-    const { token } = await accounts.createSession(user.userId, Date.now() + 60_000);
+    const { token } = await issueSession(accounts, DEFAULT_PREFIXES, user.userId, Date.now() + 60_000);
     await change(user.userId, token.id);
     const res = await invoke('auth', { method: 'GET', resource: '/v1/auth/me', authorizer: context(user.userId, { sessionId: token.id }, ['manage_sessions']) });
     expect(res).toMatchObject({ status: 401, body: { error_code: 'unauthorized', error_message: 'credentials are no longer valid' } });
@@ -70,8 +72,8 @@ describe('Management Lambdas: the caller is checked again', () => {
 
   it('refuses an expired session and a revoked key with 401', async () => {
     const user = await makeUser(accounts);
-    const old = await accounts.createSession(user.userId, Date.now() - 1);
-    const key = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: [] });
+    const old = await issueSession(accounts, DEFAULT_PREFIXES, user.userId, Date.now() - 1);
+    const key = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
     await accounts.revokeKey(user.userId, key.token.id);
     for (const credential of [{ sessionId: old.token.id }, { keyId: key.token.id }]) {
       const res = await invoke('auth', { method: 'GET', resource: '/v1/auth/me', authorizer: context(user.userId, credential, []) });

@@ -4,7 +4,7 @@
  * with fake credentials), then logged in as the user it made. Usage errors
  * are checked in process, through `main`.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,8 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
@@ -106,6 +108,33 @@ describe('CLI: keygate', () => {
     expect(me.body).toMatchObject({ user: { id: botId, kind: 'bot' }, authMethod: 'api_key', permissions: ['submit_score', 'delete_score'] });
   });
 
+  it("handles a leaked bot key: rotate-key kills the old key and prints the new one, revoke-key and list-keys follow", async () => {
+    // Prepare
+    const botId = (await accounts.createUser({ kind: 'bot' })).userId;
+    const first = JSON.parse((await keygate(['create-key', '--table', table, '--user', botId, '--name', 'deploy', '--permissions', 'submit_score'])).stdout);
+
+    // Act
+    const rotate = await keygate(['rotate-key', '--table', table, '--user', botId, '--key', first.id]);
+    const second = JSON.parse(rotate.stdout);
+    const revoke = await keygate(['revoke-key', '--table', table, '--user', botId, '--key', second.id]);
+    const list = await keygate(['list-keys', '--table', table, '--user', botId]);
+
+    // Assess
+    expect(rotate).toMatchObject({ code: 0, stderr: '' });
+    expect(second).toMatchObject({ userId: botId, key: expect.stringMatching(/^bot_key_/), name: 'deploy', replaces: first.id });
+    expect((await api.call('GET', '/v1/auth/me', { key: first.key })).status).toBe(401);
+    expect(revoke.code).toBe(0);
+    expect(JSON.parse(revoke.stdout)).toMatchObject({ id: second.id, status: 'revoked' });
+    expect((await api.call('GET', '/v1/auth/me', { key: second.key })).status).toBe(401);
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.stdout);
+    expect(listed.next).toBeNull();
+    expect(listed.keys.map((k: { id: string; status: string }) => `${k.id}:${k.status}`).sort()).toEqual([`${first.id}:revoked`, `${second.id}:revoked`].sort());
+    expect(list.stdout).not.toContain('bot_key_');
+    const trail = await accounts.listAudit(botId, 10);
+    expect(trail.records.map((r) => `${r.action}/${r.authMethod}`)).toEqual(['key_revoked/cli', 'key_rotated/cli', 'key_created/cli']);
+  });
+
   it('fails with exit code 1 and a one-line reason when the store refuses', async () => {
     const human = await makeUser(accounts);
     const taken = await keygate(['create-user', '--table', table, '--email', human.email, '--bot']);
@@ -131,20 +160,107 @@ describe('CLI: main', () => {
     expect((await runMain(['drop-table', '--table', table])).err).toMatch(/^keygate: unknown command 'drop-table'/);
   });
 
-  it('applies the admin API rules, with exit code 1', async () => {
-    const short = await runMain(['create-user', '--table', table, '--email', 'short@example.com'], { KEYGATE_PASSWORD: 'short' });
-    expect(short).toEqual({ code: 1, out: '', err: "keygate: 'password' has to be at least 12 characters long\n" });
-    const badEmail = await runMain(['create-user', '--table', table, '--email', 'nope', '--bot']);
-    expect(badEmail.err).toBe("keygate: 'email': Invalid email address\n");
+  it('lists users page by page, and disables and enables one', async () => {
+    // Prepare
+    const made = await Promise.all([0, 1, 2].map(() => makeUser(accounts, { kind: 'bot' })));
+
+    // Act
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const run = await runMain(['list-users', '--table', table, '--limit', '2', ...(cursor ? ['--cursor', cursor] : [])]);
+      expect(run.code).toBe(0);
+      const page = JSON.parse(run.out) as { users: { id: string }[]; next: string | null };
+      ids.push(...page.users.map((u) => u.id));
+      cursor = page.next;
+    } while (cursor);
+    const off = await runMain(['disable-user', '--table', table, '--user', made[0]!.userId]);
+    const on = await runMain(['enable-user', '--table', table, '--user', made[0]!.userId]);
+
+    // Assess
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(made.map((u) => u.userId)));
+    expect(JSON.parse(off.out)).toMatchObject({ id: made[0]!.userId, disabled: true });
+    expect(JSON.parse(on.out)).toMatchObject({ id: made[0]!.userId, disabled: false });
+    expect((await accounts.listAudit(made[0]!.userId, 10)).records.map((r) => r.action).slice(0, 2)).toEqual(['user_enabled', 'user_disabled']);
+    expect(await runMain(['disable-user', '--table', table, '--user', 'AAAAAAAAAAAA'])).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
+  });
+
+  it('upgrade-table lists users made before the user directory existed, once, and counts the enabled admins', async () => {
+    // Prepare: a profile without its directory pointer, as an older keygate wrote it
+    const userId = 'OLDUSER00001';
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: `USER#${userId}` }, sk: { S: 'PROFILE' }, userId: { S: userId }, kind: { S: 'bot' }, isAdmin: { BOOL: false }, disabled: { BOOL: false }, createdAt: { N: '1000' } },
+      }),
+    );
+    const listed = async () => ((await accounts.listUsers(100)).items.map((u) => u.userId));
+    expect(await listed()).not.toContain(userId);
+
+    // Act
+    const first = await runMain(['upgrade-table', '--table', table]);
+    const again = await runMain(['upgrade-table', '--table', table]);
+
+    // Assess
+    expect(JSON.parse(first.out)).toEqual({ indexed: 1, enabledAdmins: expect.any(Number) });
+    expect(JSON.parse(again.out)).toMatchObject({ indexed: 0 });
+    expect((await listed())[0]).toBe(userId);
+  });
+
+  it('refuses by the admin API rules with exit code 1, in the words of its flags, never the validator text', async () => {
+    // Prepare
     const human = await makeUser(accounts);
-    const humanKey = await runMain(['create-key', '--table', table, '--user', human.userId, '--name', 'k', '--permissions', 'submit_score']);
-    expect(humanKey.code).toBe(1);
-    expect(humanKey.err).toContain('is a person, not a bot');
-    const unknownUser = await runMain(['create-key', '--table', table, '--user', 'AAAAAAAAAAAA', '--name', 'k', '--permissions', 'submit_score']);
-    expect(unknownUser).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
+    const { token: humanKey } = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
     const { userId: botId } = await accounts.createUser({ kind: 'bot' });
-    const sessionOnly = await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'admin']);
-    expect(sessionOnly.err).toBe("keygate: 'permissions': 'admin' can only be held by a login session, never by a key\n");
+    const key = (flags: string[]) => runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'submit_score', ...flags]);
+
+    // Act
+    const refusals = {
+      empty: await runMain(['create-user', '--table', table, '--email', 'empty@example.com'], { KEYGATE_PASSWORD: '' }),
+      short: await runMain(['create-user', '--table', table, '--email', 'short@example.com'], { KEYGATE_PASSWORD: 'short' }),
+      email: await runMain(['create-user', '--table', table, '--email', 'nope', '--bot']),
+      human: await runMain(['create-key', '--table', table, '--user', human.userId, '--name', 'k', '--permissions', 'submit_score']),
+      unknownUser: await runMain(['create-key', '--table', table, '--user', 'AAAAAAAAAAAA', '--name', 'k', '--permissions', 'submit_score']),
+      sessionOnly: await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'admin']),
+      unknownPermission: await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'write_widgets']),
+      blankName: await runMain(['create-key', '--table', table, '--user', botId, '--name', ' ', '--permissions', 'submit_score']),
+      days: await key(['--expires-in-days', '0']),
+      grace: await runMain(['rotate-key', '--table', table, '--user', botId, '--key', 'AAAAAAAAAAAA', '--grace-seconds', '604801']),
+      personsKey: await runMain(['rotate-key', '--table', table, '--user', human.userId, '--key', humanKey.id]),
+      limit: await runMain(['list-users', '--table', table, '--limit', '0']),
+      cursor: await runMain(['list-keys', '--table', table, '--user', botId, '--cursor', 'junk']),
+    };
+
+    // Assess
+    const errors = Object.fromEntries(Object.entries(refusals).map(([what, run]) => [what, `${run.code} ${run.err.trim()}`]));
+    expect(errors).toEqual({
+      empty: '1 keygate: the password (KEYGATE_PASSWORD or standard input) has to be 12–1024 characters long',
+      short: '1 keygate: the password (KEYGATE_PASSWORD or standard input) has to be 12–1024 characters long',
+      email: '1 keygate: --email has to be an e-mail address',
+      human: '1 keygate: this user is a person, not a bot: keys are made here for bots only, and people make their own after logging in',
+      unknownUser: '1 keygate: no such user',
+      sessionOnly: "1 keygate: --permissions: 'admin' can only be held by a login session, never by a key",
+      unknownPermission: expect.stringMatching(/^1 keygate: --permissions: unknown permission 'write_widgets'; a key can hold 'submit_score', /),
+      blankName: '1 keygate: --name cannot be empty',
+      days: '1 keygate: --expires-in-days has to be at least 1',
+      grace: '1 keygate: --grace-seconds has to be at most 604800',
+      personsKey: `1 keygate: this key belongs to a person's account, and an admin never receives the secret of a person's key: revoke it instead, and its owner can make a new one`,
+      limit: '1 keygate: --limit has to be an integer from 1 to 100',
+      cursor: '1 keygate: --cursor is not a cursor of this list; leave it out to start from the first page',
+    });
+    for (const run of Object.values(refusals)) expect(run.out).toBe('');
+  });
+
+  it('calls a wrong flag value or a flag of another command wrong usage, with exit code 2', async () => {
+    const grace = await runMain(['rotate-key', '--table', table, '--user', 'u', '--key', 'k', '--grace-seconds', 'soon']);
+    expect(grace.code).toBe(2);
+    expect(grace.err).toMatch(/^keygate: --grace-seconds takes a whole number of seconds, e.g. --grace-seconds 30\n/);
+    const foreign = await runMain(['list-users', '--table', table, '--user', 'u']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.err).toMatch(/^keygate: list-users takes no --user\n/);
+    const both = await runMain(['create-user', '--table', table, '--email', 'x@example.com', '--bot', '--admin']);
+    expect(both.code).toBe(2);
   });
 
   it("follows the deployment's own catalog and prefixes from its settings item, and says when a table has none", async () => {
@@ -165,7 +281,7 @@ describe('CLI: main', () => {
       expect(JSON.parse(key.out)).toMatchObject({ key: expect.stringMatching(/^wbot_/), permissions: ['write_widgets'] });
       const foreign = await runMain(['create-key', '--table', other.table, '--user', bot.id, '--name', 'w', '--permissions', 'submit_score']);
       expect(foreign.code).toBe(1);
-      expect(foreign.err).toContain("'submit_score'");
+      expect(foreign.err).toBe("keygate: --permissions: unknown permission 'submit_score'; a key can hold 'write_widgets'\n");
     } finally {
       await closeTable(other.client, other.table);
     }

@@ -5,7 +5,7 @@
  */
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { generateToken } from '../../lambda/core/token';
+import { checksum, generateToken, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
@@ -13,6 +13,7 @@ import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 import { referenceEnv } from '../support/config';
+import { issueKey } from '../../lambda/management/mint';
 
 let client: DynamoDBClient;
 let table: string;
@@ -100,7 +101,7 @@ describe('Handler: keys', () => {
   });
 
   describe('Routes: GET /v1/keys, GET /v1/keys/{keyId}', () => {
-    it("lists the caller's keys, newest first, without secrets", async () => {
+    it("lists the caller's keys in key id order, without secrets", async () => {
       // Prepare
       const user = await makeUser(accounts);
       const mine = await api.login(user.email, user.password);
@@ -113,8 +114,10 @@ describe('Handler: keys', () => {
 
       // Assess
       expect(res.status).toBe(200);
-      expect(res.body.keys.map((k: { id: string }) => k.id)).toEqual([b.id, a.id]);
-      expect(res.body.keys[1]).toEqual({
+      expect(res.body.keys.map((k: { id: string }) => k.id)).toEqual([a.id, b.id].sort());
+      expect(res.body.next).toBeNull();
+      const byId = (id: string) => res.body.keys.find((k: { id: string }) => k.id === id);
+      expect(byId(a.id)).toEqual({
         id: a.id,
         name: 'a',
         kind: 'user',
@@ -127,8 +130,9 @@ describe('Handler: keys', () => {
         lastUsedAt: null,
         replacedBy: null,
         replaces: null,
+        clientId: null,
       });
-      expect(res.body.keys[0].status).toBe('active');
+      expect(byId(b.id).status).toBe('active');
       const text = JSON.stringify(res.body);
       for (const k of [a.key, b.key]) expect(text).not.toContain(k.slice(33, 65));
       expect(text).not.toContain('secretHash');
@@ -433,7 +437,7 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
   it('says key_revoked and key_expired with when', async () => {
     const revoked = (await createKey()).body;
     await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
-    const expired = await accounts.createKey(owner.userId, 'user', { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
+    const expired = await issueKey(accounts, DEFAULT_PREFIXES, owner.userId, 'user', { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
     issued.push(expired.token.value);
     expect(await verify(revoked.key)).toEqual({ valid: false, error_code: 'key_revoked', error_message: expect.stringMatching(/^key was revoked at \d{4}-/) });
     expect(await verify(expired.token.value)).toEqual({ valid: false, error_code: 'key_expired', error_message: expect.stringMatching(/^key expired at \d{4}-/) });
@@ -441,10 +445,34 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
 
   it('says key_revoked when the owner is disabled', async () => {
     const user = await makeUser(accounts);
-    const { token } = await accounts.createKey(user.userId, 'user', { name: 'k', permissions: [] });
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
     issued.push(token.value);
     await accounts.setDisabled(user.userId, true);
     expect(await verify(token.value)).toMatchObject({ valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" });
+  });
+
+  it('answers as the authorizer does, in the one rule\'s order: a re-prefixed key of a disabled owner is not known', async () => {
+    const human = await makeUser(accounts);
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const expiring = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
+    issued.push(token.value, expiring.token.value);
+    // The same key under the bot prefix, with a checksum that passes: anyone can compute one.
+    const head = `bot_key_${token.userId}${token.id}${token.secret}`;
+    const rePrefixed = head + checksum(head);
+    const reasonOf = async (key: string) => {
+      const d = await api.authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
+      return d.outcome === 'unauthorized' ? d.reason : d.outcome;
+    };
+    const both = async (key: string) => ({ verify: (await verify(key)).error_code ?? 'valid', authorizer: await reasonOf(key) });
+
+    expect(await both(token.value)).toEqual({ verify: 'valid', authorizer: 'allow' });
+    expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
+    expect(await both(expiring.token.value)).toEqual({ verify: 'key_expired', authorizer: 'expired' });
+    await accounts.setDisabled(human.userId, true);
+    expect(await both(token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
+    // Before: verify said invalid_key (kind checked with the secret) while the authorizer said user_disabled.
+    expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
+    expect(await both(expiring.token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
   });
 
   it('refuses a body without a key, or with more', async () => {

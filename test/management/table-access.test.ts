@@ -8,6 +8,8 @@ import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb
 import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
+import { createClientsHandler } from '../../lambda/management/client-routes';
+import { buildClientDeps } from '../../lambda/management/client-service';
 import { createKeysHandler } from '../../lambda/management/key-routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
@@ -56,12 +58,13 @@ function recordingClient(actions: Set<string>): DynamoDBClient {
 describe('Module: table-access', () => {
   it('grants each management Lambda exactly the actions its routes use', async () => {
     // Prepare
-    const used: Record<Target, Set<string>> = { auth: new Set(), keys: new Set(), admin: new Set() };
+    const used: Record<Target, Set<string>> = { auth: new Set(), keys: new Set(), admin: new Set(), clients: new Set() };
     const config = loadManagementConfig(managementEnv(table));
     const handlers = {
       auth: createAuthHandler(buildDeps(config, recordingClient(used.auth))),
       keys: createKeysHandler(buildDeps(config, recordingClient(used.keys))),
       admin: createAdminHandler(buildDeps(config, recordingClient(used.admin))),
+      clients: createClientsHandler(buildClientDeps(config, recordingClient(used.clients))),
     };
     const api = new ManagementApi(client, table, handlers);
     const accounts = new DynamoAccountStore(client, table);
@@ -89,8 +92,38 @@ describe('Module: table-access', () => {
     await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: next.id } });
 
     const bot = (await api.call('POST', '/v1/admin/users', { session: adminSession, body: { email: 'bot@example.com', kind: 'bot' } })).body.user;
-    await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } });
+    const botKey = (await api.call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id }, body: { name: 'ci', permissions: [] } })).body;
+    await api.call('GET', '/v1/admin/users', { session: adminSession });
+    await api.call('GET', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id } });
+    await api.call('GET', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.id } });
+    const rotated = (await api.call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: adminSession, params: { userId: bot.id, keyId: botKey.id } })).body;
+    await api.call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: adminSession, params: { userId: bot.id, keyId: rotated.id } });
+    await api.call('GET', '/v1/admin/users/{userId}/audit', { session: adminSession, params: { userId: bot.id } });
     await api.call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.id }, body: { disabled: true } });
+
+    // API clients and OAuth
+    const form = (fields: Record<string, string>) => ({ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), origin: null });
+    const redirect = 'https://tool.example/cb';
+    const tool = (await api.call('POST', '/v1/clients', { session: adminSession, body: { name: 't', redirectUris: [redirect], permissions: ['submit_score'], apiKeyFilename: 'k.json', apiKeyTemplate: '{"k":"%%KEYGATE_KEY%%"}' } })).body;
+    const clientId = { clientId: tool.id as string };
+    await api.call('GET', '/v1/clients', { session: adminSession });
+    await api.call('GET', '/v1/clients/{clientId}', { session: adminSession, params: clientId });
+    await api.call('PATCH', '/v1/clients/{clientId}', { session: adminSession, params: clientId, body: { name: 't2' } });
+    const secret = (await api.call('POST', '/v1/clients/{clientId}/secret', { session: adminSession, params: clientId })).body.secret as string;
+    await api.call('POST', '/v1/clients/{clientId}/file', { session: adminSession, params: clientId });
+    const request = { response_type: 'code', client_id: tool.id as string, redirect_uri: redirect };
+    await api.call('GET', '/v1/oauth/authorize', { session: adminSession, query: request, headers: { Accept: 'application/json' } });
+    const code = new URL((await api.call('POST', '/v1/oauth/authorize', { session: adminSession, body: { ...request, decision: 'approve' } })).body.redirectTo).searchParams.get('code')!;
+    const token = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: tool.id as string, client_secret: secret };
+    const accessToken = (await api.call('POST', '/v1/oauth/token', form(token))).body.access_token as string;
+    await api.call('POST', '/v1/oauth/token', form(token));
+    await api.call('POST', '/v1/oauth/revoke', form({ token: accessToken, client_id: tool.id as string, client_secret: secret }));
+    await api.call('GET', '/.well-known/oauth-authorization-server', {});
+    await api.call('GET', '/v1/authorizations', { session: adminSession });
+    await api.call('DELETE', '/v1/authorizations/{clientId}', { session: adminSession, params: clientId });
+    await api.call('POST', '/v1/clients/{clientId}/file', { session: adminSession, params: clientId });
+    await api.call('DELETE', '/v1/clients/{clientId}', { session: adminSession, params: clientId });
+    await api.call('POST', '/v1/auth/revoke', { body: { key: accessToken } });
     await api.call('POST', '/v1/auth/logout', { session });
 
     // Assess

@@ -1,5 +1,5 @@
 /**
- * SPEC §8's proof, as a team meets keygate: the package is packed
+ * The library's proof (docs/design.md, keygate as a library), as a team meets keygate: the package is packed
  * (`npm pack`), installed into a scratch CDK app in a temp folder with the
  * app's own aws-cdk-lib and constructs (this repository's, linked: no
  * network), the README's "Use it in your own app" code blocks are written
@@ -86,7 +86,7 @@ beforeAll(async () => {
   // any CDK app.
   mkdirSync(appDir, { recursive: true });
   const link = (name: string) => `file:${join(REPO, 'node_modules', name)}`;
-  const keygateDependencies = Object.keys((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Json).dependencies ?? {});
+  const keygateDependencies = Object.keys((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'))).dependencies ?? {});
   writeFileSync(
     join(appDir, 'package.json'),
     JSON.stringify({
@@ -141,7 +141,7 @@ describe('keygate installed from its tarball into another CDK app', () => {
 
   it('uses the app\'s aws-cdk-lib and constructs: peer dependencies, no second copy', () => {
     // Prepare
-    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8')) as Json;
+    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8'));
     const resolveFromKeygate = (name: string) => realpathSync(dirname(require.resolve(`${name}/package.json`, { paths: [installed()] })));
     // Assess
     expect(manifest.peerDependencies).toMatchObject({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
@@ -154,7 +154,7 @@ describe('keygate installed from its tarball into another CDK app', () => {
 
   it('ships compiled JavaScript, .d.ts files and the pre-built Lambdas, and no TypeScript source, tests or docs', () => {
     // Assess
-    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8')) as Json;
+    const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8'));
     expect(manifest.private).toBeUndefined();
     expect(manifest.version).toMatch(/^0\.\d+\.\d+$/);
     for (const file of [manifest.main, manifest.types, manifest.exports['.'].default, manifest.exports['./checks'].types, 'LICENSE', 'CHANGELOG.md']) {
@@ -221,11 +221,11 @@ describe("the app's template", () => {
 
   it("writes the deployment's settings item at deploy time: its base path, its permissions, its prefixes", () => {
     // Prepare
-    const [[, resource]] = resourcesOf('Custom::KeygateDeploymentSettings');
+    const [, resource] = resourcesOf('Custom::KeygateDeploymentSettings')[0] ?? [];
     // The call is JSON joined around the table's name (a Ref): put a stand-in there.
     const parts = (resource.Properties.Create['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TABLE'));
-    const call = JSON.parse(parts.join('')) as Json;
-    const settings = JSON.parse(call.parameters.Item.settings.S) as Json;
+    const call = JSON.parse(parts.join(''));
+    const settings = JSON.parse(call.parameters.Item.settings.S);
     // Assess
     expect(call).toMatchObject({ service: 'DynamoDB', action: 'PutItem', parameters: { Item: { pk: { S: 'SETTINGS' }, sk: { S: 'DEPLOYMENT' } } } });
     expect(settings).toMatchObject({ basePath: '/auth-service', userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
@@ -269,6 +269,21 @@ describe("the local runner serving the app's cdk.out", () => {
     // Assess
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error_code: 'missing_permission', error_message: expect.stringContaining("'write_widgets'") });
+  });
+
+  it("makes a bot key with the app's own permission from the package's CLI, with only --table (the settings item)", async () => {
+    // Prepare: the CLI line the runner printed, for its DynamoDB Local
+    const line = /AWS_ENDPOINT_URL_DYNAMODB=(\S+) AWS_REGION=(\S+) .* --table (\S+)/.exec(runner!.output())!;
+    const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL_DYNAMODB: line[1], AWS_REGION: line[2], AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    const keygate = (...args: string[]) => run(process.execPath, [join(appDir, 'node_modules', '.bin', 'keygate'), ...args, '--table', line[3]!], { cwd: appDir, env });
+    // Act
+    const bot = JSON.parse((await keygate('create-user', '--email', 'ci@widgets.example', '--bot')).stdout);
+    const made = JSON.parse((await keygate('create-key', '--user', bot.id, '--name', 'ci', '--permissions', 'write_widgets')).stdout);
+    const res = await call(runner!.base, 'POST', '/widgets', { headers: { authorization: `Bearer ${made.key}` }, body: {} });
+    // Assess
+    expect(made.permissions).toEqual(['write_widgets']);
+    expect(res.status).toBe(200);
+    expect(res.body.by).toBe(bot.id);
   });
 
   it("refuses a permission outside the app's catalog when a key is made", async () => {

@@ -34,8 +34,8 @@ describe('Package: entry points', () => {
     // Assess
     expect(manifest.exports['.']).toEqual({ types: emitted('lib/index.ts', '.d.ts'), default: emitted('lib/index.ts', '.js') });
     expect(manifest.exports['./checks']).toEqual({ types: emitted('lib/checks.ts', '.d.ts'), default: emitted('lib/checks.ts', '.js') });
-    expect(`./${manifest.main}`).toBe(manifest.exports['.'].default);
-    expect(`./${manifest.types}`).toBe(manifest.exports['.'].types);
+    expect(`./${manifest.main}`).toBe(manifest.exports['.']?.default);
+    expect(`./${manifest.types}`).toBe(manifest.exports['.']?.types);
     expect(build.files.sort()).toEqual(['lib/checks.ts', 'lib/index.ts']);
   });
 

@@ -13,6 +13,12 @@ import { gatewayResponses } from '../../lib/keygate-api';
 
 const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
 import { KeygateStack, acknowledgeReferenceFindings } from '../../lib/keygate-stack';
+import { DynamoDBClient, type BatchGetItemCommandInput, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
+import { generateToken, parseToken } from '../../lambda/core/token';
+import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { LOOKUP_ATTRIBUTES } from '../../lambda/store/keys';
+import { StoreUnavailableError } from '../../lambda/store/port';
+import { allows, batchGetItemRequest, type Statement } from './iam-conditions';
 import { appWithCdkJsonContext, methodsByRoute, onlyLogicalId } from './support';
 
 /** What API Gateway substitutes into a gateway response template, for reading the body back. */
@@ -20,6 +26,7 @@ function renderGatewayBody(template: string): unknown {
   return JSON.parse(
     template
       .replaceAll('$context.resourcePath', '/v1/keys')
+      .replaceAll('$context.path', '/v1/no/such/path')
       .replaceAll('$context.authorizer.error_code', 'missing_permission')
       .replaceAll('$context.authorizer.error_message', "this route needs the 'manage_keys' permission")
       .replaceAll('$context.error.messageString', '"Invalid request body"'),
@@ -137,7 +144,7 @@ describe('Stack: KeygateStack', () => {
       ['INTEGRATION_TIMEOUT', 504, 'timeout', 'the backend did not answer in time'],
       ['DEFAULT_4XX', 400, 'bad_request', 'Invalid request body'],
       ['DEFAULT_5XX', 500, 'internal_error', 'Invalid request body'],
-    ] as const)('%s answers %d with the SPEC §5 body (%s)', (type, status, code, message) => {
+    ] as const)('%s answers %d with the keygate error body (%s)', (type, status, code, message) => {
       // Act
       const found = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }));
       // Assess
@@ -147,7 +154,8 @@ describe('Stack: KeygateStack', () => {
       expect(Object.keys(props.ResponseTemplates)).toEqual(['application/json']);
       expect(renderGatewayBody(props.ResponseTemplates['application/json']!)).toEqual({
         status_code: status,
-        endpoint: '/v1/keys',
+        // No route matched: the path as requested, not the (empty) resource path.
+        endpoint: type === 'MISSING_AUTHENTICATION_TOKEN' ? '/v1/no/such/path' : '/v1/keys',
         error_code: code,
         error_message: message,
       });
@@ -217,12 +225,20 @@ describe('Stack: KeygateStack', () => {
       return policies.flatMap((p) => (p.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument.Statement);
     };
 
-    it('lets the authorizer read the table with BatchGetItem and write only lastUsedAt', () => {
+    it('lets the authorizer read the table with BatchGetItem, naming its attributes, and write only lastUsedAt', () => {
       // Act
       const statements = statementsOf(stack.keygate.authorizerFunction);
       // Assess
       expect(statements).toEqual([
-        { Action: 'dynamodb:BatchGetItem', Effect: 'Allow', Resource: tableArn() },
+        {
+          Action: 'dynamodb:BatchGetItem',
+          Effect: 'Allow',
+          Resource: tableArn(),
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LOOKUP_ATTRIBUTES] },
+            StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+          },
+        },
         {
           Action: 'dynamodb:UpdateItem',
           Effect: 'Allow',
@@ -235,7 +251,36 @@ describe('Stack: KeygateStack', () => {
       ]);
     });
 
-    it.each(['auth', 'keys', 'admin'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
+    it("allows the authorizer's own read and refuses it a read of passwordHash, judged by evaluating the synthesized grant", async () => {
+      // Prepare: the request the credential store really sends, stopped before it leaves
+      let sent: BatchGetItemCommandInput | undefined;
+      const recorder = new DynamoDBClient({ region: 'us-east-1' });
+      recorder.middlewareStack.add(
+        () => async (args) => {
+          sent = args.input as BatchGetItemCommandInput;
+          throw new Error('recorded, not sent');
+        },
+        { step: 'initialize', name: 'recordOnly' },
+      );
+      const token = parseToken(generateToken('user', '0123456789ab').value, ['user']);
+      if (!token.ok) throw new Error('unexpected');
+      await expect(new DynamoCredentialStore(recorder, 'Table').lookup(token.token)).rejects.toThrow(StoreUnavailableError);
+      recorder.destroy();
+      const grant = statementsOf(stack.keygate.authorizerFunction) as Statement[];
+      const read = (change: (table: KeysAndAttributes) => KeysAndAttributes) =>
+        batchGetItemRequest({ RequestItems: { Table: change(sent!.RequestItems!.Table!) } }, tableArn());
+
+      // Act & Assess
+      expect(sent!.RequestItems!.Table!.AttributesToGet).toEqual([...LOOKUP_ATTRIBUTES]);
+      expect(allows(grant, read((t) => t))).toBe(true);
+      expect(allows(grant, read((t) => ({ ...t, AttributesToGet: [...t.AttributesToGet!, 'passwordHash'] })))).toBe(false);
+      expect(allows(grant, read(({ AttributesToGet: _, ...t }) => ({ ...t, ProjectionExpression: 'pk, sk, #h', ExpressionAttributeNames: { '#h': 'passwordHash' } })))).toBe(false);
+      // Naming no attribute asks for all of them (Select ALL_ATTRIBUTES): refused, though no name is outside the list.
+      expect(allows(grant, read(({ AttributesToGet: _, ...t }) => t))).toBe(false);
+      expect(allows(grant, { ...read((t) => t), action: 'dynamodb:GetItem' })).toBe(false);
+    });
+
+    it.each(['auth', 'keys', 'admin', 'clients'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
       const statements = statementsOf(stack.keygate.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
       // Assess
@@ -267,8 +312,8 @@ describe('Stack: KeygateStack', () => {
       const functions = [stack.keygate.authorizerFunction, ...Object.values(stack.keygate.managementFunctions), stack.exampleFunction].map(
         (fn) => template.toJSON().Resources[logicalId(fn)],
       );
-      // Assess: five functions, and CDK's AwsCustomResource Lambda that writes the settings item
-      template.resourceCountIs('AWS::Lambda::Function', 6);
+      // Assess: six functions, and CDK's AwsCustomResource Lambda that writes the settings item
+      template.resourceCountIs('AWS::Lambda::Function', 7);
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const f of functions) {
         const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
@@ -282,7 +327,7 @@ describe('Stack: KeygateStack', () => {
       // Act
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       // Assess
-      expect(logGroups.length).toBe(7); // five functions, the settings writer and the access log
+      expect(logGroups.length).toBe(8); // six functions, the settings writer and the access log
       for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
     });
 
@@ -310,10 +355,24 @@ describe('Stack: KeygateStack', () => {
   });
 
   describe('Alarms', () => {
-    it('raises three alarms and exposes them', () => {
+    it('raises four alarms and exposes them', () => {
       // Assess
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles']);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'loginLockouts']);
+    });
+
+    it('alarms on a burst of login lockouts: the auth Lambda’s login_locked metric, 5 in 5 minutes', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'keygate',
+        MetricName: 'login_locked',
+        Dimensions: [{ Name: 'service', Value: 'keygate-management' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
     });
 
     it('alarms on any authorizer error in 5 minutes other than a refused credential', () => {

@@ -288,7 +288,7 @@ describe('Construct: Keygate', () => {
     ] as const)('refuses %s', (_case, { existing, ...tableProps }: { existing?: boolean; removalPolicy?: RemovalPolicy; replicaRegions?: readonly string[] }, region, message) => {
       // Prepare
       const { stack, backend } = widgetsStack(appWithCdkJsonContext(), region ? { env: { region } } : {});
-      const table = { ...tableProps, replicaRegions: tableProps.replicaRegions ? [...tableProps.replicaRegions] : undefined, ...(existing ? { existingTable: Table.fromTableName(stack, 'T', 'x') } : {}) };
+      const table = { ...tableProps, ...(tableProps.replicaRegions ? { replicaRegions: [...tableProps.replicaRegions] } : {}), ...(existing ? { existingTable: Table.fromTableName(stack, 'T', 'x') } : {}) };
       // Act & Assess
       expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { table }))).toThrow(message);
     });
@@ -325,6 +325,29 @@ describe('Construct: Keygate', () => {
             'credentialCacheTtl is 300 s',
             'gatewayCacheTtl needs sessions: false',
             "cookieName 'bad cookie'",
+          ].join('[\\s\\S]*'),
+        ),
+      );
+    });
+
+    it('refuses route patterns that cross each other, naming every conflict and a request that shows it', () => {
+      // Prepare: a literal beats a parameter, so POST /a/b/c goes to /a/b/{y}; an Allow for /a/*/c would cover it.
+      const { stack, backend } = widgetsStack();
+      const routes = [
+        { method: 'POST' as const, path: '/a/{x}/c', needs: 'read_widgets', handler: backend },
+        { method: 'POST' as const, path: '/a/b/{y}', needs: 'write_widgets', handler: backend },
+        { method: 'GET' as const, path: '/files/{proxy+}', needs: 'authenticated', handler: backend },
+        { method: 'GET' as const, path: '/files/private/{name}', needs: 'read_widgets', handler: backend },
+        { method: 'ANY' as const, path: '/things/{id}', needs: 'read_widgets', handler: backend },
+        { method: 'DELETE' as const, path: '/things/{id}', needs: 'write_widgets', handler: backend },
+      ];
+      // Act & Assess
+      expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { routes }))).toThrow(
+        new RegExp(
+          [
+            'POST /a/\\{x\\}/c \\(read_widgets\\) also covers POST /a/b/\\{y\\} \\(write_widgets\\) in an IAM policy: POST /a/b/c',
+            'GET /files/\\{proxy\\+\\} \\(authenticated\\) also covers GET /files/private/\\{name\\} \\(read_widgets\\)',
+            'ANY /things/\\{id\\} \\(read_widgets\\) also covers DELETE /things/\\{id\\} \\(write_widgets\\)',
           ].join('[\\s\\S]*'),
         ),
       );

@@ -26,7 +26,7 @@ export function managementEnv(table: string): Record<string, string> {
   return referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN, KEYGATE_CACHE_TTL_SECONDS: '0', KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0' });
 }
 
-/** Sets the environment, then loads the three handler modules, which read it at import. */
+/** Sets the environment, then loads the handler modules, which read it at import. */
 export function loadHandlers(env: Record<string, string>): ManagementHandlers {
   Object.assign(process.env, env);
   let handlers: ManagementHandlers | undefined;
@@ -36,6 +36,7 @@ export function loadHandlers(env: Record<string, string>): ManagementHandlers {
       auth: (require('../../lambda/management/auth') as { handler: ProxyHandler }).handler,
       keys: (require('../../lambda/management/keys') as { handler: ProxyHandler }).handler,
       admin: (require('../../lambda/management/admin') as { handler: ProxyHandler }).handler,
+      clients: (require('../../lambda/management/clients') as { handler: ProxyHandler }).handler,
     };
   });
   return handlers!;
@@ -138,7 +139,7 @@ export class ManagementApi {
     const res = await this.handlers[target](event, lambdaContext(`keygate-${target}`));
     return {
       status: res.statusCode,
-      body: res.body ? JSON.parse(res.body) : undefined,
+      body: res.body ? parseIfJson(res.body) : undefined,
       headers: (res.headers ?? {}) as Record<string, string>,
       fromGateway: false,
     };
@@ -149,6 +150,15 @@ export class ManagementApi {
     const res = await this.call('POST', `${this.config.basePath}/auth/login`, { body: { email, password } });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return sessionFromCookie(res.headers['Set-Cookie']);
+  }
+}
+
+/** A JSON body as a value; any other body (an HTML page, a client file) as its text. */
+function parseIfJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }
 

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
       stdoutBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       return write(chunk, ...rest);
-    }) as typeof process.stdout.write;
+    });
     const { handler } = await import('../../../lambda/authorizer/handler');
     const context = lambdaContext('keygate-authorizer');
     run = async (e) => {

@@ -1,0 +1,294 @@
+/**
+ * API clients (docs/design.md, API clients and OAuth 2.0): register, read, change, rotate the secret, delete
+ * (which revokes every key issued through the client, for every user); the
+ * client file flow; a user's authorized apps; revocation of a key by
+ * whoever holds it.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { keyGrantable } from '../core/catalog';
+import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
+import { generateToken, keyHint, newId, parseToken, verifySecret } from '../core/token';
+import { conflict, notFound, validation } from '../shared/errors';
+import type { ManagementConfig } from '../shared/management-config';
+import { DynamoClientStore, type ClientRecord, type GrantRef } from '../store/dynamo-client-store';
+import type { AuditEntry, KeyRecord } from '../store/port';
+import { auditEntries, type Actor } from './audit';
+import type { Caller } from './caller';
+import type { CreateClientInput, UpdateClientInput } from './client-schemas';
+import { buildDeps, type ManagementDeps } from './deps';
+import { checkKeyPermissions } from './key-service';
+import { storedKeySecret } from './mint';
+import { iso, isoOrNull, keyStatus } from './views';
+
+export interface ClientDeps extends ManagementDeps {
+  /** the same store as `accounts`, with the client items */
+  readonly clients: DynamoClientStore;
+}
+
+export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ClientDeps {
+  const clients = new DynamoClientStore(client, config.tableName, now, config.auditRetentionMs);
+  return { ...buildDeps(config, client, now), accounts: clients, clients };
+}
+
+/** Grants revoked per round while a client is deleted. */
+const DELETE_PAGE = 25;
+
+// ---- views
+
+export function clientView(client: ClientRecord) {
+  return {
+    id: client.clientId,
+    name: client.name,
+    redirectUris: client.redirectUris,
+    permissions: client.permissions,
+    public: client.isPublic,
+    secretHint: client.secretHint ?? null,
+    apiKeyFilename: client.apiKeyFilename ?? null,
+    apiKeyTemplate: client.apiKeyTemplate ?? null,
+    status: client.deletedAt === undefined ? ('active' as const) : ('deleting' as const),
+    createdAt: iso(client.createdAt),
+    updatedAt: isoOrNull(client.updatedAt),
+  };
+}
+
+// ---- rules
+
+function checkRedirectUris(uris: readonly string[]): string[] {
+  uris.forEach((uri, i) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw validation(`'redirectUris[${i}]' ${problem}`);
+  });
+  return [...new Set(uris)];
+}
+
+function checkFile(filename: string | undefined | null, template: string | undefined | null): void {
+  if (typeof template === 'string') {
+    const problem = templateProblem(template);
+    if (problem) throw validation(`'apiKeyTemplate' ${problem}`);
+  }
+  if (typeof filename === 'string' && !API_KEY_FILENAME.test(filename)) {
+    throw validation("'apiKeyFilename' has to be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  }
+  if ((typeof filename === 'string') !== (typeof template === 'string')) {
+    throw validation("'apiKeyFilename' and 'apiKeyTemplate' go together: give both, or neither");
+  }
+}
+
+/** The permissions a client may still hand out: its own, as far as the catalog still lets keys hold them. */
+export function grantablePermissions(deps: ManagementDeps, client: ClientRecord): string[] {
+  const grantable = new Set(keyGrantable(deps.config.permissions));
+  return client.permissions.filter((p) => grantable.has(p));
+}
+
+// ---- clients
+
+export async function createClient(deps: ClientDeps, caller: Caller, input: CreateClientInput, actor: Actor) {
+  const permissions = checkKeyPermissions(input.permissions, deps.config.permissions);
+  const redirectUris = checkRedirectUris(input.redirectUris);
+  checkFile(input.apiKeyFilename, input.apiKeyTemplate);
+  const isPublic = input.public === true;
+  // Minted here; the store keeps the id and, for a confidential client, the secret's hash and hint.
+  const secret = isPublic ? undefined : generateSecretToken(CLIENT_SECRET_PREFIX);
+  const clientId = secret?.id ?? newId();
+  const { client } = await deps.clients.createClient(
+    caller.userId,
+    clientId,
+    {
+      name: input.name,
+      redirectUris,
+      permissions,
+      isPublic,
+      ...(input.apiKeyFilename !== undefined ? { apiKeyFilename: input.apiKeyFilename } : {}),
+      ...(input.apiKeyTemplate !== undefined ? { apiKeyTemplate: input.apiKeyTemplate } : {}),
+    },
+    secret ? { hash: secret.secretHash, hint: keyHint(secret.value) } : undefined,
+    auditEntries(actor, 'client_created', `client:${clientId}`, [caller.userId], { name: input.name, permissions: permissions.join(',') }),
+  );
+  // The only time the secret is shown.
+  return { ...clientView(client), ...(secret ? { secret: secret.value } : {}) };
+}
+
+/** A client of `ownerId`; anyone else's is as unknown as one that does not exist. */
+export async function ownClient(deps: ClientDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
+  const client = await deps.clients.getClient(clientId);
+  if (!client || client.ownerId !== ownerId) throw notFound('no such client');
+  return client;
+}
+
+async function liveOwnClient(deps: ClientDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
+  const client = await ownClient(deps, ownerId, clientId);
+  if (client.deletedAt !== undefined) throw conflict('client is being deleted; repeat DELETE to finish it');
+  return client;
+}
+
+export async function listClients(deps: ClientDeps, ownerId: string) {
+  const clients = (await deps.clients.listOwnedClients(ownerId)).sort((a, b) => b.createdAt - a.createdAt);
+  return { clients: clients.map(clientView) };
+}
+
+/**
+ * Changes name, redirect URIs, permissions or the client file. Keys already
+ * issued keep their permissions (a key's never change); codes not yet
+ * exchanged get at most the client's new permissions.
+ */
+export async function updateClient(deps: ClientDeps, caller: Caller, clientId: string, input: UpdateClientInput, actor: Actor) {
+  const client = await liveOwnClient(deps, caller.userId, clientId);
+  const permissions = input.permissions === undefined ? undefined : checkKeyPermissions(input.permissions, deps.config.permissions);
+  const redirectUris = input.redirectUris === undefined ? undefined : checkRedirectUris(input.redirectUris);
+  checkFile(
+    input.apiKeyFilename === undefined ? client.apiKeyFilename : input.apiKeyFilename,
+    input.apiKeyTemplate === undefined ? client.apiKeyTemplate : input.apiKeyTemplate,
+  );
+  const changes = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(redirectUris !== undefined ? { redirectUris } : {}),
+    ...(permissions !== undefined ? { permissions } : {}),
+    ...(input.apiKeyFilename !== undefined ? { apiKeyFilename: input.apiKeyFilename } : {}),
+    ...(input.apiKeyTemplate !== undefined ? { apiKeyTemplate: input.apiKeyTemplate } : {}),
+  };
+  const changed = Object.keys(changes);
+  if (changed.length === 0) return clientView(client);
+  const audit = auditEntries(actor, 'client_updated', `client:${clientId}`, [caller.userId], { fields: changed.join(',') });
+  if (!(await deps.clients.updateClient(caller.userId, clientId, changes, audit))) throw conflict('client was deleted meanwhile');
+  return clientView((await deps.clients.getClient(clientId)) ?? client);
+}
+
+export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor) {
+  const client = await liveOwnClient(deps, caller.userId, clientId);
+  if (client.isPublic) throw conflict('a public client has no secret; it proves itself with PKCE');
+  const secret = generateSecretToken(CLIENT_SECRET_PREFIX, clientId);
+  const stored = { hash: secret.secretHash, hint: keyHint(secret.value) };
+  if (!(await deps.clients.rotateClientSecret(caller.userId, clientId, stored, auditEntries(actor, 'client_secret_rotated', `client:${clientId}`, [caller.userId])))) {
+    throw conflict('client was deleted meanwhile');
+  }
+  return { id: clientId, secret: secret.value, secretHint: secret.value.slice(-4) };
+}
+
+/**
+ * Marks the client deleted (nothing is issued through it from then on),
+ * revokes every key issued through it, page by page, then removes it. A
+ * deletion cut short (a timeout) leaves the client marked `deleting`;
+ * repeating DELETE resumes it.
+ */
+export async function deleteClient(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<number> {
+  await ownClient(deps, caller.userId, clientId);
+  if (!(await deps.clients.markClientDeleted(caller.userId, clientId))) throw notFound('no such client');
+  let revoked = 0;
+  for (;;) {
+    const page = await deps.clients.grantsPage(clientId, DELETE_PAGE);
+    if (page.length === 0) break;
+    const outcomes = await Promise.all(page.map((grant) => deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'client_deleted')])));
+    revoked += outcomes.filter((o) => o === 'revoked').length;
+  }
+  await deps.clients.removeClient(caller.userId, clientId, auditEntries(actor, 'client_deleted', `client:${clientId}`, [caller.userId], { revokedKeys: String(revoked) }));
+  return revoked;
+}
+
+/** The audit record of a key revoked because of its client, filed in the key owner's trail only. */
+export function grantRevocation(actor: Actor, clientId: string, grant: GrantRef, reason: string): AuditEntry {
+  return { userId: grant.userId, action: 'key_revoked', target: `key:${grant.keyId}`, ...actor, detail: { clientId, reason } };
+}
+
+// ---- the client file flow
+
+/**
+ * A new key of the caller with the client's permissions, filled into the
+ * client's template: the file a tool reads its key from (Tachi's "client
+ * file flow"). A POST, since a GET that makes a credential could be set off
+ * by any page the user visits.
+ */
+export async function clientFile(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<{ filename: string; content: string }> {
+  const client = await deps.clients.getClient(clientId);
+  if (!client || client.deletedAt !== undefined) throw notFound('no such client');
+  if (client.apiKeyTemplate === undefined || client.apiKeyFilename === undefined) {
+    throw conflict('this client has no client file (apiKeyTemplate); use its OAuth flow instead');
+  }
+  const permissions = grantablePermissions(deps, client);
+  if (permissions.length === 0) throw conflict('this client may not ask for any permission the catalog still lets keys hold');
+  const issued = await issueKey(deps, caller.userId, client, permissions, undefined, actor);
+  return { filename: client.apiKeyFilename, content: fillTemplate(client.apiKeyTemplate, issued.keyValue) };
+}
+
+/** Issues a key of `userId` through `client` (for a code, or for the client file). */
+export async function issueKey(deps: ClientDeps, userId: string, client: ClientRecord, permissions: readonly string[], codeId: string | undefined, actor: Actor) {
+  // Minted here; the store keeps the id, the hash and the hint.
+  const token = generateToken('user', userId, deps.config.prefixes);
+  const keyId = token.id;
+  const { createdAt } = await deps.clients.issueClientKey(
+    userId,
+    client.clientId,
+    storedKeySecret(token),
+    { name: client.name, permissions },
+    codeId ? { codeId } : undefined,
+    auditEntries(actor, 'key_created', `key:${keyId}`, [userId], {
+      name: client.name,
+      permissions: permissions.join(','),
+      clientId: client.clientId,
+      via: codeId ? 'oauth' : 'client_file',
+    }),
+  );
+  return { keyValue: token.value, keyId, createdAt };
+}
+
+// ---- authorized apps
+
+function liveClientKeys(keys: readonly KeyRecord[], now: number, clientId?: string): KeyRecord[] {
+  return keys.filter((k) => k.clientId !== undefined && (clientId === undefined || k.clientId === clientId) && ['active', 'grace_period'].includes(keyStatus(k, now)));
+}
+
+/** The clients the user holds live keys from, most recently authorized first. */
+export async function listAuthorizations(deps: ClientDeps, userId: string) {
+  const now = deps.now();
+  const byClient = new Map<string, KeyRecord[]>();
+  for (const key of liveClientKeys(await deps.accounts.listKeys(userId), now)) {
+    byClient.set(key.clientId!, [...(byClient.get(key.clientId!) ?? []), key]);
+  }
+  const clients = new Map((await deps.clients.getClients([...byClient.keys()])).map((c) => [c.clientId, c]));
+  const authorizations = [...byClient].map(([clientId, keys]) => {
+    const created = keys.map((k) => k.createdAt);
+    return {
+      clientId,
+      // A key outlives its client only while the client's deletion runs.
+      name: clients.get(clientId)?.name ?? keys[0]!.name,
+      permissions: [...new Set(keys.flatMap((k) => k.permissions))].sort(),
+      keys: keys.length,
+      firstAuthorizedAt: iso(Math.min(...created)),
+      lastAuthorizedAt: iso(Math.max(...created)),
+    };
+  });
+  return { authorizations: authorizations.sort((a, b) => b.lastAuthorizedAt.localeCompare(a.lastAuthorizedAt)) };
+}
+
+/** Revokes every live key the user holds from a client. Repeating it changes nothing. */
+export async function revokeAuthorization(deps: ClientDeps, userId: string, clientId: string, actor: Actor): Promise<number> {
+  const keys = liveClientKeys(await deps.accounts.listKeys(userId), deps.now(), clientId);
+  const outcomes = await Promise.all(
+    keys.map((k) => {
+      const grant = { userId, keyId: k.keyId };
+      return deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'authorization_revoked')]);
+    }),
+  );
+  return outcomes.filter((o) => o === 'revoked').length;
+}
+
+// ---- revocation by whoever holds a key
+
+/**
+ * Revokes the key presented, whoever presents it: holding a key is proof
+ * enough to end it, so a leaked key can be killed by whoever finds it.
+ * Audited in the owner's trail as revoked by its holder.
+ */
+export async function revokeByHolder(deps: ManagementDeps, value: string): Promise<{ keyId: string; revokedAt: string }> {
+  const parsed = parseToken(value, ['user', 'bot'], deps.config.prefixes);
+  if (!parsed.ok) throw validation(`'key': ${parsed.reason}`);
+  const token = parsed.token;
+  const { credential } = await deps.credentials.lookup(token);
+  if (!credential || !verifySecret(token, credential.secretHash)) throw notFound('key is not known');
+  const now = deps.now();
+  if (credential.revokedAt !== undefined && credential.revokedAt <= now) return { keyId: token.id, revokedAt: iso(credential.revokedAt) };
+  const audit = auditEntries({ authMethod: 'api_key', credentialId: token.id }, 'key_revoked', `key:${token.id}`, [token.userId], { by: 'holder' });
+  const outcome = await deps.accounts.revokeKey(token.userId, token.id, now, audit);
+  if (outcome === 'missing') throw notFound('key is not known');
+  const after = await deps.accounts.getKey(token.userId, token.id);
+  return { keyId: token.id, revokedAt: iso(after?.revokedAt ?? now) };
+}

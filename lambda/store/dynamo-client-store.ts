@@ -1,0 +1,297 @@
+/**
+ * API clients, authorization codes and the keys issued through clients.
+ * An account store too: client items share the table, and their writes
+ * share its transactions and audit records (a change is never without its
+ * record). Layout in `client-records.ts`.
+ */
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { n, s, ttlOf, type Item } from './account-records';
+import {
+  clientItem,
+  codeItem,
+  grantItem,
+  toClient,
+  toCode,
+  toGrant,
+  type ClientChanges,
+  type ClientRecord,
+  type CodeRecord,
+  type GrantRef,
+  type NewClient,
+} from './client-records';
+import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
+import type { StoredKeySecret } from './port';
+import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, keySk, ownedClientSk, userPk } from './keys';
+
+export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
+
+/** What the store keeps of a confidential client's secret, minted by the service. */
+export interface StoredClientSecret {
+  readonly hash: string;
+  readonly hint: string;
+}
+
+/** Why a key could not be issued through a client. */
+export class IssueRefusedError extends Error {
+  constructor(readonly reason: 'client_gone' | 'code_used') {
+    super(reason === 'client_gone' ? 'the client was deleted' : 'the code was used already');
+    this.name = 'IssueRefusedError';
+  }
+}
+
+/** The code a key is issued for: it is marked used in the same transaction, once. */
+export interface CodeUse {
+  readonly codeId: string;
+}
+
+/** BatchGetItem reads at most 100 keys per call. */
+const MAX_BATCH_GET = 100;
+
+export class DynamoClientStore extends DynamoAccountStore {
+  // ---- clients
+
+  /** Registers a client the service minted: its id and, for a confidential one, its secret's hash and hint. */
+  async createClient(ownerId: string, clientId: string, client: NewClient, secret: StoredClientSecret | undefined, audit: readonly AuditEntry[]): Promise<{ client: ClientRecord }> {
+    const createdAt = this.now();
+    const item = clientItem(clientId, ownerId, client, createdAt, secret);
+    await this.transact([
+      { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)), clientId: s(clientId) } } },
+      ...this.auditPuts(audit),
+    ]);
+    return { client: toClient(item) };
+  }
+
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) }, ConsistentRead: true }),
+    );
+    return out.Item ? toClient(out.Item) : undefined;
+  }
+
+  /** The clients a user registered, deleted ones included (their deletion may be unfinished). */
+  async listOwnedClients(ownerId: string): Promise<ClientRecord[]> {
+    const ids = (await this.queryPrefix(ownerId, OWNED_CLIENT_SK_PREFIX)).map((i) => i.clientId?.S ?? '').filter((id) => id !== '');
+    return this.getClients(ids);
+  }
+
+  async getClients(clientIds: readonly string[]): Promise<ClientRecord[]> {
+    const out: ClientRecord[] = [];
+    for (let i = 0; i < clientIds.length; i += MAX_BATCH_GET) {
+      let keys: Item[] | undefined = clientIds.slice(i, i + MAX_BATCH_GET).map((id) => ({ pk: s(clientPk(id)), sk: s(CLIENT_SK) }));
+      for (let tries = 0; keys && keys.length > 0; tries++) {
+        if (tries >= 5) throw new Error('DynamoDB left keys unprocessed');
+        const res: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        out.push(...(res.Responses?.[this.tableName] ?? []).map(toClient));
+        keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return out;
+  }
+
+  /** Changes a live client of `ownerId`. Returns false when there is none. */
+  async updateClient(ownerId: string, clientId: string, changes: ClientChanges, audit: readonly AuditEntry[]): Promise<boolean> {
+    const set: string[] = ['updatedAt = :now'];
+    const remove: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Item = { ':now': n(this.now()), ':owner': s(ownerId) };
+    const assign = (field: string, value: Item[string] | null) => {
+      names[`#${field}`] = field;
+      if (value === null) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    };
+    if (changes.name !== undefined) assign('name', s(changes.name));
+    if (changes.redirectUris !== undefined) assign('redirectUris', { L: changes.redirectUris.map(s) });
+    if (changes.permissions !== undefined) assign('permissions', { L: changes.permissions.map(s) });
+    if (changes.apiKeyFilename !== undefined) assign('apiKeyFilename', changes.apiKeyFilename === null ? null : s(changes.apiKeyFilename));
+    if (changes.apiKeyTemplate !== undefined) assign('apiKeyTemplate', changes.apiKeyTemplate === null ? null : s(changes.apiKeyTemplate));
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: 'ownerId = :owner AND attribute_not_exists(deletedAt)',
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+      ...this.auditPuts(audit),
+    ]);
+  }
+
+  /** Stores a new secret (minted by the service) for a live confidential client of `ownerId`; the old one stops at once. False when there is none. */
+  async rotateClientSecret(ownerId: string, clientId: string, secret: StoredClientSecret, audit: readonly AuditEntry[]): Promise<boolean> {
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
+          UpdateExpression: 'SET secretHash = :hash, secretHint = :hint, updatedAt = :now',
+          ConditionExpression: 'ownerId = :owner AND isPublic = :false AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ':hash': s(secret.hash), ':hint': s(secret.hint), ':now': n(this.now()), ':owner': s(ownerId), ':false': { BOOL: false } },
+        },
+      },
+      ...this.auditPuts(audit),
+    ]);
+  }
+
+  /**
+   * First step of a deletion: from now on nothing is issued through the
+   * client (every issue checks `deletedAt` in its transaction). Keeps the
+   * first mark when repeated. Returns false when `ownerId` has no such client.
+   */
+  async markClientDeleted(ownerId: string, clientId: string): Promise<boolean> {
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
+          UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :now)',
+          ConditionExpression: 'ownerId = :owner',
+          ExpressionAttributeValues: { ':now': n(this.now()), ':owner': s(ownerId) },
+        },
+      },
+    ]);
+  }
+
+  /** Last step of a deletion, once every grant is revoked: the client and its owner's reference go. */
+  async removeClient(ownerId: string, clientId: string, audit: readonly AuditEntry[]): Promise<void> {
+    await this.transact([
+      { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) } } },
+      { Delete: { TableName: this.tableName, Key: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)) } } },
+      ...this.auditPuts(audit),
+    ]);
+  }
+
+  // ---- keys issued through a client
+
+  /**
+   * Creates a key of `userId` marked with the client, its GRANT reference
+   * and, for a code exchange, marks the code used, all in one transaction
+   * that also checks the client is not being deleted. So a key either exists
+   * with its reference (and a deletion finds it) or not at all, and a code
+   * yields at most one key.
+   */
+  async issueClientKey(
+    userId: string,
+    clientId: string,
+    secret: StoredKeySecret,
+    key: Omit<NewKey, 'clientId'>,
+    code: CodeUse | undefined,
+    audit: readonly AuditEntry[],
+  ): Promise<{ createdAt: number }> {
+    const createdAt = key.createdAt ?? this.now();
+    const keyId = secret.keyId;
+    const also: TransactWriteItem[] = [
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+        },
+      },
+      { Put: { TableName: this.tableName, Item: grantItem(clientId, userId, keyId, createdAt) } },
+      ...(code
+        ? [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: s(codePk(code.codeId)), sk: s(CODE_SK) },
+                UpdateExpression: 'SET usedAt = :now, keyId = :key',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+                ExpressionAttributeValues: { ':now': n(createdAt), ':key': s(keyId) },
+              },
+            },
+          ]
+        : []),
+    ];
+    try {
+      await this.createKey(userId, 'user', secret, { ...key, createdAt, clientId }, audit, also);
+      return { createdAt };
+    } catch (err) {
+      if (err instanceof TransactionConditionError) {
+        // Items: 0 key, 1 client check, 2 grant, 3 code.
+        if (err.failed.includes(3)) throw new IssueRefusedError('code_used');
+        if (err.failed.includes(1)) throw new IssueRefusedError('client_gone');
+      }
+      throw err;
+    }
+  }
+
+  /** A page of the keys issued through a client, for every user. */
+  async grantsPage(clientId: string, limit: number): Promise<GrantRef[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': s(clientPk(clientId)), ':prefix': s(GRANT_SK_PREFIX) },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(toGrant);
+  }
+
+  /**
+   * Revokes a key issued through a client (now, or earlier if it already
+   * ended) and drops its GRANT reference, so a deletion that stops halfway
+   * resumes where it stopped.
+   */
+  async revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'> {
+    const at = this.now();
+    const dropRef: TransactWriteItem = { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(grantSk(grant.userId, grant.keyId)) } } };
+    const revoked = await this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(grant.userId)), sk: s(keySk(grant.keyId)) },
+          UpdateExpression: 'SET revokedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
+          ExpressionAttributeValues: { ':at': n(at) },
+        },
+      },
+      dropRef,
+      ...this.auditPuts(audit),
+    ]);
+    if (revoked) return 'revoked';
+    await this.client.send(new DeleteItemCommand(dropRef.Delete!));
+    return 'already_revoked';
+  }
+
+  // ---- authorization codes
+
+  async createCode(code: CodeRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: codeItem(code, ttlOf(code.expiresAt)), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async getCode(codeId: string): Promise<CodeRecord | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(codePk(codeId)), sk: s(CODE_SK) }, ConsistentRead: true }),
+    );
+    return out.Item ? toCode(out.Item) : undefined;
+  }
+
+  // ---- client authentication counter (like failed logins)
+
+  async registerClientAuthAttempt(clientId: string, windowMs: number): Promise<LoginAttempts> {
+    return this.registerAttempt(clientAuthAttemptsPk(clientId), windowMs);
+  }
+
+  async clearClientAuthAttempts(clientId: string): Promise<void> {
+    await this.clearAttempts(clientAuthAttemptsPk(clientId));
+  }
+}

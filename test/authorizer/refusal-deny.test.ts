@@ -1,0 +1,174 @@
+/**
+ * docs/design.md, Security invariants: whenever the authorizer refuses the request that triggered it,
+ * its policy cannot let that request through, whatever the route table,
+ * overlapping wildcards included (the construct refuses such tables, but
+ * the authorizer does not rely on it). Property-style: many generated
+ * tables, keys of every permission set and a cookie session, against
+ * DynamoDB Local; judged with IAM's rule (an explicit Deny wins).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
+import { catalogWith, type HttpMethod, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
+import { arnMatches, routeConflicts } from '../../lambda/core/policy';
+import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import type { CredentialLookup, CredentialStore } from '../../lambda/store/port';
+import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { referenceEnv } from '../support/config';
+import { closeTable, openTable } from '../support/table';
+import { issueKey, issueSession } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES } from '../../lambda/core/token';
+
+const ORIGIN = 'https://app.example.com';
+const PERMISSIONS: readonly PermissionDef[] = catalogWith([
+  { name: 'p1', grant: 'key', description: 'generated routes' },
+  { name: 'p2', grant: 'key', description: 'generated routes' },
+]);
+
+let client: DynamoDBClient;
+let table: string;
+let config: KeygateConfig;
+/**
+ * The real store, each credential read once for all the tables: the
+ * authorizers differ only in their route table, and this test is about
+ * their policies, not their reads.
+ */
+let store: CredentialStore;
+/** bearer keys of every subset of {p1, p2}, and a session cookie */
+let credentials: { label: string; headers: Record<string, string> }[];
+
+beforeAll(async () => {
+  ({ client, table } = await openTable());
+  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
+  const real = new DynamoCredentialStore(client, table);
+  const read = new Map<string, Promise<CredentialLookup>>();
+  store = {
+    lookup: (token) => read.get(token.id) ?? read.set(token.id, real.lookup(token)).get(token.id)!,
+    // Bookkeeping the decisions do not depend on; one write per key is tested elsewhere.
+    touchKey: async () => {},
+  };
+  const accounts = new DynamoAccountStore(client, table);
+  const { userId } = await accounts.createUser({ kind: 'human', email: 'deny@example.com' });
+  credentials = [];
+  for (const permissions of [[], ['p1'], ['p2'], ['p1', 'p2']]) {
+    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions });
+    credentials.push({ label: `key [${permissions.join(',')}]`, headers: { Authorization: `Bearer ${token.value}` } });
+  }
+  const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 3600_000);
+  credentials.push({ label: 'session, no Origin', headers: { Cookie: `keygate_session=${token.value}` } });
+});
+afterAll(() => closeTable(client, table));
+
+/** IAM: some Allow covers the method ARN and no Deny does. */
+function gatewayAllows(decision: Decision, methodArn: string): boolean {
+  if (decision.outcome === 'unauthorized') return false;
+  const statements = decision.result.policyDocument.Statement as { Effect: string; Resource: string[] }[];
+  const hit = (effect: string) => statements.some((s) => s.Effect === effect && s.Resource.some((r) => arnMatches(r, methodArn)));
+  return hit('Allow') && !hit('Deny');
+}
+
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const VALUES = ['a', 'b', 'c', 'x'];
+
+function generateTable(next: () => number): RouteDef[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const routes: RouteDef[] = [];
+  const count = 2 + Math.floor(next() * 5);
+  while (routes.length < count) {
+    const segments = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(['a', 'b', 'c', '{p}', '{q}']));
+    if (next() < 0.15) segments[segments.length - 1] = '{proxy+}';
+    const method = (next() < 0.15 ? 'ANY' : pick(['GET', 'POST'])) as HttpMethod;
+    const r = { method, path: `/${segments.join('/')}`, needs: pick(['p1', 'p2', 'authenticated', 'public']) };
+    if (!routes.some((o) => o.method === r.method && o.path === r.path)) routes.push(r);
+  }
+  return routes;
+}
+
+/** A request for `resource` with its parameters filled in, as API Gateway would send it. */
+function requestFor(method: string, resource: string, path: string, headers: Record<string, string>): APIGatewayRequestAuthorizerEvent {
+  return { ...authorizerEvent(method, resource, headers), methodArn: `${API_STAGE}/${method}${path}`, path };
+}
+
+describe('Class: Authorizer', () => {
+  describe('Method: decide — a refusal always carries a Deny for its method ARN', () => {
+    it('the crossing table of the security review: a key with submit_score is refused POST /a/b/c, and the policy agrees', async () => {
+      // Prepare
+      const accounts = new DynamoAccountStore(client, table);
+      const { userId } = await accounts.createUser({ kind: 'human', email: 'crossing@example.com' });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const routes: RouteDef[] = [
+        { method: 'POST', path: '/a/{x}/c', needs: 'submit_score' },
+        { method: 'POST', path: '/a/b/{y}', needs: 'delete_score' },
+      ];
+      const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: { ...config, routes } });
+      const event = requestFor('POST', '/a/b/{y}', '/a/b/c', { Authorization: `Bearer ${token.value}` });
+      // Act
+      const decision = await authorizer.decide(event);
+      // Assess
+      expect(decision.outcome).toBe('deny');
+      expect(gatewayAllows(decision, event.methodArn)).toBe(false);
+      if (decision.outcome === 'unauthorized') throw new Error('unexpected');
+      // The Allow part is unchanged: the same for every route.
+      expect(decision.result.policyDocument.Statement).toEqual([
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${API_STAGE}/POST/a/*/c`] },
+        { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: [event.methodArn] },
+      ]);
+    });
+
+    it('over 150 generated tables (overlapping ones included): no refused request is let through, every allowed one is', async () => {
+      const next = random(9);
+      const tally = { tables: 0, overlapping: 0, allow: 0, missing_permission: 0, csrf_rejected: 0, unknown_route: 0 };
+      for (let t = 0; t < 150; t++) {
+        // Prepare
+        const routes = generateTable(next);
+        tally.tables++;
+        if (routeConflicts(routes).length > 0) tally.overlapping++;
+        const authorizer = new Authorizer({ store, config: { ...config, routes, permissions: PERMISSIONS } });
+        const requests: { method: string; resource: string; path: string }[] = [];
+        for (const r of routes) {
+          for (let n = 0; n < 2; n++) {
+            const path = r.path
+              .replace(/\{proxy\+\}/g, () => Array.from({ length: 1 + Math.floor(next() * 2) }, () => VALUES[Math.floor(next() * 4)]).join('/'))
+              .replace(/\{[^}]+\}/g, () => VALUES[Math.floor(next() * 4)]!);
+            const method = r.method === 'ANY' ? ['GET', 'DELETE'][n]! : r.method;
+            requests.push({ method, resource: r.path, path });
+            // The same path under a resource this authorizer does not know.
+            if (n === 0) requests.push({ method, resource: '/unknown/{p}', path });
+          }
+        }
+        for (const req of requests) {
+          for (const { label, headers } of credentials) {
+            const event = requestFor(req.method, req.resource, req.path, headers);
+            // Act
+            const decision = await authorizer.decide(event);
+            // Assess
+            if (decision.outcome === 'unauthorized') throw new Error(`${label}: unauthorized (${decision.reason})`);
+            const allowed = gatewayAllows(decision, event.methodArn);
+            if (allowed !== (decision.outcome === 'allow')) {
+              throw new Error(`table ${JSON.stringify(routes)}, ${label}: ${req.method} ${req.path} (${req.resource}) decided ${decision.outcome} but the policy ${allowed ? 'allows' : 'refuses'} it`);
+            }
+            // Whatever API Gateway does with the policy, a 403 would have a code (docs/design.md, Security invariants).
+            expect(decision.result.context?.error_code).toMatch(/^(access_denied|missing_permission|csrf_rejected|unknown_route)$/);
+            tally[decision.outcome === 'allow' ? 'allow' : decision.reason]++;
+          }
+        }
+      }
+      // Every kind of refusal, and many overlapping tables, were exercised.
+      expect(tally.overlapping).toBeGreaterThan(60);
+      expect(tally.missing_permission).toBeGreaterThan(1000);
+      expect(tally.csrf_rejected).toBeGreaterThan(500);
+      expect(tally.unknown_route).toBeGreaterThan(2000);
+      expect(tally.allow).toBeGreaterThan(3000);
+    });
+  });
+});

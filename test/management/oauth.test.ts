@@ -1,0 +1,360 @@
+/**
+ * OAuth 2.0 code + PKCE against DynamoDB Local through the real handlers,
+ * over HTTP, driven by a stock OAuth client (oauth4webapi) where a tool
+ * would use one: discovery, PKCE, the code exchange, revocation.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as oauth from 'oauth4webapi';
+import { closeTable, openTable } from '../support/table';
+import { OAuthHarness, basic, formFields } from './oauth-harness';
+
+const REDIRECT = 'http://127.0.0.1:8765/callback';
+const INSECURE = { [oauth.allowInsecureRequests]: true };
+
+let client: DynamoDBClient;
+let table: string;
+let h: OAuthHarness;
+let owner: Awaited<ReturnType<OAuthHarness['user']>>;
+
+beforeAll(async () => {
+  ({ client, table } = await openTable());
+  h = await OAuthHarness.start(client, table);
+  owner = await h.user();
+});
+
+afterAll(async () => {
+  await h.close();
+  await closeTable(client, table);
+});
+
+afterEach(() => {
+  h.skew = 0;
+});
+
+async function discover(): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(h.base);
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...INSECURE }));
+}
+
+async function pkce() {
+  const verifier = oauth.generateRandomCodeVerifier();
+  return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
+}
+
+/** A code for `user` through the JSON decision (the hosted pages have their own test). */
+async function codeFor(user: { cookie: string }, clientId: string, extra: Record<string, string> = {}): Promise<string> {
+  const to = await h.approve(user, { client_id: clientId, redirect_uri: REDIRECT, ...extra });
+  const code = to.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${to.href}`);
+  return code;
+}
+
+async function scoreWith(key: string) {
+  return h.request('POST', '/v1/scores', { key, json: { score: 1 }, origin: null });
+}
+
+describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => {
+  it('discovers the server, gets a key with PKCE through login and consent, and calls a route with it; a replayed code revokes that key', async () => {
+    // Prepare: a confidential client, a user who will authorize it
+    const registered = await h.registerClient(owner, { name: 'Score Uploader', redirectUris: [REDIRECT], permissions: ['submit_score', 'customise_score'] });
+    const alice = await h.user();
+    const as = await discover();
+    expect(as).toMatchObject({
+      issuer: h.base,
+      authorization_endpoint: `${h.base}/v1/oauth/authorize`,
+      token_endpoint: `${h.base}/v1/oauth/token`,
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: expect.arrayContaining(['submit_score', 'delete_score']),
+    });
+    expect(as.scopes_supported).not.toContain('manage_keys');
+    const tool: oauth.Client = { client_id: registered.id };
+    const { verifier, challenge } = await pkce();
+    const state = oauth.generateRandomState();
+    const url = new URL(as.authorization_endpoint!);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: tool.client_id, redirect_uri: REDIRECT, scope: 'submit_score', state, code_challenge: challenge, code_challenge_method: 'S256' })) {
+      url.searchParams.set(k, v);
+    }
+
+    // Act 1: the browser opens the URL with no session → the login form
+    const loginPage = await h.request('GET', url.href);
+    expect(loginPage.status).toBe(200);
+    expect(loginPage.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(loginPage.headers.get('cache-control')).toBe('no-store');
+    expect(loginPage.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/);
+    expect(loginPage.headers.get('x-frame-options')).toBe('DENY');
+    // not no-referrer: with it, browsers send `Origin: null` on the form's POST, which the CSRF rule refuses
+    expect(loginPage.headers.get('referrer-policy')).toBe('same-origin');
+    expect(loginPage.text).not.toMatch(/<script/i);
+    expect(loginPage.text).toContain('Sign in to continue to Score Uploader');
+    expect(loginPage.text).toMatch(/<form method="post" action="authorize">/);
+    expect(loginPage.text).toMatch(/<input id="email" name="email" type="email"/);
+    expect(loginPage.text).toMatch(/<input id="password" name="password" type="password"/);
+    const loginFields = formFields(loginPage.text);
+    expect(loginFields).toEqual({ response_type: 'code', client_id: tool.client_id, redirect_uri: REDIRECT, scope: 'submit_score', state, code_challenge: challenge, code_challenge_method: 'S256', decision: 'login' });
+
+    // Act 2: it posts the form (from the page's own origin) → cookie and back to the same request
+    const loggedIn = await h.request('POST', '/v1/oauth/authorize', { origin: h.base, form: { ...loginFields, email: alice.email, password: alice.password } });
+    expect(loggedIn.status).toBe(303);
+    const cookie = /keygate_session=([^;]+);/.exec(loggedIn.headers.get('set-cookie') ?? '')![1]!;
+    const consentUrl = new URL(loggedIn.headers.get('location')!, url);
+    expect(consentUrl.href).toBe(url.href);
+
+    // Act 3: the consent page names the client and the permission in words
+    const consent = await h.request('GET', consentUrl.href, { cookie });
+    expect(consent.status).toBe(200);
+    expect(consent.text).toContain('Score Uploader wants an API key for your account');
+    expect(consent.text).toContain(`<strong>${alice.email}</strong>`);
+    expect(consent.text).toContain('<code>submit_score</code>: requests that could submit scores');
+    expect(consent.text).not.toContain('customise_score');
+    expect(consent.text).toContain('<button type="submit" name="decision" value="approve">Approve</button>');
+    expect(consent.text).toContain('<button type="submit" name="decision" value="deny" class="secondary">Deny</button>');
+    expect(consent.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:8765;");
+
+    // Act 4: Approve → 302 to the redirect URI with code and state
+    const approved = await h.request('POST', '/v1/oauth/authorize', { cookie, origin: h.base, form: formFields(consent.text, 'approve') });
+    expect(approved.status).toBe(302);
+    const callback = new URL(approved.headers.get('location')!);
+    expect(callback.origin + callback.pathname).toBe(REDIRECT);
+
+    // Act 5: the tool exchanges the code (client_secret_basic, PKCE verifier)
+    const params = oauth.validateAuthResponse(as, tool, callback, state);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, tool, oauth.ClientSecretBasic(registered.secret!), params, REDIRECT, verifier, INSECURE);
+    expect(tokenResponse.headers.get('cache-control')).toBe('no-store');
+    const token = await oauth.processAuthorizationCodeResponse(as, tool, tokenResponse);
+
+    // Assess: an ordinary key, with the approved permission, marked with the client
+    expect(token).toMatchObject({ token_type: 'bearer', scope: 'submit_score' });
+    expect(token.access_token).toMatch(/^user_key_/);
+    const called = await scoreWith(token.access_token);
+    expect(called.status).toBe(200);
+    expect(called.body).toMatchObject({ userId: alice.userId, authMethod: 'api_key', clientId: registered.id, permissions: ['submit_score'] });
+    const keys = await h.request('GET', '/v1/keys', { cookie: alice.cookie });
+    expect(keys.body.keys).toEqual([expect.objectContaining({ name: 'Score Uploader', clientId: registered.id, permissions: ['submit_score'] })]);
+    const apps = await h.request('GET', '/v1/authorizations', { cookie: alice.cookie });
+    expect(apps.body.authorizations).toEqual([expect.objectContaining({ clientId: registered.id, name: 'Score Uploader', permissions: ['submit_score'], keys: 1 })]);
+    const audit = await h.request('GET', '/v1/auth/audit', { cookie: alice.cookie });
+    expect(audit.body.records[0]).toMatchObject({ action: 'key_created', authMethod: 'oauth', detail: { clientId: registered.id, via: 'oauth' } });
+
+    // Act 6: the same code again (a replay) is refused, and the key it gave stops working
+    const replay = await oauth.authorizationCodeGrantRequest(as, tool, oauth.ClientSecretBasic(registered.secret!), params, REDIRECT, verifier, INSECURE);
+    await expect(oauth.processAuthorizationCodeResponse(as, tool, replay)).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
+    expect((await scoreWith(token.access_token)).status).toBe(401);
+  });
+
+  it('gives a public client a key through the JSON decision, and lets it revoke the key (RFC 7009)', async () => {
+    // Prepare
+    const registered = await h.registerClient(owner, { name: 'Browser Tool', redirectUris: [REDIRECT], permissions: ['delete_score'], public: true });
+    expect(registered.secret).toBeUndefined();
+    const bob = await h.user();
+    const as = await discover();
+    const tool: oauth.Client = { client_id: registered.id, token_endpoint_auth_method: 'none' };
+    const { verifier, challenge } = await pkce();
+    const query = { response_type: 'code', client_id: registered.id, redirect_uri: REDIRECT, state: 's1', code_challenge: challenge, code_challenge_method: 'S256' };
+
+    // Act: the operator's own front end reads the request, then approves it
+    const described = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(query)}`, { cookie: bob.cookie, headers: { Accept: 'application/json' } });
+    const callback = await h.approve(bob, query);
+    const params = oauth.validateAuthResponse(as, tool, callback, 's1');
+    const token = await oauth.processAuthorizationCodeResponse(as, tool, await oauth.authorizationCodeGrantRequest(as, tool, oauth.None(), params, REDIRECT, verifier, INSECURE));
+    const before = await h.request('DELETE', '/v1/scores/1', { key: token.access_token, origin: null });
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, tool, oauth.None(), token.access_token, INSECURE));
+    const unknown = await oauth.revocationRequest(as, tool, oauth.None(), 'user_key_not-a-key', INSECURE);
+
+    // Assess
+    expect(described.body).toEqual({
+      client: { id: registered.id, name: 'Browser Tool' },
+      user: { id: bob.userId, email: bob.email },
+      redirectUri: REDIRECT,
+      state: 's1',
+      permissions: [{ name: 'delete_score', description: 'requests that delete scores' }],
+    });
+    expect(before.status).toBe(200);
+    expect((await h.request('DELETE', '/v1/scores/1', { key: token.access_token, origin: null })).status).toBe(401);
+    expect(unknown.status).toBe(200);
+  });
+});
+
+describe('OAuth: the hosted login form', () => {
+  it('keeps login rules: a wrong password re-renders the form, the lockout answers 429, a foreign Origin is refused', async () => {
+    // Prepare
+    const tool = await h.registerClient(owner, { name: 'Form Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const dave = await h.user();
+    const page = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT })}`);
+    const fields = formFields(page.text);
+    const post = (password: string, origin: string = h.base) => h.request('POST', '/v1/oauth/authorize', { origin, form: { ...fields, email: dave.email, password } });
+
+    // Act
+    const foreign = await post(dave.password, 'https://evil.example');
+    const wrong = await post('not the password');
+    for (let i = 0; i < 4; i++) await post('not the password');
+    const locked = await post(dave.password);
+
+    // Assess
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(wrong.text).toContain('e-mail or password is wrong');
+    expect(wrong.text).toContain(`value="${dave.email}"`);
+    expect(formFields(wrong.text)).toEqual(fields);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(locked.text).toContain('too many failed logins');
+  });
+});
+
+describe('OAuth: refusals', () => {
+  let confidential: { id: string; secret?: string };
+  let publicClient: { id: string };
+  let alice: Awaited<ReturnType<OAuthHarness['user']>>;
+
+  beforeAll(async () => {
+    confidential = await h.registerClient(owner, { name: 'Confidential', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    publicClient = await h.registerClient(owner, { name: 'Public', redirectUris: [REDIRECT], permissions: ['submit_score'], public: true });
+    alice = await h.user();
+  });
+
+  const exchange = (clientId: string, code: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
+    h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, ...extra }, headers);
+
+  it('never redirects an unknown client or an unregistered redirect URI, in the page or in JSON', async () => {
+    const unknown = await h.request('GET', `/v1/oauth/authorize?response_type=code&client_id=AAAAAAAAAAAA&redirect_uri=${encodeURIComponent(REDIRECT)}`);
+    const mismatch = await h.request('GET', `/v1/oauth/authorize?response_type=code&client_id=${confidential.id}&redirect_uri=${encodeURIComponent('http://127.0.0.1:8765/other')}`);
+    const json = await h.request('GET', `/v1/oauth/authorize?response_type=code&client_id=${confidential.id}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`, {
+      cookie: alice.cookie,
+      headers: { Accept: 'application/json' },
+    });
+    expect(unknown).toMatchObject({ status: 400 });
+    expect(unknown.headers.get('location')).toBeNull();
+    expect(unknown.text).toContain('there is no client with this client_id');
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.text).toContain('redirect_uri is not registered for this client');
+    expect(json.status).toBe(400);
+    expect(json.body).toMatchObject({ error_code: 'validation', error_message: 'redirect_uri is not registered for this client' });
+  });
+
+  it.each([
+    ['a scope wider than the client', { scope: 'submit_score delete_score' }, 'invalid_scope'],
+    ['a public client without PKCE', { client: 'public' }, 'invalid_request'],
+    ["PKCE 'plain'", { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
+    ['response_type token', { response_type: 'token' }, 'unsupported_response_type'],
+  ])('sends %s back to the redirect URI as an error with the state', async (_name, change, error) => {
+    const { client: which, ...params } = change as Record<string, string>;
+    const query = { response_type: 'code', client_id: which === 'public' ? publicClient.id : confidential.id, redirect_uri: REDIRECT, state: 'st', ...params };
+    const res = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(query)}`);
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location')!);
+    expect([to.origin + to.pathname, to.searchParams.get('error'), to.searchParams.get('state')]).toEqual([REDIRECT, error, 'st']);
+  });
+
+  it('redirects a denial as access_denied with the state, and issues nothing', async () => {
+    const to = await h.approve(alice, { client_id: confidential.id, redirect_uri: REDIRECT, state: 'no' }, 'deny');
+    expect([to.searchParams.get('error'), to.searchParams.get('state'), to.searchParams.get('code')]).toEqual(['access_denied', 'no', null]);
+  });
+
+  it('refuses the decision without a session, with an API key, or from a foreign Origin', async () => {
+    const key = (await h.request('POST', '/v1/keys', { cookie: alice.cookie, json: { name: 'k', permissions: ['submit_score'] } })).body.key as string;
+    const body = { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT };
+    expect((await h.request('POST', '/v1/oauth/authorize', { json: body })).status).toBe(401);
+    expect((await h.request('POST', '/v1/oauth/authorize', { key, json: body })).status).toBe(401);
+    expect((await h.request('POST', '/v1/oauth/authorize', { cookie: alice.cookie, origin: 'https://evil.example', json: body })).body).toMatchObject({ error_code: 'csrf_rejected' });
+    expect((await h.request('POST', '/v1/oauth/authorize', { cookie: alice.cookie, origin: null, json: body })).status).toBe(403);
+    const form = await h.request('POST', '/v1/oauth/authorize', { cookie: alice.cookie, origin: 'https://evil.example', form: { ...body, decision: 'approve' } });
+    expect(form.status).toBe(403);
+    expect(form.headers.get('location')).toBeNull();
+  });
+
+  it('takes no approval from a session that a password change ended', async () => {
+    // Prepare: two sessions; the password is changed from the second
+    const erin = await h.user();
+    const second = await h.request('POST', '/v1/auth/login', { json: { email: erin.email, password: erin.password } });
+    const secondCookie = /keygate_session=([^;]+);/.exec(second.headers.get('set-cookie') ?? '')![1]!;
+    const changed = await h.request('POST', '/v1/users/me/password', { cookie: secondCookie, json: { currentPassword: erin.password, newPassword: 'a brand new passphrase' } });
+    expect(changed.status).toBe(204);
+
+    // Act
+    const res = await h.request('POST', '/v1/oauth/authorize', { cookie: erin.cookie, json: { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT } });
+
+    // Assess
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a wrong or absent PKCE verifier, and a verifier for a code without a challenge', async () => {
+    const { verifier, challenge } = await pkce();
+    const pkceCode = () => codeFor(alice, publicClient.id, { code_challenge: challenge, code_challenge_method: 'S256' });
+    const wrong = await exchange(publicClient.id, await pkceCode(), { code_verifier: (await pkce()).verifier });
+    const absent = await exchange(publicClient.id, await pkceCode());
+    const downgrade = await exchange(confidential.id, await codeFor(alice, confidential.id), { code_verifier: verifier, client_secret: confidential.secret! });
+    for (const res of [wrong, absent, downgrade]) expect([res.status, res.body.error]).toEqual([400, 'invalid_grant']);
+    expect(wrong.body.error_description).toBe('code_verifier does not match the code_challenge');
+    expect(absent.body.error_description).toContain('code_verifier is missing');
+    expect(downgrade.body.error_description).toContain('had no code_challenge');
+  });
+
+  it('lets only one of two concurrent exchanges of a code win, and revokes the key it gave', async () => {
+    // Prepare
+    const code = await codeFor(alice, confidential.id);
+    const form = { client_secret: confidential.secret! };
+
+    // Act: both at once; the code is marked used in the transaction that creates the key
+    const answers = await Promise.all([exchange(confidential.id, code, form), exchange(confidential.id, code, form)]);
+
+    // Assess
+    const won = answers.filter((a) => a.status === 200);
+    const lost = answers.filter((a) => a.status !== 200);
+    expect([won.length, lost.length]).toEqual([1, 1]);
+    expect(lost[0]!.body).toEqual({ error: 'invalid_grant', error_description: 'code was already used; the key issued for it is now revoked' });
+    expect((await scoreWith(won[0]!.body.access_token)).status).toBe(401);
+  });
+
+  it('refuses an expired code, a redirect URI that differs at the token endpoint, and a code of another client', async () => {
+    const secret = { client_secret: confidential.secret! };
+    const expiring = await codeFor(alice, confidential.id);
+    h.skew = 5 * 60 * 1000 + 1;
+    const expired = await exchange(confidential.id, expiring, secret);
+    h.skew = 0;
+    const otherUri = await exchange(confidential.id, await codeFor(alice, confidential.id), { ...secret, redirect_uri: 'http://127.0.0.1:8765/other' });
+    const { challenge, verifier } = await pkce();
+    const stolen = await exchange(confidential.id, await codeFor(alice, publicClient.id, { code_challenge: challenge, code_challenge_method: 'S256' }), { ...secret, code_verifier: verifier });
+    expect(expired.body).toEqual({ error: 'invalid_grant', error_description: 'code has expired' });
+    expect(otherUri.body).toEqual({ error: 'invalid_grant', error_description: 'redirect_uri differs from the one of the authorization request' });
+    expect(stolen.body).toEqual({ error: 'invalid_grant', error_description: 'code was issued to another client' });
+  });
+
+  it('refuses a wrong client secret with 401 and Basic, a secret from a public client, and locks after too many failures', async () => {
+    const locked = await h.registerClient(owner, { name: 'Locked', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const wrong = await exchange(confidential.id, await codeFor(alice, confidential.id), {}, basic(confidential.id, confidential.secret!.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))));
+    const noSecret = await exchange(confidential.id, 'code_x');
+    const publicWithSecret = await exchange(publicClient.id, 'code_x', { client_secret: confidential.secret! });
+    expect([wrong.status, wrong.body.error, wrong.headers.get('www-authenticate')]).toEqual([401, 'invalid_client', 'Basic realm="keygate", charset="UTF-8"']);
+    expect([noSecret.status, noSecret.body.error]).toEqual([401, 'invalid_client']);
+    expect([publicWithSecret.status, publicWithSecret.body.error]).toEqual([401, 'invalid_client']);
+    // the login limit (5 in the window) applies per client: the 6th attempt is refused even with the right secret
+    for (let i = 0; i < 5; i++) expect((await exchange(locked.id, 'code_x', { client_secret: 'client_secret_wrong' })).status).toBe(401);
+    const sixth = await exchange(locked.id, 'code_x', { client_secret: locked.secret! });
+    expect([sixth.status, sixth.body.error, sixth.headers.get('retry-after')]).toEqual([429, 'invalid_client', expect.stringMatching(/^\d+$/)]);
+  });
+
+  it('refuses a code once its client is deleted, or once its user is disabled', async () => {
+    const doomed = await h.registerClient(owner, { name: 'Doomed', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const code = await codeFor(alice, doomed.id);
+    expect((await h.request('DELETE', `/v1/clients/${doomed.id}`, { cookie: owner.cookie })).status).toBe(204);
+    const afterDelete = await exchange(doomed.id, code, { client_secret: doomed.secret! });
+    const carol = await h.user();
+    const carolsCode = await codeFor(carol, confidential.id);
+    await h.accounts.setDisabled(carol.userId, true);
+    const disabled = await exchange(confidential.id, carolsCode, { client_secret: confidential.secret! });
+    expect([afterDelete.status, afterDelete.body.error]).toEqual([401, 'invalid_client']);
+    expect(disabled.body).toEqual({ error: 'invalid_grant', error_description: 'the account that approved this code is disabled' });
+  });
+
+  it('answers RFC 6749 errors for a bad grant type, a client without redirect URIs, and a body that is not a form', async () => {
+    const fileOnly = await h.registerClient(owner, { name: 'File only', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const grant = await h.token({ grant_type: 'client_credentials', client_id: confidential.id, client_secret: confidential.secret! });
+    const noRedirect = await h.token({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: fileOnly.id, client_secret: fileOnly.secret! });
+    const asJson = await h.request('POST', '/v1/oauth/token', { json: { grant_type: 'authorization_code' }, origin: null });
+    expect(grant.body.error).toBe('unsupported_grant_type');
+    expect(noRedirect.body.error).toBe('unauthorized_client');
+    expect([asJson.status, asJson.body.error]).toEqual([400, 'invalid_request']);
+  });
+});
