@@ -22,7 +22,8 @@ const children = new Set<ChildProcess>();
 let dynamo: RunningDynamo | undefined;
 let workDir: string | undefined;
 
-function cleanUp(): void {
+/** Kills every child still running and DynamoDB Local, and removes the run's folder (unless KEYGATE_BENCH_KEEP is set). */
+export function cleanUp(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   if (dynamo?.pid !== undefined) killQuietly(dynamo.pid, 'SIGKILL');
   if (workDir && !process.env.KEYGATE_BENCH_KEEP) rmSync(workDir, { recursive: true, force: true });
@@ -44,8 +45,6 @@ export function track(what: { dynamo?: RunningDynamo | undefined; workDir?: stri
   if ('dynamo' in what) dynamo = what.dynamo;
   if (what.workDir) workDir = what.workDir;
 }
-
-export { cleanUp };
 
 /** Runs `node [execArgv] file args`, optionally pinned to one core, and returns the one message it sends. */
 export function runWorker<T>(file: string, workerArgs: string[], env: NodeJS.ProcessEnv, opts: { execArgv?: string[]; pin?: number } = {}): Promise<T> {
