@@ -12,7 +12,7 @@
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { Decision } from './authorizer';
 
-/** Where the metrics go; the stack's alarms watch these names (lib/keygate-stack.ts). */
+/** Where the metrics go; the AuthorizerErrors alarm watches decision_unauthorized there (lib/keygate-alarms.ts). */
 export const METRICS_NAMESPACE = 'keygate';
 export const SERVICE_NAME = 'keygate-authorizer';
 
