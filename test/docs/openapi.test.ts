@@ -6,7 +6,6 @@
  * status is listed for its operation and its body passes ajv against that
  * status' schema (response schemas allow no undocumented property).
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { load, CORE_SCHEMA } from 'js-yaml';
@@ -16,7 +15,6 @@ import { generateToken, newId } from '../../lambda/core/token';
 import { createHandler } from '../../lambda/example/handler';
 import { OPERATION_SCHEMAS } from '../../lambda/management/operation-schemas';
 import { DEFAULT_COOKIE_NAME, loadConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { gatewayResponses } from '../../lib/keygate-api';
 import { openApiDocument } from '../../lib/openapi';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
@@ -24,8 +22,7 @@ import { servedOpenApi } from '../../local/openapi';
 import { OPENAPI_FILE, referenceDocument, referenceDocumentYaml } from '../../scripts/openapi';
 import { authorizerEvent } from '../support/authorizer-events';
 import { referenceEnv } from '../support/config';
-import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ApiResponse, type CallOptions, type TestUser } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, ORIGIN, makeUser, proxyEvent, type ApiResponse, type CallOptions, type SignedInUser } from '../support/management-api';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -131,14 +128,9 @@ describe('Document: openapi.yaml', () => {
       return route;
     };
 
-    let client: DynamoDBClient;
-    let table: string;
-    let api: ManagementApi;
-    let accounts: DynamoAccountStore;
-    let admin: TestUser;
-    let adminSession: string;
-    let user: TestUser;
-    let userSession: string;
+    let bed: ManagementTestbed;
+    let admin: SignedInUser;
+    let user: SignedInUser;
     /** a key of `user` with submit_score and customise_score */
     let userKey: string;
     const exampleHandler = createHandler(new Set([ORIGIN]));
@@ -146,16 +138,12 @@ describe('Document: openapi.yaml', () => {
     const answered = new Map<string, Set<number>>();
 
     beforeAll(async () => {
-      ({ client, table } = await openTable());
-      api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-      accounts = new DynamoAccountStore(client, table);
-      admin = await makeUser(accounts, { admin: true });
-      adminSession = await api.login(admin.email, admin.password);
-      user = await makeUser(accounts);
-      userSession = await api.login(user.email, user.password);
-      userKey = (await api.call('POST', '/v1/keys', { session: userSession, body: { name: 'docs', permissions: ['submit_score', 'customise_score'] } })).body.key;
+      bed = await ManagementTestbed.open();
+      admin = await bed.signIn({ admin: true });
+      user = await bed.signIn();
+      userKey = (await bed.api.call('POST', '/v1/keys', { session: user.session, body: { name: 'docs', permissions: ['submit_score', 'customise_score'] } })).body.key;
     });
-    afterAll(() => closeTable(client, table));
+    afterAll(() => bed.close());
 
     const NOTABLE_HEADERS = ['set-cookie', 'www-authenticate', 'retry-after'];
 
@@ -189,14 +177,14 @@ describe('Document: openapi.yaml', () => {
       return res;
     }
 
-    const call = async (method: string, path: string, opts: CallOptions = {}) => documented(method, path, await api.call(method, path, opts));
+    const call = async (method: string, path: string, opts: CallOptions = {}) => documented(method, path, await bed.api.call(method, path, opts));
 
     /** The example backend as API Gateway would call it, behind the harness's authorizer. */
     async function callExample(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse> {
       const headers: Record<string, string> = { Origin: ORIGIN };
       if (opts.key) headers.Authorization = `Bearer ${opts.key}`;
       if (opts.session) headers.Cookie = `${DEFAULT_COOKIE_NAME}=${opts.session}`;
-      const decision = await api.authorizer.decide(authorizerEvent(method, path, headers));
+      const decision = await bed.api.authorizer.decide(authorizerEvent(method, path, headers));
       let res: ApiResponse;
       if (decision.outcome === 'unauthorized') res = { status: 401, body: { error_code: 'unauthorized' }, headers: {}, fromGateway: true };
       else if (decision.outcome === 'deny') res = { status: 403, body: { error_code: decision.reason }, headers: {}, fromGateway: true };
@@ -226,95 +214,95 @@ describe('Document: openapi.yaml', () => {
       expect((await call('POST', '/v1/auth/verify', { body: { key: generateToken('user', newId()).value } })).body.error_code).toBe('invalid_key');
       expect((await call('POST', '/v1/auth/verify', { body: { key: 7 } })).status).toBe(400);
 
-      expect((await call('GET', '/v1/auth/me', { session: userSession })).body.authMethod).toBe('session');
+      expect((await call('GET', '/v1/auth/me', { session: user.session })).body.authMethod).toBe('session');
       expect((await call('GET', '/v1/auth/me', { key: userKey })).body.authMethod).toBe('api_key');
       expect((await call('GET', '/v1/auth/me')).status).toBe(401);
     });
 
     it('keys: create, list, get, rename, rotate and revoke, and their refusals', async () => {
-      const created = await call('POST', '/v1/keys', { session: userSession, body: { name: 'lifecycle', permissions: ['delete_score'], expiresInDays: 30 } });
+      const created = await call('POST', '/v1/keys', { session: user.session, body: { name: 'lifecycle', permissions: ['delete_score'], expiresInDays: 30 } });
       expect(created.status).toBe(201);
       const keyId: string = created.body.id;
-      expect((await call('POST', '/v1/keys', { session: userSession, body: { name: 'x', permissions: ['manage_keys'] } })).status).toBe(400);
+      expect((await call('POST', '/v1/keys', { session: user.session, body: { name: 'x', permissions: ['manage_keys'] } })).status).toBe(400);
       expect((await call('POST', '/v1/keys', { key: userKey, body: { name: 'x', permissions: [] } })).body.error_code).toBe('missing_permission');
-      expect((await call('POST', '/v1/keys', { session: userSession, origin: null, body: { name: 'x', permissions: [] } })).body.error_code).toBe('csrf_rejected');
+      expect((await call('POST', '/v1/keys', { session: user.session, origin: null, body: { name: 'x', permissions: [] } })).body.error_code).toBe('csrf_rejected');
 
-      expect((await call('GET', '/v1/keys', { session: userSession })).body.keys.length).toBeGreaterThanOrEqual(2);
+      expect((await call('GET', '/v1/keys', { session: user.session })).body.keys.length).toBeGreaterThanOrEqual(2);
       expect((await call('GET', '/v1/keys', { key: userKey })).status).toBe(403);
-      expect((await call('GET', '/v1/keys/{keyId}', { session: userSession, params: { keyId } })).status).toBe(200);
-      expect((await call('GET', '/v1/keys/{keyId}', { session: userSession, params: { keyId: newId() } })).status).toBe(404);
-      expect((await call('PATCH', '/v1/keys/{keyId}', { session: userSession, params: { keyId }, body: { name: 'renamed' } })).body.name).toBe('renamed');
-      expect((await call('PATCH', '/v1/keys/{keyId}', { session: userSession, params: { keyId }, body: { permissions: [] } })).status).toBe(400);
+      expect((await call('GET', '/v1/keys/{keyId}', { session: user.session, params: { keyId } })).status).toBe(200);
+      expect((await call('GET', '/v1/keys/{keyId}', { session: user.session, params: { keyId: newId() } })).status).toBe(404);
+      expect((await call('PATCH', '/v1/keys/{keyId}', { session: user.session, params: { keyId }, body: { name: 'renamed' } })).body.name).toBe('renamed');
+      expect((await call('PATCH', '/v1/keys/{keyId}', { session: user.session, params: { keyId }, body: { permissions: [] } })).status).toBe(400);
 
-      const rotated = await call('POST', '/v1/keys/{keyId}/rotate', { session: userSession, params: { keyId }, body: { gracePeriodSeconds: 60 } });
+      const rotated = await call('POST', '/v1/keys/{keyId}/rotate', { session: user.session, params: { keyId }, body: { gracePeriodSeconds: 60 } });
       expect(rotated.status).toBe(201);
-      expect((await call('GET', '/v1/keys/{keyId}', { session: userSession, params: { keyId } })).body.status).toBe('grace_period');
-      expect((await call('POST', '/v1/keys/{keyId}/rotate', { session: userSession, params: { keyId } })).status).toBe(409);
-      expect((await call('POST', '/v1/keys/{keyId}/rotate', { session: userSession, params: { keyId }, body: { gracePeriodSeconds: -1 } })).status).toBe(400);
+      expect((await call('GET', '/v1/keys/{keyId}', { session: user.session, params: { keyId } })).body.status).toBe('grace_period');
+      expect((await call('POST', '/v1/keys/{keyId}/rotate', { session: user.session, params: { keyId } })).status).toBe(409);
+      expect((await call('POST', '/v1/keys/{keyId}/rotate', { session: user.session, params: { keyId }, body: { gracePeriodSeconds: -1 } })).status).toBe(400);
 
-      expect((await call('DELETE', '/v1/keys/{keyId}', { session: userSession, params: { keyId: rotated.body.id } })).status).toBe(204);
-      expect((await call('DELETE', '/v1/keys/{keyId}', { session: userSession, params: { keyId: 'not-an-id' } })).status).toBe(404);
+      expect((await call('DELETE', '/v1/keys/{keyId}', { session: user.session, params: { keyId: rotated.body.id } })).status).toBe(204);
+      expect((await call('DELETE', '/v1/keys/{keyId}', { session: user.session, params: { keyId: 'not-an-id' } })).status).toBe(404);
       expect((await call('POST', '/v1/auth/verify', { body: { key: rotated.body.key } })).body.error_code).toBe('key_revoked');
-      expect((await call('GET', '/v1/keys/{keyId}', { session: userSession, params: { keyId: rotated.body.id } })).body.revokedAt).not.toBeNull();
+      expect((await call('GET', '/v1/keys/{keyId}', { session: user.session, params: { keyId: rotated.body.id } })).body.revokedAt).not.toBeNull();
     });
 
     it('sessions: list, audit pages, end one', async () => {
-      const other = await api.login(user.email, user.password);
-      const sessions = await call('GET', '/v1/auth/sessions', { session: userSession });
+      const other = await bed.api.login(user.email, user.password);
+      const sessions = await call('GET', '/v1/auth/sessions', { session: user.session });
       const otherId: string = sessions.body.sessions.find((s: { id: string }) => other.includes(s.id)).id;
       expect((await call('GET', '/v1/auth/sessions', { key: userKey })).status).toBe(403);
 
-      const page = await call('GET', '/v1/auth/audit', { session: userSession, query: { limit: '1' } });
+      const page = await call('GET', '/v1/auth/audit', { session: user.session, query: { limit: '1' } });
       expect(page.body.next).not.toBeNull();
-      expect((await call('GET', '/v1/auth/audit', { session: userSession, query: { cursor: page.body.next } })).status).toBe(200);
-      expect((await call('GET', '/v1/auth/audit', { session: userSession, query: { limit: '0' } })).status).toBe(400);
+      expect((await call('GET', '/v1/auth/audit', { session: user.session, query: { cursor: page.body.next } })).status).toBe(200);
+      expect((await call('GET', '/v1/auth/audit', { session: user.session, query: { limit: '0' } })).status).toBe(400);
 
-      expect((await call('DELETE', '/v1/auth/sessions/{sessionId}', { session: userSession, params: { sessionId: otherId } })).status).toBe(204);
-      expect((await call('DELETE', '/v1/auth/sessions/{sessionId}', { session: userSession, params: { sessionId: otherId } })).status).toBe(404);
+      expect((await call('DELETE', '/v1/auth/sessions/{sessionId}', { session: user.session, params: { sessionId: otherId } })).status).toBe(204);
+      expect((await call('DELETE', '/v1/auth/sessions/{sessionId}', { session: user.session, params: { sessionId: otherId } })).status).toBe(404);
     });
 
     it('password: a wrong current password is 400, a good change 204', async () => {
-      const changer = await makeUser(accounts);
-      const session = await api.login(changer.email, changer.password);
+      const changer = await makeUser(bed.accounts);
+      const session = await bed.api.login(changer.email, changer.password);
       expect((await call('POST', '/v1/users/me/password', { session, body: { currentPassword: 'not it at all', newPassword: 'a brand new password' } })).status).toBe(400);
       expect((await call('POST', '/v1/users/me/password', { session, body: { currentPassword: changer.password, newPassword: 'a brand new password' } })).status).toBe(204);
     });
 
     it('admin: users, bots and bot keys, and their refusals', async () => {
       const email = `human-${newId()}@example.com`;
-      const human = await call('POST', '/v1/admin/users', { session: adminSession, body: { email, password: 'a long enough password', kind: 'human' } });
+      const human = await call('POST', '/v1/admin/users', { session: admin.session, body: { email, password: 'a long enough password', kind: 'human' } });
       expect(human.status).toBe(201);
-      expect((await call('POST', '/v1/admin/users', { session: adminSession, body: { email, password: 'a long enough password', kind: 'human' } })).status).toBe(409);
-      expect((await call('POST', '/v1/admin/users', { session: adminSession, body: { email: `b-${newId()}@example.com`, kind: 'bot', password: 'bots have none' } })).status).toBe(400);
-      expect((await call('POST', '/v1/admin/users', { session: userSession, body: { email: `x-${newId()}@example.com`, kind: 'bot' } })).status).toBe(403);
-      const bot = await call('POST', '/v1/admin/users', { session: adminSession, body: { email: `bot-${newId()}@example.com`, kind: 'bot' } });
+      expect((await call('POST', '/v1/admin/users', { session: admin.session, body: { email, password: 'a long enough password', kind: 'human' } })).status).toBe(409);
+      expect((await call('POST', '/v1/admin/users', { session: admin.session, body: { email: `b-${newId()}@example.com`, kind: 'bot', password: 'bots have none' } })).status).toBe(400);
+      expect((await call('POST', '/v1/admin/users', { session: user.session, body: { email: `x-${newId()}@example.com`, kind: 'bot' } })).status).toBe(403);
+      const bot = await call('POST', '/v1/admin/users', { session: admin.session, body: { email: `bot-${newId()}@example.com`, kind: 'bot' } });
 
-      const botKey = await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.body.user.id }, body: { name: 'ci', permissions: ['submit_score'] } });
+      const botKey = await call('POST', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: bot.body.user.id }, body: { name: 'ci', permissions: ['submit_score'] } });
       expect(botKey.body.key).toMatch(/^bot_key_/);
-      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: human.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
-      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: newId() }, body: { name: 'x', permissions: [] } })).status).toBe(404);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: human.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: newId() }, body: { name: 'x', permissions: [] } })).status).toBe(404);
 
-      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: bot.body.user.id }, body: { disabled: true } })).body.user.disabled).toBe(true);
-      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: bot.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
-      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: admin.userId }, body: { disabled: true } })).status).toBe(400);
-      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: newId() }, body: { disabled: false } })).status).toBe(404);
+      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: bot.body.user.id }, body: { disabled: true } })).body.user.disabled).toBe(true);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: bot.body.user.id }, body: { name: 'x', permissions: [] } })).status).toBe(409);
+      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: admin.userId }, body: { disabled: true } })).status).toBe(400);
+      expect((await call('PATCH', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: newId() }, body: { disabled: false } })).status).toBe(404);
 
       const botId = bot.body.user.id as string;
-      expect((await call('GET', '/v1/admin/users', { session: adminSession, query: { limit: '2' } })).body.users).toHaveLength(2);
-      expect((await call('GET', '/v1/admin/users', { session: adminSession, query: { cursor: 'forged' } })).status).toBe(400);
-      expect((await call('GET', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: botId } })).body.user.id).toBe(botId);
-      expect((await call('GET', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: newId() } })).status).toBe(404);
-      expect((await call('GET', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: botId } })).body.keys).toHaveLength(1);
-      expect((await call('GET', '/v1/admin/users/{userId}/keys', { session: adminSession, params: { userId: newId() } })).status).toBe(404);
-      expect((await call('GET', '/v1/admin/users/{userId}/audit', { session: adminSession, params: { userId: botId } })).status).toBe(200);
-      expect((await call('GET', '/v1/admin/users/{userId}/audit', { session: adminSession, params: { userId: botId }, query: { limit: '0' } })).status).toBe(400);
-      await call('PATCH', '/v1/admin/users/{userId}', { session: adminSession, params: { userId: botId }, body: { disabled: false } });
+      expect((await call('GET', '/v1/admin/users', { session: admin.session, query: { limit: '2' } })).body.users).toHaveLength(2);
+      expect((await call('GET', '/v1/admin/users', { session: admin.session, query: { cursor: 'forged' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: botId } })).body.user.id).toBe(botId);
+      expect((await call('GET', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: newId() } })).status).toBe(404);
+      expect((await call('GET', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: botId } })).body.keys).toHaveLength(1);
+      expect((await call('GET', '/v1/admin/users/{userId}/keys', { session: admin.session, params: { userId: newId() } })).status).toBe(404);
+      expect((await call('GET', '/v1/admin/users/{userId}/audit', { session: admin.session, params: { userId: botId } })).status).toBe(200);
+      expect((await call('GET', '/v1/admin/users/{userId}/audit', { session: admin.session, params: { userId: botId }, query: { limit: '0' } })).status).toBe(400);
+      await call('PATCH', '/v1/admin/users/{userId}', { session: admin.session, params: { userId: botId }, body: { disabled: false } });
       const keyParams = { userId: botId, keyId: botKey.body.id as string };
-      const rotated = await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: adminSession, params: keyParams, body: {} });
+      const rotated = await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: admin.session, params: keyParams, body: {} });
       expect(rotated.status).toBe(201);
-      expect((await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: adminSession, params: keyParams, body: {} })).status).toBe(409);
-      expect((await call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: adminSession, params: { userId: botId, keyId: rotated.body.id } })).status).toBe(204);
-      expect((await call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: adminSession, params: { userId: botId, keyId: newId() } })).status).toBe(404);
+      expect((await call('POST', '/v1/admin/users/{userId}/keys/{keyId}/rotate', { session: admin.session, params: keyParams, body: {} })).status).toBe(409);
+      expect((await call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: admin.session, params: { userId: botId, keyId: rotated.body.id } })).status).toBe(204);
+      expect((await call('DELETE', '/v1/admin/users/{userId}/keys/{keyId}', { session: admin.session, params: { userId: botId, keyId: newId() } })).status).toBe(404);
     });
 
     it('examples: echo who called, for keys and sessions', async () => {
@@ -325,16 +313,16 @@ describe('Document: openapi.yaml', () => {
       expect((await callExample('PATCH', '/v1/scores/{scoreId}', { key: userKey, params: { scoreId: '42' }, body: { comment: 'nice' } })).status).toBe(200);
       expect((await callExample('PATCH', '/v1/scores/{scoreId}', { params: { scoreId: '42' }, body: {} })).status).toBe(401);
       expect((await callExample('DELETE', '/v1/scores/{scoreId}', { key: userKey, params: { scoreId: '42' } })).status).toBe(403);
-      expect((await callExample('DELETE', '/v1/scores/{scoreId}', { session: userSession, params: { scoreId: '42' } })).body.sessionId).toBeDefined();
-      expect((await callExample('PATCH', '/v1/users/me', { session: userSession, body: { status: 'hi' } })).status).toBe(200);
+      expect((await callExample('DELETE', '/v1/scores/{scoreId}', { session: user.session, params: { scoreId: '42' } })).body.sessionId).toBeDefined();
+      expect((await callExample('PATCH', '/v1/users/me', { session: user.session, body: { status: 'hi' } })).status).toBe(200);
       expect((await callExample('PATCH', '/v1/users/me', { key: userKey, body: {} })).status).toBe(403);
-      expect((await callExample('PATCH', '/v1/sessions/{sessionId}', { session: userSession, params: { sessionId: 'play-1' }, body: {} })).status).toBe(200);
+      expect((await callExample('PATCH', '/v1/sessions/{sessionId}', { session: user.session, params: { sessionId: 'play-1' }, body: {} })).status).toBe(200);
       expect((await callExample('PATCH', '/v1/sessions/{sessionId}', { key: userKey, params: { sessionId: 'play-1' }, body: {} })).status).toBe(403);
     });
 
     it('logout: a key is 400; a session ends and its cookie is cleared', async () => {
       expect((await call('POST', '/v1/auth/logout', { key: userKey })).status).toBe(400);
-      const session = await api.login(user.email, user.password);
+      const session = await bed.api.login(user.email, user.password);
       const res = await call('POST', '/v1/auth/logout', { session });
       expect(res.status).toBe(204);
       expect(res.headers['Set-Cookie']).toBeDefined();
@@ -343,30 +331,30 @@ describe('Document: openapi.yaml', () => {
     it('clients and OAuth: clients, the client file, authorized apps, authorize, token, revoke, metadata', async () => {
       const redirect = 'https://tool.example/cb';
       const form = (fields: Record<string, string>): CallOptions => ({ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), origin: null });
-      const client = (await call('POST', '/v1/clients', { session: userSession, body: { name: 'Docs tool', redirectUris: [redirect], permissions: ['submit_score'], apiKeyFilename: 'k.env', apiKeyTemplate: 'KEY=%%KEYGATE_KEY%%' } })).body;
+      const client = (await call('POST', '/v1/clients', { session: user.session, body: { name: 'Docs tool', redirectUris: [redirect], permissions: ['submit_score'], apiKeyFilename: 'k.env', apiKeyTemplate: 'KEY=%%KEYGATE_KEY%%' } })).body;
       const clientId = { clientId: client.id as string };
-      expect((await call('POST', '/v1/clients', { session: userSession, body: { name: 'x', redirectUris: ['http://tool.example/cb'], permissions: ['submit_score'] } })).status).toBe(400);
-      expect((await call('GET', '/v1/clients', { session: userSession })).status).toBe(200);
+      expect((await call('POST', '/v1/clients', { session: user.session, body: { name: 'x', redirectUris: ['http://tool.example/cb'], permissions: ['submit_score'] } })).status).toBe(400);
+      expect((await call('GET', '/v1/clients', { session: user.session })).status).toBe(200);
       expect((await call('GET', '/v1/clients', { key: userKey })).status).toBe(403);
-      expect((await call('GET', '/v1/clients/{clientId}', { session: userSession, params: clientId })).status).toBe(200);
-      expect((await call('GET', '/v1/clients/{clientId}', { session: userSession, params: { clientId: newId() } })).status).toBe(404);
-      expect((await call('PATCH', '/v1/clients/{clientId}', { session: userSession, params: clientId, body: { name: 'Docs tool 2' } })).status).toBe(200);
-      expect((await call('PATCH', '/v1/clients/{clientId}', { session: userSession, params: clientId, body: { public: true } })).status).toBe(400);
-      const secret = (await call('POST', '/v1/clients/{clientId}/secret', { session: userSession, params: clientId })).body.secret as string;
-      expect((await call('POST', '/v1/clients/{clientId}/secret', { session: userSession, params: { clientId: newId() } })).status).toBe(404);
-      expect((await call('POST', '/v1/clients/{clientId}/file', { session: userSession, params: clientId })).body).toMatch(/^KEY=user_key_/);
-      const plain = (await api.call('POST', '/v1/clients', { session: userSession, body: { name: 'No file', redirectUris: [redirect], permissions: ['submit_score'] } })).body;
-      expect((await call('POST', '/v1/clients/{clientId}/file', { session: userSession, params: { clientId: plain.id } })).status).toBe(409);
+      expect((await call('GET', '/v1/clients/{clientId}', { session: user.session, params: clientId })).status).toBe(200);
+      expect((await call('GET', '/v1/clients/{clientId}', { session: user.session, params: { clientId: newId() } })).status).toBe(404);
+      expect((await call('PATCH', '/v1/clients/{clientId}', { session: user.session, params: clientId, body: { name: 'Docs tool 2' } })).status).toBe(200);
+      expect((await call('PATCH', '/v1/clients/{clientId}', { session: user.session, params: clientId, body: { public: true } })).status).toBe(400);
+      const secret = (await call('POST', '/v1/clients/{clientId}/secret', { session: user.session, params: clientId })).body.secret as string;
+      expect((await call('POST', '/v1/clients/{clientId}/secret', { session: user.session, params: { clientId: newId() } })).status).toBe(404);
+      expect((await call('POST', '/v1/clients/{clientId}/file', { session: user.session, params: clientId })).body).toMatch(/^KEY=user_key_/);
+      const plain = (await bed.api.call('POST', '/v1/clients', { session: user.session, body: { name: 'No file', redirectUris: [redirect], permissions: ['submit_score'] } })).body;
+      expect((await call('POST', '/v1/clients/{clientId}/file', { session: user.session, params: { clientId: plain.id } })).status).toBe(409);
 
       const request = { response_type: 'code', client_id: client.id as string, redirect_uri: redirect, state: 's' };
       const asJson = { Accept: 'application/json' };
-      expect((await call('GET', '/v1/oauth/authorize', { session: userSession, query: request, headers: asJson })).body.client.id).toBe(client.id);
+      expect((await call('GET', '/v1/oauth/authorize', { session: user.session, query: request, headers: asJson })).body.client.id).toBe(client.id);
       expect((await call('GET', '/v1/oauth/authorize', { query: request })).body).toContain('<form method="post"');
       expect((await call('GET', '/v1/oauth/authorize', { query: { ...request, scope: 'admin' } })).status).toBe(302);
-      expect((await call('GET', '/v1/oauth/authorize', { session: userSession, query: { ...request, client_id: newId() }, headers: asJson })).status).toBe(400);
+      expect((await call('GET', '/v1/oauth/authorize', { session: user.session, query: { ...request, client_id: newId() }, headers: asJson })).status).toBe(400);
       expect((await call('GET', '/v1/oauth/authorize', { query: request, headers: asJson })).status).toBe(401);
-      const approved = await call('POST', '/v1/oauth/authorize', { session: userSession, body: { ...request, decision: 'approve' } });
-      expect((await call('POST', '/v1/oauth/authorize', { session: userSession, origin: null, body: { ...request, decision: 'approve' } })).status).toBe(403);
+      const approved = await call('POST', '/v1/oauth/authorize', { session: user.session, body: { ...request, decision: 'approve' } });
+      expect((await call('POST', '/v1/oauth/authorize', { session: user.session, origin: null, body: { ...request, decision: 'approve' } })).status).toBe(403);
       const code = new URL(approved.body.redirectTo as string).searchParams.get('code')!;
       const exchange = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.id as string, client_secret: secret };
       const token = (await call('POST', '/v1/oauth/token', form(exchange))).body.access_token as string;
@@ -376,15 +364,15 @@ describe('Document: openapi.yaml', () => {
       expect((await call('POST', '/v1/oauth/revoke', form({ token }))).status).toBe(401);
       expect((await call('GET', '/.well-known/oauth-authorization-server')).body.scopes_supported).toContain('submit_score');
 
-      expect((await call('GET', '/v1/authorizations', { session: userSession })).status).toBe(200);
+      expect((await call('GET', '/v1/authorizations', { session: user.session })).status).toBe(200);
       expect((await call('GET', '/v1/authorizations', { key: userKey })).status).toBe(403);
-      expect((await call('DELETE', '/v1/authorizations/{clientId}', { session: userSession, params: clientId })).status).toBe(204);
-      expect((await call('DELETE', '/v1/authorizations/{clientId}', { session: userSession, params: { clientId: 'x' } })).status).toBe(404);
-      const leaked = (await api.call('POST', '/v1/keys', { session: userSession, body: { name: 'leaked', permissions: [] } })).body.key as string;
+      expect((await call('DELETE', '/v1/authorizations/{clientId}', { session: user.session, params: clientId })).status).toBe(204);
+      expect((await call('DELETE', '/v1/authorizations/{clientId}', { session: user.session, params: { clientId: 'x' } })).status).toBe(404);
+      const leaked = (await bed.api.call('POST', '/v1/keys', { session: user.session, body: { name: 'leaked', permissions: [] } })).body.key as string;
       expect((await call('POST', '/v1/auth/revoke', { body: { key: leaked } })).status).toBe(200);
       expect((await call('POST', '/v1/auth/revoke', { body: { key: `${leaked}x` } })).status).toBe(400);
-      expect((await call('DELETE', '/v1/clients/{clientId}', { session: userSession, params: clientId })).status).toBe(204);
-      expect((await call('DELETE', '/v1/clients/{clientId}', { session: userSession, params: clientId })).status).toBe(404);
+      expect((await call('DELETE', '/v1/clients/{clientId}', { session: user.session, params: clientId })).status).toBe(204);
+      expect((await call('DELETE', '/v1/clients/{clientId}', { session: user.session, params: clientId })).status).toBe(404);
     });
 
     // Runs after the tests above (jest keeps the order within a file).

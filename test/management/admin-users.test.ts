@@ -4,34 +4,24 @@
  * (users, keys, audit). Through the real admin and keys handlers behind the
  * real authorizer, against DynamoDB Local.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { auditPageResponse as auditListResponse, keyListResponse, rotatedBotKeyResponse, userListResponse, userEnvelopeResponse as userResponse } from '../../lambda/management/schemas';
 import { encodeCursor } from '../../lambda/management/pagination';
 import { loadConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, makeUser, managementEnv, type SignedInUser } from '../support/management-api';
 import { issueKey } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
-let admin: TestUser;
-let adminSession: string;
+let bed: ManagementTestbed;
+let admin: SignedInUser;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
-  admin = await makeUser(accounts, { admin: true });
-  adminSession = await api.login(admin.email, admin.password);
+  bed = await ManagementTestbed.open();
+  admin = await bed.signIn({ admin: true });
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 const USERS = '/v1/admin/users';
 const USER = '/v1/admin/users/{userId}';
@@ -41,11 +31,11 @@ const ROTATE = '/v1/admin/users/{userId}/keys/{keyId}/rotate';
 const USER_AUDIT = '/v1/admin/users/{userId}/audit';
 
 const asAdmin = (method: string, resource: string, opts: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown } = {}) =>
-  api.call(method, resource, { session: adminSession, ...opts });
-const bot = async () => (await makeUser(accounts, { kind: 'bot' })).userId;
+  bed.api.call(method, resource, { session: admin.session, ...opts });
+const bot = async () => (await makeUser(bed.accounts, { kind: 'bot' })).userId;
 const botKey = async (userId: string, name = 'ci') => (await asAdmin('POST', USER_KEYS, { params: { userId }, body: { name, permissions: ['submit_score'] } })).body;
 const decide = async (key: string) => {
-  const res = await api.call('GET', '/v1/auth/me', { key });
+  const res = await bed.api.call('GET', '/v1/auth/me', { key });
   return res.status === 200 ? 'allow' : `${res.status} ${res.body.reason ?? res.body.error_code}`;
 };
 const refusal = (status: number, endpoint: string, code: string, message: string) => ({ status_code: status, endpoint, error_code: code, error_message: message });
@@ -61,11 +51,11 @@ describe('Handler: admin (users and their keys)', () => {
       ['DELETE', USER_KEY],
       ['GET', USER_AUDIT],
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
+      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
-        const res = await api.call(method, resource, { ...credential, params: { userId: user.userId, keyId: token.id } });
+        const res = await bed.api.call(method, resource, { ...credential, params: { userId: user.userId, keyId: token.id } });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
       }
     });
@@ -74,7 +64,7 @@ describe('Handler: admin (users and their keys)', () => {
   describe('Route: GET /v1/admin/users', () => {
     it('pages through every user once, in creation order, while users are being created', async () => {
       // Prepare
-      const before = await Promise.all(Array.from({ length: 5 }, () => makeUser(accounts, { kind: 'bot' })));
+      const before = await Promise.all(Array.from({ length: 5 }, () => makeUser(bed.accounts, { kind: 'bot' })));
 
       // Act: three users are created after each page
       const seen: { id: string; createdAt: string }[] = [];
@@ -150,12 +140,12 @@ describe('Handler: admin (users and their keys)', () => {
   describe('Route: GET /v1/admin/users/{userId}/keys', () => {
     it("shows a user's keys as the user sees them, never a secret, paged", async () => {
       // Prepare
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
-      for (const name of ['a', 'b', 'c']) await api.call('POST', '/v1/keys', { session, body: { name, permissions: ['submit_score'] } });
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
+      for (const name of ['a', 'b', 'c']) await bed.api.call('POST', '/v1/keys', { session, body: { name, permissions: ['submit_score'] } });
 
       // Act
-      const own = await api.call('GET', '/v1/keys', { session });
+      const own = await bed.api.call('GET', '/v1/keys', { session });
       const page1 = await asAdmin('GET', USER_KEYS, { params: { userId: user.userId }, query: { limit: '2' } });
       const page2 = await asAdmin('GET', USER_KEYS, { params: { userId: user.userId }, query: { limit: '2', cursor: page1.body.next } });
 
@@ -181,8 +171,8 @@ describe('Handler: admin (users and their keys)', () => {
     it("rotates a bot's key: the old key is refused once the authorizer's cache TTL has passed, the new one works", async () => {
       // Prepare: an authorizer with the default 5 s cache, on a clock of our own
       let clock = Date.now();
-      const config = loadConfig({ ...managementEnv(table), KEYGATE_CACHE_TTL_SECONDS: '5' });
-      const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => clock });
+      const config = loadConfig({ ...managementEnv(bed.table), KEYGATE_CACHE_TTL_SECONDS: '5' });
+      const authorizer = new Authorizer({ store: new DynamoCredentialStore(bed.client, bed.table), config, now: () => clock });
       const outcome = async (key: string) => (await authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }))).outcome;
       const id = await bot();
       const old = await botKey(id);
@@ -215,14 +205,14 @@ describe('Handler: admin (users and their keys)', () => {
       const entry = { action: 'key_rotated', actor: admin.userId, target: `key:${old.id}`, detail: expect.objectContaining({ user: id, newKeyId: res.body.id }) };
       const theirs = auditListResponse.parse((await asAdmin('GET', USER_AUDIT, { params: { userId: id } })).body).records;
       expect(theirs[0]).toMatchObject(entry);
-      const mine = (await api.call('GET', '/v1/auth/audit', { session: adminSession, query: { limit: '100' } })).body.records as Audit[];
+      const mine = (await bed.api.call('GET', '/v1/auth/audit', { session: admin.session, query: { limit: '100' } })).body.records as Audit[];
       expect(mine).toContainEqual(expect.objectContaining(entry));
     });
 
     it("refuses a person's key with 409 and a clear reason, and unknown, revoked or badly asked keys", async () => {
       // Prepare
-      const person = await makeUser(accounts);
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+      const person = await makeUser(bed.accounts);
+      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
       const id = await bot();
       const key = await botKey(id);
       await asAdmin('DELETE', USER_KEY, { params: { userId: id, keyId: key.id } });
@@ -251,8 +241,8 @@ describe('Handler: admin (users and their keys)', () => {
   describe('Route: DELETE /v1/admin/users/{userId}/keys/{keyId}', () => {
     it("revokes anyone's key at once; repeating it is a harmless 204, audited once", async () => {
       // Prepare
-      const person = await makeUser(accounts);
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'leaked', permissions: ['submit_score'] });
+      const person = await makeUser(bed.accounts);
+      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'leaked', permissions: ['submit_score'] });
       const params = { userId: person.userId, keyId: token.id };
 
       // Act
@@ -294,17 +284,17 @@ describe('Handler: admin (users and their keys)', () => {
 describe('Handler: keys (GET /v1/keys, paged)', () => {
   it('pages with limit and cursor and keeps the keys + next shape; no limit answers up to 50', async () => {
     // Prepare
-    const user = await makeUser(accounts);
-    const session = await api.login(user.email, user.password);
+    const user = await makeUser(bed.accounts);
+    const session = await bed.api.login(user.email, user.password);
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push((await api.call('POST', '/v1/keys', { session, body: { name: `k${i}`, permissions: [] } })).body.id);
+    for (let i = 0; i < 5; i++) made.push((await bed.api.call('POST', '/v1/keys', { session, body: { name: `k${i}`, permissions: [] } })).body.id);
 
     // Act
-    const all = await api.call('GET', '/v1/keys', { session });
+    const all = await bed.api.call('GET', '/v1/keys', { session });
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { keys: { id: string }[]; next: string | null } } = await api.call('GET', '/v1/keys', { session, query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      const page: { body: { keys: { id: string }[]; next: string | null } } = await bed.api.call('GET', '/v1/keys', { session, query: { limit: '2', ...(cursor ? { cursor } : {}) } });
       ids.push(...page.body.keys.map((k) => k.id));
       cursor = page.body.next;
     } while (cursor);
@@ -313,6 +303,6 @@ describe('Handler: keys (GET /v1/keys, paged)', () => {
     expect(keyListResponse.parse(all.body).next).toBeNull();
     expect(all.body.keys.map((k: { id: string }) => k.id)).toEqual(ids);
     expect([...ids].sort()).toEqual([...made].sort());
-    expect((await api.call('GET', '/v1/keys', { session, query: { cursor: encodeCursor('keys', admin.userId, `KEY#${made[0]}`) } })).status).toBe(400);
+    expect((await bed.api.call('GET', '/v1/keys', { session, query: { cursor: encodeCursor('keys', admin.userId, `KEY#${made[0]}`) } })).status).toBe(400);
   });
 });

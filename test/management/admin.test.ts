@@ -2,43 +2,33 @@
  * The admin Lambda through its real middy handler, behind the real
  * authorizer, against DynamoDB Local: users, bots, bot keys, disabling.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
 import { issueKey } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
-let admin: TestUser;
-let adminSession: string;
+let bed: ManagementTestbed;
+let admin: SignedInUser;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
-  admin = await makeUser(accounts, { admin: true });
-  adminSession = await api.login(admin.email, admin.password);
+  bed = await ManagementTestbed.open();
+  admin = await bed.signIn({ admin: true });
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 let n = 0;
 const email = () => `made${++n}-${Math.random().toString(36).slice(2, 7)}@example.com`;
 const PASSWORD = 'a long enough password';
 
-const postUser = (body: unknown, session = adminSession) => api.call('POST', '/v1/admin/users', { session, body });
-const patchUser = (userId: string, body: unknown, session = adminSession) => api.call('PATCH', '/v1/admin/users/{userId}', { session, params: { userId }, body });
-const postBotKey = (userId: string, body: unknown, session = adminSession) =>
-  api.call('POST', '/v1/admin/users/{userId}/keys', { session, params: { userId }, body });
+const postUser = (body: unknown, session = admin.session) => bed.api.call('POST', '/v1/admin/users', { session, body });
+const patchUser = (userId: string, body: unknown, session = admin.session) => bed.api.call('PATCH', '/v1/admin/users/{userId}', { session, params: { userId }, body });
+const postBotKey = (userId: string, body: unknown, session = admin.session) =>
+  bed.api.call('POST', '/v1/admin/users/{userId}/keys', { session, params: { userId }, body });
 const decide = async (credential: { key?: string; session?: string }) => {
-  const res = await api.call('GET', '/v1/auth/me', credential);
+  const res = await bed.api.call('GET', '/v1/auth/me', credential);
   return res.status === 200 ? 'allow' : `${res.status} ${res.body.reason ?? res.body.error_code}`;
 };
 const trail = async (session: string) =>
-  (await api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; actor: string; target: string; authMethod: string }[];
+  (await bed.api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; actor: string; target: string; authMethod: string }[];
 
 describe('Handler: admin', () => {
   describe('Access', () => {
@@ -47,11 +37,11 @@ describe('Handler: admin', () => {
       ['PATCH', '/v1/admin/users/{userId}'],
       ['POST', '/v1/admin/users/{userId}/keys'],
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
+      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
-        const res = await api.call(method, resource, { ...credential, params: { userId: user.userId }, body: {} });
+        const res = await bed.api.call(method, resource, { ...credential, params: { userId: user.userId }, body: {} });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
       }
     });
@@ -66,16 +56,16 @@ describe('Handler: admin', () => {
       // Assess
       expect(res.status).toBe(201);
       expect(res.body.user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: address, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String) });
-      const session = await api.login(address, PASSWORD);
+      const session = await bed.api.login(address, PASSWORD);
       const theirs = await trail(session);
       expect(theirs.find((r) => r.action === 'user_created')).toMatchObject({ actor: admin.userId, target: `user:${res.body.user.id}`, authMethod: 'session' });
-      expect((await trail(adminSession)).some((r) => r.action === 'user_created' && r.target === `user:${res.body.user.id}`)).toBe(true);
+      expect((await trail(admin.session)).some((r) => r.action === 'user_created' && r.target === `user:${res.body.user.id}`)).toBe(true);
     });
 
     it('creates an admin whose session holds admin', async () => {
       const address = email();
       expect((await postUser({ email: address, password: PASSWORD, kind: 'human', admin: true })).status).toBe(201);
-      const me = await api.call('GET', '/v1/auth/me', { session: await api.login(address, PASSWORD) });
+      const me = await bed.api.call('GET', '/v1/auth/me', { session: await bed.api.login(address, PASSWORD) });
       expect(me.body.permissions).toContain('admin');
     });
 
@@ -84,7 +74,7 @@ describe('Handler: admin', () => {
       const res = await postUser({ email: address, kind: 'bot' });
       expect(res.status).toBe(201);
       expect(res.body.user).toMatchObject({ kind: 'bot', admin: false });
-      expect((await api.call('POST', '/v1/auth/login', { body: { email: address, password: PASSWORD } })).status).toBe(401);
+      expect((await bed.api.call('POST', '/v1/auth/login', { body: { email: address, password: PASSWORD } })).status).toBe(401);
     });
 
     it.each([
@@ -112,9 +102,9 @@ describe('Handler: admin', () => {
   describe('Route: PATCH /v1/admin/users/{userId}', () => {
     it("disabling stops all the user's keys and sessions at once; enabling brings them back", async () => {
       // Prepare
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
+      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
       expect(await decide({ session })).toBe('allow');
       expect(await decide({ key: token.value })).toBe('allow');
 
@@ -126,7 +116,7 @@ describe('Handler: admin', () => {
       expect(off.body.user).toMatchObject({ id: user.userId, disabled: true });
       expect(await decide({ session })).toBe('401 user_disabled');
       expect(await decide({ key: token.value })).toBe('401 user_disabled');
-      expect((await api.call('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401);
+      expect((await bed.api.call('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401);
 
       const on = await patchUser(user.userId, { disabled: false });
       expect(on.body.user.disabled).toBe(false);
@@ -137,7 +127,7 @@ describe('Handler: admin', () => {
     });
 
     it('refuses an unknown user, a bad body, and disabling oneself', async () => {
-      const user = await makeUser(accounts);
+      const user = await makeUser(bed.accounts);
       expect((await patchUser('AAAAAAAAAAAA', { disabled: true })).body).toEqual({
         status_code: 404,
         endpoint: '/v1/admin/users/{userId}',
@@ -149,7 +139,7 @@ describe('Handler: admin', () => {
       expect((await patchUser(user.userId, { disabled: 'yes' })).body.error_message).toBe("'disabled': Invalid input: expected boolean, received string");
       expect((await patchUser(user.userId, { disabled: true, admin: true })).body.error_message).toBe("unknown field 'admin'");
       expect((await patchUser(admin.userId, { disabled: true })).body.error_message).toBe("'disabled': you cannot disable your own account");
-      expect(await decide({ session: adminSession })).toBe('allow');
+      expect(await decide({ session: admin.session })).toBe('allow');
     });
   });
 
@@ -174,14 +164,14 @@ describe('Handler: admin', () => {
         createdAt: expect.any(String),
         expiresAt: expect.any(String),
       });
-      const me = await api.call('GET', '/v1/auth/me', { key: res.body.key });
+      const me = await bed.api.call('GET', '/v1/auth/me', { key: res.body.key });
       expect(me.body).toMatchObject({ user: { id: bot.id, kind: 'bot' }, authMethod: 'api_key', keyId: res.body.id, permissions: ['submit_score'] });
-      expect(await api.call('GET', '/v1/keys', { key: res.body.key })).toMatchObject({ status: 403, fromGateway: true });
-      expect((await trail(adminSession)).some((r) => r.action === 'key_created' && r.target === `key:${res.body.id}`)).toBe(true);
+      expect(await bed.api.call('GET', '/v1/keys', { key: res.body.key })).toMatchObject({ status: 403, fromGateway: true });
+      expect((await trail(admin.session)).some((r) => r.action === 'key_created' && r.target === `key:${res.body.id}`)).toBe(true);
     });
 
     it('refuses a human, an unknown user, a disabled bot, and session-only permissions', async () => {
-      const human = await makeUser(accounts);
+      const human = await makeUser(bed.accounts);
       const bot = (await postUser({ email: email(), kind: 'bot' })).body.user;
       const off = (await postUser({ email: email(), kind: 'bot' })).body.user;
       await patchUser(off.id, { disabled: true });

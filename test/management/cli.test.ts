@@ -4,13 +4,12 @@
  * with fake credentials), then logged in as the user it made. Usage errors
  * are checked in process, through `main`.
  */
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand,  } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
+import { ManagementTestbed, makeUser } from '../support/management-api';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 import { issueKey } from '../../lambda/management/mint';
@@ -19,18 +18,13 @@ import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
+
+let bed: ManagementTestbed;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  await putSettings(client, table);
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
+  bed = await ManagementTestbed.open({ settings: true });
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 interface Run {
   readonly code: number | null;
@@ -73,7 +67,7 @@ async function runMain(args: string[], env: Record<string, string> = {}, input =
 describe('CLI: keygate', () => {
   it('creates the first admin (password from KEYGATE_PASSWORD), who can then log in as admin', async () => {
     // Act
-    const run = await keygate(['create-user', '--table', table, '--email', 'Root@Example.com', '--admin'], { env: { KEYGATE_PASSWORD: PASSWORD } });
+    const run = await keygate(['create-user', '--table', bed.table, '--email', 'Root@Example.com', '--admin'], { env: { KEYGATE_PASSWORD: PASSWORD } });
 
     // Assess
     expect(run.stderr).toBe('');
@@ -81,64 +75,64 @@ describe('CLI: keygate', () => {
     const user = JSON.parse(run.stdout);
     expect(user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: 'root@example.com', kind: 'human', admin: true, disabled: false, createdAt: expect.any(String) });
     expect(run.stdout).not.toContain(PASSWORD);
-    const session = await api.login('root@example.com', PASSWORD);
-    const me = await api.call('GET', '/v1/auth/me', { session });
+    const session = await bed.api.login('root@example.com', PASSWORD);
+    const me = await bed.api.call('GET', '/v1/auth/me', { session });
     expect(me.body).toMatchObject({ user: { id: user.id, admin: true }, authMethod: 'session' });
     expect(me.body.permissions).toContain('admin');
-    const audit = await api.call('GET', '/v1/auth/audit', { session });
+    const audit = await bed.api.call('GET', '/v1/auth/audit', { session });
     expect(audit.body.records.map((r: { action: string; authMethod: string }) => `${r.action}/${r.authMethod}`)).toEqual(['login/password', 'user_created/cli']);
   });
 
   it('reads the password from standard input, and makes a bot with a key that works', async () => {
     // Act
-    const human = await keygate(['create-user', '--table', table, '--email', 'piped@example.com'], { input: `${PASSWORD}\n` });
-    const bot = await keygate(['create-user', '--table', table, '--email', 'ci-bot@example.com', '--bot']);
+    const human = await keygate(['create-user', '--table', bed.table, '--email', 'piped@example.com'], { input: `${PASSWORD}\n` });
+    const bot = await keygate(['create-user', '--table', bed.table, '--email', 'ci-bot@example.com', '--bot']);
     const botId = JSON.parse(bot.stdout).id as string;
-    const key = await keygate(['create-key', '--table', table, '--user', botId, '--name', 'ci', '--permissions', 'submit_score,delete_score']);
+    const key = await keygate(['create-key', '--table', bed.table, '--user', botId, '--name', 'ci', '--permissions', 'submit_score,delete_score']);
 
     // Assess
     expect(human.code).toBe(0);
-    expect((await api.call('POST', '/v1/auth/login', { body: { email: 'piped@example.com', password: PASSWORD } })).status).toBe(200);
+    expect((await bed.api.call('POST', '/v1/auth/login', { body: { email: 'piped@example.com', password: PASSWORD } })).status).toBe(200);
     expect(bot.code).toBe(0);
     expect(JSON.parse(bot.stdout)).toMatchObject({ kind: 'bot', admin: false });
     expect(key.code).toBe(0);
     const created = JSON.parse(key.stdout);
     expect(created).toMatchObject({ userId: botId, key: expect.stringMatching(/^bot_key_/), name: 'ci', permissions: ['submit_score', 'delete_score'] });
-    const me = await api.call('GET', '/v1/auth/me', { key: created.key });
+    const me = await bed.api.call('GET', '/v1/auth/me', { key: created.key });
     expect(me.body).toMatchObject({ user: { id: botId, kind: 'bot' }, authMethod: 'api_key', permissions: ['submit_score', 'delete_score'] });
   });
 
   it("handles a leaked bot key: rotate-key kills the old key and prints the new one, revoke-key and list-keys follow", async () => {
     // Prepare
-    const botId = (await accounts.createUser({ kind: 'bot' })).userId;
-    const first = JSON.parse((await keygate(['create-key', '--table', table, '--user', botId, '--name', 'deploy', '--permissions', 'submit_score'])).stdout);
+    const botId = (await bed.accounts.createUser({ kind: 'bot' })).userId;
+    const first = JSON.parse((await keygate(['create-key', '--table', bed.table, '--user', botId, '--name', 'deploy', '--permissions', 'submit_score'])).stdout);
 
     // Act
-    const rotate = await keygate(['rotate-key', '--table', table, '--user', botId, '--key', first.id]);
+    const rotate = await keygate(['rotate-key', '--table', bed.table, '--user', botId, '--key', first.id]);
     const second = JSON.parse(rotate.stdout);
-    const revoke = await keygate(['revoke-key', '--table', table, '--user', botId, '--key', second.id]);
-    const list = await keygate(['list-keys', '--table', table, '--user', botId]);
+    const revoke = await keygate(['revoke-key', '--table', bed.table, '--user', botId, '--key', second.id]);
+    const list = await keygate(['list-keys', '--table', bed.table, '--user', botId]);
 
     // Assess
     expect(rotate).toMatchObject({ code: 0, stderr: '' });
     expect(second).toMatchObject({ userId: botId, key: expect.stringMatching(/^bot_key_/), name: 'deploy', replaces: first.id });
-    expect((await api.call('GET', '/v1/auth/me', { key: first.key })).status).toBe(401);
+    expect((await bed.api.call('GET', '/v1/auth/me', { key: first.key })).status).toBe(401);
     expect(revoke.code).toBe(0);
     expect(JSON.parse(revoke.stdout)).toMatchObject({ id: second.id, status: 'revoked' });
-    expect((await api.call('GET', '/v1/auth/me', { key: second.key })).status).toBe(401);
+    expect((await bed.api.call('GET', '/v1/auth/me', { key: second.key })).status).toBe(401);
     expect(list.code).toBe(0);
     const listed = JSON.parse(list.stdout);
     expect(listed.next).toBeNull();
     expect(listed.keys.map((k: { id: string; status: string }) => `${k.id}:${k.status}`).sort()).toEqual([`${first.id}:revoked`, `${second.id}:revoked`].sort());
     expect(list.stdout).not.toContain('bot_key_');
-    const trail = await accounts.listAudit(botId, 10);
+    const trail = await bed.accounts.listAudit(botId, 10);
     expect(trail.records.map((r) => `${r.action}/${r.authMethod}`)).toEqual(['key_revoked/cli', 'key_rotated/cli', 'key_created/cli']);
   });
 
   it('fails with exit code 1 and a one-line reason when the store refuses', async () => {
-    const human = await makeUser(accounts);
-    const taken = await keygate(['create-user', '--table', table, '--email', human.email, '--bot']);
-    const noTable = await keygate(['create-user', '--table', `no-such-${table}`, '--email', 'x@example.com', '--bot']);
+    const human = await makeUser(bed.accounts);
+    const taken = await keygate(['create-user', '--table', bed.table, '--email', human.email, '--bot']);
+    const noTable = await keygate(['create-user', '--table', `no-such-${bed.table}`, '--email', 'x@example.com', '--bot']);
     expect(taken).toEqual({ code: 1, stdout: '', stderr: 'keygate: a user with this e-mail already exists\n' });
     expect(noTable.code).toBe(1);
     expect(noTable.stderr).toMatch(/^keygate: table not found/);
@@ -154,53 +148,53 @@ describe('CLI: main', () => {
     const missing = await runMain(['create-user', '--email', 'a@example.com']);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^keygate: --table is required\n/);
-    const unknown = await runMain(['create-user', '--table', table, '--email', 'a@example.com', '--colour']);
+    const unknown = await runMain(['create-user', '--table', bed.table, '--email', 'a@example.com', '--colour']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("Unknown option '--colour'");
-    expect((await runMain(['drop-table', '--table', table])).err).toMatch(/^keygate: unknown command 'drop-table'/);
+    expect((await runMain(['drop-table', '--table', bed.table])).err).toMatch(/^keygate: unknown command 'drop-table'/);
   });
 
   it('lists users page by page, and disables and enables one', async () => {
     // Prepare
-    const made = await Promise.all([0, 1, 2].map(() => makeUser(accounts, { kind: 'bot' })));
+    const made = await Promise.all([0, 1, 2].map(() => makeUser(bed.accounts, { kind: 'bot' })));
 
     // Act
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const run = await runMain(['list-users', '--table', table, '--limit', '2', ...(cursor ? ['--cursor', cursor] : [])]);
+      const run = await runMain(['list-users', '--table', bed.table, '--limit', '2', ...(cursor ? ['--cursor', cursor] : [])]);
       expect(run.code).toBe(0);
       const page = JSON.parse(run.out) as { users: { id: string }[]; next: string | null };
       ids.push(...page.users.map((u) => u.id));
       cursor = page.next;
     } while (cursor);
-    const off = await runMain(['disable-user', '--table', table, '--user', made[0]!.userId]);
-    const on = await runMain(['enable-user', '--table', table, '--user', made[0]!.userId]);
+    const off = await runMain(['disable-user', '--table', bed.table, '--user', made[0]!.userId]);
+    const on = await runMain(['enable-user', '--table', bed.table, '--user', made[0]!.userId]);
 
     // Assess
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expect.arrayContaining(made.map((u) => u.userId)));
     expect(JSON.parse(off.out)).toMatchObject({ id: made[0]!.userId, disabled: true });
     expect(JSON.parse(on.out)).toMatchObject({ id: made[0]!.userId, disabled: false });
-    expect((await accounts.listAudit(made[0]!.userId, 10)).records.map((r) => r.action).slice(0, 2)).toEqual(['user_enabled', 'user_disabled']);
-    expect(await runMain(['disable-user', '--table', table, '--user', 'AAAAAAAAAAAA'])).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
+    expect((await bed.accounts.listAudit(made[0]!.userId, 10)).records.map((r) => r.action).slice(0, 2)).toEqual(['user_enabled', 'user_disabled']);
+    expect(await runMain(['disable-user', '--table', bed.table, '--user', 'AAAAAAAAAAAA'])).toEqual({ code: 1, out: '', err: 'keygate: no such user\n' });
   });
 
   it('upgrade-table lists users made before the user directory existed, once, and counts the enabled admins', async () => {
     // Prepare: a profile without its directory pointer, as an older keygate wrote it
     const userId = 'OLDUSER00001';
-    await client.send(
+    await bed.client.send(
       new PutItemCommand({
-        TableName: table,
+        TableName: bed.table,
         Item: { pk: { S: `USER#${userId}` }, sk: { S: 'PROFILE' }, userId: { S: userId }, kind: { S: 'bot' }, isAdmin: { BOOL: false }, disabled: { BOOL: false }, createdAt: { N: '1000' } },
       }),
     );
-    const listed = async () => ((await accounts.listUsers(100)).items.map((u) => u.userId));
+    const listed = async () => ((await bed.accounts.listUsers(100)).items.map((u) => u.userId));
     expect(await listed()).not.toContain(userId);
 
     // Act
-    const first = await runMain(['upgrade-table', '--table', table]);
-    const again = await runMain(['upgrade-table', '--table', table]);
+    const first = await runMain(['upgrade-table', '--table', bed.table]);
+    const again = await runMain(['upgrade-table', '--table', bed.table]);
 
     // Assess
     expect(JSON.parse(first.out)).toEqual({ indexed: 1, enabledAdmins: expect.any(Number) });
@@ -210,26 +204,26 @@ describe('CLI: main', () => {
 
   it('refuses by the admin API rules with exit code 1, in the words of its flags, never the validator text', async () => {
     // Prepare
-    const human = await makeUser(accounts);
-    const { token: humanKey } = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
-    const { userId: botId } = await accounts.createUser({ kind: 'bot' });
-    const key = (flags: string[]) => runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'submit_score', ...flags]);
+    const human = await makeUser(bed.accounts);
+    const { token: humanKey } = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+    const { userId: botId } = await bed.accounts.createUser({ kind: 'bot' });
+    const key = (flags: string[]) => runMain(['create-key', '--table', bed.table, '--user', botId, '--name', 'k', '--permissions', 'submit_score', ...flags]);
 
     // Act
     const refusals = {
-      empty: await runMain(['create-user', '--table', table, '--email', 'empty@example.com'], { KEYGATE_PASSWORD: '' }),
-      short: await runMain(['create-user', '--table', table, '--email', 'short@example.com'], { KEYGATE_PASSWORD: 'short' }),
-      email: await runMain(['create-user', '--table', table, '--email', 'nope', '--bot']),
-      human: await runMain(['create-key', '--table', table, '--user', human.userId, '--name', 'k', '--permissions', 'submit_score']),
-      unknownUser: await runMain(['create-key', '--table', table, '--user', 'AAAAAAAAAAAA', '--name', 'k', '--permissions', 'submit_score']),
-      sessionOnly: await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'admin']),
-      unknownPermission: await runMain(['create-key', '--table', table, '--user', botId, '--name', 'k', '--permissions', 'write_widgets']),
-      blankName: await runMain(['create-key', '--table', table, '--user', botId, '--name', ' ', '--permissions', 'submit_score']),
+      empty: await runMain(['create-user', '--table', bed.table, '--email', 'empty@example.com'], { KEYGATE_PASSWORD: '' }),
+      short: await runMain(['create-user', '--table', bed.table, '--email', 'short@example.com'], { KEYGATE_PASSWORD: 'short' }),
+      email: await runMain(['create-user', '--table', bed.table, '--email', 'nope', '--bot']),
+      human: await runMain(['create-key', '--table', bed.table, '--user', human.userId, '--name', 'k', '--permissions', 'submit_score']),
+      unknownUser: await runMain(['create-key', '--table', bed.table, '--user', 'AAAAAAAAAAAA', '--name', 'k', '--permissions', 'submit_score']),
+      sessionOnly: await runMain(['create-key', '--table', bed.table, '--user', botId, '--name', 'k', '--permissions', 'admin']),
+      unknownPermission: await runMain(['create-key', '--table', bed.table, '--user', botId, '--name', 'k', '--permissions', 'write_widgets']),
+      blankName: await runMain(['create-key', '--table', bed.table, '--user', botId, '--name', ' ', '--permissions', 'submit_score']),
       days: await key(['--expires-in-days', '0']),
-      grace: await runMain(['rotate-key', '--table', table, '--user', botId, '--key', 'AAAAAAAAAAAA', '--grace-seconds', '604801']),
-      personsKey: await runMain(['rotate-key', '--table', table, '--user', human.userId, '--key', humanKey.id]),
-      limit: await runMain(['list-users', '--table', table, '--limit', '0']),
-      cursor: await runMain(['list-keys', '--table', table, '--user', botId, '--cursor', 'junk']),
+      grace: await runMain(['rotate-key', '--table', bed.table, '--user', botId, '--key', 'AAAAAAAAAAAA', '--grace-seconds', '604801']),
+      personsKey: await runMain(['rotate-key', '--table', bed.table, '--user', human.userId, '--key', humanKey.id]),
+      limit: await runMain(['list-users', '--table', bed.table, '--limit', '0']),
+      cursor: await runMain(['list-keys', '--table', bed.table, '--user', botId, '--cursor', 'junk']),
     };
 
     // Assess
@@ -253,13 +247,13 @@ describe('CLI: main', () => {
   });
 
   it('calls a wrong flag value or a flag of another command wrong usage, with exit code 2', async () => {
-    const grace = await runMain(['rotate-key', '--table', table, '--user', 'u', '--key', 'k', '--grace-seconds', 'soon']);
+    const grace = await runMain(['rotate-key', '--table', bed.table, '--user', 'u', '--key', 'k', '--grace-seconds', 'soon']);
     expect(grace.code).toBe(2);
     expect(grace.err).toMatch(/^keygate: --grace-seconds takes a whole number of seconds, e.g. --grace-seconds 30\n/);
-    const foreign = await runMain(['list-users', '--table', table, '--user', 'u']);
+    const foreign = await runMain(['list-users', '--table', bed.table, '--user', 'u']);
     expect(foreign.code).toBe(2);
     expect(foreign.err).toMatch(/^keygate: list-users takes no --user\n/);
-    const both = await runMain(['create-user', '--table', table, '--email', 'x@example.com', '--bot', '--admin']);
+    const both = await runMain(['create-user', '--table', bed.table, '--email', 'x@example.com', '--bot', '--admin']);
     expect(both.code).toBe(2);
   });
 

@@ -3,7 +3,7 @@
  * every key issued through a client) and revocation by the holder, against
  * DynamoDB Local through the real handlers over HTTP.
  */
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { storedKeySecret } from '../../lambda/management/mint';
@@ -12,27 +12,17 @@ import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { managementEnv } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
 import { OAuthHarness } from './oauth-harness';
 
 const REDIRECT = 'https://tool.example/callback';
 const TEMPLATE = '{"apiKey":"%%KEYGATE_KEY%%","server":"https://api.example.com"}';
 
-let client: DynamoDBClient;
-let table: string;
 let h: OAuthHarness;
-let owner: Awaited<ReturnType<OAuthHarness['user']>>;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  h = await OAuthHarness.start(client, table);
-  owner = await h.user();
+  h = await OAuthHarness.open();
 });
-
-afterAll(async () => {
-  await h.close();
-  await closeTable(client, table);
-});
+afterAll(() => h.close());
 
 const fileFlow = (user: { cookie: string }, clientId: string) => h.request('POST', `/v1/clients/${clientId}/file`, { cookie: user.cookie });
 const keyOf = (file: string) => (JSON.parse(file) as { apiKey: string }).apiKey;
@@ -41,10 +31,10 @@ const scoreWith = (key: string) => h.request('POST', '/v1/scores', { key, json: 
 describe('Clients: registration', () => {
   it('registers a confidential client with a secret shown once, and a public one without', async () => {
     // Act
-    const created = await h.request('POST', '/v1/clients', { cookie: owner.cookie, json: { name: 'Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] } });
-    const publicOne = await h.request('POST', '/v1/clients', { cookie: owner.cookie, json: { name: 'CLI', redirectUris: ['http://127.0.0.1:9999/cb'], permissions: ['submit_score'], public: true } });
-    const read = await h.request('GET', `/v1/clients/${created.body.id}`, { cookie: owner.cookie });
-    const list = await h.request('GET', '/v1/clients', { cookie: owner.cookie });
+    const created = await h.request('POST', '/v1/clients', { cookie: h.owner.cookie, json: { name: 'Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] } });
+    const publicOne = await h.request('POST', '/v1/clients', { cookie: h.owner.cookie, json: { name: 'CLI', redirectUris: ['http://127.0.0.1:9999/cb'], permissions: ['submit_score'], public: true } });
+    const read = await h.request('GET', `/v1/clients/${created.body.id}`, { cookie: h.owner.cookie });
+    const list = await h.request('GET', '/v1/clients', { cookie: h.owner.cookie });
 
     // Assess
     expect(created.status).toBe(201);
@@ -68,7 +58,7 @@ describe('Clients: registration', () => {
     [{ name: 'Tool\u202Egnp.exe' }, "'name'"],
     [{ secret: 'mine' }, "unknown field 'secret'"],
   ])('refuses %j with a 400 that says why', async (change, message) => {
-    const res = await h.request('POST', '/v1/clients', { cookie: owner.cookie, json: { name: 'Bad', redirectUris: [REDIRECT], permissions: ['submit_score'], ...change } });
+    const res = await h.request('POST', '/v1/clients', { cookie: h.owner.cookie, json: { name: 'Bad', redirectUris: [REDIRECT], permissions: ['submit_score'], ...change } });
     expect([res.status, res.body.error_code]).toEqual([400, 'validation']);
     expect(res.body.error_message).toContain(message);
   });
@@ -76,19 +66,19 @@ describe('Clients: registration', () => {
   it("changes a client, rotates its secret (the old one stops), and hides it from anyone but its owner", async () => {
     // Prepare
     const other = await h.user();
-    const tool = await h.registerClient(owner, { name: 'Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const tool = await h.registerClient(h.owner, { name: 'Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const tokenWith = (secret: string) => h.token({ grant_type: 'authorization_code', code: 'code_x', redirect_uri: REDIRECT, client_id: tool.id, client_secret: secret });
 
     // Act
-    const patched = await h.request('PATCH', `/v1/clients/${tool.id}`, { cookie: owner.cookie, json: { name: 'Tool 2', permissions: ['submit_score', 'delete_score'] } });
-    const flip = await h.request('PATCH', `/v1/clients/${tool.id}`, { cookie: owner.cookie, json: { public: true } });
-    const rotated = await h.request('POST', `/v1/clients/${tool.id}/secret`, { cookie: owner.cookie });
+    const patched = await h.request('PATCH', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie, json: { name: 'Tool 2', permissions: ['submit_score', 'delete_score'] } });
+    const flip = await h.request('PATCH', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie, json: { public: true } });
+    const rotated = await h.request('POST', `/v1/clients/${tool.id}/secret`, { cookie: h.owner.cookie });
     const foreign = await Promise.all([
       h.request('GET', `/v1/clients/${tool.id}`, { cookie: other.cookie }),
       h.request('PATCH', `/v1/clients/${tool.id}`, { cookie: other.cookie, json: { name: 'mine' } }),
       h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: other.cookie }),
     ]);
-    const withKey = await h.request('GET', '/v1/clients', { key: (await h.request('POST', '/v1/keys', { cookie: owner.cookie, json: { name: 'k', permissions: ['submit_score'] } })).body.key });
+    const withKey = await h.request('GET', '/v1/clients', { key: (await h.request('POST', '/v1/keys', { cookie: h.owner.cookie, json: { name: 'k', permissions: ['submit_score'] } })).body.key });
 
     // Assess
     expect(patched.body).toMatchObject({ name: 'Tool 2', permissions: ['submit_score', 'delete_score'], updatedAt: expect.any(String) });
@@ -105,7 +95,7 @@ describe('Clients: registration', () => {
 describe('Clients: the client file flow', () => {
   it("answers the client's template with a new key, as a no-store attachment; the key works and names the client", async () => {
     // Prepare
-    const tool = await h.registerClient(owner, { name: 'Score Importer', permissions: ['submit_score'], apiKeyFilename: 'importer.json', apiKeyTemplate: TEMPLATE });
+    const tool = await h.registerClient(h.owner, { name: 'Score Importer', permissions: ['submit_score'], apiKeyFilename: 'importer.json', apiKeyTemplate: TEMPLATE });
     const user = await h.user();
 
     // Act
@@ -121,22 +111,22 @@ describe('Clients: the client file flow', () => {
   });
 
   it('is a POST under the CSRF rule, and a client without a template is a 409', async () => {
-    const tool = await h.registerClient(owner, { name: 'Templated', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
-    const plain = await h.registerClient(owner, { name: 'No file', redirectUris: [REDIRECT], permissions: ['submit_score'] });
-    expect((await h.request('GET', `/v1/clients/${tool.id}/file`, { cookie: owner.cookie })).status).toBe(404);
-    expect((await h.request('POST', `/v1/clients/${tool.id}/file`, { cookie: owner.cookie, origin: 'https://evil.example' })).body.error_code).toBe('csrf_rejected');
-    expect((await fileFlow(owner, plain.id)).status).toBe(409);
+    const tool = await h.registerClient(h.owner, { name: 'Templated', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const plain = await h.registerClient(h.owner, { name: 'No file', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    expect((await h.request('GET', `/v1/clients/${tool.id}/file`, { cookie: h.owner.cookie })).status).toBe(404);
+    expect((await h.request('POST', `/v1/clients/${tool.id}/file`, { cookie: h.owner.cookie, origin: 'https://evil.example' })).body.error_code).toBe('csrf_rejected');
+    expect((await fileFlow(h.owner, plain.id)).status).toBe(409);
   });
 });
 
 describe('Clients: keys issued through a client, at the authorizer', () => {
   it('get the same policy as any key with those permissions, and name the client in the context', async () => {
     // Prepare: a key from the client file, and a key made by hand with the same permission
-    const tool = await h.registerClient(owner, { name: 'Policy Tool', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const tool = await h.registerClient(h.owner, { name: 'Policy Tool', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
     const user = await h.user();
     const fromClient = (await fileFlow(user, tool.id)).text;
     const byHand = (await h.request('POST', '/v1/keys', { cookie: user.cookie, json: { name: 'by hand', permissions: ['submit_score'] } })).body.key as string;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(managementEnv(table)) });
+    const authorizer = new Authorizer({ store: new DynamoCredentialStore(h.client, h.table), config: loadConfig(managementEnv(h.table)) });
     const decide = (key: string) => authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
 
     // Act
@@ -156,8 +146,8 @@ describe('Clients: authorized apps, deletion and revocation', () => {
   it('lists the apps a user holds live keys from, and revokes one app’s keys on request', async () => {
     // Prepare: two keys from one tool, one from another
     const user = await h.user();
-    const a = await h.registerClient(owner, { name: 'App A', permissions: ['submit_score'], apiKeyFilename: 'a.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
-    const b = await h.registerClient(owner, { name: 'App B', permissions: ['delete_score'], apiKeyFilename: 'b.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const a = await h.registerClient(h.owner, { name: 'App A', permissions: ['submit_score'], apiKeyFilename: 'a.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const b = await h.registerClient(h.owner, { name: 'App B', permissions: ['delete_score'], apiKeyFilename: 'b.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
     const keysA = [(await fileFlow(user, a.id)).text, (await fileFlow(user, a.id)).text];
     const keyB = (await fileFlow(user, b.id)).text;
 
@@ -182,7 +172,7 @@ describe('Clients: authorized apps, deletion and revocation', () => {
 
   it("deleting a client revokes every key issued through it, for every user, a rotated one included, and leaves no GRANT item", async () => {
     // Prepare: keys of two users, one of them rotated by its owner
-    const tool = await h.registerClient(owner, { name: 'Leaky', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const tool = await h.registerClient(h.owner, { name: 'Leaky', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
     const [u1, u2] = [await h.user(), await h.user()];
     const k1 = (await fileFlow(u1, tool.id)).text;
     const k2 = (await fileFlow(u2, tool.id)).text;
@@ -191,32 +181,32 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     expect((await scoreWith(rotated.body.key)).body.clientId).toBe(tool.id);
 
     // Act
-    const deleted = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
+    const deleted = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie });
 
     // Assess
     expect(deleted.status).toBe(204);
     for (const key of [k1, k2, rotated.body.key as string]) expect((await scoreWith(key)).status).toBe(401);
-    expect((await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await h.request('GET', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie })).status).toBe(404);
     expect((await fileFlow(u1, tool.id)).status).toBe(404);
-    const left = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CLIENT#${tool.id}` } } }));
+    const left = await h.client.send(new QueryCommand({ TableName: h.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CLIENT#${tool.id}` } } }));
     expect(left.Items).toEqual([]);
     const audit = await h.request('GET', '/v1/auth/audit', { cookie: u1.cookie });
-    expect(audit.body.records[0]).toMatchObject({ action: 'key_revoked', actor: owner.userId, detail: { clientId: tool.id, reason: 'client_deleted' } });
+    expect(audit.body.records[0]).toMatchObject({ action: 'key_revoked', actor: h.owner.userId, detail: { clientId: tool.id, reason: 'client_deleted' } });
   });
 
   it('a deletion cut short leaves the client deleting: nothing more is issued through it, and DELETE again finishes it', async () => {
     // Prepare: a key through the client, then only the first step of a deletion (as if the Lambda had stopped)
-    const tool = await h.registerClient(owner, { name: 'Half deleted', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const tool = await h.registerClient(h.owner, { name: 'Half deleted', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
     const user = await h.user();
     const key = (await fileFlow(user, tool.id)).text;
-    const store = new DynamoClientStore(client, table);
-    expect(await store.markClientDeleted(owner.userId, tool.id)).toBe(true);
+    const store = new DynamoClientStore(h.client, h.table);
+    expect(await store.markClientDeleted(h.owner.userId, tool.id)).toBe(true);
 
     // Act
-    const shown = await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
+    const shown = await h.request('GET', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie });
     const file = await fileFlow(user, tool.id);
     const issue = store.issueClientKey(user.userId, tool.id, storedKeySecret(generateToken('user', user.userId)), { name: 'x', permissions: ['submit_score'] }, undefined, []);
-    const finished = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: owner.cookie });
+    const finished = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie });
 
     // Assess
     expect(shown.body.status).toBe('deleting');
@@ -224,7 +214,7 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     await expect(issue).rejects.toMatchObject({ name: 'IssueRefusedError', reason: 'client_gone' });
     expect(finished.status).toBe(204);
     expect((await scoreWith(key)).status).toBe(401);
-    expect((await h.request('GET', `/v1/clients/${tool.id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await h.request('GET', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie })).status).toBe(404);
   });
 
   it('lets whoever holds a key revoke it, audited as revoked by its holder', async () => {

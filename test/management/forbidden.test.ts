@@ -4,29 +4,22 @@
  * policy refuses a request the authorizer allowed) and the management
  * Lambdas' own 403s.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import { arnMatches } from '../../lambda/core/policy';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { gatewayResponses } from '../../lib/keygate-api';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { lambdaContext } from '../support/lambda-context';
-import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, ORIGIN, makeUser, proxyEvent } from '../support/management-api';
 import { issueKey } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
+
+let bed: ManagementTestbed;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
+  bed = await ManagementTestbed.open();
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 /** The ACCESS_DENIED body as API Gateway would fill it from an authorizer context (plain substitution). */
 function accessDeniedBody(context: Record<string, unknown>): { error_code: string; error_message: string } {
@@ -38,11 +31,11 @@ function accessDeniedBody(context: Record<string, unknown>): { error_code: strin
 describe('Every 403 carries an error_code', () => {
   it('at the gateway, for a request the authorizer allowed but its policy does not cover (an empty path segment)', async () => {
     // Prepare
-    const user = await makeUser(accounts);
-    const session = await api.login(user.email, user.password);
+    const user = await makeUser(bed.accounts);
+    const session = await bed.api.login(user.email, user.password);
     const event = { ...authorizerEvent('GET', '/v1/auth/me', { Cookie: `keygate_session=${session}` }), methodArn: `${API_STAGE}/GET/v1//auth/me`, path: '/v1//auth/me' };
     // Act
-    const decision = await api.authorizer.decide(event);
+    const decision = await bed.api.authorizer.decide(event);
     // Assess
     if (decision.outcome !== 'allow') throw new Error(`unexpected ${decision.outcome}`);
     const statements = decision.result.policyDocument.Statement as { Effect: string; Resource: string[] }[];
@@ -51,13 +44,13 @@ describe('Every 403 carries an error_code', () => {
   });
 
   it('at the gateway, for each refusal of the authorizer', async () => {
-    const user = await makeUser(accounts);
-    const session = await api.login(user.email, user.password);
-    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
+    const user = await makeUser(bed.accounts);
+    const session = await bed.api.login(user.email, user.password);
+    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
     const refusals = [
-      await api.authorizer.decide(authorizerEvent('GET', '/v1/keys', { Authorization: `Bearer ${token.value}` })),
-      await api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}` })),
-      await api.authorizer.decide(authorizerEvent('GET', '/v1/nowhere', { Authorization: `Bearer ${token.value}` })),
+      await bed.api.authorizer.decide(authorizerEvent('GET', '/v1/keys', { Authorization: `Bearer ${token.value}` })),
+      await bed.api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}` })),
+      await bed.api.authorizer.decide(authorizerEvent('GET', '/v1/nowhere', { Authorization: `Bearer ${token.value}` })),
     ];
     expect(refusals.map((d) => (d.outcome === 'deny' ? accessDeniedBody(d.result.context!).error_code : d.outcome))).toEqual(['missing_permission', 'csrf_rejected', 'unknown_route']);
     for (const d of refusals) if (d.outcome === 'deny') expect(accessDeniedBody(d.result.context!).error_message).not.toBe('');
@@ -65,13 +58,13 @@ describe('Every 403 carries an error_code', () => {
 
   it('from the management Lambdas: login CSRF, and a permission the stored credential no longer grants', async () => {
     // Prepare
-    const user = await makeUser(accounts);
-    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const user = await makeUser(bed.accounts);
+    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
     // What a stale authorizer context could claim for this key
     const claimed = { principalId: user.userId, userId: user.userId, authMethod: 'api_key', keyId: token.id, permissions: 'manage_keys' };
     // Act
-    const csrf = await api.call('POST', '/v1/auth/login', { origin: 'https://evil.example', body: { email: user.email, password: user.password } });
-    const missing = await api.handlers.keys(proxyEvent({ method: 'GET', resource: '/v1/keys', headers: { Origin: ORIGIN }, authorizer: claimed }), lambdaContext('keygate-keys'));
+    const csrf = await bed.api.call('POST', '/v1/auth/login', { origin: 'https://evil.example', body: { email: user.email, password: user.password } });
+    const missing = await bed.api.handlers.keys(proxyEvent({ method: 'GET', resource: '/v1/keys', headers: { Origin: ORIGIN }, authorizer: claimed }), lambdaContext('keygate-keys'));
     // Assess
     expect(csrf).toMatchObject({ status: 403, body: { error_code: 'csrf_rejected', error_message: expect.stringMatching(/.+/) } });
     expect(missing.statusCode).toBe(403);

@@ -3,48 +3,41 @@
  * handlers, behind the real authorizer, against DynamoDB Local: the whole
  * key lifecycle, every refusal, and rotation under concurrent use.
  */
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand,  } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { checksum, generateToken, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementApi, loadHandlers, makeUser, managementEnv, type TestUser } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
 import { referenceEnv } from '../support/config';
 import { issueKey } from '../../lambda/management/mint';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
-let owner: TestUser;
+let bed: ManagementTestbed;
+let owner: SignedInUser;
 let session: string;
 /** every key value handed out, to check none reached the table */
 const issued: string[] = [];
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
-  owner = await makeUser(accounts);
-  session = await api.login(owner.email, owner.password);
+  bed = await ManagementTestbed.open();
+  owner = await bed.signIn();
+  session = owner.session;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 async function createKey(body: Record<string, unknown> = { name: 'scores', permissions: ['submit_score'] }, as = session) {
-  const res = await api.call('POST', '/v1/keys', { session: as, body });
+  const res = await bed.api.call('POST', '/v1/keys', { session: as, body });
   if (res.status === 201) issued.push(res.body.key);
   return res;
 }
 
 /** What the authorizer decides for a key on a route; `authorizer` defaults to one without a cache. */
-async function use(key: string, method = 'POST', resource = '/v1/scores', authorizer: Authorizer = api.authorizer) {
+async function use(key: string, method = 'POST', resource = '/v1/scores', authorizer: Authorizer = bed.api.authorizer) {
   return (await authorizer.decide(authorizerEvent(method, resource, { Authorization: `Bearer ${key}` }))).outcome;
 }
 
-const verify = async (key: string) => (await api.call('POST', '/v1/auth/verify', { body: { key } })).body;
+const verify = async (key: string) => (await bed.api.call('POST', '/v1/auth/verify', { body: { key } })).body;
 
 describe('Handler: keys', () => {
   describe('Route: POST /v1/keys', () => {
@@ -95,7 +88,7 @@ describe('Handler: keys', () => {
 
     it('is for sessions only: a key cannot make keys', async () => {
       const { body } = await createKey();
-      const res = await api.call('POST', '/v1/keys', { key: body.key, body: { name: 'k', permissions: [] } });
+      const res = await bed.api.call('POST', '/v1/keys', { key: body.key, body: { name: 'k', permissions: [] } });
       expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
     });
   });
@@ -103,14 +96,14 @@ describe('Handler: keys', () => {
   describe('Routes: GET /v1/keys, GET /v1/keys/{keyId}', () => {
     it("lists the caller's keys in key id order, without secrets", async () => {
       // Prepare
-      const user = await makeUser(accounts);
-      const mine = await api.login(user.email, user.password);
+      const user = await makeUser(bed.accounts);
+      const mine = await bed.api.login(user.email, user.password);
       const a = (await createKey({ name: 'a', permissions: ['submit_score'] }, mine)).body;
       const b = (await createKey({ name: 'b', permissions: [] }, mine)).body;
-      await api.call('DELETE', '/v1/keys/{keyId}', { session: mine, params: { keyId: a.id } });
+      await bed.api.call('DELETE', '/v1/keys/{keyId}', { session: mine, params: { keyId: a.id } });
 
       // Act
-      const res = await api.call('GET', '/v1/keys', { session: mine });
+      const res = await bed.api.call('GET', '/v1/keys', { session: mine });
 
       // Assess
       expect(res.status).toBe(200);
@@ -141,30 +134,30 @@ describe('Handler: keys', () => {
     it('shows when a key was last used', async () => {
       const { body } = await createKey();
       expect(await use(body.key)).toBe('allow');
-      const res = await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
+      const res = await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
       expect(res.status).toBe(200);
       expect(Date.parse(res.body.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(body.createdAt));
     });
 
     it("answers 404 for someone else's key, an unknown id and a malformed id", async () => {
       const { body } = await createKey();
-      const stranger = await makeUser(accounts);
-      const theirs = await api.login(stranger.email, stranger.password);
+      const stranger = await makeUser(bed.accounts);
+      const theirs = await bed.api.login(stranger.email, stranger.password);
       for (const keyId of [body.id, 'AAAAAAAAAAAA', 'x']) {
-        const res = await api.call('GET', '/v1/keys/{keyId}', { session: theirs, params: { keyId } });
+        const res = await bed.api.call('GET', '/v1/keys/{keyId}', { session: theirs, params: { keyId } });
         expect(res).toMatchObject({ status: 404, body: { status_code: 404, endpoint: '/v1/keys/{keyId}', error_code: 'not_found', error_message: 'no such key' } });
       }
-      expect((await api.call('GET', '/v1/keys', { session: theirs })).body.keys).toEqual([]);
+      expect((await bed.api.call('GET', '/v1/keys', { session: theirs })).body.keys).toEqual([]);
     });
   });
 
   describe('Route: PATCH /v1/keys/{keyId}', () => {
     it('renames a key', async () => {
       const { body } = await createKey({ name: 'old name', permissions: ['submit_score'] });
-      const res = await api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: body.id }, body: { name: 'new name' } });
+      const res = await bed.api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: body.id }, body: { name: 'new name' } });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: body.id, name: 'new name', permissions: ['submit_score'], status: 'active' });
-      expect((await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.name).toBe('new name');
+      expect((await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.name).toBe('new name');
     });
 
     it.each([
@@ -172,16 +165,16 @@ describe('Handler: keys', () => {
       ['a permissions field beside a name', { name: 'x', permissions: [] }],
     ])('refuses %s with a 400 that says to create a new key', async (_label, patch) => {
       const { body } = await createKey();
-      const res = await api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: body.id }, body: patch });
+      const res = await bed.api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: body.id }, body: patch });
       expect(res.status).toBe(400);
       expect(res.body.error_code).toBe('validation');
       expect(res.body.error_message).toContain("'permissions': a key's permissions cannot change; create a new key");
-      expect((await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.permissions).toEqual(['submit_score']);
+      expect((await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.permissions).toEqual(['submit_score']);
     });
 
     it('refuses an unknown field, an empty body and an unknown key', async () => {
       const { body } = await createKey();
-      const patch = (b: unknown, keyId = body.id) => api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId }, body: b });
+      const patch = (b: unknown, keyId = body.id) => bed.api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId }, body: b });
       expect((await patch({ name: 'x', expiresInDays: 3 })).body.error_message).toBe("unknown field 'expiresInDays'");
       expect((await patch('')).body.error_message).toBe("'name' is required");
       expect((await patch({ name: 'x' }, 'BBBBBBBBBBBB')).status).toBe(404);
@@ -194,7 +187,7 @@ describe('Handler: keys', () => {
       const old = (await createKey({ name: 'uploader', permissions: ['submit_score', 'delete_score'], expiresInDays: 10 })).body;
 
       // Act
-      const res = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id } });
+      const res = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id } });
       issued.push(res.body.key);
 
       // Assess
@@ -205,7 +198,7 @@ describe('Handler: keys', () => {
       expect(Date.parse(res.body.previousKeyEndsAt)).toBeLessThanOrEqual(Date.now());
       expect(await use(old.key)).toBe('unauthorized');
       expect(await use(res.body.key)).toBe('allow');
-      const listed = (await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).body;
+      const listed = (await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).body;
       expect(listed).toMatchObject({ status: 'revoked', replacedBy: res.body.id });
     });
 
@@ -214,7 +207,7 @@ describe('Handler: keys', () => {
       const old = (await createKey()).body;
 
       // Act
-      const res = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 3600 } });
+      const res = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 3600 } });
       issued.push(res.body.key);
 
       // Assess
@@ -223,11 +216,11 @@ describe('Handler: keys', () => {
       expect(endsAt - Date.parse(res.body.createdAt)).toBe(3600 * 1000);
       expect(await use(old.key)).toBe('allow');
       expect(await use(res.body.key)).toBe('allow');
-      expect((await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).body.status).toBe('grace_period');
+      expect((await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).body.status).toBe('grace_period');
       expect(await verify(old.key)).toMatchObject({ valid: true, keyId: old.id });
       // An authorizer whose clock has reached the end, with its cache on.
       let now = endsAt - 1;
-      const later = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
+      const later = new Authorizer({ store: new DynamoCredentialStore(bed.client, bed.table), config: loadConfig(referenceEnv(bed.table)), now: () => now });
       expect(await use(old.key, 'POST', '/v1/scores', later)).toBe('allow');
       now = endsAt;
       expect(await use(old.key, 'POST', '/v1/scores', later)).toBe('unauthorized');
@@ -241,20 +234,20 @@ describe('Handler: keys', () => {
       [{ grace: 60 }, "unknown field 'grace'"],
     ])('refuses %j with 400 validation', async (body, message) => {
       const old = (await createKey()).body;
-      const res = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body });
+      const res = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body });
       expect(res.body).toEqual({ status_code: 400, endpoint: '/v1/keys/{keyId}/rotate', error_code: 'validation', error_message: message });
       expect(await use(old.key)).toBe('allow');
     });
 
     it('refuses with 409 to rotate a revoked key or one already rotated', async () => {
       const revoked = (await createKey()).body;
-      await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
+      await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
       const rotated = (await createKey()).body;
-      const first = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: rotated.id }, body: { gracePeriodSeconds: 60 } });
+      const first = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: rotated.id }, body: { gracePeriodSeconds: 60 } });
       issued.push(first.body.key);
 
-      const a = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: revoked.id } });
-      const b = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: rotated.id } });
+      const a = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: revoked.id } });
+      const b = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: rotated.id } });
 
       expect(a).toMatchObject({ status: 409, body: { error_code: 'conflict', error_message: 'key is revoked; create a new key instead' } });
       expect(b).toMatchObject({ status: 409, body: { error_code: 'conflict', error_message: `key was already rotated into '${first.body.id}'; rotate that key instead` } });
@@ -263,12 +256,12 @@ describe('Handler: keys', () => {
     it('lets exactly one of concurrent rotations of a key succeed', async () => {
       const old = (await createKey()).body;
       const answers = await Promise.all(
-        Array.from({ length: 8 }, () => api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 60 } })),
+        Array.from({ length: 8 }, () => bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 60 } })),
       );
       answers.filter((a) => a.status === 201).forEach((a) => issued.push(a.body.key));
       expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
       expect(answers.filter((a) => a.status === 409)).toHaveLength(7);
-      const keys = (await api.call('GET', '/v1/keys', { session })).body.keys as { replaces: string | null }[];
+      const keys = (await bed.api.call('GET', '/v1/keys', { session })).body.keys as { replaces: string | null }[];
       expect(keys.filter((k) => k.replaces === old.id)).toHaveLength(1);
     });
   });
@@ -276,61 +269,61 @@ describe('Handler: keys', () => {
   describe('Route: DELETE /v1/keys/{keyId}', () => {
     it('revokes a key; repeating it is a harmless 204 that changes nothing', async () => {
       // Prepare
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
       const { body } = await createKey(undefined, session);
 
       // Act
-      const first = await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
-      const revokedAt = (await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.revokedAt;
-      const second = await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
+      const first = await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
+      const revokedAt = (await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.revokedAt;
+      const second = await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: body.id } });
 
       // Assess
       expect(first.status).toBe(204);
       expect(second.status).toBe(204);
       expect(await use(body.key)).toBe('unauthorized');
-      expect((await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.revokedAt).toBe(revokedAt);
-      const audit = (await api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; target: string }[];
+      expect((await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: body.id } })).body.revokedAt).toBe(revokedAt);
+      const audit = (await bed.api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; target: string }[];
       expect(audit.filter((r) => r.action === 'key_revoked' && r.target === `key:${body.id}`)).toHaveLength(1);
     });
 
     it('ends a key in its grace period at once', async () => {
       const old = (await createKey()).body;
-      const next = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 3600 } });
+      const next = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 3600 } });
       issued.push(next.body.key);
       expect(await use(old.key)).toBe('allow');
-      expect((await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).status).toBe(204);
+      expect((await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: old.id } })).status).toBe(204);
       expect(await use(old.key)).toBe('unauthorized');
       expect(await use(next.body.key)).toBe('allow');
     });
 
     it("answers 404 for someone else's key and leaves it working", async () => {
       const { body } = await createKey();
-      const stranger = await makeUser(accounts);
-      const theirs = await api.login(stranger.email, stranger.password);
-      expect((await api.call('DELETE', '/v1/keys/{keyId}', { session: theirs, params: { keyId: body.id } })).status).toBe(404);
+      const stranger = await makeUser(bed.accounts);
+      const theirs = await bed.api.login(stranger.email, stranger.password);
+      expect((await bed.api.call('DELETE', '/v1/keys/{keyId}', { session: theirs, params: { keyId: body.id } })).status).toBe(404);
       expect(await use(body.key)).toBe('allow');
     });
   });
 
   describe('Key lifecycle', () => {
     it('create → use → rotate → rotate with grace → old refused after the grace → revoke', async () => {
-      const user = await makeUser(accounts);
-      const session = await api.login(user.email, user.password);
+      const user = await makeUser(bed.accounts);
+      const session = await bed.api.login(user.email, user.password);
       const events: string[] = [];
       let now = Date.now();
-      const clocked = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
+      const clocked = new Authorizer({ store: new DynamoCredentialStore(bed.client, bed.table), config: loadConfig(referenceEnv(bed.table)), now: () => now });
 
       const first = (await createKey({ name: 'bot', permissions: ['submit_score'] }, session)).body;
       expect(await use(first.key, 'POST', '/v1/scores', clocked)).toBe('allow');
 
-      const second = (await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: first.id } })).body;
+      const second = (await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: first.id } })).body;
       issued.push(second.key);
       expect(await use(first.key)).toBe('unauthorized');
       expect(await use(second.key)).toBe('allow');
       expect(await verify(first.key)).toMatchObject({ valid: false, error_code: 'key_revoked' });
 
-      const third = (await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: second.id }, body: { gracePeriodSeconds: 600 } })).body;
+      const third = (await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: second.id }, body: { gracePeriodSeconds: 600 } })).body;
       issued.push(third.key);
       now = Date.now();
       expect(await use(second.key, 'POST', '/v1/scores', clocked)).toBe('allow');
@@ -339,12 +332,12 @@ describe('Handler: keys', () => {
       expect(await use(second.key, 'POST', '/v1/scores', clocked)).toBe('unauthorized');
       expect(await use(third.key, 'POST', '/v1/scores', clocked)).toBe('allow');
 
-      expect((await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: third.id } })).status).toBe(204);
+      expect((await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: third.id } })).status).toBe(204);
       now += 10_000; // past the cache entry
       expect(await use(third.key, 'POST', '/v1/scores', clocked)).toBe('unauthorized');
       expect(await verify(third.key)).toMatchObject({ valid: false, error_code: 'key_revoked' });
 
-      const audit = (await api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; target: string; detail?: Record<string, string> }[];
+      const audit = (await bed.api.call('GET', '/v1/auth/audit', { session, query: { limit: '100' } })).body.records as { action: string; target: string; detail?: Record<string, string> }[];
       for (const r of audit.reverse()) if ([first.id, second.id, third.id].some((id) => r.target === `key:${id}`)) events.push(`${r.action} ${r.target.slice(4)}`);
       expect(events).toEqual([`key_created ${first.id}`, `key_rotated ${first.id}`, `key_rotated ${second.id}`, `key_revoked ${third.id}`]);
     });
@@ -370,7 +363,7 @@ describe('Handler: keys', () => {
       await new Promise((r) => setTimeout(r, 100));
 
       // Act
-      const res = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id } });
+      const res = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id } });
       rotated = true;
       issued.push(res.body.key);
       const newKeyAtOnce = await use(res.body.key);
@@ -389,11 +382,11 @@ describe('Handler: keys', () => {
     it('with a grace period, ends the old key exactly at its end, even from a warm cache', async () => {
       // Prepare: a caching authorizer on a clock the test sets
       const old = (await createKey()).body;
-      const res = await api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 30 } });
+      const res = await bed.api.call('POST', '/v1/keys/{keyId}/rotate', { session, params: { keyId: old.id }, body: { gracePeriodSeconds: 30 } });
       issued.push(res.body.key);
       const endsAt = Date.parse(res.body.previousKeyEndsAt);
       let now = endsAt - 1000;
-      const cached = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(referenceEnv(table)), now: () => now });
+      const cached = new Authorizer({ store: new DynamoCredentialStore(bed.client, bed.table), config: loadConfig(referenceEnv(bed.table)), now: () => now });
       expect(await use(old.key, 'POST', '/v1/scores', cached)).toBe('allow');
 
       // Act: many concurrent requests on either side of the end
@@ -436,31 +429,31 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
 
   it('says key_revoked and key_expired with when', async () => {
     const revoked = (await createKey()).body;
-    await api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
-    const expired = await issueKey(accounts, DEFAULT_PREFIXES, owner.userId, 'user', { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
+    await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
+    const expired = await issueKey(bed.accounts, DEFAULT_PREFIXES, owner.userId, 'user', { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
     issued.push(expired.token.value);
     expect(await verify(revoked.key)).toEqual({ valid: false, error_code: 'key_revoked', error_message: expect.stringMatching(/^key was revoked at \d{4}-/) });
     expect(await verify(expired.token.value)).toEqual({ valid: false, error_code: 'key_expired', error_message: expect.stringMatching(/^key expired at \d{4}-/) });
   });
 
   it('says key_revoked when the owner is disabled', async () => {
-    const user = await makeUser(accounts);
-    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
+    const user = await makeUser(bed.accounts);
+    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
     issued.push(token.value);
-    await accounts.setDisabled(user.userId, true);
+    await bed.accounts.setDisabled(user.userId, true);
     expect(await verify(token.value)).toMatchObject({ valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" });
   });
 
   it('answers as the authorizer does, in the one rule\'s order: a re-prefixed key of a disabled owner is not known', async () => {
-    const human = await makeUser(accounts);
-    const { token } = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'k', permissions: ['submit_score'] });
-    const expiring = await issueKey(accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
+    const human = await makeUser(bed.accounts);
+    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const expiring = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
     issued.push(token.value, expiring.token.value);
     // The same key under the bot prefix, with a checksum that passes: anyone can compute one.
     const head = `bot_key_${token.userId}${token.id}${token.secret}`;
     const rePrefixed = head + checksum(head);
     const reasonOf = async (key: string) => {
-      const d = await api.authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
+      const d = await bed.api.authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
       return d.outcome === 'unauthorized' ? d.reason : d.outcome;
     };
     const both = async (key: string) => ({ verify: (await verify(key)).error_code ?? 'valid', authorizer: await reasonOf(key) });
@@ -468,7 +461,7 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
     expect(await both(token.value)).toEqual({ verify: 'valid', authorizer: 'allow' });
     expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
     expect(await both(expiring.token.value)).toEqual({ verify: 'key_expired', authorizer: 'expired' });
-    await accounts.setDisabled(human.userId, true);
+    await bed.accounts.setDisabled(human.userId, true);
     expect(await both(token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
     // Before: verify said invalid_key (kind checked with the secret) while the authorizer said user_disabled.
     expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
@@ -476,14 +469,14 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
   });
 
   it('refuses a body without a key, or with more', async () => {
-    expect((await api.call('POST', '/v1/auth/verify', { body: {} })).body).toEqual({ status_code: 400, endpoint: '/v1/auth/verify', error_code: 'validation', error_message: "'key' is required" });
-    expect((await api.call('POST', '/v1/auth/verify', { body: { key: 'x', userId: 'y' } })).body.error_message).toBe("unknown field 'userId'");
+    expect((await bed.api.call('POST', '/v1/auth/verify', { body: {} })).body).toEqual({ status_code: 400, endpoint: '/v1/auth/verify', error_code: 'validation', error_message: "'key' is required" });
+    expect((await bed.api.call('POST', '/v1/auth/verify', { body: { key: 'x', userId: 'y' } })).body.error_message).toBe("unknown field 'userId'");
   });
 });
 
 describe('Storage', () => {
   it('holds no key secret, key, session token or password anywhere in the table', async () => {
-    const out = await client.send(new ScanCommand({ TableName: table }));
+    const out = await bed.client.send(new ScanCommand({ TableName: bed.table }));
     const everything = JSON.stringify(out.Items);
     expect(issued.length).toBeGreaterThan(20);
     for (const key of issued) {

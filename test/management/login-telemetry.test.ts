@@ -5,22 +5,16 @@
  * its real handler, its stdout read back.
  */
 import { createHmac } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { ManagementApi, loadHandlers, makeUser, managementEnv } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, makeUser } from '../support/management-api';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
-let accounts: DynamoAccountStore;
+
+let bed: ManagementTestbed;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  accounts = new DynamoAccountStore(client, table);
+  bed = await ManagementTestbed.open();
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 interface Line {
   message?: string;
@@ -65,15 +59,15 @@ describe('Handler: auth — failed logins and lockouts', () => {
     lines()
       .filter((l) => l._aws)
       .flatMap((l) => l._aws!.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => `${d.Namespace}/${m.Name} service=${String((l as Record<string, unknown>).service)}`)));
-  const hashOf = async (email: string) => createHmac('sha256', await accounts.logHashKey()).update(email.toLowerCase()).digest('base64url').slice(0, 22);
+  const hashOf = async (email: string) => createHmac('sha256', await bed.accounts.logHashKey()).update(email.toLowerCase()).digest('base64url').slice(0, 22);
 
   it('logs a wrong password and an unknown e-mail with a keyed hash of the e-mail and why, and counts login_failed', async () => {
     // Prepare
-    const user = await makeUser(accounts);
+    const user = await makeUser(bed.accounts);
     const unknown = `Nobody-${Math.random().toString(36).slice(2)}@Example.com`;
     // Act
-    const wrong = await api.call('POST', '/v1/auth/login', { body: { email: user.email.toUpperCase(), password: 'Wrong Password 123' } });
-    const nobody = await api.call('POST', '/v1/auth/login', { body: { email: unknown, password: 'Some Password 456' } });
+    const wrong = await bed.api.call('POST', '/v1/auth/login', { body: { email: user.email.toUpperCase(), password: 'Wrong Password 123' } });
+    const nobody = await bed.api.call('POST', '/v1/auth/login', { body: { email: unknown, password: 'Some Password 456' } });
     // Assess
     expect([wrong.status, nobody.status]).toEqual([401, 401]);
     expect(logged('login_failed')).toEqual([
@@ -89,11 +83,11 @@ describe('Handler: auth — failed logins and lockouts', () => {
 
   it('logs every attempt the lockout refuses, and counts login_locked once per lockout', async () => {
     // Prepare: five failures fill the window
-    const user = await makeUser(accounts);
-    for (let i = 0; i < 5; i++) await api.call('POST', '/v1/auth/login', { body: { email: user.email, password: `guess number ${i}` } });
+    const user = await makeUser(bed.accounts);
+    for (let i = 0; i < 5; i++) await bed.api.call('POST', '/v1/auth/login', { body: { email: user.email, password: `guess number ${i}` } });
     // Act: two more, the right password included
-    const sixth = await api.call('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } });
-    const seventh = await api.call('POST', '/v1/auth/login', { body: { email: user.email, password: 'guess number 7' } });
+    const sixth = await bed.api.call('POST', '/v1/auth/login', { body: { email: user.email, password: user.password } });
+    const seventh = await bed.api.call('POST', '/v1/auth/login', { body: { email: user.email, password: 'guess number 7' } });
     // Assess
     expect([sixth.status, seventh.status]).toEqual([429, 429]);
     expect(logged('login_failed')).toHaveLength(5);
@@ -107,15 +101,15 @@ describe('Handler: auth — failed logins and lockouts', () => {
   });
 
   it("logs a wrong current password on a password change like a failed login", async () => {
-    const user = await makeUser(accounts);
-    const session = await api.login(user.email, user.password);
-    const res = await api.call('POST', '/v1/users/me/password', { session, body: { currentPassword: 'not my password', newPassword: 'a new long passphrase' } });
+    const user = await makeUser(bed.accounts);
+    const session = await bed.api.login(user.email, user.password);
+    const res = await bed.api.call('POST', '/v1/users/me/password', { session, body: { currentPassword: 'not my password', newPassword: 'a new long passphrase' } });
     expect(res.status).toBe(400);
     expect(logged('login_failed')).toEqual([expect.objectContaining({ emailHash: await hashOf(user.email), reason: 'wrong_password', check: 'change_password' })]);
   });
 
   it('keys the hash with a random per-deployment key kept in the table, made once', async () => {
-    const [a, b] = await Promise.all([accounts.logHashKey(), new DynamoAccountStore(client, table).logHashKey()]);
+    const [a, b] = await Promise.all([bed.accounts.logHashKey(), new DynamoAccountStore(bed.client, bed.table).logHashKey()]);
     expect(a.length).toBe(32);
     expect(b.equals(a)).toBe(true);
   });

@@ -4,26 +4,19 @@
  * NFC-normalised. Key names through the real handler (create and rename);
  * `safeName` is the one rule other names reuse.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { safeName } from '../../lambda/management/schemas';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { lambdaContext } from '../support/lambda-context';
 import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementApi, ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementTestbed, ORIGIN, proxyEvent } from '../support/management-api';
 
-let client: DynamoDBClient;
-let table: string;
-let api: ManagementApi;
+let bed: ManagementTestbed;
 let session: string;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  api = new ManagementApi(client, table, loadHandlers(managementEnv(table)));
-  const user = await makeUser(new DynamoAccountStore(client, table));
-  session = await api.login(user.email, user.password);
+  bed = await ManagementTestbed.open();
+  ({ session } = await bed.signIn());
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 const UNSAFE: [string, string, string][] = [
   ['a right-to-left override (bidi)', 'invoice\u202Etxt.exe', 'U+202E'],
@@ -42,9 +35,9 @@ const UNSAFE: [string, string, string][] = [
 describe('Route: POST /v1/keys and PATCH /v1/keys/{keyId} — key names', () => {
   it.each(UNSAFE)('refuses %s with 400 validation naming the character', async (_label, name, codePoint) => {
     // Act
-    const created = await api.call('POST', '/v1/keys', { session, body: { name, permissions: [] } });
-    const existing = (await api.call('POST', '/v1/keys', { session, body: { name: 'fine', permissions: [] } })).body;
-    const renamed = await api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: existing.id }, body: { name } });
+    const created = await bed.api.call('POST', '/v1/keys', { session, body: { name, permissions: [] } });
+    const existing = (await bed.api.call('POST', '/v1/keys', { session, body: { name: 'fine', permissions: [] } })).body;
+    const renamed = await bed.api.call('PATCH', '/v1/keys/{keyId}', { session, params: { keyId: existing.id }, body: { name } });
     // Assess
     for (const res of [created, renamed]) {
       expect(res.status).toBe(400);
@@ -55,23 +48,23 @@ describe('Route: POST /v1/keys and PATCH /v1/keys/{keyId} — key names', () => 
 
   it('stores names NFC-normalised, so names that look the same are the same', async () => {
     // Act: "café" with a combining accent
-    const res = await api.call('POST', '/v1/keys', { session, body: { name: 'cafe\u0301 uploader', permissions: [] } });
+    const res = await bed.api.call('POST', '/v1/keys', { session, body: { name: 'cafe\u0301 uploader', permissions: [] } });
     // Assess
     expect(res.status).toBe(201);
     expect(res.body.name).toBe('caf\u00E9 uploader');
-    const listed = (await api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: res.body.id } })).body;
+    const listed = (await bed.api.call('GET', '/v1/keys/{keyId}', { session, params: { keyId: res.body.id } })).body;
     expect(listed.name).toBe('caf\u00E9 uploader');
   });
 
   it('keeps emoji and other scripts', async () => {
-    const res = await api.call('POST', '/v1/keys', { session, body: { name: 'Ключ 🔑 鍵', permissions: [] } });
+    const res = await bed.api.call('POST', '/v1/keys', { session, body: { name: 'Ключ 🔑 鍵', permissions: [] } });
     expect(res).toMatchObject({ status: 201, body: { name: 'Ключ 🔑 鍵' } });
   });
 
   it('refuses a body that is not valid UTF-8 with 400 validation', async () => {
     // Prepare: a base64 body (as API Gateway sends binary bodies) whose name holds the byte 0xFF
     const bytes = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xff]), Buffer.from('","permissions":[]}')]);
-    const decision = await api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}`, Origin: ORIGIN }));
+    const decision = await bed.api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}`, Origin: ORIGIN }));
     if (decision.outcome !== 'allow') throw new Error(`unexpected ${decision.outcome}`);
     const event = {
       ...proxyEvent({ method: 'POST', resource: '/v1/keys', authorizer: { principalId: decision.result.principalId, ...(decision.result.context as Record<string, string>) } }),
@@ -79,7 +72,7 @@ describe('Route: POST /v1/keys and PATCH /v1/keys/{keyId} — key names', () => 
       isBase64Encoded: true,
     };
     // Act
-    const res = await api.handlers.keys(event, lambdaContext('keygate-keys'));
+    const res = await bed.api.handlers.keys(event, lambdaContext('keygate-keys'));
     // Assess
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ error_code: 'validation', error_message: 'request body is not valid UTF-8' });

@@ -15,6 +15,7 @@ import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
 import { serveHttpApi, type HttpApi } from '../support/http-api';
+import { closeTable, openTable } from '../support/table';
 import { ORIGIN, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ProxyHandler, type TestUser } from '../support/management-api';
 
 export { ORIGIN };
@@ -27,6 +28,9 @@ export interface Reply {
   readonly body: any;
 }
 
+/** A user made in the table, and the session cookie of its login. */
+export type HarnessUser = TestUser & { readonly cookie: string };
+
 export interface RequestOptions {
   readonly cookie?: string;
   readonly key?: string;
@@ -38,11 +42,24 @@ export interface RequestOptions {
 }
 
 export class OAuthHarness {
+  /** a user with a session, made at `open`: the owner of most clients in a test file */
+  owner!: HarnessUser;
+
   private constructor(
+    readonly client: DynamoDBClient,
+    readonly table: string,
     readonly api: HttpApi,
     readonly accounts: DynamoAccountStore,
     private readonly clock: { skew: number },
   ) {}
+
+  /** A fresh table of its own, the API served on it, and `owner`; `close` undoes it all. For a test file's `beforeAll`. */
+  static async open(): Promise<OAuthHarness> {
+    const { client, table } = await openTable();
+    const h = await OAuthHarness.start(client, table);
+    h.owner = await h.user();
+    return h;
+  }
 
   /** ms added to the clients Lambda's clock */
   get skew(): number {
@@ -63,7 +80,7 @@ export class OAuthHarness {
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
     const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer);
-    return new OAuthHarness(api, new DynamoAccountStore(client, table), clock);
+    return new OAuthHarness(client, table, api, new DynamoAccountStore(client, table), clock);
   }
 
   get base(): string {
@@ -94,7 +111,7 @@ export class OAuthHarness {
     return { status: res.status, headers: res.headers, text, body: parsed };
   }
 
-  async user(opts: { admin?: boolean } = {}): Promise<TestUser & { cookie: string }> {
+  async user(opts: { admin?: boolean } = {}): Promise<HarnessUser> {
     const user = await makeUser(this.accounts, opts);
     const res = await this.request('POST', '/v1/auth/login', { json: { email: user.email, password: user.password } });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
@@ -119,8 +136,9 @@ export class OAuthHarness {
     return this.request('POST', '/v1/oauth/token', { form, headers, origin: null });
   }
 
-  close(): Promise<void> {
-    return this.api.close();
+  async close(): Promise<void> {
+    await this.api.close();
+    await closeTable(this.client, this.table);
   }
 }
 

@@ -3,29 +3,18 @@
  * over HTTP, driven by a stock OAuth client (oauth4webapi) where a tool
  * would use one: discovery, PKCE, the code exchange, revocation.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as oauth from 'oauth4webapi';
-import { closeTable, openTable } from '../support/table';
 import { OAuthHarness, basic, formFields } from './oauth-harness';
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 const INSECURE = { [oauth.allowInsecureRequests]: true };
 
-let client: DynamoDBClient;
-let table: string;
 let h: OAuthHarness;
-let owner: Awaited<ReturnType<OAuthHarness['user']>>;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  h = await OAuthHarness.start(client, table);
-  owner = await h.user();
+  h = await OAuthHarness.open();
 });
-
-afterAll(async () => {
-  await h.close();
-  await closeTable(client, table);
-});
+afterAll(() => h.close());
 
 afterEach(() => {
   h.skew = 0;
@@ -56,7 +45,7 @@ async function scoreWith(key: string) {
 describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => {
   it('discovers the server, gets a key with PKCE through login and consent, and calls a route with it; a replayed code revokes that key', async () => {
     // Prepare: a confidential client, a user who will authorize it
-    const registered = await h.registerClient(owner, { name: 'Score Uploader', redirectUris: [REDIRECT], permissions: ['submit_score', 'customise_score'] });
+    const registered = await h.registerClient(h.owner, { name: 'Score Uploader', redirectUris: [REDIRECT], permissions: ['submit_score', 'customise_score'] });
     const alice = await h.user();
     const as = await discover();
     expect(as).toMatchObject({
@@ -143,7 +132,7 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
 
   it('gives a public client a key through the JSON decision, and lets it revoke the key (RFC 7009)', async () => {
     // Prepare
-    const registered = await h.registerClient(owner, { name: 'Browser Tool', redirectUris: [REDIRECT], permissions: ['delete_score'], public: true });
+    const registered = await h.registerClient(h.owner, { name: 'Browser Tool', redirectUris: [REDIRECT], permissions: ['delete_score'], public: true });
     expect(registered.secret).toBeUndefined();
     const bob = await h.user();
     const as = await discover();
@@ -177,7 +166,7 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
 describe('OAuth: the hosted login form', () => {
   it('keeps login rules: a wrong password re-renders the form, the lockout answers 429, a foreign Origin is refused', async () => {
     // Prepare
-    const tool = await h.registerClient(owner, { name: 'Form Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const tool = await h.registerClient(h.owner, { name: 'Form Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const dave = await h.user();
     const page = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT })}`);
     const fields = formFields(page.text);
@@ -209,8 +198,8 @@ describe('OAuth: refusals', () => {
   let alice: Awaited<ReturnType<OAuthHarness['user']>>;
 
   beforeAll(async () => {
-    confidential = await h.registerClient(owner, { name: 'Confidential', redirectUris: [REDIRECT], permissions: ['submit_score'] });
-    publicClient = await h.registerClient(owner, { name: 'Public', redirectUris: [REDIRECT], permissions: ['submit_score'], public: true });
+    confidential = await h.registerClient(h.owner, { name: 'Confidential', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    publicClient = await h.registerClient(h.owner, { name: 'Public', redirectUris: [REDIRECT], permissions: ['submit_score'], public: true });
     alice = await h.user();
   });
 
@@ -322,7 +311,7 @@ describe('OAuth: refusals', () => {
   });
 
   it('refuses a wrong client secret with 401 and Basic, a secret from a public client, and locks after too many failures', async () => {
-    const locked = await h.registerClient(owner, { name: 'Locked', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const locked = await h.registerClient(h.owner, { name: 'Locked', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const wrong = await exchange(confidential.id, await codeFor(alice, confidential.id), {}, basic(confidential.id, confidential.secret!.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))));
     const noSecret = await exchange(confidential.id, 'code_x');
     const publicWithSecret = await exchange(publicClient.id, 'code_x', { client_secret: confidential.secret! });
@@ -336,9 +325,9 @@ describe('OAuth: refusals', () => {
   });
 
   it('refuses a code once its client is deleted, or once its user is disabled', async () => {
-    const doomed = await h.registerClient(owner, { name: 'Doomed', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const doomed = await h.registerClient(h.owner, { name: 'Doomed', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const code = await codeFor(alice, doomed.id);
-    expect((await h.request('DELETE', `/v1/clients/${doomed.id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect((await h.request('DELETE', `/v1/clients/${doomed.id}`, { cookie: h.owner.cookie })).status).toBe(204);
     const afterDelete = await exchange(doomed.id, code, { client_secret: doomed.secret! });
     const carol = await h.user();
     const carolsCode = await codeFor(carol, confidential.id);
@@ -349,7 +338,7 @@ describe('OAuth: refusals', () => {
   });
 
   it('answers RFC 6749 errors for a bad grant type, a client without redirect URIs, and a body that is not a form', async () => {
-    const fileOnly = await h.registerClient(owner, { name: 'File only', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
+    const fileOnly = await h.registerClient(h.owner, { name: 'File only', permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' });
     const grant = await h.token({ grant_type: 'client_credentials', client_id: confidential.id, client_secret: confidential.secret! });
     const noRedirect = await h.token({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT, client_id: fileOnly.id, client_secret: fileOnly.secret! });
     const asJson = await h.request('POST', '/v1/oauth/token', { json: { grant_type: 'authorization_code' }, origin: null });

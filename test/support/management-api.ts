@@ -11,10 +11,12 @@ import { hashPassword } from '../../lambda/core/password';
 import type { ManagementFunctionName } from '../../lambda/core/management-routes';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { referenceEnv } from './config';
-import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from './authorizer-events';
 import { lambdaContext } from './lambda-context';
+import { putSettings } from './config';
+import { closeTable, openTable } from './table';
 
 export const ORIGIN = 'https://app.example.com';
 
@@ -188,4 +190,41 @@ export async function makeUser(accounts: DynamoAccountStore, opts: { admin?: boo
     ...(kind === 'human' ? { passwordHash: await hashPassword(password) } : {}),
   });
   return { userId, email, password };
+}
+
+/** A test user with a session token from a real login. */
+export interface SignedInUser extends TestUser {
+  readonly session: string;
+}
+
+/**
+ * What a management test file works on: a fresh table of its own, the
+ * reference app's management handlers on it behind `ManagementApi`, and the
+ * account store to make users straight in the table. `open` in the file's
+ * `beforeAll`, `close` in its `afterAll`.
+ */
+export class ManagementTestbed {
+  private constructor(
+    readonly client: DynamoDBClient,
+    readonly table: string,
+    readonly api: ManagementApi,
+    readonly accounts: DynamoAccountStore,
+  ) {}
+
+  /** `settings`: also write the deployment settings item, as the construct does at deploy time (the CLI reads it). */
+  static async open(opts: { settings?: boolean } = {}): Promise<ManagementTestbed> {
+    const { client, table } = await openTable();
+    if (opts.settings) await putSettings(client, table);
+    return new ManagementTestbed(client, table, new ManagementApi(client, table, loadHandlers(managementEnv(table))), new DynamoAccountStore(client, table));
+  }
+
+  /** A user made in the table (`makeUser`), then logged in through the API. */
+  async signIn(opts: Parameters<typeof makeUser>[1] = {}): Promise<SignedInUser> {
+    const user = await makeUser(this.accounts, opts);
+    return { ...user, session: await this.api.login(user.email, user.password) };
+  }
+
+  close(): Promise<void> {
+    return closeTable(this.client, this.table);
+  }
 }
