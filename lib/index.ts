@@ -4,6 +4,7 @@
  * entry point, `keygate/checks`, so this one never needs cdk-nag.
  */
 export { Keygate, type KeygateProps, type KeygateRoute } from './keygate';
+export type { KeygateRouteDef, KeygateSettingsProps } from './keygate-settings';
 export { KeygateTable, type KeygateTableProps } from './keygate-table';
 export type { KeygateAlarms } from './keygate-alarms';
 export { MANAGEMENT_PERMISSIONS, type Grant, type HttpMethod, type PermissionDef, type Requirement, type RouteDef } from '../lambda/core/catalog';

@@ -19,18 +19,105 @@ export interface KeygateRouteDef {
   readonly needs: Requirement;
 }
 
-/** What `resolveSettings` reads: the settings half of `KeygateProps`. */
-export interface SettingsInput {
-  readonly basePath?: string;
+/** The settings half of `KeygateProps`: what `resolveSettings` checks and turns into the Lambdas' settings. */
+export interface KeygateSettingsProps {
+  /**
+   * Your own permissions. The management ones (`manage_keys`,
+   * `manage_sessions`, `change_password`, `admin`) are always there and may
+   * not be listed again.
+   *
+   * @default - none of your own
+   */
   readonly permissions?: readonly PermissionDef[];
+
+  /**
+   * Your own routes: method, path from the API root, what they need (one of
+   * your permissions, `authenticated` or `public`), and the Lambda that
+   * answers. They are merged with the management routes under `basePath`;
+   * the whole table is refused at synth, with every reason at once, if a
+   * route needs an unknown permission, is listed twice (a management route
+   * included), or if two routes with different requirements overlap: the
+   * IAM resource of one (`{x}` → `*`) covering a request that API Gateway
+   * routes to the other (crossing parameters, `ANY`, `{proxy+}`).
+   *
+   * @default - only the management API
+   */
   readonly routes?: readonly KeygateRouteDef[];
+
+  /**
+   * Where the management API is mounted: `${basePath}/auth/login`,
+   * `${basePath}/keys`, … (`''` mounts it at the API root).
+   *
+   * @default '/v1'
+   */
+  readonly basePath?: string;
+
+  /**
+   * Browser origins (`https://app.example.com`) allowed to use a session
+   * cookie on unsafe methods (the CSRF allow-list) and to read answers
+   * (CORS, with credentials). When set, every resource gets an
+   * unauthenticated OPTIONS preflight that echoes the request's origin if it
+   * is listed.
+   *
+   * API Gateway's own error answers (401, 403, 404, 429, 5xx) cannot choose a
+   * header value per request, so they carry `Access-Control-Allow-Origin` set
+   * to the FIRST origin of this list only. Browsers on the other origins see
+   * those errors as CORS failures; put the main front end first.
+   *
+   * @default - no origin: no CORS, and a session cookie works only on GET
+   */
   readonly allowedOrigins?: readonly string[];
+
+  /**
+   * Name of the session cookie.
+   *
+   * @default 'keygate_session'
+   */
   readonly cookieName?: string;
+
+  /**
+   * Prefix of user API keys.
+   *
+   * @default 'user_key_'
+   */
   readonly userKeyPrefix?: string;
+
+  /**
+   * Prefix of bot API keys.
+   *
+   * @default 'bot_key_'
+   */
   readonly botKeyPrefix?: string;
+
+  /**
+   * How long the authorizer function trusts a credential it has read, before
+   * reading it again. This is also how long a revoked key or ended session
+   * can still be used. At most 60 seconds.
+   *
+   * @default Duration.seconds(5)
+   */
   readonly credentialCacheTtl?: Duration;
+
+  /**
+   * API Gateway's cache of authorizer results. Needs an identity source, and
+   * API Gateway calls a REQUEST authorizer only when every identity source is
+   * present, so turning this on makes `Authorization` the identity source and
+   * session cookies can no longer reach the authorizer: it needs
+   * `sessions: false`.
+   *
+   * @default - no gateway cache: no identity source, the authorizer runs on
+   * every request and caches credentials itself (`credentialCacheTtl`)
+   */
   readonly gatewayCacheTtl?: Duration;
+
+  /**
+   * Whether callers may authenticate with the session cookie. Set to false
+   * for an API-keys-only deployment, which is what allows `gatewayCacheTtl`.
+   *
+   * @default true
+   */
   readonly sessions?: boolean;
+
 }
 
 export interface ResolvedSettings {
@@ -52,7 +139,7 @@ const ORIGIN = /^https?:\/\/[^/\s,*]+$/;
 const PREFIX = /^[a-z][a-z0-9]*_(?:[a-z0-9]+_)*$/;
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-export function resolveSettings(props: SettingsInput): ResolvedSettings {
+export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   const problems: string[] = [];
   const basePath = props.basePath ?? DEFAULT_BASE_PATH;
   const ownPermissions = props.permissions ?? [];

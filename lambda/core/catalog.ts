@@ -6,14 +6,13 @@
  * routes come from its construct (the reference app's: lib/reference-app.ts).
  */
 
-/** Who may hold a permission. */
-export type Grant =
-  /** keys may carry it, sessions always have it */
-  | 'key'
-  /** only a login session has it */
-  | 'session'
-  /** only the login session of an admin user has it */
-  | 'admin';
+/**
+ * Who may hold a permission: `key` (keys may carry it, sessions always have
+ * it), `session` (only a login session has it), `admin` (only the login
+ * session of an admin user has it). The settings checks read this list.
+ */
+export const GRANTS = ['key', 'session', 'admin'] as const;
+export type Grant = (typeof GRANTS)[number];
 
 export interface PermissionDef {
   readonly name: string;
@@ -40,8 +39,9 @@ export function catalogWith(own: readonly PermissionDef[]): PermissionDef[] {
   return [...own, ...MANAGEMENT_PERMISSIONS];
 }
 
-/** A route's method; `ANY` answers every method API Gateway does not find a method of its own for. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+/** A route's method; `ANY` answers every method API Gateway does not find a method of its own for. The settings checks read this list. */
+export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'] as const;
+export type HttpMethod = (typeof ROUTE_METHODS)[number];
 
 /** What a route needs: a permission, any valid credential, or nothing. */
 export type Requirement = string | 'authenticated' | 'public';

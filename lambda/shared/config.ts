@@ -5,7 +5,7 @@
  * stops the cold start with a message that names it, instead of falling back
  * to some other app's routes.
  */
-import { catalogWith, validateRouteTable, type Grant, type HttpMethod, type PermissionDef, type RouteDef } from '../core/catalog';
+import { GRANTS, ROUTE_METHODS, catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
 import { BASE_PATH_PATTERN, managementRoutes } from '../core/management-routes';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
@@ -106,11 +106,9 @@ const text =
   };
 
 /** What `KEYGATE_ROUTES` items may hold. */
-export const ROUTE_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'ANY'];
 const ROUTE_RULES = { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) };
 /** What `KEYGATE_PERMISSIONS` items may hold. */
-export const PERMISSION_GRANTS: readonly Grant[] = ['key', 'session', 'admin'];
-const PERMISSION_RULES = { name: text({ nonEmpty: true }), grant: oneOf(PERMISSION_GRANTS), description: text() };
+const PERMISSION_RULES = { name: text({ nonEmpty: true }), grant: oneOf(GRANTS), description: text() };
 
 /**
  * A required JSON setting: an array of objects whose fields pass `rules`

@@ -8,18 +8,13 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import type { PermissionDef } from '../core/catalog';
+import { GRANTS } from '../core/catalog';
 import { BASE_PATH_PATTERN } from '../core/management-routes';
+import type { KeygateSettings } from './config';
 import { PK, SETTINGS_PK, SETTINGS_SK, SK } from '../store/keys';
 
-export interface DeploymentSettings {
-  readonly basePath: string;
-  /** the deployment's own permissions; the management ones are always added */
-  readonly permissions: readonly PermissionDef[];
-  readonly userKeyPrefix: string;
-  readonly botKeyPrefix: string;
-  readonly cookieName: string;
-}
+/** What a tool that knows only the table needs of the deployment's settings (the permissions: its own; the management ones are always added). */
+export type DeploymentSettings = Pick<KeygateSettings, 'basePath' | 'permissions' | 'userKeyPrefix' | 'botKeyPrefix' | 'cookieName'>;
 
 export const SETTINGS_VERSION = 1;
 
@@ -33,7 +28,7 @@ export class SettingsError extends Error {
 
 const schema = z.object({
   basePath: z.string().check(z.regex(BASE_PATH_PATTERN)),
-  permissions: z.array(z.object({ name: z.string(), grant: z.enum(['key', 'session', 'admin']), description: z.string() })),
+  permissions: z.array(z.object({ name: z.string(), grant: z.enum(GRANTS), description: z.string() })),
   userKeyPrefix: z.string().check(z.minLength(1)),
   botKeyPrefix: z.string().check(z.minLength(1)),
   cookieName: z.string().check(z.minLength(1)),

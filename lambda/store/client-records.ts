@@ -32,14 +32,8 @@ export interface ClientRecord {
   readonly deletedAt?: number;
 }
 
-export interface NewClient {
-  readonly name: string;
-  readonly redirectUris: readonly string[];
-  readonly permissions: readonly string[];
-  readonly isPublic: boolean;
-  readonly apiKeyFilename?: string;
-  readonly apiKeyTemplate?: string;
-}
+/** What registering a client stores, besides the ids, the secret and the times. */
+export type NewClient = Pick<ClientRecord, 'name' | 'redirectUris' | 'permissions' | 'isPublic' | 'apiKeyFilename' | 'apiKeyTemplate'>;
 
 /** Fields a PATCH may change; `null` removes an optional one. */
 export interface ClientChanges {
