@@ -117,7 +117,6 @@ export interface KeygateSettingsProps {
    * @default true
    */
   readonly sessions?: boolean;
-
 }
 
 export interface ResolvedSettings {

@@ -9,14 +9,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
-import { catalogWith, type HttpMethod, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
-import { arnMatches, routeConflicts } from '../../lambda/core/policy';
+import { catalogWith, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
+import { routeConflicts } from '../../lambda/core/policy';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import type { CredentialLookup, CredentialStore } from '../../lambda/store/port';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { referenceEnv } from '../support/config';
+import { VALUES, generateTable, iamAllows, random } from '../support/route-tables';
 import { closeTable, openTable } from '../support/table';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
@@ -61,37 +62,9 @@ beforeAll(async () => {
 });
 afterAll(() => closeTable(client, table));
 
-/** IAM: some Allow covers the method ARN and no Deny does. */
+/** IAM's rule applied to the decision's policy; a 401 lets nothing through. */
 function gatewayAllows(decision: Decision, methodArn: string): boolean {
-  if (decision.outcome === 'unauthorized') return false;
-  const statements = decision.result.policyDocument.Statement as { Effect: string; Resource: string[] }[];
-  const hit = (effect: string) => statements.some((s) => s.Effect === effect && s.Resource.some((r) => arnMatches(r, methodArn)));
-  return hit('Allow') && !hit('Deny');
-}
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const VALUES = ['a', 'b', 'c', 'x'];
-
-function generateTable(next: () => number): RouteDef[] {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const routes: RouteDef[] = [];
-  const count = 2 + Math.floor(next() * 5);
-  while (routes.length < count) {
-    const segments = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(['a', 'b', 'c', '{p}', '{q}']));
-    if (next() < 0.15) segments[segments.length - 1] = '{proxy+}';
-    const method = (next() < 0.15 ? 'ANY' : pick(['GET', 'POST'])) as HttpMethod;
-    const r = { method, path: `/${segments.join('/')}`, needs: pick(['p1', 'p2', 'authenticated', 'public']) };
-    if (!routes.some((o) => o.method === r.method && o.path === r.path)) routes.push(r);
-  }
-  return routes;
+  return decision.outcome !== 'unauthorized' && iamAllows(decision.result.policyDocument.Statement as { Effect: string; Resource: string[] }[], methodArn);
 }
 
 /** A request for `resource` with its parameters filled in, as API Gateway would send it. */

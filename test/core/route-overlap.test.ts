@@ -6,49 +6,16 @@
  * every concrete path up to four segments.
  */
 import type { HttpMethod, RouteDef } from '../../lambda/core/catalog';
-import { allowPolicy, arnMatches, mayCall, routeConflicts, wildcardConflicts, type PolicyDocument } from '../../lambda/core/policy';
+import { allowPolicy, arnMatches, mayCall, routeConflicts, wildcardConflicts } from '../../lambda/core/policy';
 import { API_STAGE } from '../support/authorizer-events';
+import { VALUES, generateTable, iamAllows, random } from '../support/route-tables';
 
 const route = (method: string, path: string, needs: string): RouteDef => ({ method: method as HttpMethod, path, needs });
 
 /** What API Gateway routes to a resource path, written independently of the code under test. */
 const requestPattern = (path: string) => new RegExp(`^${path.replace(/\{[^}]+\+\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`);
 
-/** IAM: some Allow covers the ARN and no Deny does. */
-function allows(policy: PolicyDocument, arn: string): boolean {
-  const hit = (effect: string) => policy.Statement.some((s) => s.Effect === effect && s.Resource.some((r) => arnMatches(r, arn)));
-  return hit('Allow') && !hit('Deny');
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SEGMENTS = ['a', 'b', 'c', '{p}', '{q}'];
-const VALUES = ['a', 'b', 'c', 'x'];
-const NEEDS = ['p1', 'p2', 'authenticated', 'public'];
-const METHODS = ['GET', 'POST', 'ANY'];
 const PERMISSION_SETS = [[], ['p1'], ['p2'], ['p1', 'p2']].map((p) => new Set(p));
-
-function generateTable(next: () => number): RouteDef[] {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
-  const routes: RouteDef[] = [];
-  const count = 2 + Math.floor(next() * 5);
-  while (routes.length < count) {
-    const depth = 1 + Math.floor(next() * 3);
-    const segments = Array.from({ length: depth }, () => pick(SEGMENTS));
-    if (next() < 0.15) segments[depth - 1] = '{proxy+}';
-    const r = route(next() < 0.15 ? 'ANY' : pick(METHODS.slice(0, 2)), `/${segments.join('/')}`, pick(NEEDS));
-    if (!routes.some((o) => o.method === r.method && o.path === r.path)) routes.push(r);
-  }
-  return routes;
-}
 
 /** Every path of one to four segments over VALUES: 340 paths. */
 const PATHS: string[] = (() => {
@@ -118,7 +85,7 @@ describe('Function: routeConflicts', () => {
           if (matching.length === 0) continue;
           for (const { perms, policy } of policies) {
             const expected = matching.every((r) => mayCall(r, perms));
-            const actual = allows(policy, `${API_STAGE}/${method}${path}`);
+            const actual = iamAllows(policy.Statement, `${API_STAGE}/${method}${path}`);
             if (actual !== expected) {
               throw new Error(`table ${JSON.stringify(routes)}, permissions [${[...perms].join(',')}]: ${method} ${path} allowed=${actual}, expected ${expected}`);
             }

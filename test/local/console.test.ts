@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
 import { CONSOLE_DIR, CONSOLE_PATH, consolePage, consoleRoute, type ConsoleConfig } from '../../local/console';
 import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
+import { REFERENCE_CONSOLE_PATHS } from './fixtures/console-paths';
 
 jest.setTimeout(30_000);
 
@@ -26,19 +27,7 @@ const hashOf = (s: string) => `'sha256-${createHash('sha256').update(s).digest('
 const headerOf = (page: { headers: readonly (readonly [string, string])[] }, name: string) => page.headers.find(([k]) => k.toLowerCase() === name)?.[1];
 
 const CONFIG: ConsoleConfig = {
-  paths: {
-    login: '/v1/auth/login',
-    logout: '/v1/auth/logout',
-    me: '/v1/auth/me',
-    keys: '/v1/keys',
-    key: '/v1/keys/{keyId}',
-    rotateKey: '/v1/keys/{keyId}/rotate',
-    users: '/v1/admin/users',
-    user: '/v1/admin/users/{userId}',
-    userKeys: '/v1/admin/users/{userId}/keys',
-    userKey: '/v1/admin/users/{userId}/keys/{keyId}',
-    rotateUserKey: '/v1/admin/users/{userId}/keys/{keyId}/rotate',
-  },
+  paths: REFERENCE_CONSOLE_PATHS,
   adminEmail: 'admin@keygate.local',
   permissions: [{ name: 'submit_score', description: 'requests that could submit scores' }],
   example: { method: 'POST', path: '/v1/scores', permission: 'submit_score' },

@@ -22,6 +22,7 @@ import type { CfnTemplate } from '../../local/intrinsics';
 import { buildModel, type AppModel } from '../../local/model';
 import { servedApp, type ServedApp } from '../../local/served-app';
 import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
+import { REFERENCE_CONSOLE_PATHS } from './fixtures/console-paths';
 
 jest.setTimeout(60_000);
 
@@ -61,19 +62,7 @@ describe('Function: servedApp', () => {
     const app = servedApp(modelOf(stack.template, stack.assemblyDir)) as ServedApp;
     expect(app).toMatchObject({
       basePath: '/v1',
-      paths: {
-        login: '/v1/auth/login',
-        logout: '/v1/auth/logout',
-        me: '/v1/auth/me',
-        keys: '/v1/keys',
-        key: '/v1/keys/{keyId}',
-        rotateKey: '/v1/keys/{keyId}/rotate',
-        users: '/v1/admin/users',
-        user: '/v1/admin/users/{userId}',
-        userKeys: '/v1/admin/users/{userId}/keys',
-        userKey: '/v1/admin/users/{userId}/keys/{keyId}',
-        rotateUserKey: '/v1/admin/users/{userId}/keys/{keyId}/rotate',
-      },
+      paths: REFERENCE_CONSOLE_PATHS,
       example: { method: 'POST', path: '/v1/scores', url: '/v1/scores', permission: 'submit_score' },
       settings: { basePath: '/v1', permissions: REFERENCE_PERMISSIONS, userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' },
     });

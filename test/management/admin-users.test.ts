@@ -11,8 +11,6 @@ import { loadConfig } from '../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementTestbed, makeUser, managementEnv, type SignedInUser } from '../support/management-api';
-import { issueKey } from '../../lambda/management/mint';
-import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let bed: ManagementTestbed;
 let admin: SignedInUser;
@@ -53,7 +51,7 @@ describe('Handler: admin (users and their keys)', () => {
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
       const user = await makeUser(bed.accounts);
       const session = await bed.api.login(user.email, user.password);
-      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
         const res = await bed.api.call(method, resource, { ...credential, params: { userId: user.userId, keyId: token.id } });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
@@ -212,7 +210,7 @@ describe('Handler: admin (users and their keys)', () => {
     it("refuses a person's key with 409 and a clear reason, and unknown, revoked or badly asked keys", async () => {
       // Prepare
       const person = await makeUser(bed.accounts);
-      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+      const token = await bed.issueUserKey(person.userId, { name: 'laptop', permissions: ['submit_score'] });
       const id = await bot();
       const key = await botKey(id);
       await asAdmin('DELETE', USER_KEY, { params: { userId: id, keyId: key.id } });
@@ -242,7 +240,7 @@ describe('Handler: admin (users and their keys)', () => {
     it("revokes anyone's key at once; repeating it is a harmless 204, audited once", async () => {
       // Prepare
       const person = await makeUser(bed.accounts);
-      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, person.userId, 'user', { name: 'leaked', permissions: ['submit_score'] });
+      const token = await bed.issueUserKey(person.userId, { name: 'leaked', permissions: ['submit_score'] });
       const params = { userId: person.userId, keyId: token.id };
 
       // Act

@@ -3,8 +3,6 @@
  * authorizer, against DynamoDB Local: users, bots, bot keys, disabling.
  */
 import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
-import { issueKey } from '../../lambda/management/mint';
-import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 let bed: ManagementTestbed;
 let admin: SignedInUser;
@@ -39,7 +37,7 @@ describe('Handler: admin', () => {
     ])('refuses %s %s to a non-admin session and to keys with 403 missing_permission', async (method, resource) => {
       const user = await makeUser(bed.accounts);
       const session = await bed.api.login(user.email, user.password);
-      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: ['submit_score'] });
       for (const credential of [{ session }, { key: token.value }]) {
         const res = await bed.api.call(method, resource, { ...credential, params: { userId: user.userId }, body: {} });
         expect(res).toMatchObject({ status: 403, fromGateway: true, body: { error_code: 'missing_permission' } });
@@ -104,7 +102,7 @@ describe('Handler: admin', () => {
       // Prepare
       const user = await makeUser(bed.accounts);
       const session = await bed.api.login(user.email, user.password);
-      const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+      const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: ['submit_score'] });
       expect(await decide({ session })).toBe('allow');
       expect(await decide({ key: token.value })).toBe('allow');
 

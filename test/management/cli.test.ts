@@ -12,8 +12,6 @@ import { USAGE, main, type CliIo } from '../../cli/keygate';
 import { ManagementTestbed, makeUser } from '../support/management-api';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
-import { issueKey } from '../../lambda/management/mint';
-import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
@@ -205,7 +203,7 @@ describe('CLI: main', () => {
   it('refuses by the admin API rules with exit code 1, in the words of its flags, never the validator text', async () => {
     // Prepare
     const human = await makeUser(bed.accounts);
-    const { token: humanKey } = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'laptop', permissions: ['submit_score'] });
+    const humanKey = await bed.issueUserKey(human.userId, { name: 'laptop', permissions: ['submit_score'] });
     const { userId: botId } = await bed.accounts.createUser({ kind: 'bot' });
     const key = (flags: string[]) => runMain(['create-key', '--table', bed.table, '--user', botId, '--name', 'k', '--permissions', 'submit_score', ...flags]);
 

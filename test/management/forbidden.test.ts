@@ -10,8 +10,6 @@ import { gatewayResponses } from '../../lib/keygate-api';
 import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
 import { lambdaContext } from '../support/lambda-context';
 import { ManagementTestbed, ORIGIN, makeUser, proxyEvent } from '../support/management-api';
-import { issueKey } from '../../lambda/management/mint';
-import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 
 let bed: ManagementTestbed;
@@ -46,7 +44,7 @@ describe('Every 403 carries an error_code', () => {
   it('at the gateway, for each refusal of the authorizer', async () => {
     const user = await makeUser(bed.accounts);
     const session = await bed.api.login(user.email, user.password);
-    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
+    const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: [] });
     const refusals = [
       await bed.api.authorizer.decide(authorizerEvent('GET', '/v1/keys', { Authorization: `Bearer ${token.value}` })),
       await bed.api.authorizer.decide(authorizerEvent('POST', '/v1/keys', { Cookie: `keygate_session=${session}` })),
@@ -59,7 +57,7 @@ describe('Every 403 carries an error_code', () => {
   it('from the management Lambdas: login CSRF, and a permission the stored credential no longer grants', async () => {
     // Prepare
     const user = await makeUser(bed.accounts);
-    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: ['submit_score'] });
+    const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: ['submit_score'] });
     // What a stale authorizer context could claim for this key
     const claimed = { principalId: user.userId, userId: user.userId, authMethod: 'api_key', keyId: token.id, permissions: 'manage_keys' };
     // Act

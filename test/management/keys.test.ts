@@ -5,13 +5,12 @@
  */
 import { ScanCommand,  } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { checksum, generateToken, DEFAULT_PREFIXES } from '../../lambda/core/token';
+import { checksum, generateToken,  } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
 import { referenceEnv } from '../support/config';
-import { issueKey } from '../../lambda/management/mint';
 
 let bed: ManagementTestbed;
 let owner: SignedInUser;
@@ -430,15 +429,15 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
   it('says key_revoked and key_expired with when', async () => {
     const revoked = (await createKey()).body;
     await bed.api.call('DELETE', '/v1/keys/{keyId}', { session, params: { keyId: revoked.id } });
-    const expired = await issueKey(bed.accounts, DEFAULT_PREFIXES, owner.userId, 'user', { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
-    issued.push(expired.token.value);
+    const expired = await bed.issueUserKey(owner.userId, { name: 'old', permissions: [], expiresAt: Date.now() - 1000 });
+    issued.push(expired.value);
     expect(await verify(revoked.key)).toEqual({ valid: false, error_code: 'key_revoked', error_message: expect.stringMatching(/^key was revoked at \d{4}-/) });
-    expect(await verify(expired.token.value)).toEqual({ valid: false, error_code: 'key_expired', error_message: expect.stringMatching(/^key expired at \d{4}-/) });
+    expect(await verify(expired.value)).toEqual({ valid: false, error_code: 'key_expired', error_message: expect.stringMatching(/^key expired at \d{4}-/) });
   });
 
   it('says key_revoked when the owner is disabled', async () => {
     const user = await makeUser(bed.accounts);
-    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, user.userId, 'user', { name: 'k', permissions: [] });
+    const token = await bed.issueUserKey(user.userId, { name: 'k', permissions: [] });
     issued.push(token.value);
     await bed.accounts.setDisabled(user.userId, true);
     expect(await verify(token.value)).toMatchObject({ valid: false, error_code: 'key_revoked', error_message: "key no longer works: its owner's account is disabled" });
@@ -446,9 +445,9 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
 
   it('answers as the authorizer does, in the one rule\'s order: a re-prefixed key of a disabled owner is not known', async () => {
     const human = await makeUser(bed.accounts);
-    const { token } = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'k', permissions: ['submit_score'] });
-    const expiring = await issueKey(bed.accounts, DEFAULT_PREFIXES, human.userId, 'user', { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
-    issued.push(token.value, expiring.token.value);
+    const token = await bed.issueUserKey(human.userId, { name: 'k', permissions: ['submit_score'] });
+    const expiring = await bed.issueUserKey(human.userId, { name: 'e', permissions: [], expiresAt: Date.now() - 1000 });
+    issued.push(token.value, expiring.value);
     // The same key under the bot prefix, with a checksum that passes: anyone can compute one.
     const head = `bot_key_${token.userId}${token.id}${token.secret}`;
     const rePrefixed = head + checksum(head);
@@ -460,12 +459,12 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
 
     expect(await both(token.value)).toEqual({ verify: 'valid', authorizer: 'allow' });
     expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
-    expect(await both(expiring.token.value)).toEqual({ verify: 'key_expired', authorizer: 'expired' });
+    expect(await both(expiring.value)).toEqual({ verify: 'key_expired', authorizer: 'expired' });
     await bed.accounts.setDisabled(human.userId, true);
     expect(await both(token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
     // Before: verify said invalid_key (kind checked with the secret) while the authorizer said user_disabled.
     expect(await both(rePrefixed)).toEqual({ verify: 'invalid_key', authorizer: 'wrong_kind' });
-    expect(await both(expiring.token.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
+    expect(await both(expiring.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
   });
 
   it('refuses a body without a key, or with more', async () => {

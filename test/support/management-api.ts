@@ -16,6 +16,9 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { authorizerEvent } from './authorizer-events';
 import { lambdaContext } from './lambda-context';
 import { putSettings } from './config';
+import { issueKey } from '../../lambda/management/mint';
+import { DEFAULT_PREFIXES, type NewToken } from '../../lambda/core/token';
+import type { NewKey } from '../../lambda/store/port';
 import { closeTable, openTable } from './table';
 
 export const ORIGIN = 'https://app.example.com';
@@ -222,6 +225,11 @@ export class ManagementTestbed {
   async signIn(opts: Parameters<typeof makeUser>[1] = {}): Promise<SignedInUser> {
     const user = await makeUser(this.accounts, opts);
     return { ...user, session: await this.api.login(user.email, user.password) };
+  }
+
+  /** A user key made straight in the table, as `POST /keys` would make it (`issueKey`). */
+  async issueUserKey(userId: string, key: NewKey): Promise<NewToken> {
+    return (await issueKey(this.accounts, DEFAULT_PREFIXES, userId, 'user', key)).token;
   }
 
   close(): Promise<void> {
