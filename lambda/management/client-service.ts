@@ -10,8 +10,8 @@ import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretTok
 import { generateToken, keyHint, newId, parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
-import { DynamoClientStore, type ClientRecord, type GrantRef } from '../store/dynamo-client-store';
-import type { AuditEntry, KeyRecord } from '../store/port';
+import { DynamoClientStore } from '../store/dynamo-client-store';
+import type { AuditEntry, ClientRecord, ClientStore, GrantRef, KeyRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
@@ -22,7 +22,7 @@ import { iso, isoOrNull, keyStatus } from './views';
 
 export interface ClientDeps extends ManagementDeps {
   /** the same store as `accounts`, with the client items */
-  readonly clients: DynamoClientStore;
+  readonly clients: ClientStore;
 }
 
 export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ClientDeps {

@@ -11,8 +11,7 @@ import { extractCredential, headerValues } from '../core/credentials';
 import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretMatches, withQuery } from '../core/oauth';
 import { parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
-import { IssueRefusedError, type ClientRecord, type CodeRecord } from '../store/dynamo-client-store';
-import type { UserRecord } from '../store/port';
+import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
 import type { Actor } from './audit';
 import { grantablePermissions, grantRevocation, issueKey, type ClientDeps } from './client-service';
 

@@ -28,34 +28,14 @@ import {
   type NewClient,
 } from './client-records';
 import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
-import type { StoredKeySecret } from './port';
+import { IssueRefusedError, type ClientStore, type CodeUse, type StoredClientSecret, type StoredKeySecret } from './port';
 import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, keySk, ownedClientSk, userPk } from './keys';
-
-export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
-
-/** What the store keeps of a confidential client's secret, minted by the service. */
-export interface StoredClientSecret {
-  readonly hash: string;
-  readonly hint: string;
-}
-
-/** Why a key could not be issued through a client. */
-export class IssueRefusedError extends Error {
-  constructor(readonly reason: 'client_gone' | 'code_used') {
-    super(reason === 'client_gone' ? 'the client was deleted' : 'the code was used already');
-    this.name = 'IssueRefusedError';
-  }
-}
-
-/** The code a key is issued for: it is marked used in the same transaction, once. */
-export interface CodeUse {
-  readonly codeId: string;
-}
 
 /** BatchGetItem reads at most 100 keys per call. */
 const MAX_BATCH_GET = 100;
 
-export class DynamoClientStore extends DynamoAccountStore {
+/** The `ClientStore` port on DynamoDB, and an account store too (see above). */
+export class DynamoClientStore extends DynamoAccountStore implements ClientStore {
   // ---- clients
 
   /** Registers a client the service minted: its id and, for a confidential one, its secret's hash and hint. */

@@ -1,12 +1,16 @@
 /**
  * What the domain needs from storage: `CredentialStore` for the authorizer
  * (adapter: `dynamo-credential-store.ts`), `AccountStore` for the management
- * services (adapter: `dynamo-account-store.ts`). Domain code depends on these,
+ * services (adapter: `dynamo-account-store.ts`), `ClientStore` for the client
+ * and OAuth services (adapter: `dynamo-client-store.ts`). Domain code depends on these,
  * never on the AWS SDK.
  */
 import type { ParsedToken } from '../core/token';
 import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
+import type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
+
+export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
 export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 
 export interface UserState {
@@ -144,4 +148,53 @@ export class StaleCredentialsError extends Error {
     super('the password changed while the login was checked');
     this.name = 'StaleCredentialsError';
   }
+}
+
+/** What the store keeps of a confidential client's secret, minted by the service. */
+export interface StoredClientSecret {
+  readonly hash: string;
+  readonly hint: string;
+}
+
+/** Why a key could not be issued through a client. */
+export class IssueRefusedError extends Error {
+  constructor(readonly reason: 'client_gone' | 'code_used') {
+    super(reason === 'client_gone' ? 'the client was deleted' : 'the code was used already');
+    this.name = 'IssueRefusedError';
+  }
+}
+
+/** The code a key is issued for: it is marked used in the same transaction, once. */
+export interface CodeUse {
+  readonly codeId: string;
+}
+
+/** What the client and OAuth services need of storage: clients, the keys issued through them, codes, failed client authentications. */
+export interface ClientStore {
+  // clients
+  /** Registers a client the service minted: its id and, for a confidential one, its secret's hash and hint. */
+  createClient(ownerId: string, clientId: string, client: NewClient, secret: StoredClientSecret | undefined, audit: readonly AuditEntry[]): Promise<{ client: ClientRecord }>;
+  getClient(clientId: string): Promise<ClientRecord | undefined>;
+  /** The clients a user registered, deleted ones included (their deletion may be unfinished). */
+  listOwnedClients(ownerId: string): Promise<ClientRecord[]>;
+  getClients(clientIds: readonly string[]): Promise<ClientRecord[]>;
+  /** Changes a live client of `ownerId`; false when there is none. */
+  updateClient(ownerId: string, clientId: string, changes: ClientChanges, audit: readonly AuditEntry[]): Promise<boolean>;
+  rotateClientSecret(ownerId: string, clientId: string, secret: StoredClientSecret, audit: readonly AuditEntry[]): Promise<boolean>;
+  /** Starts a deletion: from then on nothing is issued through the client. */
+  markClientDeleted(ownerId: string, clientId: string): Promise<boolean>;
+  removeClient(ownerId: string, clientId: string, audit: readonly AuditEntry[]): Promise<void>;
+
+  // keys issued through a client
+  /** The key, its GRANT reference and the code's use in one transaction that also checks the client is live; throws IssueRefusedError. */
+  issueClientKey(userId: string, clientId: string, secret: StoredKeySecret, key: Omit<NewKey, 'clientId'>, code: CodeUse | undefined, audit: readonly AuditEntry[]): Promise<{ createdAt: number }>;
+  /** A page of the keys issued through a client, for every user. */
+  grantsPage(clientId: string, limit: number): Promise<GrantRef[]>;
+  revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'>;
+
+  // codes and client authentication
+  createCode(code: CodeRecord): Promise<void>;
+  getCode(codeId: string): Promise<CodeRecord | undefined>;
+  registerClientAuthAttempt(clientId: string, windowMs: number): Promise<LoginAttempts>;
+  clearClientAuthAttempts(clientId: string): Promise<void>;
 }
