@@ -6,13 +6,14 @@
  */
 import { createHmac } from 'node:crypto';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { LOUD_LOGS } from '../support/quiet-logs';
 import { ManagementTestbed, makeUser } from '../support/management-api';
 
 
 let bed: ManagementTestbed;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await ManagementTestbed.open({ env: LOUD_LOGS });
 });
 afterAll(() => bed.close());
 

@@ -3,13 +3,14 @@
  * writes to stdout (one decision line per invocation, carrying its EMF metrics).
  */
 import { referenceEnv } from './config';
+import { LOUD_LOGS } from './quiet-logs';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 
 export type AuthorizerHandler = (e: APIGatewayRequestAuthorizerEvent, c: Context) => Promise<APIGatewayAuthorizerResult>;
 
-/** Loads `lambda/authorizer/handler.ts` with these settings; its module-level config reads them. */
+/** Loads `lambda/authorizer/handler.ts` with these settings, its metrics on; its module-level config reads them. */
 export function loadAuthorizerHandler(env: { TABLE_NAME: string; KEYGATE_ALLOWED_ORIGINS: string }): AuthorizerHandler {
-  Object.assign(process.env, referenceEnv(env.TABLE_NAME, env));
+  Object.assign(process.env, referenceEnv(env.TABLE_NAME, env), LOUD_LOGS);
   let handler: AuthorizerHandler | undefined;
   jest.isolateModules(() => {
     handler = require('../../lambda/authorizer/handler').handler;

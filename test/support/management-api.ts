@@ -214,11 +214,16 @@ export class ManagementTestbed {
     readonly accounts: DynamoAccountStore,
   ) {}
 
-  /** `settings`: also write the deployment settings item, as the construct does at deploy time (the CLI reads it). */
-  static async open(opts: { settings?: boolean } = {}): Promise<ManagementTestbed> {
+  /**
+   * `settings`: also write the deployment settings item, as the construct
+   * does at deploy time (the CLI reads it). `env`: more environment for the
+   * handlers, e.g. to turn their log lines and metrics back on (quiet-logs.ts).
+   */
+  static async open(opts: { settings?: boolean; env?: Record<string, string> } = {}): Promise<ManagementTestbed> {
     const { client, table } = await openTable();
     if (opts.settings) await putSettings(client, table);
-    return new ManagementTestbed(client, table, new ManagementApi(client, table, loadHandlers(managementEnv(table))), new DynamoAccountStore(client, table));
+    const handlers = loadHandlers({ ...managementEnv(table), ...opts.env });
+    return new ManagementTestbed(client, table, new ManagementApi(client, table, handlers), new DynamoAccountStore(client, table));
   }
 
   /** A user made in the table (`makeUser`), then logged in through the API. */
