@@ -4,8 +4,9 @@
  * with fake credentials), then logged in as the user it made. Usage errors
  * are checked in process, through `main`.
  */
-import { PutItemCommand,  } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
@@ -278,4 +279,51 @@ describe('CLI: main', () => {
       await closeTable(other.client, other.table);
     }
   });
+});
+
+describe("CLI: the README's Deploy section", () => {
+  /** The lines of the README's block that follows `marker`, as a reader copies them. */
+  function readmeLines(marker: string): string[] {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const at = readme.indexOf(marker);
+    if (at < 0) throw new Error(`README.md no longer says '${marker}'`);
+    const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
+    if (!block) throw new Error(`no sh block after '${marker}'`);
+    return block[1]!.trim().split('\n');
+  }
+
+  /** One line in bash in the repository, as typed at a terminal, with only the standard AWS settings pointing at DynamoDB Local. */
+  function shell(line: string): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake' };
+      const child = spawn('bash', ['-c', line], { cwd: join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('makes the first admin, a bot and its key as written, with <TableName> and <botUserId> filled in', async () => {
+    // Prepare: the block, its placeholders filled in as a reader would (the bot's id from the line that made it)
+    const lines = readmeLines('Then make the first admin with the CLI');
+    expect(lines).toHaveLength(3);
+    const fill = (line: string, botUserId = '') => line.replaceAll('<TableName>', bed.table).replaceAll('<botUserId>', botUserId);
+
+    // Act
+    const admin = await shell(fill(lines[0]!));
+    const bot = await shell(fill(lines[1]!));
+    const botUserId = (JSON.parse(bot.stdout) as { id: string }).id;
+    const key = await shell(fill(lines[2]!, botUserId));
+
+    // Assess: each line succeeded, and what it made works at the API
+    for (const run of [admin, bot, key]) expect({ code: run.code, stdout: run.stdout.length > 0 }).toEqual({ code: 0, stdout: true });
+    const password = /KEYGATE_PASSWORD='([^']+)'/.exec(lines[0]!)![1]!;
+    const session = await bed.api.login('you@example.com', password);
+    expect((await bed.api.call('GET', '/v1/auth/me', { session })).body).toMatchObject({ user: { email: 'you@example.com', admin: true } });
+    const me = await bed.api.call('GET', '/v1/auth/me', { key: (JSON.parse(key.stdout) as { key: string }).key });
+    expect(me.body).toMatchObject({ user: { id: botUserId, kind: 'bot' }, authMethod: 'api_key', permissions: ['submit_score'] });
+  }, 60_000);
 });

@@ -3,9 +3,9 @@
  * handlers, behind the real authorizer, against DynamoDB Local: the whole
  * key lifecycle, every refusal, and rotation under concurrent use.
  */
-import { ScanCommand,  } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { checksum, generateToken,  } from '../../lambda/core/token';
+import { checksum, generateToken } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
