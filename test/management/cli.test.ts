@@ -282,6 +282,13 @@ describe('CLI: main', () => {
 });
 
 describe("CLI: the README's Deploy section", () => {
+  // A table of its own: the block's e-mail addresses are the README's, which other tests here use too.
+  let fresh: ManagementTestbed;
+  beforeAll(async () => {
+    fresh = await ManagementTestbed.open({ settings: true });
+  });
+  afterAll(() => fresh.close());
+
   /** The lines of the README's block that follows `marker`, as a reader copies them. */
   function readmeLines(marker: string): string[] {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -310,20 +317,21 @@ describe("CLI: the README's Deploy section", () => {
     // Prepare: the block, its placeholders filled in as a reader would (the bot's id from the line that made it)
     const lines = readmeLines('Then make the first admin with the CLI');
     expect(lines).toHaveLength(3);
-    const fill = (line: string, botUserId = '') => line.replaceAll('<TableName>', bed.table).replaceAll('<botUserId>', botUserId);
+    const fill = (line: string, botUserId = '') => line.replaceAll('<TableName>', fresh.table).replaceAll('<botUserId>', botUserId);
 
     // Act
     const admin = await shell(fill(lines[0]!));
     const bot = await shell(fill(lines[1]!));
+    expect({ code: bot.code, stderr: bot.stderr }).toEqual({ code: 0, stderr: '' });
     const botUserId = (JSON.parse(bot.stdout) as { id: string }).id;
     const key = await shell(fill(lines[2]!, botUserId));
 
     // Assess: each line succeeded, and what it made works at the API
     for (const run of [admin, bot, key]) expect({ code: run.code, stdout: run.stdout.length > 0 }).toEqual({ code: 0, stdout: true });
     const password = /KEYGATE_PASSWORD='([^']+)'/.exec(lines[0]!)![1]!;
-    const session = await bed.api.login('you@example.com', password);
-    expect((await bed.api.call('GET', '/v1/auth/me', { session })).body).toMatchObject({ user: { email: 'you@example.com', admin: true } });
-    const me = await bed.api.call('GET', '/v1/auth/me', { key: (JSON.parse(key.stdout) as { key: string }).key });
+    const session = await fresh.api.login('you@example.com', password);
+    expect((await fresh.api.call('GET', '/v1/auth/me', { session })).body).toMatchObject({ user: { email: 'you@example.com', admin: true } });
+    const me = await fresh.api.call('GET', '/v1/auth/me', { key: (JSON.parse(key.stdout) as { key: string }).key });
     expect(me.body).toMatchObject({ user: { id: botUserId, kind: 'bot' }, authMethod: 'api_key', permissions: ['submit_score'] });
   }, 60_000);
 });
