@@ -14,7 +14,8 @@ import { ManagementTestbed, makeUser } from '../support/management-api';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 
-const LAUNCHER = join(__dirname, '..', '..', 'bin', 'keygate.js');
+const REPO = join(__dirname, '..', '..');
+const LAUNCHER = join(REPO, 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
 
 
@@ -31,8 +32,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the launcher as a user would, with only the standard AWS settings pointing at DynamoDB Local. */
-function keygate(args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
+/**
+ * Runs `command` with `args` as a user's terminal would, with only the
+ * standard AWS settings pointing at DynamoDB Local (fake credentials), in the
+ * repository's folder.
+ */
+function terminal(command: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -43,7 +48,7 @@ function keygate(args: string[], opts: { env?: Record<string, string>; input?: s
     ...opts.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,6 +58,9 @@ function keygate(args: string[], opts: { env?: Record<string, string>; input?: s
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** The launcher, as the installed `keygate` command. */
+const keygate = (args: string[], opts: { env?: Record<string, string>; input?: string } = {}) => terminal(process.execPath, [LAUNCHER, ...args], opts);
 
 /** `main` in process, with captured output. */
 async function runMain(args: string[], env: Record<string, string> = {}, input = '') {
@@ -291,26 +299,12 @@ describe("CLI: the README's Deploy section", () => {
 
   /** The lines of the README's block that follows `marker`, as a reader copies them. */
   function readmeLines(marker: string): string[] {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
     const at = readme.indexOf(marker);
     if (at < 0) throw new Error(`README.md no longer says '${marker}'`);
     const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
     if (!block) throw new Error(`no sh block after '${marker}'`);
     return block[1]!.trim().split('\n');
-  }
-
-  /** One line in bash in the repository, as typed at a terminal, with only the standard AWS settings pointing at DynamoDB Local. */
-  function shell(line: string): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake' };
-      const child = spawn('bash', ['-c', line], { cwd: join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
   }
 
   it('makes the first admin, a bot and its key as written, with <TableName> and <botUserId> filled in', async () => {
@@ -320,11 +314,11 @@ describe("CLI: the README's Deploy section", () => {
     const fill = (line: string, botUserId = '') => line.replaceAll('<TableName>', fresh.table).replaceAll('<botUserId>', botUserId);
 
     // Act
-    const admin = await shell(fill(lines[0]!));
-    const bot = await shell(fill(lines[1]!));
+    const admin = await terminal('bash', ['-c', fill(lines[0]!)]);
+    const bot = await terminal('bash', ['-c', fill(lines[1]!)]);
     expect({ code: bot.code, stderr: bot.stderr }).toEqual({ code: 0, stderr: '' });
     const botUserId = (JSON.parse(bot.stdout) as { id: string }).id;
-    const key = await shell(fill(lines[2]!, botUserId));
+    const key = await terminal('bash', ['-c', fill(lines[2]!, botUserId)]);
 
     // Assess: each line succeeded, and what it made works at the API
     for (const run of [admin, bot, key]) expect({ code: run.code, stdout: run.stdout.length > 0 }).toEqual({ code: 0, stdout: true });
