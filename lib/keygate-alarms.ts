@@ -18,6 +18,8 @@ export interface KeygateAlarms {
   readonly api5xxRate: Alarm;
   /** A burst of login lockouts: e-mails reaching the failed-login limit (credential stuffing, password guessing). */
   readonly loginLockouts: Alarm;
+  /** An API client locked out at the token or revocation endpoint: its secret is being guessed, or a tool sends an old one. */
+  readonly clientAuthLockouts: Alarm;
 }
 
 /** Lockouts within 5 minutes that raise the `loginLockouts` alarm. */
@@ -93,6 +95,16 @@ export function createAlarms(scope: Construct, targets: AlarmTargets): KeygateAl
       alarmDescription: `${LOGIN_LOCKOUT_BURST} or more logins were locked out within 5 minutes: passwords are being guessed across accounts.`,
       metric: new Metric({ namespace: 'keygate', metricName: 'login_locked', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
       threshold: LOGIN_LOCKOUT_BURST,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    }),
+    // One `client_auth_locked` per lockout of a client. Client secrets are too
+    // long to guess, so even one lockout means an attack or a tool with an old
+    // secret retrying: both want a look.
+    clientAuthLockouts: new Alarm(scope, 'ClientAuthLockouts', {
+      ...common,
+      alarmDescription: 'An API client was locked out after too many wrong secrets: someone is guessing its secret, or a tool is using an old one.',
+      metric: new Metric({ namespace: 'keygate', metricName: 'client_auth_locked', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
+      threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     }),
   };

@@ -2,7 +2,9 @@
  * What failed logins and lockouts leave behind (docs/design.md, Security invariants): one structured
  * log line each, and the metrics `login_failed` and `login_locked` (namespace
  * `keygate`, service `keygate-management`) that the stack's lockout alarm
- * watches. Never the password, never the e-mail: an HMAC-SHA-256 of the
+ * watches; for API clients' secrets at the token and revocation endpoints,
+ * `client_auth_failed` and `client_auth_locked` (their log line is the clients
+ * Lambda's `client_authentication_refused`). Never the password, never the e-mail: an HMAC-SHA-256 of the
  * lower-cased e-mail under the deployment's own random key
  * (`AccountStore.logHashKey`), so lines about one account can be
  * grouped, and an operator who can read the table can compute the hash of
@@ -47,7 +49,7 @@ async function emailHash(accounts: AccountStore, email: string): Promise<string 
   }
 }
 
-function count(name: 'login_failed' | 'login_locked'): void {
+function count(name: 'login_failed' | 'login_locked' | 'client_auth_failed' | 'client_auth_locked'): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
   // Flushed at once: the request is about to end with an error, and nothing else here batches metrics.
   metrics.publishStoredMetrics();
@@ -73,4 +75,14 @@ export async function loginLocked(
   const lockoutStarted = detail.attempts === detail.maxFailures + 1;
   logger.warn('login_locked', { emailHash: await emailHash(accounts, email), attempts: detail.attempts, lockoutStarted, retryAfterSeconds: detail.retryAfterSeconds, check: detail.check });
   if (lockoutStarted) count('login_locked');
+}
+
+/** A confidential client's secret was wrong; the attempt counts toward the client's lockout. */
+export function clientAuthFailed(): void {
+  count('client_auth_failed');
+}
+
+/** A client authentication the lockout refused; counted once per lockout, like `login_locked`. */
+export function clientAuthLocked(detail: { readonly attempts: number; readonly maxFailures: number }): void {
+  if (detail.attempts === detail.maxFailures + 1) count('client_auth_locked');
 }

@@ -14,6 +14,7 @@ import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
 import type { Actor } from './audit';
 import { grantablePermissions, grantRevocation, issueKey, type ClientDeps } from './client-service';
+import { clientAuthFailed, clientAuthLocked } from './login-telemetry';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -189,11 +190,13 @@ export async function authenticateClient(deps: ClientDeps, event: APIGatewayProx
   if (client.isPublic) throw new OAuthError('invalid_client', 'a public client has no secret; send client_id alone and prove the code with PKCE');
   const { attempts, windowStart } = await deps.clients.registerClientAuthAttempt(client.clientId, deps.config.loginWindowMs);
   if (attempts > deps.config.loginMaxFailures) {
+    clientAuthLocked({ attempts, maxFailures: deps.config.loginMaxFailures });
     const retry = Math.max(1, Math.ceil((windowStart + deps.config.loginWindowMs - deps.now()) / 1000));
     throw new OAuthError('invalid_client', `too many failed client authentications; try again in ${retry} seconds`, 429, { 'Retry-After': String(retry) });
   }
   const parsed = parseSecretToken(secret, CLIENT_SECRET_PREFIX);
   if (!parsed || parsed.id !== client.clientId || !secretMatches(parsed, client.secretHash)) {
+    clientAuthFailed();
     throw new OAuthError('invalid_client', 'client secret is wrong');
   }
   await deps.clients.clearClientAuthAttempts(client.clientId);

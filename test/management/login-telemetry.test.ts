@@ -109,6 +109,28 @@ describe('Handler: auth — failed logins and lockouts', () => {
     expect(logged('login_failed')).toEqual([expect.objectContaining({ emailHash: await hashOf(user.email), reason: 'wrong_password', check: 'change_password' })]);
   });
 
+  it('counts a wrong client secret at the token endpoint as client_auth_failed, and client_auth_locked once per lockout of the client', async () => {
+    // Prepare: a confidential client, and a token request with a wrong secret
+    const owner = await bed.signIn();
+    const registered = await bed.api.call('POST', '/v1/clients', { session: owner.session, body: { name: 'Telemetry tool', redirectUris: ['https://tool.example/cb'], permissions: ['submit_score'] } });
+    const { id, secret } = registered.body as { id: string; secret: string };
+    const wrongSecret = `${secret.slice(0, -7)}${secret.slice(-7, -6) === 'A' ? 'B' : 'A'}${secret.slice(-6)}`;
+    const token = () =>
+      bed.api.call('POST', '/v1/oauth/token', {
+        origin: null,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'unused', redirect_uri: 'https://tool.example/cb', client_id: id, client_secret: wrongSecret }).toString(),
+      });
+    // Act: five wrong secrets fill the window, then two more are refused by the lockout
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await token()).status);
+    // Assess
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    const counted = metrics().filter((m) => m.startsWith('keygate/client_auth'));
+    expect(counted).toEqual([...Array<string>(5).fill('keygate/client_auth_failed service=keygate-management'), 'keygate/client_auth_locked service=keygate-management']);
+    expect(text()).not.toContain(secret.slice(-20));
+  });
+
   it('keys the hash with a random per-deployment key kept in the table, made once', async () => {
     const [a, b] = await Promise.all([bed.accounts.logHashKey(), new DynamoAccountStore(bed.client, bed.table).logHashKey()]);
     expect(a.length).toBe(32);

@@ -355,10 +355,10 @@ describe('Stack: KeygateStack', () => {
   });
 
   describe('Alarms', () => {
-    it('raises four alarms and exposes them', () => {
+    it('raises five alarms and exposes them', () => {
       // Assess
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'loginLockouts']);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'clientAuthLockouts', 'loginLockouts']);
     });
 
     it('alarms on a burst of login lockouts: the auth Lambda’s login_locked metric, 5 in 5 minutes', () => {
@@ -370,6 +370,20 @@ describe('Stack: KeygateStack', () => {
         Statistic: 'Sum',
         Period: 300,
         Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('alarms on any lockout of an API client: the clients Lambda’s client_auth_locked metric, 1 in 5 minutes', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'keygate',
+        MetricName: 'client_auth_locked',
+        Dimensions: [{ Name: 'service', Value: 'keygate-management' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });
