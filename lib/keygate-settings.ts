@@ -23,8 +23,8 @@ export interface KeygateRouteDef {
 export interface KeygateSettingsProps {
   /**
    * Your own permissions. The management ones (`manage_keys`,
-   * `manage_sessions`, `change_password`, `admin`) are always there and may
-   * not be listed again.
+   * `manage_sessions`, `change_password`, `manage_clients`, `admin`:
+   * `MANAGEMENT_PERMISSIONS`) are always there and may not be listed again.
    *
    * @default - none of your own
    */
