@@ -4,8 +4,8 @@
  * `keygate`, service `keygate-management`) that the stack's lockout alarm
  * watches; for API clients' secrets at the token and revocation endpoints,
  * `client_auth_failed` and `client_auth_locked` (their log line is the clients
- * Lambda's `client_authentication_refused`). Never the password, never the e-mail: an HMAC-SHA-256 of the
- * lower-cased e-mail under the deployment's own random key
+ * Lambda's `client_authentication_refused`). Never the password, never the
+ * e-mail: an HMAC-SHA-256 of the lower-cased e-mail under the deployment's own random key
  * (`AccountStore.logHashKey`), so lines about one account can be
  * grouped, and an operator who can read the table can compute the hash of
  * one e-mail to search for it, while a reader of the logs alone cannot test
@@ -55,6 +55,11 @@ function count(name: 'login_failed' | 'login_locked' | 'client_auth_failed' | 'c
   metrics.publishStoredMetrics();
 }
 
+/** The first attempt a lockout refuses: exactly one per window, since the attempt counter is atomic. */
+function startsLockout(detail: { readonly attempts: number; readonly maxFailures: number }): boolean {
+  return detail.attempts === detail.maxFailures + 1;
+}
+
 /** A wrong password, an unknown e-mail, or a user who may not log in. */
 export async function loginFailed(accounts: AccountStore, email: string, reason: LoginFailure, check: LoginCheck = 'login'): Promise<void> {
   logger.warn('login_failed', { emailHash: await emailHash(accounts, email), reason, check });
@@ -72,7 +77,7 @@ export async function loginLocked(
   email: string,
   detail: { readonly attempts: number; readonly maxFailures: number; readonly retryAfterSeconds: number; readonly check: LoginCheck },
 ): Promise<void> {
-  const lockoutStarted = detail.attempts === detail.maxFailures + 1;
+  const lockoutStarted = startsLockout(detail);
   logger.warn('login_locked', { emailHash: await emailHash(accounts, email), attempts: detail.attempts, lockoutStarted, retryAfterSeconds: detail.retryAfterSeconds, check: detail.check });
   if (lockoutStarted) count('login_locked');
 }
@@ -84,5 +89,5 @@ export function clientAuthFailed(): void {
 
 /** A client authentication the lockout refused; counted once per lockout, like `login_locked`. */
 export function clientAuthLocked(detail: { readonly attempts: number; readonly maxFailures: number }): void {
-  if (detail.attempts === detail.maxFailures + 1) count('client_auth_locked');
+  if (startsLockout(detail)) count('client_auth_locked');
 }

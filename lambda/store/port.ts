@@ -7,7 +7,6 @@
  */
 import type { ParsedToken } from '../core/token';
 import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
-
 import type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
 
 export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
