@@ -8,8 +8,8 @@
  * owner's id: `<prefix><id:12><secret:32><checksum:6>`, base62 after the
  * prefix, CRC32 checksum, and only SHA-256(id + "." + secret) is stored.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { CHECKSUM_LENGTH, ID_LENGTH, SECRET_LENGTH, checksum, hashSecret, newId, randomBase62 } from './token';
+import { createHash } from 'node:crypto';
+import { CHECKSUM_LENGTH, ID_LENGTH, SECRET_LENGTH, checksum, constantTimeEqual, hashSecret, newId, randomBase62, secretMatches } from './token';
 
 export const CLIENT_SECRET_PREFIX = 'client_secret_';
 export const CODE_PREFIX = 'code_';
@@ -45,12 +45,9 @@ export function parseSecretToken(value: string, prefix: string): SecretToken | u
   return { id: body.slice(0, ID_LENGTH), secret: body.slice(ID_LENGTH, ID_LENGTH + SECRET_LENGTH) };
 }
 
-/** Constant-time check of a presented secret against the stored hash. */
-export function secretMatches(token: SecretToken, storedHash: string | undefined): boolean {
-  if (storedHash === undefined) return false;
-  const expected = Buffer.from(storedHash, 'base64url');
-  const actual = createHash('sha256').update(token.id).update('.').update(token.secret).digest();
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+/** Constant-time check of a presented client secret or code against the stored hash: the keys' own check (`token.ts`). */
+export function secretTokenMatches(token: SecretToken, storedHash: string | undefined): boolean {
+  return storedHash !== undefined && secretMatches(token.id, token.secret, storedHash);
 }
 
 // ---- redirect URIs
@@ -128,9 +125,7 @@ export function s256(verifier: string): string {
 /** Whether `verifier` answers `challenge` (S256), in constant time. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
   if (!CODE_VERIFIER.test(verifier)) return false;
-  const a = Buffer.from(s256(verifier));
-  const b = Buffer.from(challenge);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return constantTimeEqual(s256(verifier), challenge);
 }
 
 // ---- client authentication (RFC 6749 §2.3.1)

@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../core/authorization-request';
 import { extractCredential, headerValues } from '../core/credentials';
-import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretMatches, withQuery } from '../core/oauth';
+import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
 import { parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
@@ -195,7 +195,7 @@ export async function authenticateClient(deps: ClientDeps, event: APIGatewayProx
     throw new OAuthError('invalid_client', `too many failed client authentications; try again in ${retry} seconds`, 429, { 'Retry-After': String(retry) });
   }
   const parsed = parseSecretToken(secret, CLIENT_SECRET_PREFIX);
-  if (!parsed || parsed.id !== client.clientId || !secretMatches(parsed, client.secretHash)) {
+  if (!parsed || parsed.id !== client.clientId || !secretTokenMatches(parsed, client.secretHash)) {
     clientAuthFailed();
     throw new OAuthError('invalid_client', 'client secret is wrong');
   }
@@ -224,7 +224,7 @@ export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent
 
   const parsed = parseSecretToken(values.code, CODE_PREFIX);
   const code = parsed ? await deps.clients.getCode(parsed.id) : undefined;
-  if (!parsed || !code || !secretMatches(parsed, code.secretHash)) throw new OAuthError('invalid_grant', 'code is not known');
+  if (!parsed || !code || !secretTokenMatches(parsed, code.secretHash)) throw new OAuthError('invalid_grant', 'code is not known');
   if (code.usedAt !== undefined) throw await reused(deps, code);
   if (code.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'code was issued to another client');
   if (code.expiresAt <= deps.now()) throw new OAuthError('invalid_grant', 'code has expired');

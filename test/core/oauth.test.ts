@@ -12,7 +12,7 @@ import {
   pkceMatches,
   redirectUriProblem,
   s256,
-  secretMatches,
+  secretTokenMatches,
   templateProblem,
   withQuery,
 } from '../../lambda/core/oauth';
@@ -23,10 +23,10 @@ describe('Module: oauth', () => {
       const t = generateSecretToken(CLIENT_SECRET_PREFIX, 'AbCdEfGhIjKl');
       expect(t.value).toMatch(/^client_secret_AbCdEfGhIjKl[0-9A-Za-z]{38}$/);
       expect(parseSecretToken(t.value, CLIENT_SECRET_PREFIX)).toEqual({ id: 'AbCdEfGhIjKl', secret: t.secret });
-      expect(secretMatches(t, t.secretHash)).toBe(true);
+      expect(secretTokenMatches(t, t.secretHash)).toBe(true);
       expect(t.secretHash).not.toContain(t.secret);
-      expect(secretMatches({ id: t.id, secret: t.secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }, t.secretHash)).toBe(false);
-      expect(secretMatches(t, undefined)).toBe(false);
+      expect(secretTokenMatches({ id: t.id, secret: t.secret.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }, t.secretHash)).toBe(false);
+      expect(secretTokenMatches(t, undefined)).toBe(false);
     });
 
     it('refuses a wrong prefix, length, alphabet or checksum before any read', () => {
