@@ -84,7 +84,8 @@ export function credentialRefusal(
   if (owner.disabled) return 'user_disabled';
   if (claim.kind === 'session' && (credential.credentialsEpoch ?? 0) !== owner.credentialsEpoch) return 'password_changed';
   if (credential.revokedAt !== undefined && credential.revokedAt <= now) return 'revoked';
-  if (credential.expiresAt !== undefined && credential.expiresAt <= now) return 'expired';
+  // A session always ends: one stored without an end is refused, as if it had expired.
+  if (credential.expiresAt === undefined ? claim.kind === 'session' : credential.expiresAt <= now) return 'expired';
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../core/authorization-request';
 import { extractCredential, headerValues } from '../core/credentials';
 import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
+import { credentialRefusal } from '../core/credential-rule';
 import { parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
@@ -103,10 +104,8 @@ export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent)
   const parsed = parseToken(credential.value, ['session'], deps.config.prefixes);
   if (!parsed.ok) return undefined;
   const { credential: session, user: state } = await deps.credentials.lookup(parsed.token);
-  if (!session || !state || !verifySecret(parsed.token, session.secretHash)) return undefined;
-  if (state.disabled || state.kind !== 'human' || session.expiresAt === undefined || session.expiresAt <= deps.now()) return undefined;
-  // docs/design.md, Security invariants: a session from before its owner's last password change is over, as in the authorizer.
-  if ((session.credentialsEpoch ?? 0) !== state.credentialsEpoch) return undefined;
+  // The one credential rule of the authorizer: secret, kind, disabled owner, password changed, revoked, expired.
+  if (credentialRefusal(parsed.token, session, state, deps.now()) !== undefined) return undefined;
   const user = await deps.accounts.getUser(parsed.token.userId);
   if (!user || user.disabled) return undefined;
   return { user, sessionId: parsed.token.id };

@@ -29,7 +29,8 @@ function scenario(kind: TokenKind, faults: ReadonlySet<Fault>) {
     secretHash: token.secretHash,
     ...(kind === 'session' ? { credentialsEpoch: faults.has('password_changed') ? 1 : 2 } : { permissions: ['read_widgets', 'manage_keys', 'gone'] }),
     ...(faults.has('revoked') ? { revokedAt: NOW } : { revokedAt: NOW + 1 }),
-    ...(faults.has('expired') ? { expiresAt: NOW - 1 } : {}),
+    // Sessions always have an end; keys may have none.
+    ...(faults.has('expired') ? { expiresAt: NOW - 1 } : kind === 'session' ? { expiresAt: NOW + 1 } : {}),
   };
   const owner: CredentialOwner = {
     kind: faults.has('wrong_kind') ? (ownerKind === 'bot' ? 'human' : 'bot') : ownerKind,
@@ -84,6 +85,15 @@ describe('credential rule', () => {
     expect(credentialRefusal(claim, { ...credential, revokedAt: NOW }, owner, NOW - 1)).toBeUndefined();
     expect(credentialRefusal(claim, { ...credential, revokedAt: NOW }, owner, NOW)).toBe('revoked');
     expect(credentialRefusal(claim, { ...credential, expiresAt: NOW }, owner, NOW)).toBe('expired');
+  });
+
+  it('refuses a session stored without an end as expired; a key without one never expires', () => {
+    const session = scenario('session', new Set());
+    const { expiresAt: _end, ...endless } = session.credential!;
+    expect(credentialRefusal(session.claim, endless, session.owner, NOW)).toBe('expired');
+    const key = scenario('user', new Set());
+    expect(key.credential!.expiresAt).toBeUndefined();
+    expect(credentialRefusal(key.claim, key.credential, key.owner, NOW)).toBeUndefined();
   });
 
   it('grants a key its stored permissions that a key may still hold, and a session what the catalog gives it', () => {
