@@ -3,8 +3,7 @@
  * policy. No AWS SDK here; the store is injected.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { keyGrantable, sessionPermissions } from '../core/catalog';
-import { credentialRefusal, effectivePermissions } from '../core/credential-rule';
+import { credentialRefusal, effectivePermissions, grantRule, type GrantRule } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
@@ -87,8 +86,7 @@ export class Authorizer {
   private readonly now: () => number;
   private readonly cache: LruCache<string, CacheEntry>;
   private readonly policies: PolicyCache;
-  private readonly grantable: ReadonlySet<string>;
-  private readonly sessionPerms: { readonly user: readonly string[]; readonly admin: readonly string[] };
+  private readonly grants: GrantRule;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
 
   constructor(options: AuthorizerOptions) {
@@ -97,11 +95,7 @@ export class Authorizer {
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
     this.policies = new PolicyCache(options.config.routes);
-    this.grantable = new Set(keyGrantable(options.config.permissions));
-    this.sessionPerms = {
-      user: sessionPermissions(options.config.permissions, false),
-      admin: sessionPermissions(options.config.permissions, true),
-    };
+    this.grants = grantRule(options.config.permissions);
   }
 
   /** Entries in the credential cache (for tests and the benchmark). */
@@ -143,7 +137,7 @@ export class Authorizer {
       authMethod: token.kind === 'session' ? 'session' : 'api_key',
       credentialId: token.id,
       // The credential rule's grant, from the catalog views made once in the constructor.
-      permissions: effectivePermissions(token.kind, credential!, user!, { keyGrantable: this.grantable, session: this.sessionPerms }),
+      permissions: effectivePermissions(token.kind, credential!, user!, this.grants),
     };
     const context = {
       userId: principal.userId,

@@ -5,7 +5,7 @@
  * whoever holds it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { keyGrantable } from '../core/catalog';
+import { grantRule } from '../core/credential-rule';
 import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
 import { generateToken, keyHint, newId, parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
@@ -76,8 +76,8 @@ function checkFile(filename: string | undefined | null, template: string | undef
 
 /** The permissions a client may still hand out: its own, as far as the catalog still lets keys hold them. */
 export function grantablePermissions(deps: ManagementDeps, client: ClientRecord): string[] {
-  const grantable = new Set(keyGrantable(deps.config.permissions));
-  return client.permissions.filter((p) => grantable.has(p));
+  const { keyGrantable } = grantRule(deps.config.permissions);
+  return client.permissions.filter((p) => keyGrantable.has(p));
 }
 
 // ---- clients
