@@ -7,7 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { grantRule } from '../core/credential-rule';
 import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
-import { generateToken, keyHint, newId, parseToken, verifySecret } from '../core/token';
+import { keyHint, newId, parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
 import { DynamoClientStore } from '../store/dynamo-client-store';
@@ -17,7 +17,7 @@ import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
 import { buildDeps, type ManagementDeps } from './deps';
 import { checkKeyPermissions } from './key-service';
-import { storedKeySecret } from './mint';
+import { issueClientKey } from './mint';
 import { iso, isoOrNull, keyStatus } from './views';
 
 export interface ClientDeps extends ManagementDeps {
@@ -211,23 +211,22 @@ export async function clientFile(deps: ClientDeps, caller: Caller, clientId: str
 
 /** Issues a key of `userId` through `client` (for a code, or for the client file). */
 export async function issueKey(deps: ClientDeps, userId: string, client: ClientRecord, permissions: readonly string[], codeId: string | undefined, actor: Actor) {
-  // Minted here; the store keeps the id, the hash and the hint.
-  const token = generateToken('user', userId, deps.config.prefixes);
-  const keyId = token.id;
-  const { createdAt } = await deps.clients.issueClientKey(
+  const { token, createdAt } = await issueClientKey(
+    deps.clients,
+    deps.config.prefixes,
     userId,
     client.clientId,
-    storedKeySecret(token),
     { name: client.name, permissions },
     codeId ? { codeId } : undefined,
-    auditEntries(actor, 'key_created', `key:${keyId}`, [userId], {
-      name: client.name,
-      permissions: permissions.join(','),
-      clientId: client.clientId,
-      via: codeId ? 'oauth' : 'client_file',
-    }),
+    (keyId) =>
+      auditEntries(actor, 'key_created', `key:${keyId}`, [userId], {
+        name: client.name,
+        permissions: permissions.join(','),
+        clientId: client.clientId,
+        via: codeId ? 'oauth' : 'client_file',
+      }),
   );
-  return { keyValue: token.value, keyId, createdAt };
+  return { keyValue: token.value, keyId: token.id, createdAt };
 }
 
 // ---- authorized apps

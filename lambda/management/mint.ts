@@ -4,7 +4,7 @@
  * secret. The whole value goes back to the caller, shown to its holder once.
  */
 import { keyHint, generateToken, type NewToken, type TokenPrefixes } from '../core/token';
-import type { AccountStore, AuditEntry, KeyRecord, NewKey, StoredKeySecret, StoredSessionSecret, VerifiedCredentials } from '../store/port';
+import type { AccountStore, AuditEntry, ClientStore, CodeUse, KeyRecord, NewKey, StoredKeySecret, StoredSessionSecret, VerifiedCredentials } from '../store/port';
 
 /** What the store keeps of a new key. */
 export function storedKeySecret(token: NewToken): StoredKeySecret {
@@ -27,6 +27,21 @@ export async function issueKey(
 ): Promise<{ token: NewToken; createdAt: number }> {
   const token = generateToken(kind, userId, prefixes);
   const { createdAt } = await accounts.createKey(userId, kind, storedKeySecret(token), key, audit(token.id));
+  return { token, createdAt };
+}
+
+/** Mints a user key of `userId` issued through `clientId` (for a code, or for the client file) and stores it with its grant. */
+export async function issueClientKey(
+  clients: Pick<ClientStore, 'issueClientKey'>,
+  prefixes: TokenPrefixes,
+  userId: string,
+  clientId: string,
+  key: Omit<NewKey, 'clientId'>,
+  code: CodeUse | undefined,
+  audit: (keyId: string) => readonly AuditEntry[],
+): Promise<{ token: NewToken; createdAt: number }> {
+  const token = generateToken('user', userId, prefixes);
+  const { createdAt } = await clients.issueClientKey(userId, clientId, storedKeySecret(token), key, code, audit(token.id));
   return { token, createdAt };
 }
 
