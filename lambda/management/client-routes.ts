@@ -16,7 +16,8 @@ import { HttpError, csrfRejected, unauthorized, validation } from '../shared/err
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../shared/http';
 import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
 import { actorOf } from './audit';
-import { authorizeDecisionBody, createClientBody, emptyBody, holderRevokeBody, updateClientBody } from './client-schemas';
+import { authorizeDecisionBody, createClientBody, holderRevokeBody, updateClientBody } from './client-schemas';
+import { emptyBody } from './schemas';
 import {
   clientFile,
   clientView,
@@ -31,7 +32,7 @@ import {
   updateClient,
   type ClientDeps,
 } from './client-service';
-import { consentPage, errorPage, loginPage } from './oauth-pages';
+import { CARRIED, consentPage, errorPage, loginPage } from './oauth-pages';
 import {
   OAuthError,
   approve,
@@ -89,7 +90,7 @@ async function oauthEndpoint(event: APIGatewayProxyEvent, run: (form: Authorizat
 /** The login step's redirect back to the consent page: relative, so it works under any stage or base path. */
 function backToAuthorize(params: AuthorizationParams): string {
   const query = new URLSearchParams();
-  for (const name of ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method']) {
+  for (const name of CARRIED) {
     const value = params.values[name];
     if (value !== undefined) query.set(name, value);
   }

@@ -35,8 +35,6 @@ export const updateClientBody = z.strictObject({
   apiKeyTemplate: apiKeyTemplate.nullable().optional(),
 });
 
-export const emptyBody = z.strictObject({});
-
 export const holderRevokeBody = z.strictObject({ key: z.string().max(512) });
 
 /** `POST /oauth/authorize` with a JSON body: the authorization request's parameters and the decision. */

@@ -161,7 +161,7 @@ export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clien
   if (!(await deps.clients.rotateClientSecret(caller.userId, clientId, stored, auditEntries(actor, 'client_secret_rotated', `client:${clientId}`, [caller.userId])))) {
     throw conflict('client was deleted meanwhile');
   }
-  return { id: clientId, secret: secret.value, secretHint: secret.value.slice(-4) };
+  return { id: clientId, secret: secret.value, secretHint: stored.hint };
 }
 
 /**
