@@ -27,12 +27,21 @@ function newestMtime(path: string): number {
   return newest;
 }
 
+/**
+ * Whether `stamp` (a file written when a build started or ended) exists and
+ * is no older than every file of `sources` (paths under `repoRoot`; folders
+ * are walked, `node_modules` and dot entries skipped). The runner's synth,
+ * the Lambda bundles and the package build all decide so whether to build again.
+ */
+export function builtAfter(stamp: string, repoRoot: string, sources: readonly string[]): boolean {
+  if (!existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  return sources.every((s) => newestMtime(join(repoRoot, s)) <= built);
+}
+
 /** Whether `outDir` was synthesized after the last change to the app's sources. */
 export function isFresh(repoRoot: string, outDir: string): boolean {
-  const manifest = join(outDir, 'manifest.json');
-  if (!existsSync(manifest)) return false;
-  const built = statSync(manifest).mtimeMs;
-  return SOURCES.every((s) => newestMtime(join(repoRoot, s)) <= built);
+  return builtAfter(join(outDir, 'manifest.json'), repoRoot, SOURCES);
 }
 
 /** Synthesizes into `outDir` unless it is fresh (or `force`). Returns whether it ran. */

@@ -9,8 +9,9 @@
  *   (the AWS SDK included), which bin/keygate.js runs with plain node.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtAfter } from '../local/synth';
 import { LAMBDA_BUNDLE_OPTIONS, REPO_ROOT, buildBundles, ensureBundles } from './lambda-bundles';
 
 /** What the package is built from. */
@@ -18,16 +19,9 @@ const SOURCES = ['lib', 'lambda', 'cli', 'bin/keygate.js', 'scripts/build.ts', '
 /** Its mtime says when the last complete build started. */
 const STAMP = join(REPO_ROOT, 'dist', '.built');
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), st.mtimeMs);
-}
-
 /** Whether dist/ holds a complete build of the current sources. */
 export function buildFresh(): boolean {
-  return existsSync(STAMP) && statSync(STAMP).mtimeMs >= Math.max(...SOURCES.map((s) => newestMtime(join(REPO_ROOT, s))));
+  return builtAfter(STAMP, REPO_ROOT, SOURCES);
 }
 
 /**

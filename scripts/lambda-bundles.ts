@@ -10,10 +10,10 @@
  * benchmark imports it too).
  */
 import type { BuildOptions } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYGATE_LAMBDAS } from '../lib/assets';
-import { withSynthLock } from '../local/synth';
+import { builtAfter, withSynthLock } from '../local/synth';
 
 export const REPO_ROOT = join(__dirname, '..');
 export const ASSETS_DIR = join(REPO_ROOT, 'dist', 'assets');
@@ -60,20 +60,9 @@ const SOURCES = ['lambda', 'lib/assets.ts', 'scripts/lambda-bundles.ts', 'packag
 /** Its mtime says when the bundles were last built (outside every asset folder, so no asset carries it). */
 const STAMP = join(REPO_ROOT, 'dist', '.bundled');
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
 /** Whether every bundle exists and was built after the last change to its sources. */
 export function bundlesFresh(): boolean {
-  const sources = Math.max(...SOURCES.map((s) => newestMtime(join(REPO_ROOT, s))));
-  if (!existsSync(STAMP) || statSync(STAMP).mtimeMs < sources) return false;
-  return bundles().every((b) => existsSync(join(b.outDir, b.name, 'index.js')));
+  return builtAfter(STAMP, REPO_ROOT, SOURCES) && bundles().every((b) => existsSync(join(b.outDir, b.name, 'index.js')));
 }
 
 /**
