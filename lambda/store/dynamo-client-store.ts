@@ -10,7 +10,6 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { n, s, ttlOf, type Item } from './account-records';
@@ -29,7 +28,7 @@ import {
 } from './client-records';
 import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
 import { IssueRefusedError, type ClientStore, type CodeUse, type StoredClientSecret, type StoredKeySecret } from './port';
-import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, keySk, ownedClientSk, userPk } from './keys';
+import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, ownedClientSk, userPk } from './keys';
 
 /** BatchGetItem reads at most 100 keys per call. */
 const MAX_BATCH_GET = 100;
@@ -212,16 +211,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
 
   /** A page of the keys issued through a client, for every user. */
   async grantsPage(clientId: string, limit: number): Promise<GrantRef[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': s(clientPk(clientId)), ':prefix': s(GRANT_SK_PREFIX) },
-        ConsistentRead: true,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(toGrant);
+    return (await this.queryPage(clientPk(clientId), GRANT_SK_PREFIX, limit)).items.map(toGrant);
   }
 
   /**
@@ -232,19 +222,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
   async revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'> {
     const at = this.now();
     const dropRef: TransactWriteItem = { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(grantSk(grant.userId, grant.keyId)) } } };
-    const revoked = await this.transactUnlessFailed(0, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: s(userPk(grant.userId)), sk: s(keySk(grant.keyId)) },
-          UpdateExpression: 'SET revokedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
-          ExpressionAttributeValues: { ':at': n(at) },
-        },
-      },
-      dropRef,
-      ...this.auditPuts(audit),
-    ]);
+    const revoked = await this.transactUnlessFailed(0, [this.revokeKeyWrite(grant.userId, grant.keyId, at), dropRef, ...this.auditPuts(audit)]);
     if (revoked) return 'revoked';
     await this.client.send(new DeleteItemCommand(dropRef.Delete!));
     return 'already_revoked';

@@ -104,24 +104,26 @@ export class DynamoKeys extends DynamoUsers {
     return rotated ? { createdAt } : undefined;
   }
 
+  /** The write that ends a key at `at` unless it ended earlier; fails the transaction when there is nothing to end. */
+  protected revokeKeyWrite(userId: string, keyId: string, at: number): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
+        UpdateExpression: 'SET revokedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
+        ExpressionAttributeValues: { ':at': n(at) },
+      },
+    };
+  }
+
   /**
    * Ends a key at `at` (default now). A revocation only ever moves earlier:
    * repeating it keeps the first time, and revoking a key in its rotation
    * grace period ends it now.
    */
   async revokeKey(userId: string, keyId: string, at = this.now(), audit: readonly AuditEntry[] = []): Promise<'revoked' | 'already_revoked' | 'missing'> {
-    const revoked = await this.transactUnlessFailed(0, [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
-          UpdateExpression: 'SET revokedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
-          ExpressionAttributeValues: { ':at': n(at) },
-        },
-      },
-      ...this.auditPuts(audit),
-    ]);
+    const revoked = await this.transactUnlessFailed(0, [this.revokeKeyWrite(userId, keyId, at), ...this.auditPuts(audit)]);
     if (revoked) return 'revoked';
     return (await this.getKey(userId, keyId)) ? 'already_revoked' : 'missing';
   }
