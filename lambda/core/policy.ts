@@ -66,10 +66,6 @@ export function routeMethods(method: string): readonly string[] {
   return method === 'ANY' ? REQUEST_METHODS : [method];
 }
 
-export function routeArn(apiStage: string, route: Pick<RouteDef, 'method' | 'path'>): string {
-  return `${apiStage}/${route.method}${routePattern(route.path)}`;
-}
-
 /**
  * The resources of a route in a policy. An `ANY` route is listed once per
  * method rather than as `*`: IAM's `*` also matches `/`, so `…/*\/v1/x`
