@@ -34,8 +34,8 @@ export function dynamoJarDir(): string {
   return join(lib, dirs[0]!);
 }
 
-/** Java's arguments for DynamoDB Local (exported for the test that checks them). */
-export function dynamoArgs(jarDir: string, options: { port: number; dataDir?: string }): string[] {
+/** Java's arguments for DynamoDB Local (test/local/e2e checks the running process's CORS answer and its -disableTelemetry flag). */
+function dynamoArgs(jarDir: string, options: { port: number; dataDir?: string }): string[] {
   return [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     '-jar',
