@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManagementPaths, ServedApp } from './served-app';
+import type { StaticFile } from './static-files';
 
 /** Cannot collide with a keygate API, whose routes live under its base path. */
 export const CONSOLE_PATH = '/_keygate/';
@@ -24,11 +25,6 @@ export interface ConsoleConfig {
   readonly adminEmail: string;
   readonly permissions: readonly { readonly name: string; readonly description: string }[];
   readonly example: { readonly method: string; readonly path: string; readonly permission: string } | null;
-}
-
-export interface ConsolePage {
-  readonly headers: readonly (readonly [string, string])[];
-  readonly body: Buffer;
 }
 
 const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
@@ -53,7 +49,7 @@ export function consoleConfig(app: ServedApp, adminEmail = ''): ConsoleConfig {
 }
 
 /** The page, read from `dir` (local/console/ unless a test gives another). */
-export function consolePage(config: ConsoleConfig, dir = CONSOLE_DIR): ConsolePage {
+export function consolePage(config: ConsoleConfig, dir = CONSOLE_DIR): StaticFile {
   const style = readFileSync(join(dir, 'console.css'), 'utf8');
   const script = readFileSync(join(dir, 'console.js'), 'utf8');
   let html = readFileSync(join(dir, 'index.html'), 'utf8');
@@ -73,13 +69,4 @@ export function consolePage(config: ConsoleConfig, dir = CONSOLE_DIR): ConsolePa
     ],
     body,
   };
-}
-
-/**
- * The page for GET or HEAD of exactly /_keygate/ (any query); undefined for
- * every other request, which goes to the gateway as before.
- */
-export function consoleRoute(page: ConsolePage, method: string, url: string): ConsolePage | undefined {
-  const path = url.split('?')[0];
-  return path === CONSOLE_PATH && (method === 'GET' || method === 'HEAD') ? page : undefined;
 }

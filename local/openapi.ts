@@ -7,16 +7,13 @@
  */
 import type { KeygateConfig } from '../lambda/shared/config';
 import { openApiDocument } from '../lib/openapi';
+import type { StaticFile } from './static-files';
 
 export const OPENAPI_PATH = '/openapi.json';
 
-export interface OpenApiFile {
-  readonly headers: readonly (readonly [string, string])[];
-  readonly body: Buffer;
-}
 
 /** The served app's document as JSON (its settings: local/served-app.ts), with this runner as its server. */
-export function servedOpenApi(config: KeygateConfig, title: string, base: string): OpenApiFile {
+export function servedOpenApi(config: KeygateConfig, title: string, base: string): StaticFile {
   const document = openApiDocument({
     title,
     version: 'local',
@@ -35,9 +32,4 @@ export function servedOpenApi(config: KeygateConfig, title: string, base: string
     ],
     body,
   };
-}
-
-/** The document for GET or HEAD of exactly /openapi.json (any query); undefined for every other request. */
-export function openApiRoute(file: OpenApiFile | undefined, method: string, url: string): OpenApiFile | undefined {
-  return file && url.split('?')[0] === OPENAPI_PATH && (method === 'GET' || method === 'HEAD') ? file : undefined;
 }

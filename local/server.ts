@@ -5,19 +5,16 @@
  * /openapi.json, and hands every other request to the gateway emulation. One log line per request, without the query string.
  */
 import { createServer } from 'node:http';
-import { CONSOLE_PATH, consoleRoute, type ConsolePage } from './console';
 import { RunnerError } from './errors';
 import type { Gateway } from './gateway';
-import { OPENAPI_PATH, openApiRoute, type OpenApiFile } from './openapi';
 import { HOST } from './options';
+import { staticRoute, type ServedFile } from './static-files';
 
 /** What the server answers with once the API is ready. */
 export interface Handler {
   current?: Gateway;
-  /** the local console at /_keygate/ (never deployed) */
-  console?: ConsolePage;
-  /** the served app's OpenAPI document at /openapi.json */
-  openapi?: OpenApiFile;
+  /** the runner's own files: the local console at /_keygate/ (never deployed), the served app's OpenAPI document at /openapi.json */
+  files: ServedFile[];
 }
 
 /** Resolves once listening, with what closes the server and its connections. */
@@ -31,16 +28,10 @@ export async function listen(port: number, handler: Handler): Promise<() => Prom
         res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"message":"keygate is starting"}');
         return;
       }
-      const page = handler.console && consoleRoute(handler.console, req.method ?? 'GET', req.url ?? '/');
-      if (page) {
-        res.writeHead(200, page.headers.flat()).end(page.body);
-        console.log(`${req.method} ${CONSOLE_PATH} → 200 (local console)`);
-        return;
-      }
-      const openapi = openApiRoute(handler.openapi, req.method ?? 'GET', req.url ?? '/');
-      if (openapi) {
-        res.writeHead(200, openapi.headers.flat()).end(openapi.body);
-        console.log(`${req.method} ${OPENAPI_PATH} → 200 (OpenAPI document)`);
+      const served = staticRoute(handler.files, req.method ?? 'GET', req.url ?? '/');
+      if (served) {
+        res.writeHead(200, served.file.headers.flat()).end(served.file.body);
+        console.log(`${req.method} ${served.path} → 200 (${served.label})`);
         return;
       }
       const started = Date.now();

@@ -34,7 +34,7 @@ const ACCOUNT = '000000000000';
 
 export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecycle: Lifecycle): Promise<void> {
   const t0 = Date.now();
-  const handler: Handler = {};
+  const handler: Handler = { files: [] };
   lifecycle.register('server', await listen(options.port, handler));
   const base = `http://${HOST}:${options.port}`;
 
@@ -90,20 +90,21 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     // As the construct does at deploy time: the CLI reads the served app's catalog and prefixes from its table.
     await writeSettings(dynamo.client, app);
     admin = await ensureAdmin(dynamo.client, app.environment, env);
-    // An API with its own route at /_keygate/ keeps it: the console then stays off.
-    const taken = matchResource(model.api.root, CONSOLE_PATH)?.node.methods;
-    if (taken?.has('GET') || taken?.has('ANY')) console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
-    else handler.console = consolePage(consoleConfig(app, admin.email));
-    // Likewise an API with its own /openapi.json keeps it.
-    const docTaken = matchResource(model.api.root, OPENAPI_PATH)?.node.methods;
-    if (!docTaken?.has('GET') && !docTaken?.has('ANY')) handler.openapi = servedOpenApi(app.config, model.stackName, base);
+    // An API with its own GET route at /_keygate/ or /openapi.json keeps it: the runner's file there then stays off.
+    const taken = (path: string) => {
+      const methods = matchResource(model.api.root, path)?.node.methods;
+      return methods?.has('GET') === true || methods?.has('ANY') === true;
+    };
+    if (taken(CONSOLE_PATH)) console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
+    else handler.files.push({ path: CONSOLE_PATH, file: consolePage(consoleConfig(app, admin.email)), label: 'local console' });
+    if (!taken(OPENAPI_PATH)) handler.files.push({ path: OPENAPI_PATH, file: servedOpenApi(app.config, model.stackName, base), label: 'OpenAPI document' });
   }
   handler.current = new Gateway(model, host.invoke);
   const readable = 'unreadable' in app ? undefined : app;
   console.log(
     quickStart({
       base,
-      ...(handler.console ? { consoleUrl: base + CONSOLE_PATH } : {}),
+      ...(handler.files.some((f) => f.path === CONSOLE_PATH) ? { consoleUrl: base + CONSOLE_PATH } : {}),
       stackName: model.stackName,
       stage: model.api.stage,
       template: relative(process.cwd(), stack.templatePath) || stack.templatePath,

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runInNewContext } from 'node:vm';
-import { CONSOLE_DIR, CONSOLE_PATH, consolePage, consoleRoute, type ConsoleConfig } from '../../local/console';
+import { CONSOLE_DIR, CONSOLE_PATH, consolePage, type ConsoleConfig } from '../../local/console';
+import { staticRoute } from '../../local/static-files';
 import { CDK_OUT, call, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
 import { REFERENCE_CONSOLE_PATHS } from './fixtures/console-paths';
 
@@ -80,8 +81,8 @@ describe('Function: consolePage', () => {
   });
 });
 
-describe('Function: consoleRoute', () => {
-  const page = consolePage(CONFIG);
+describe('Function: staticRoute — the console', () => {
+  const files = [{ path: CONSOLE_PATH, file: consolePage(CONFIG), label: 'local console' }];
   it.each([
     ['GET', '/_keygate/', true],
     ['HEAD', '/_keygate/', true],
@@ -94,7 +95,7 @@ describe('Function: consoleRoute', () => {
     ['GET', '//_keygate/', false],
     ['GET', '/v1/_keygate/', false],
   ])('%s %s → page: %s', (method, url, served) => {
-    expect(consoleRoute(page, method, url) !== undefined).toBe(served);
+    expect(staticRoute(files, method, url) !== undefined).toBe(served);
   });
 });
 
