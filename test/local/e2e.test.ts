@@ -114,7 +114,7 @@ describe('npm start', () => {
 
     it('works exactly as written, and the refusals it shows answer as the README says', async () => {
       // Prepare: the README's two blocks, run in one shell as a reader would
-      const quickStart = readmeBlock('a quick start you can paste');
+      const quickStart = readmeBlock('same steps, commented');
       const tryThis = readmeBlock('Then try what a key may not do');
       const expected = tryThis.split('\n').filter((l) => l.startsWith('# ')).map((l) => JSON.parse(l.slice(2)) as unknown);
       expect(expected).toHaveLength(2);
@@ -165,7 +165,7 @@ describe('npm start', () => {
       const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
       const section = readme.slice(readme.indexOf('## Let a third-party tool get a key'));
       const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!);
-      const login = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('a quick start you can paste')))![1]!.split('\n').slice(0, 3).join('\n');
+      const login = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('same steps, commented')))![1]!.split('\n').slice(0, 3).join('\n');
       expect(login).toContain('/v1/auth/login');
       const script = [`${login} > /dev/null`, ...blocks].join('\n').replaceAll('http://127.0.0.1:3000', runner.base).replaceAll('<printed password>', adminPassword);
 
