@@ -35,6 +35,17 @@ export function findRoute(routes: readonly RouteDef[], method: string, resource:
  * Whether `principal` may make this request. Undefined means yes.
  * A session cookie on an unsafe method needs an allowed Origin (CSRF).
  */
+/**
+ * The Origin rule for a request that carries a session cookie: an allowed
+ * origin passes, and so does `also` (e.g. the hosted page's own origin); a
+ * request without Origin passes only when `missingOk` (login: scripts send
+ * none and cannot be tricked; a browser always sends one on a cross-site POST).
+ */
+export function originPasses(origin: string | undefined, allowedOrigins: ReadonlySet<string>, missingOk: boolean, also?: string): boolean {
+  if (origin === undefined) return missingOk;
+  return allowedOrigins.has(origin) || (also !== undefined && origin === also);
+}
+
 export function refuse(
   principal: Principal,
   route: RouteDef | undefined,
@@ -43,7 +54,7 @@ export function refuse(
   allowedOrigins: ReadonlySet<string>,
 ): Refusal | undefined {
   if (!route) return { code: 'unknown_route', message: `no route ${method} is protected by this authorizer here` };
-  if (principal.authMethod === 'session' && isUnsafeMethod(method) && (origin === undefined || !allowedOrigins.has(origin))) {
+  if (principal.authMethod === 'session' && isUnsafeMethod(method) && !originPasses(origin, allowedOrigins, false)) {
     return {
       code: 'csrf_rejected',
       // The Origin is not echoed: the message lands unescaped in a gateway response's JSON.

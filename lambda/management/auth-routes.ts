@@ -3,6 +3,7 @@
  * change, key verification and the caller's own audit trail (docs/design.md).
  */
 import { headerValues } from '../core/credentials';
+import { originPasses } from '../core/decision';
 import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
 import { json, noContent, readJsonBody } from '../shared/http';
@@ -18,11 +19,8 @@ export { AUDIT_PAGE_DEFAULT } from './list-service';
 export { PAGE_MAX as AUDIT_PAGE_MAX } from './pagination';
 
 async function postLogin({ event, deps }: PublicRequest) {
-  // Login CSRF: a page on another site must not log the browser into the
-  // attacker's account. Browsers always send Origin on a cross-site POST;
-  // scripts send none and are fine.
-  const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
-  if (origin !== undefined && !deps.config.allowedOrigins.has(origin)) {
+  // Login CSRF: a page on another site must not log the browser into the attacker's account.
+  if (!originPasses(headerValues('origin', event.headers, event.multiValueHeaders)[0], deps.config.allowedOrigins, true)) {
     throw csrfRejected('this Origin is not allowed to log in');
   }
   const body = readJsonBody(event, loginBody);

@@ -8,6 +8,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../core/authorization-request';
 import { extractCredential, headerValues } from '../core/credentials';
+import { originPasses } from '../core/decision';
 import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
 import { credentialRefusal } from '../core/credential-rule';
 import { parseToken, verifySecret } from '../core/token';
@@ -117,9 +118,7 @@ export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent)
  * `missingOk` is login's rule: scripts send no Origin and cannot be tricked.
  */
 export function originAllowed(deps: ClientDeps, event: APIGatewayProxyEvent, missingOk: boolean): boolean {
-  const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
-  if (origin === undefined) return missingOk;
-  return deps.config.allowedOrigins.has(origin) || origin === ownOrigin(event);
+  return originPasses(headerValues('origin', event.headers, event.multiValueHeaders)[0], deps.config.allowedOrigins, missingOk, ownOrigin(event));
 }
 
 /**
