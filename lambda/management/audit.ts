@@ -6,22 +6,25 @@
 import type { AuditEntry } from '../store/port';
 import type { Caller } from './caller';
 
-export type AuditAction =
-  | 'login'
-  | 'logout'
-  | 'session_ended'
-  | 'password_changed'
-  | 'key_created'
-  | 'key_renamed'
-  | 'key_rotated'
-  | 'key_revoked'
-  | 'client_created'
-  | 'client_updated'
-  | 'client_secret_rotated'
-  | 'client_deleted'
-  | 'user_created'
-  | 'user_disabled'
-  | 'user_enabled';
+/** Every action an audit record names; the API's schema lists the same. */
+export const AUDIT_ACTIONS = [
+  'login',
+  'logout',
+  'session_ended',
+  'password_changed',
+  'key_created',
+  'key_renamed',
+  'key_rotated',
+  'key_revoked',
+  'user_created',
+  'user_disabled',
+  'user_enabled',
+  'client_created',
+  'client_updated',
+  'client_secret_rotated',
+  'client_deleted',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** The admin CLI acts without a user: its records have no actor and `authMethod: 'cli'`. */
 export type Actor = Pick<AuditEntry, 'actorId' | 'authMethod' | 'credentialId'>;

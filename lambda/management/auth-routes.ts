@@ -15,8 +15,6 @@ import { emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
 import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
 import { iso, sessionView, userView } from './views';
 
-export { AUDIT_PAGE_DEFAULT } from './list-service';
-export { PAGE_MAX as AUDIT_PAGE_MAX } from './pagination';
 
 async function postLogin({ event, deps }: PublicRequest) {
   // Login CSRF: a page on another site must not log the browser into the attacker's account.

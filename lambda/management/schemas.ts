@@ -9,6 +9,7 @@
  * A `.meta({ id })` names a schema in the document's components.
  */
 import { z } from 'zod';
+import { AUDIT_ACTIONS } from './audit';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/password';
 
 /** Rotation grace period limit (README, Management API). */
@@ -220,23 +221,7 @@ export const auditRecordResponse = z
   .object({
     id: z.string(),
     at,
-    action: z.enum([
-      'login',
-      'logout',
-      'session_ended',
-      'password_changed',
-      'key_created',
-      'key_renamed',
-      'key_rotated',
-      'key_revoked',
-      'user_created',
-      'user_disabled',
-      'user_enabled',
-      'client_created',
-      'client_updated',
-      'client_secret_rotated',
-      'client_deleted',
-    ]),
+    action: z.enum(AUDIT_ACTIONS),
     actor: z.string().nullable().meta({ description: 'Who did it; `null` for the admin CLI.' }),
     authMethod: z
       .enum(['session', 'api_key', 'password', 'cli', 'oauth'])
