@@ -22,7 +22,8 @@ import { listKeys, listUsers } from '../lambda/management/list-service';
 import { PageParameterError } from '../lambda/management/pagination';
 import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
 import { createBotKey, createUser, setUserDisabled } from '../lambda/management/user-service';
-import { userView } from '../lambda/management/views';
+import { keyView, userView } from '../lambda/management/views';
+import { ownKey } from '../lambda/management/key-service';
 import { SettingsError } from '../lambda/shared/deployment-settings';
 import { HttpError } from '../lambda/shared/errors';
 import { loadDeploymentConfig } from './deployment';
@@ -276,7 +277,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   'revoke-key': {
     flags: ['user', 'key'],
-    run: async (values, _io, deps) => revokeUserKey(await deps(), required(values, 'user'), required(values, 'key'), CLI_ACTOR),
+    // The API answers 204; the CLI shows the key as it is now.
+    run: async (values, _io, deps) => {
+      const d = await deps();
+      const [userId, keyId] = [required(values, 'user'), required(values, 'key')];
+      await revokeUserKey(d, userId, keyId, CLI_ACTOR);
+      return keyView(await ownKey(d, userId, keyId), d.now());
+    },
   },
 };
 

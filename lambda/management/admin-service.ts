@@ -8,7 +8,6 @@ import type { Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { ownKey, revokeKey, rotateKey } from './key-service';
 import { existingUser } from './user-service';
-import { keyView } from './views';
 
 export const NOT_A_BOT_KEY =
   "this key belongs to a person's account, and an admin never receives the secret of a person's key: revoke it instead, and its owner can make a new one";
@@ -26,9 +25,8 @@ export async function rotateBotKey(deps: ManagementDeps, userId: string, keyId: 
   return { userId, ...(await rotateKey(deps, userId, keyId, graceSeconds, actor)) };
 }
 
-/** Any user's key, for incident response. Repeating it changes nothing. Returns the key as it is now. */
-export async function revokeUserKey(deps: ManagementDeps, userId: string, keyId: string, actor: Actor) {
+/** Any user's key, for incident response. Repeating it changes nothing. */
+export async function revokeUserKey(deps: ManagementDeps, userId: string, keyId: string, actor: Actor): Promise<void> {
   await existingUser(deps, userId);
   await revokeKey(deps, userId, keyId, actor);
-  return keyView(await ownKey(deps, userId, keyId), deps.now());
 }
