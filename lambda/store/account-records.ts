@@ -12,6 +12,8 @@ export const n = (v: number): AttributeValue => ({ N: String(v) });
 export const ttlOf = (epochMs: number) => Math.ceil(epochMs / 1000);
 export const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 export const str = (v: AttributeValue | undefined): string | undefined => v?.S;
+/** A list of strings; empty strings and a missing list read as none. */
+export const strList = (v: AttributeValue | undefined): string[] => (v?.L ?? []).map((x) => x.S ?? '').filter((x) => x !== '');
 /** `{ [key]: value }`, or `{}` when the value is missing: an optional field is absent, never `undefined`. */
 export const present = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
   value === undefined ? {} : ({ [key]: value } as Record<K, V>);
@@ -133,21 +135,19 @@ export function toUser(item: Item): UserRecord {
 }
 
 export function toKey(item: Item): KeyRecord {
-  const optional = (name: string) => (num(item[name]) !== undefined ? { [name]: num(item[name]) } : {});
-  const optionalS = (name: string) => (str(item[name]) !== undefined ? { [name]: str(item[name]) } : {});
   return {
     keyId: str(item.keyId) ?? '',
     kind: item.kind?.S === 'bot' ? 'bot' : 'user',
     name: str(item.name) ?? '',
-    permissions: (item.permissions?.L ?? []).map((v) => v.S ?? '').filter((p) => p !== ''),
+    permissions: strList(item.permissions),
     hint: str(item.hint) ?? '',
     createdAt: num(item.createdAt) ?? 0,
-    ...optional('expiresAt'),
-    ...optional('revokedAt'),
-    ...optional('lastUsedAt'),
-    ...optionalS('replacedBy'),
-    ...optionalS('replaces'),
-    ...optionalS('clientId'),
+    ...present('expiresAt', num(item.expiresAt)),
+    ...present('revokedAt', num(item.revokedAt)),
+    ...present('lastUsedAt', num(item.lastUsedAt)),
+    ...present('replacedBy', str(item.replacedBy)),
+    ...present('replaces', str(item.replaces)),
+    ...present('clientId', str(item.clientId)),
   };
 }
 

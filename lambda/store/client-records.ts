@@ -5,8 +5,7 @@
  * The GRANT items are why deleting a client needs no scan: one Query of the
  * client's own partition finds every key issued through it, for every user.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { n, num, s, str, type Item } from './account-records';
+import { n, num, present, s, str, strList, type Item } from './account-records';
 import { CLIENT_SK, CODE_SK, TTL_ATTRIBUTE, clientPk, codePk, grantSk } from './keys';
 
 /** All times are epoch milliseconds. */
@@ -65,9 +64,6 @@ export interface GrantRef {
   readonly keyId: string;
 }
 
-const list = (v: AttributeValue | undefined): string[] => (v?.L ?? []).map((x) => x.S ?? '').filter((x) => x !== '');
-const optionalS = (item: Item, name: string) => (str(item[name]) !== undefined ? { [name]: str(item[name]) } : {});
-const optionalN = (item: Item, name: string) => (num(item[name]) !== undefined ? { [name]: num(item[name]) } : {});
 
 export function clientItem(clientId: string, ownerId: string, client: NewClient, createdAt: number, secret?: { readonly hash: string; readonly hint: string }): Item {
   return {
@@ -91,17 +87,17 @@ export function toClient(item: Item): ClientRecord {
     clientId: str(item.clientId) ?? '',
     ownerId: str(item.ownerId) ?? '',
     name: str(item.name) ?? '',
-    redirectUris: list(item.redirectUris),
-    permissions: list(item.permissions),
+    redirectUris: strList(item.redirectUris),
+    permissions: strList(item.permissions),
     // Fail closed: a client without the flag is treated as public (PKCE required, no secret accepted).
     isPublic: item.isPublic?.BOOL !== false,
     createdAt: num(item.createdAt) ?? 0,
-    ...optionalS(item, 'secretHash'),
-    ...optionalS(item, 'secretHint'),
-    ...optionalS(item, 'apiKeyFilename'),
-    ...optionalS(item, 'apiKeyTemplate'),
-    ...optionalN(item, 'updatedAt'),
-    ...optionalN(item, 'deletedAt'),
+    ...present('secretHash', str(item.secretHash)),
+    ...present('secretHint', str(item.secretHint)),
+    ...present('apiKeyFilename', str(item.apiKeyFilename)),
+    ...present('apiKeyTemplate', str(item.apiKeyTemplate)),
+    ...present('updatedAt', num(item.updatedAt)),
+    ...present('deletedAt', num(item.deletedAt)),
   };
 }
 
@@ -129,12 +125,12 @@ export function toCode(item: Item): CodeRecord {
     clientId: str(item.clientId) ?? '',
     userId: str(item.userId) ?? '',
     redirectUri: str(item.redirectUri) ?? '',
-    permissions: list(item.permissions),
+    permissions: strList(item.permissions),
     createdAt: num(item.createdAt) ?? 0,
     expiresAt: num(item.expiresAt) ?? 0,
-    ...optionalS(item, 'codeChallenge'),
-    ...optionalN(item, 'usedAt'),
-    ...optionalS(item, 'keyId'),
+    ...present('codeChallenge', str(item.codeChallenge)),
+    ...present('usedAt', num(item.usedAt)),
+    ...present('keyId', str(item.keyId)),
   };
 }
 
