@@ -5,14 +5,14 @@
  */
 import { json, noContent, readJsonBody } from '../shared/http';
 import { revokeUserKey, rotateBotKey } from './admin-service';
-import { pathId, type CallerRequest } from './app';
+import { pageInput, pathId, type CallerRequest } from './app';
 import { actorOf } from './audit';
 import { listAudit, listKeys, listUsers } from './list-service';
 import { rotateKeyBody as rotateUserKeyBody } from './schemas';
 import { existingUser } from './user-service';
 import { userView } from './views';
 
-const page = (req: CallerRequest) => ({ limit: req.event.queryStringParameters?.limit, cursor: req.event.queryStringParameters?.cursor });
+const page = (req: CallerRequest) => pageInput(req.event);
 const userIdOf = (req: CallerRequest) => pathId(req.event, 'userId', 'user');
 
 export async function listUsersOperation(req: CallerRequest) {

@@ -15,6 +15,7 @@ import { missingPermission, notFound } from '../shared/errors';
 import { httpBoundary } from '../shared/http';
 import { loadCaller, type Caller } from './caller';
 import type { ManagementDeps } from './deps';
+import type { PageInput } from './list-service';
 
 export interface PublicRequest {
   readonly event: APIGatewayProxyEvent;
@@ -64,4 +65,10 @@ export function pathId(event: APIGatewayProxyEvent, name: string, what: string):
   const value = event.pathParameters?.[name];
   if (!value || !/^[0-9A-Za-z]{12}$/.test(value)) throw notFound(`no such ${what}`);
   return value;
+}
+
+/** `?limit=` and `?cursor=` of a paged list, as given (./list-service.ts checks them). */
+export function pageInput(event: APIGatewayProxyEvent): PageInput {
+  const query = event.queryStringParameters ?? {};
+  return { limit: query.limit, cursor: query.cursor };
 }

@@ -8,7 +8,7 @@ import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
 import { json, noContent, readJsonBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
-import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
+import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from './app';
 import { verifyKey } from './key-service';
 import { listAudit } from './list-service';
 import { emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
@@ -76,8 +76,7 @@ async function postPassword({ event, deps, caller }: CallerRequest) {
 
 /** `?limit=1..100` (default 20) and `?cursor=` (the `next` of the previous page). */
 async function getAudit({ event, deps, caller }: CallerRequest) {
-  const query = event.queryStringParameters ?? {};
-  return json(200, await listAudit(deps, caller.userId, { limit: query.limit, cursor: query.cursor }));
+  return json(200, await listAudit(deps, caller.userId, pageInput(event)));
 }
 
 export function createAuthHandler(deps: ManagementDeps) {

@@ -3,7 +3,7 @@ import { operationPath } from '../core/management-routes';
 import { validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';
 import type { ManagementDeps } from './deps';
-import { managementHandler, pathId, type CallerRequest } from './app';
+import { managementHandler, pageInput, pathId, type CallerRequest } from './app';
 import { actorOf } from './audit';
 import { createKey, ownKey, renameKey, revokeKey, rotateKey } from './key-service';
 import { listKeys } from './list-service';
@@ -12,8 +12,7 @@ import { keyView } from './views';
 
 /** `?limit=1..100` (default 50) and `?cursor=`; `keys` in key id order, and `next`. */
 async function getKeys({ event, deps, caller }: CallerRequest) {
-  const query = event.queryStringParameters ?? {};
-  return json(200, await listKeys(deps, caller.userId, { limit: query.limit, cursor: query.cursor }));
+  return json(200, await listKeys(deps, caller.userId, pageInput(event)));
 }
 
 async function postKey({ event, deps, caller }: CallerRequest) {
