@@ -21,6 +21,8 @@ import { crc32 } from 'node:zlib';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BODY = /^[0-9A-Za-z]+$/;
 export const ID_LENGTH = 12;
+/** A public id (user, key, session, client, record): ID_LENGTH base62 characters. */
+export const ID_PATTERN = /^[0-9A-Za-z]{12}$/;
 export const SECRET_LENGTH = 32;
 export const CHECKSUM_LENGTH = 6;
 export const BODY_LENGTH = ID_LENGTH * 2 + SECRET_LENGTH + CHECKSUM_LENGTH;

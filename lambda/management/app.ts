@@ -11,6 +11,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { findRoute } from '../core/decision';
 import { mayCall } from '../core/policy';
+import { ID_PATTERN } from '../core/token';
 import { missingPermission, notFound } from '../shared/errors';
 import { httpBoundary } from '../shared/http';
 import { loadCaller, type Caller } from './caller';
@@ -63,7 +64,7 @@ export function managementHandler(deps: ManagementDeps, operations: Operations) 
 /** A path parameter that has to be a 12-character id; anything else cannot exist. */
 export function pathId(event: APIGatewayProxyEvent, name: string, what: string): string {
   const value = event.pathParameters?.[name];
-  if (!value || !/^[0-9A-Za-z]{12}$/.test(value)) throw notFound(`no such ${what}`);
+  if (!value || !ID_PATTERN.test(value)) throw notFound(`no such ${what}`);
   return value;
 }
 

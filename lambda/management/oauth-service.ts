@@ -11,7 +11,7 @@ import { extractCredential, headerValues } from '../core/credentials';
 import { originPasses } from '../core/decision';
 import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
 import { credentialRefusal } from '../core/credential-rule';
-import { parseToken, verifySecret } from '../core/token';
+import { ID_PATTERN, parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
 import type { Actor } from './audit';
@@ -21,7 +21,6 @@ import { clientAuthFailed, clientAuthLocked } from './login-telemetry';
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
 
-const ID = /^[0-9A-Za-z]{12}$/;
 
 // ---- errors of the token and revocation endpoints (RFC 6749 §5.2)
 
@@ -57,7 +56,7 @@ export type AuthorizationRefusal = Exclude<AuthorizationCheck, { kind: 'valid' }
 
 export async function loadAuthorization(deps: ClientDeps, params: AuthorizationParams): Promise<LoadedAuthorization> {
   const clientId = params.values.client_id;
-  const client = clientId !== undefined && ID.test(clientId) && !params.repeated.has('client_id') ? await deps.clients.getClient(clientId) : undefined;
+  const client = clientId !== undefined && ID_PATTERN.test(clientId) && !params.repeated.has('client_id') ? await deps.clients.getClient(clientId) : undefined;
   const check = checkAuthorizationRequest(params, clientRules(deps, client));
   // A valid check found the client (it names it), so `client` is there.
   return check.kind === 'valid' ? { kind: 'valid', request: check.request, client: client! } : check;
@@ -178,7 +177,7 @@ export async function authenticateClient(deps: ClientDeps, event: APIGatewayProx
   const clientId = basic?.clientId ?? bodyId;
   const secret = basic?.secret ?? bodySecret;
   if (!clientId) throw new OAuthError('invalid_client', 'client authentication is missing: send client_id (and the secret of a confidential client)');
-  const client = ID.test(clientId) ? await deps.clients.getClient(clientId) : undefined;
+  const client = ID_PATTERN.test(clientId) ? await deps.clients.getClient(clientId) : undefined;
   if (!client || client.deletedAt !== undefined) throw new OAuthError('invalid_client', 'client is not known');
 
   if (secret === undefined) {

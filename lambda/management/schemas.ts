@@ -9,6 +9,7 @@
  * A `.meta({ id })` names a schema in the document's components.
  */
 import { z } from 'zod';
+import { ID_PATTERN } from '../core/token';
 import { AUDIT_ACTIONS } from './audit';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/password';
 
@@ -109,7 +110,7 @@ const atOrNull = at.nullable();
 
 export const id = z
   .string()
-  .regex(/^[0-9A-Za-z]{12}$/)
+  .regex(ID_PATTERN)
   .meta({ id: 'Id', description: 'A user, key or session id (12 base62 characters).' });
 /** The document lists the deployment's catalog here (see lib/openapi.ts). */
 export const permissionName = z.string().meta({ id: 'Permission', description: 'A permission name from the catalog.' });
