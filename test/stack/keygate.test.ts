@@ -131,6 +131,22 @@ describe('Construct: Keygate', () => {
       }
     });
 
+    it("gives every gateway response the FIRST allowed origin's CORS headers (a gateway response cannot choose per request)", () => {
+      // Prepare: a deployment with two origins
+      const { stack: twoOrigins, backend } = widgetsStack();
+      new Keygate(twoOrigins, 'Keygate', widgetsProps(backend, { allowedOrigins: ['https://app.example.com', 'https://admin.example.com'] }));
+      const responses = Object.values(Template.fromStack(twoOrigins).findResources('AWS::ApiGateway::GatewayResponse'));
+      // Assess
+      expect(responses.length).toBeGreaterThan(3);
+      for (const r of responses) {
+        expect(r.Properties.ResponseParameters).toMatchObject({
+          'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+          'gatewayresponse.header.Access-Control-Allow-Credentials': "'true'",
+          'gatewayresponse.header.Vary': "'Origin'",
+        });
+      }
+    });
+
     it('points the 401 body at the verify route under the base path', () => {
       // Assess
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
@@ -358,6 +374,34 @@ describe('Construct: Keygate', () => {
       const { stack, backend } = widgetsStack();
       // Act & Assess
       expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { basePath: '/auth/' }))).toThrow(/basePath '\/auth\/' has to be/);
+    });
+
+    it('refuses an origin with a path or a wildcard, key prefixes that are not lower_snake_case_ or that collide, all at once', () => {
+      // Prepare
+      const { stack, backend } = widgetsStack();
+      // Act
+      const attempt = () =>
+        new Keygate(stack, 'Keygate', widgetsProps(backend, { allowedOrigins: ['https://app.example.com/app', 'https://*.example.com'], userKeyPrefix: 'Widget-', botKeyPrefix: 'Widget-' }));
+      // Assess
+      expect(attempt).toThrow(
+        new RegExp(
+          [
+            "allowedOrigins: 'https://app.example.com/app' is not an origin",
+            "allowedOrigins: 'https://\\*.example.com' is not an origin",
+            "userKeyPrefix 'Widget-' has to be lower_snake_case ending in '_'",
+            "botKeyPrefix 'Widget-' has to be lower_snake_case ending in '_'",
+            'key prefixes have to differ from each other',
+          ].join('[\\s\\S]*'),
+        ),
+      );
+    });
+
+    it('refuses routes and permissions too large for the 4 KB Lambda environment', () => {
+      // Prepare: 60 more permissions with long descriptions
+      const { stack, backend } = widgetsStack();
+      const permissions = [...WIDGET_PERMISSIONS, ...Array.from({ length: 60 }, (_, i) => ({ name: `widget_permission_${i}`, grant: 'key' as const, description: 'a description long enough to fill the environment quickly' }))];
+      // Act & Assess
+      expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { permissions }))).toThrow(/the routes and permissions take \d+ bytes of the 4 KB Lambda environment/);
     });
   });
 });
