@@ -1,6 +1,7 @@
 /**
  * `keygate`: the admin CLI. Makes the first admin after `cdk deploy`, and
- * lists, disables and enables users, and makes, rotates and revokes bot keys,
+ * lists, disables and enables users, makes, rotates and revokes bot keys,
+ * and lists, disables, enables and deletes any user's API client,
  * straight in a keygate table. It reaches DynamoDB through the AWS SDK's
  * standard settings (AWS_REGION, AWS_PROFILE or keys,
  * AWS_ENDPOINT_URL_DYNAMODB) and runs the same services as the admin API, so
@@ -17,7 +18,7 @@ import type { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../lambda/core/password';
 import { revokeUserKey, rotateBotKey } from '../lambda/management/admin-service';
 import { CLI_ACTOR } from '../lambda/management/audit';
-import { buildDeps, type ManagementDeps } from '../lambda/management/deps';
+import { adminDeleteClient, buildClientDeps, listEveryClient, setClientDisabled, type ClientDeps } from '../lambda/management/client-service';
 import { listKeys, listUsers } from '../lambda/management/list-service';
 import { PageParameterError } from '../lambda/management/pagination';
 import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
@@ -51,11 +52,22 @@ Commands:
       (at most 7 days).
   revoke-key --user ID --key ID
       Revokes any user's key. Repeating it is harmless.
+  list-clients [--limit N] [--cursor C]
+      Lists every user's API clients with their owners, oldest first, N at a
+      time (1-100, default 50).
+  disable-client --client ID
+      Makes a client unknown: no more authorizations, keys or client files
+      through it. Keys it already issued keep working (they belong to the
+      users who approved them); delete-client revokes them.
+  enable-client --client ID
+  delete-client --client ID
+      Deletes any user's client and revokes every key issued through it.
   upgrade-table
       Brings a table written by keygate 0.1 up to date: adds users made
-      before the user list existed to it (list-users), and counts the enabled
-      admins (so the last one cannot be disabled). Scans the table once;
-      running it again is harmless.
+      before the user list existed to it (list-users), and clients to the
+      client list (list-clients), and counts the enabled admins (so the last
+      one cannot be disabled). Scans the table once; running it again is
+      harmless.
   keygate --help
 
 The deployment's permission catalog and key prefixes are read from the
@@ -95,6 +107,7 @@ const OPTIONS = {
   bot: { type: 'boolean' },
   user: { type: 'string' },
   key: { type: 'string' },
+  client: { type: 'string' },
   name: { type: 'string' },
   permissions: { type: 'string' },
   'expires-in-days': { type: 'string' },
@@ -123,6 +136,7 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   cursor: '--cursor',
   userId: '--user',
   keyId: '--key',
+  clientId: '--client',
   disabled: 'disable-user',
 };
 
@@ -203,7 +217,7 @@ function describeFailure(err: unknown): string {
 
 interface Command {
   readonly flags: readonly Flag[];
-  readonly run: (values: Values, io: CliIo, deps: () => Promise<ManagementDeps>) => Promise<unknown>;
+  readonly run: (values: Values, io: CliIo, deps: () => Promise<ClientDeps>) => Promise<unknown>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -271,8 +285,28 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'upgrade-table': {
     flags: [],
     run: async (_values, _io, deps) => {
-      const { accounts } = await deps();
-      return { indexed: await accounts.indexUsers(), enabledAdmins: await accounts.recountEnabledAdmins() };
+      const { accounts, clients } = await deps();
+      return { indexed: await accounts.indexUsers(), indexedClients: await clients.indexClients(), enabledAdmins: await accounts.recountEnabledAdmins() };
+    },
+  },
+  'list-clients': {
+    flags: ['limit', 'cursor'],
+    run: async (values, _io, deps) => listEveryClient(await deps(), { limit: optional(values, 'limit'), cursor: optional(values, 'cursor') }),
+  },
+  'disable-client': {
+    flags: ['client'],
+    run: async (values, _io, deps) => setClientDisabled(await deps(), required(values, 'client'), true, CLI_ACTOR),
+  },
+  'enable-client': {
+    flags: ['client'],
+    run: async (values, _io, deps) => setClientDisabled(await deps(), required(values, 'client'), false, CLI_ACTOR),
+  },
+  'delete-client': {
+    flags: ['client'],
+    // The API answers 204; the CLI says what went.
+    run: async (values, _io, deps) => {
+      const clientId = required(values, 'client');
+      return { id: clientId, deleted: true, revokedKeys: await adminDeleteClient(await deps(), clientId, CLI_ACTOR) };
     },
   },
   'revoke-key': {
@@ -308,7 +342,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const table = required(values, 'table');
     const deps = async () => {
       client = new DynamoDBClient({});
-      return buildDeps(await loadDeploymentConfig(client, table, io.env), client);
+      return buildClientDeps(await loadDeploymentConfig(client, table, io.env), client);
     };
     const answer = await command.run(values, io, deps);
     io.out(JSON.stringify(answer, null, 2) + '\n');

@@ -37,6 +37,9 @@ export interface ManagementPaths {
   readonly userKeys: string;
   readonly userKey: string;
   readonly rotateUserKey: string;
+  /** the admin view of API clients: every client, and one (PATCH to disable or enable, DELETE) */
+  readonly clients: string;
+  readonly client: string;
 }
 
 export interface ServedApp {
@@ -99,6 +102,8 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
     userKeys: at('listUserKeys'),
     userKey: at('revokeUserKey'),
     rotateUserKey: at('rotateUserKey'),
+    clients: at('listAllClients'),
+    client: at('setClientDisabled'),
   };
   const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
   const example = exampleRoute(model, config.routes, keyPermissions);

@@ -56,6 +56,9 @@ export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
   { method: 'DELETE', path: '/clients/{clientId}', needs: 'manage_clients', operation: 'deleteClient', fn: 'clients' },
   { method: 'POST', path: '/clients/{clientId}/secret', needs: 'manage_clients', operation: 'rotateClientSecret', fn: 'clients' },
   { method: 'POST', path: '/clients/{clientId}/file', needs: 'manage_clients', operation: 'clientFile', fn: 'clients' },
+  { method: 'GET', path: '/admin/clients', needs: 'admin', operation: 'listAllClients', fn: 'clients' },
+  { method: 'PATCH', path: '/admin/clients/{clientId}', needs: 'admin', operation: 'setClientDisabled', fn: 'clients' },
+  { method: 'DELETE', path: '/admin/clients/{clientId}', needs: 'admin', operation: 'adminDeleteClient', fn: 'clients' },
   { method: 'GET', path: '/authorizations', needs: 'manage_clients', operation: 'listAuthorizations', fn: 'clients' },
   { method: 'DELETE', path: '/authorizations/{clientId}', needs: 'manage_clients', operation: 'revokeAuthorization', fn: 'clients' },
   // OAuth 2.0: public at the gateway; authorize checks the session cookie itself, token and revoke authenticate the client.

@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   'client_updated',
   'client_secret_rotated',
   'client_deleted',
+  'client_disabled',
+  'client_enabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -14,21 +14,24 @@ import type { AuthorizationParams, AuthorizationRequest } from '../core/authoriz
 import { headerValues } from '../core/credentials';
 import { HttpError, csrfRejected, unauthorized, validation } from '../shared/errors';
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../shared/http';
-import { managementHandler, pathId, type CallerRequest, type PublicRequest } from './app';
+import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from './app';
 import { actorOf } from './audit';
-import { authorizeDecisionBody, createClientBody, holderRevokeBody, updateClientBody } from './client-schemas';
+import { adminUpdateClientBody, authorizeDecisionBody, createClientBody, holderRevokeBody, updateClientBody } from './client-schemas';
 import { emptyBody } from './schemas';
 import {
+  adminDeleteClient,
   clientFile,
   clientView,
   createClient,
   deleteClient,
   listAuthorizations,
   listClients,
+  listEveryClient,
   ownClient,
   revokeAuthorization,
   revokeByHolder,
   rotateClientSecret,
+  setClientDisabled,
   updateClient,
   type ClientDeps,
 } from './client-service';
@@ -248,6 +251,16 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
           },
           body: file.content,
         };
+      },
+      // Admins (the route table's `admin`): every client, disable/enable, delete.
+      listAllClients: async ({ event }) => json(200, await listEveryClient(deps, pageInput(event))),
+      setClientDisabled: async ({ event, caller }) => {
+        const { disabled } = readJsonBody(event, adminUpdateClientBody);
+        return json(200, await setClientDisabled(deps, clientId(event), disabled, actorOf(caller)));
+      },
+      adminDeleteClient: async ({ event, caller }) => {
+        await adminDeleteClient(deps, clientId(event), actorOf(caller));
+        return noContent();
       },
       listAuthorizations: async ({ caller }) => json(200, await listAuthorizations(deps, caller.userId)),
       revokeAuthorization: async ({ event, caller }) => {

@@ -35,6 +35,9 @@ export const updateClientBody = z.strictObject({
   apiKeyTemplate: apiKeyTemplate.nullable().optional(),
 });
 
+/** `PATCH /admin/clients/{clientId}`: an admin disables or enables any client. */
+export const adminUpdateClientBody = z.strictObject({ disabled: z.boolean() });
+
 export const holderRevokeBody = z.strictObject({ key: z.string().max(512) });
 
 /** `POST /oauth/authorize` with a JSON body: the authorization request's parameters and the decision. */
@@ -91,6 +94,7 @@ export const clientResponse = z
     apiKeyFilename: z.string().nullable(),
     apiKeyTemplate: z.string().nullable(),
     status: z.enum(['active', 'deleting']).meta({ description: '`deleting`: a deletion began and did not finish; repeat DELETE.' }),
+    disabled: z.boolean().meta({ description: 'Disabled by an admin: unknown to authorize, token, revoke and the client file until enabled again.' }),
     createdAt: z.string(),
     updatedAt: z.string().nullable(),
   })
@@ -99,6 +103,14 @@ export const createdClientResponse = clientResponse
   .extend({ secret: z.string().optional().meta({ description: 'A confidential client\'s secret, shown this once only.' }) })
   .meta({ id: 'NewClient' });
 export const clientListResponse = z.object({ clients: z.array(clientResponse) }).meta({ id: 'ClientList' });
+export const adminClientResponse = clientResponse
+  .extend({
+    owner: z.object({ id: z.string(), email: z.string().nullable(), disabled: z.boolean().meta({ description: 'A disabled owner\'s clients are unknown to authorize, token, revoke and the client file.' }) }),
+  })
+  .meta({ id: 'AdminClient', description: 'Any user\'s API client, with its owner; never its secret.' });
+export const adminClientListResponse = z
+  .object({ clients: z.array(adminClientResponse), next: z.string().nullable().meta({ description: 'The cursor of the next page; `null` on the last.' }) })
+  .meta({ id: 'AdminClientList' });
 export const clientSecretResponse = z.object({ id: z.string(), secret: z.string(), secretHint: z.string() }).meta({ id: 'ClientSecret' });
 export const authorizationListResponse = z
   .object({

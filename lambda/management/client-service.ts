@@ -7,17 +7,19 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { grantRule } from '../core/credential-rule';
 import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
-import { keyHint, newId, parseToken, verifySecret } from '../core/token';
+import { ID_PATTERN, keyHint, newId, parseToken, verifySecret } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
 import { DynamoClientStore } from '../store/dynamo-client-store';
-import type { AuditEntry, ClientRecord, ClientStore, GrantRef, KeyRecord } from '../store/port';
+import type { AuditEntry, ClientRecord, ClientStore, GrantRef, KeyRecord, UserRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
 import { buildDeps, type ManagementDeps } from './deps';
 import { checkKeyPermissions } from './key-service';
+import type { PageInput } from './list-service';
 import { issueClientKey } from './mint';
+import { nextCursor, pageRequest } from './pagination';
 import { iso, isoOrNull, keyStatus } from './views';
 
 export interface ClientDeps extends ManagementDeps {
@@ -46,6 +48,7 @@ export function clientView(client: ClientRecord) {
     apiKeyFilename: client.apiKeyFilename ?? null,
     apiKeyTemplate: client.apiKeyTemplate ?? null,
     status: client.deletedAt === undefined ? ('active' as const) : ('deleting' as const),
+    disabled: client.disabled,
     createdAt: iso(client.createdAt),
     updatedAt: isoOrNull(client.updatedAt),
   };
@@ -106,6 +109,20 @@ export async function createClient(deps: ClientDeps, caller: Caller, input: Crea
   );
   // The only time the secret is shown.
   return { ...clientView(client), ...(secret ? { secret: secret.value } : {}) };
+}
+
+/**
+ * The one check every use of a client goes through (authorize, token, RFC
+ * 7009 revoke, client file): a client that is being deleted, that an admin
+ * disabled, or whose owner is disabled or gone is as unknown as one that
+ * does not exist (docs/design.md, API clients). The issue transaction checks
+ * the same again, so a disable racing an issue cannot slip a key through.
+ */
+export async function usableClient(deps: ClientDeps, clientId: string): Promise<ClientRecord | undefined> {
+  const client = await deps.clients.getClient(clientId);
+  if (!client || client.deletedAt !== undefined || client.disabled) return undefined;
+  const owner = await deps.accounts.getUser(client.ownerId);
+  return owner && !owner.disabled ? client : undefined;
 }
 
 /** A client of `ownerId`; anyone else's is as unknown as one that does not exist. */
@@ -171,8 +188,13 @@ export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clien
  * repeating DELETE resumes it.
  */
 export async function deleteClient(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<number> {
-  await ownClient(deps, caller.userId, clientId);
-  if (!(await deps.clients.markClientDeleted(caller.userId, clientId))) throw notFound('no such client');
+  return removeClientAndKeys(deps, await ownClient(deps, caller.userId, clientId), actor);
+}
+
+/** The deletion itself, for the owner and for an admin (audited with the actor, in the owner's trail too). */
+async function removeClientAndKeys(deps: ClientDeps, client: ClientRecord, actor: Actor): Promise<number> {
+  const { clientId, ownerId } = client;
+  if (!(await deps.clients.markClientDeleted(ownerId, clientId))) throw notFound('no such client');
   let revoked = 0;
   for (;;) {
     const page = await deps.clients.grantsPage(clientId, DELETE_PAGE);
@@ -180,8 +202,56 @@ export async function deleteClient(deps: ClientDeps, caller: Caller, clientId: s
     const outcomes = await Promise.all(page.map((grant) => deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'client_deleted')])));
     revoked += outcomes.filter((o) => o === 'revoked').length;
   }
-  await deps.clients.removeClient(caller.userId, clientId, auditEntries(actor, 'client_deleted', `client:${clientId}`, [caller.userId], { revokedKeys: String(revoked) }));
+  await deps.clients.removeClient(client, auditEntries(actor, 'client_deleted', `client:${clientId}`, [ownerId], { revokedKeys: String(revoked) }));
   return revoked;
+}
+
+// ---- every client, for admins
+
+export const CLIENT_PAGE_DEFAULT = 50;
+/** The client directory has one scope: every client. */
+const ALL_CLIENTS = '*';
+
+/** An admin's view of a client: the owner's view and who owns it. */
+export function adminClientView(client: ClientRecord, owner: UserRecord | undefined) {
+  return { ...clientView(client), owner: { id: client.ownerId, email: owner?.email ?? null, disabled: owner?.disabled ?? true } };
+}
+
+/** Every client, oldest first, with its owner; clients registered while paging show up on a later page. */
+export async function listEveryClient(deps: ClientDeps, input: PageInput) {
+  const { limit, after } = pageRequest(input, 'clients', ALL_CLIENTS, CLIENT_PAGE_DEFAULT);
+  const page = await deps.clients.listAllClients(limit, after);
+  const owners = new Map<string, UserRecord | undefined>();
+  for (const id of new Set(page.items.map((c) => c.ownerId))) owners.set(id, await deps.accounts.getUser(id));
+  return { clients: page.items.map((c) => adminClientView(c, owners.get(c.ownerId))), next: nextCursor(page, 'clients', ALL_CLIENTS) };
+}
+
+async function anyClient(deps: ClientDeps, clientId: string): Promise<ClientRecord> {
+  const client = ID_PATTERN.test(clientId) ? await deps.clients.getClient(clientId) : undefined;
+  if (!client) throw notFound('no such client');
+  return client;
+}
+
+/**
+ * An admin disables or enables any client. Disabled, it is unknown to
+ * authorize, token, revoke and the client file; the keys already issued
+ * through it keep working (they are the approving users'); deleting it is
+ * what revokes them. Repeating it changes nothing and files no record.
+ */
+export async function setClientDisabled(deps: ClientDeps, clientId: string, disabled: boolean, actor: Actor) {
+  const client = await anyClient(deps, clientId);
+  if (client.deletedAt !== undefined) throw conflict('client is being deleted; repeat DELETE to finish it');
+  if (client.disabled !== disabled) {
+    const audit = auditEntries(actor, disabled ? 'client_disabled' : 'client_enabled', `client:${clientId}`, [client.ownerId], { name: client.name });
+    if (!(await deps.clients.setClientDisabled(clientId, disabled, audit))) throw conflict('client was deleted meanwhile');
+  }
+  const after = (await deps.clients.getClient(clientId)) ?? client;
+  return adminClientView(after, await deps.accounts.getUser(after.ownerId));
+}
+
+/** An admin deletes any client: the owner's deletion (every key issued through it revoked), audited in the admin's and the owner's trails. */
+export async function adminDeleteClient(deps: ClientDeps, clientId: string, actor: Actor): Promise<number> {
+  return removeClientAndKeys(deps, await anyClient(deps, clientId), actor);
 }
 
 /** The audit record of a key revoked because of its client, filed in the key owner's trail only. */
@@ -198,8 +268,8 @@ export function grantRevocation(actor: Actor, clientId: string, grant: GrantRef,
  * by any page the user visits.
  */
 export async function clientFile(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<{ filename: string; content: string }> {
-  const client = await deps.clients.getClient(clientId);
-  if (!client || client.deletedAt !== undefined) throw notFound('no such client');
+  const client = ID_PATTERN.test(clientId) ? await usableClient(deps, clientId) : undefined;
+  if (!client) throw notFound('no such client');
   if (client.apiKeyTemplate === undefined || client.apiKeyFilename === undefined) {
     throw conflict('this client has no client file (apiKeyTemplate); use its OAuth flow instead');
   }
@@ -215,7 +285,7 @@ export async function issueKey(deps: ClientDeps, userId: string, client: ClientR
     deps.clients,
     deps.config.prefixes,
     userId,
-    client.clientId,
+    client,
     { name: client.name, permissions },
     codeId ? { codeId } : undefined,
     (keyId) =>

@@ -4,7 +4,7 @@
  * secret. The whole value goes back to the caller, shown to its holder once.
  */
 import { keyHint, generateToken, type NewToken, type TokenPrefixes } from '../core/token';
-import type { AccountStore, AuditEntry, ClientStore, CodeUse, KeyRecord, NewKey, StoredKeySecret, StoredSessionSecret, VerifiedCredentials } from '../store/port';
+import type { AccountStore, AuditEntry, ClientRecord, ClientStore, CodeUse, KeyRecord, NewKey, StoredKeySecret, StoredSessionSecret, VerifiedCredentials } from '../store/port';
 
 /** What the store keeps of a new key. */
 export function storedKeySecret(token: NewToken): StoredKeySecret {
@@ -35,13 +35,13 @@ export async function issueClientKey(
   clients: Pick<ClientStore, 'issueClientKey'>,
   prefixes: TokenPrefixes,
   userId: string,
-  clientId: string,
+  client: Pick<ClientRecord, 'clientId' | 'ownerId'>,
   key: Omit<NewKey, 'clientId'>,
   code: CodeUse | undefined,
   audit: (keyId: string) => readonly AuditEntry[],
 ): Promise<{ token: NewToken; createdAt: number }> {
   const token = generateToken('user', userId, prefixes);
-  const { createdAt } = await clients.issueClientKey(userId, clientId, storedKeySecret(token), key, code, audit(token.id));
+  const { createdAt } = await clients.issueClientKey(userId, client, storedKeySecret(token), key, code, audit(token.id));
   return { token, createdAt };
 }
 

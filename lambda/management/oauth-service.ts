@@ -15,7 +15,7 @@ import { ID_PATTERN, parseToken, verifySecret } from '../core/token';
 import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
 import type { Actor } from './audit';
-import { grantablePermissions, grantRevocation, issueKey, type ClientDeps } from './client-service';
+import { grantablePermissions, grantRevocation, issueKey, usableClient, type ClientDeps } from './client-service';
 import { clientAuthFailed, clientAuthLocked } from './login-telemetry';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
@@ -41,9 +41,9 @@ export class OAuthError extends Error {
 
 // ---- the authorization request
 
-/** The client as the authorization rules see it; a deleted one does not exist. */
+/** The client as the authorization rules see it (`client` passed `usableClient`, or is undefined). */
 function clientRules(deps: ClientDeps, client: ClientRecord | undefined): ClientRules | undefined {
-  if (!client || client.deletedAt !== undefined) return undefined;
+  if (!client) return undefined;
   return { clientId: client.clientId, redirectUris: client.redirectUris, permissions: grantablePermissions(deps, client), isPublic: client.isPublic };
 }
 
@@ -56,7 +56,7 @@ export type AuthorizationRefusal = Exclude<AuthorizationCheck, { kind: 'valid' }
 
 export async function loadAuthorization(deps: ClientDeps, params: AuthorizationParams): Promise<LoadedAuthorization> {
   const clientId = params.values.client_id;
-  const client = clientId !== undefined && ID_PATTERN.test(clientId) && !params.repeated.has('client_id') ? await deps.clients.getClient(clientId) : undefined;
+  const client = clientId !== undefined && ID_PATTERN.test(clientId) && !params.repeated.has('client_id') ? await usableClient(deps, clientId) : undefined;
   const check = checkAuthorizationRequest(params, clientRules(deps, client));
   // A valid check found the client (it names it), so `client` is there.
   return check.kind === 'valid' ? { kind: 'valid', request: check.request, client: client! } : check;
@@ -177,8 +177,8 @@ export async function authenticateClient(deps: ClientDeps, event: APIGatewayProx
   const clientId = basic?.clientId ?? bodyId;
   const secret = basic?.secret ?? bodySecret;
   if (!clientId) throw new OAuthError('invalid_client', 'client authentication is missing: send client_id (and the secret of a confidential client)');
-  const client = ID_PATTERN.test(clientId) ? await deps.clients.getClient(clientId) : undefined;
-  if (!client || client.deletedAt !== undefined) throw new OAuthError('invalid_client', 'client is not known');
+  const client = ID_PATTERN.test(clientId) ? await usableClient(deps, clientId) : undefined;
+  if (!client) throw new OAuthError('invalid_client', 'client is not known');
 
   if (secret === undefined) {
     if (!client.isPublic) throw new OAuthError('invalid_client', 'this client is confidential: it has to authenticate with its secret');

@@ -280,6 +280,25 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
     params: params('clientId'),
     responses: { 204: ok('Deleted; its keys are revoked.'), 404: notFound('client') },
   },
+  listAllClients: {
+    summary: 'Every API client of every user, with its owner, a page at a time, oldest first',
+    query: pageQuery,
+    responses: { 200: ok('A page of clients.', c.adminClientListResponse), 400: refused('validation', '`validation`: a bad `limit`, or a `cursor` that is not one this list gave.') },
+  },
+  setClientDisabled: {
+    summary: 'Disable or enable any client',
+    description:
+      'A disabled client is unknown to authorize, token, revoke and the client file, like one that does not exist. Keys already issued through it keep working: they belong to the users who approved them (delete the client to revoke them).',
+    params: params('clientId'),
+    body: c.adminUpdateClientBody,
+    responses: { 200: ok('The client.', c.adminClientResponse), 400: badRequest, 404: notFound('client'), 409: refused('conflict', '`conflict`: the client is being deleted.') },
+  },
+  adminDeleteClient: {
+    summary: "Delete any user's client, revoking every key issued through it, for every user",
+    description: 'As the owner\'s DELETE; audited in the admin\'s and the owner\'s trails.',
+    params: params('clientId'),
+    responses: { 204: ok('Deleted; its keys are revoked.'), 404: notFound('client') },
+  },
   rotateClientSecret: {
     summary: 'Give a confidential client a new secret; the old one stops at once',
     params: params('clientId'),

@@ -28,6 +28,7 @@ const VERSION = 1;
 export const PAGED_LISTS = {
   users: /^USER#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
   keys: /^KEY#[0-9A-Za-z]{12}$/,
+  clients: /^CLIENT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
   audit: /^AUDIT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
 } as const;
 

@@ -29,6 +29,8 @@ export interface ClientRecord {
   readonly updatedAt?: number;
   /** set when deletion starts: from then on nothing is issued through the client */
   readonly deletedAt?: number;
+  /** set by an admin: the client is as unknown as a deleted one until enabled again */
+  readonly disabled: boolean;
 }
 
 /** What registering a client stores, besides the ids, the secret and the times. */
@@ -98,6 +100,7 @@ export function toClient(item: Item): ClientRecord {
     ...present('apiKeyTemplate', str(item.apiKeyTemplate)),
     ...present('updatedAt', num(item.updatedAt)),
     ...present('deletedAt', num(item.deletedAt)),
+    disabled: item.disabled?.BOOL === true,
   };
 }
 

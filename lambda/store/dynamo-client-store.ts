@@ -7,9 +7,11 @@
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  ScanCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { n, s, ttlOf, type Item } from './account-records';
@@ -27,8 +29,23 @@ import {
   type NewClient,
 } from './client-records';
 import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
-import { IssueRefusedError, type ClientStore, type CodeUse, type StoredClientSecret, type StoredKeySecret } from './port';
-import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, ownedClientSk, userPk } from './keys';
+import { IssueRefusedError, type ClientStore, type CodeUse, type Page, type StoredClientSecret, type StoredKeySecret } from './port';
+import {
+  CLIENTS_PK,
+  CLIENT_DIRECTORY_PREFIX,
+  CLIENT_SK,
+  CODE_SK,
+  GRANT_SK_PREFIX,
+  OWNED_CLIENT_SK_PREFIX,
+  PROFILE_SK,
+  clientAuthAttemptsPk,
+  clientDirectorySk,
+  clientPk,
+  codePk,
+  grantSk,
+  ownedClientSk,
+  userPk,
+} from './keys';
 
 /** BatchGetItem reads at most 100 keys per call. */
 const MAX_BATCH_GET = 100;
@@ -44,9 +61,78 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
     await this.transact([
       { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.tableName, Item: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)), clientId: s(clientId) } } },
+      { Put: { TableName: this.tableName, Item: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(createdAt, clientId)), clientId: s(clientId) } } },
       ...this.auditPuts(audit),
     ]);
     return { client: toClient(item) };
+  }
+
+  /**
+   * A page of every client, in creation order (oldest first), from the
+   * client directory: one Query for the pointers, one BatchGetItem for the
+   * clients. `after` is a directory sort key.
+   */
+  async listAllClients(limit: number, after?: string): Promise<Page<ClientRecord>> {
+    const page = await this.queryPage(CLIENTS_PK, CLIENT_DIRECTORY_PREFIX, limit, after);
+    const ids = page.items.map((i) => i.clientId?.S ?? '').filter((id) => id !== '');
+    const found = new Map((await this.getClients(ids)).map((c) => [c.clientId, c]));
+    return { items: ids.flatMap((id) => found.get(id) ?? []), ...(page.last ? { last: page.last } : {}) };
+  }
+
+  /**
+   * Adds the directory pointer of every client that has none: clients
+   * registered before the directory existed. Scans the whole table, so it is
+   * for `keygate upgrade-table`, never for a request. Returns how many it added.
+   */
+  async indexClients(): Promise<number> {
+    let added = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :client',
+          ProjectionExpression: 'clientId, createdAt',
+          ExpressionAttributeValues: { ':client': s(CLIENT_SK) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const clientId = item.clientId?.S;
+        if (!clientId) continue;
+        try {
+          await this.client.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(Number(item.createdAt?.N ?? 0), clientId)), clientId: s(clientId) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          added++;
+        } catch (err) {
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return added;
+  }
+
+  /** An admin disables or enables a live client. False when there is none (or its deletion began). */
+  async setClientDisabled(clientId: string, disabled: boolean, audit: readonly AuditEntry[]): Promise<boolean> {
+    return this.transactUnlessFailed(0, [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
+          UpdateExpression: 'SET disabled = :disabled, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ':disabled': { BOOL: disabled }, ':now': n(this.now()) },
+        },
+      },
+      ...this.auditPuts(audit),
+    ]);
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
@@ -145,11 +231,13 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
     ]);
   }
 
-  /** Last step of a deletion, once every grant is revoked: the client and its owner's reference go. */
-  async removeClient(ownerId: string, clientId: string, audit: readonly AuditEntry[]): Promise<void> {
+  /** Last step of a deletion, once every grant is revoked: the client, its owner's reference and its directory pointer go. */
+  async removeClient(client: Pick<ClientRecord, 'clientId' | 'ownerId' | 'createdAt'>, audit: readonly AuditEntry[]): Promise<void> {
+    const { clientId, ownerId } = client;
     await this.transact([
       { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) } } },
       { Delete: { TableName: this.tableName, Key: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)) } } },
+      { Delete: { TableName: this.tableName, Key: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(client.createdAt, clientId)) } } },
       ...this.auditPuts(audit),
     ]);
   }
@@ -159,13 +247,14 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
   /**
    * Creates a key of `userId` marked with the client, its GRANT reference
    * and, for a code exchange, marks the code used, all in one transaction
-   * that also checks the client is not being deleted. So a key either exists
+   * that also checks the client is not being deleted nor disabled and its
+   * owner is enabled (docs/design.md, API clients). So a key either exists
    * with its reference (and a deletion finds it) or not at all, and a code
    * yields at most one key.
    */
   async issueClientKey(
     userId: string,
-    clientId: string,
+    client: Pick<ClientRecord, 'clientId' | 'ownerId'>,
     secret: StoredKeySecret,
     key: Omit<NewKey, 'clientId'>,
     code: CodeUse | undefined,
@@ -173,12 +262,23 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
   ): Promise<{ createdAt: number }> {
     const createdAt = key.createdAt ?? this.now();
     const keyId = secret.keyId;
+    const { clientId, ownerId } = client;
     const also: TransactWriteItem[] = [
       {
         ConditionCheck: {
           TableName: this.tableName,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(disabled) OR disabled = :false)',
+          ExpressionAttributeValues: { ':false': { BOOL: false } },
+        },
+      },
+      {
+        // The owner's profile as the authorizer reads it: a missing flag counts as disabled.
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: s(userPk(ownerId)), sk: s(PROFILE_SK) },
+          ConditionExpression: 'disabled = :false',
+          ExpressionAttributeValues: { ':false': { BOOL: false } },
         },
       },
       { Put: { TableName: this.tableName, Item: grantItem(clientId, userId, keyId, createdAt) } },
@@ -201,9 +301,9 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
       return { createdAt };
     } catch (err) {
       if (err instanceof TransactionConditionError) {
-        // Items: 0 key, 1 client check, 2 grant, 3 code.
-        if (err.failed.includes(3)) throw new IssueRefusedError('code_used');
-        if (err.failed.includes(1)) throw new IssueRefusedError('client_gone');
+        // Items: 0 key, 1 client check, 2 owner check, 3 grant, 4 code.
+        if (err.failed.includes(4)) throw new IssueRefusedError('code_used');
+        if (err.failed.includes(1) || err.failed.includes(2)) throw new IssueRefusedError('client_gone');
       }
       throw err;
     }

@@ -14,6 +14,7 @@
  *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
  *   pk = SETTINGS        sk = LOG_HASH_KEY     the key login log lines hash e-mails with
  *   pk = CLIENT#<clientId>      sk = CLIENT                  an API client
+ *   pk = CLIENTS                sk = CLIENT#<createdAt>#<clientId>  the client directory: one pointer per client, in creation order
  *   pk = CLIENT#<clientId>      sk = GRANT#<userId>#<keyId>  a key issued through the client
  *   pk = OAUTHCODE#<codeId>     sk = CODE                    an authorization code (ttl)
  *   pk = CLIENTAUTH#<clientId>  sk = ATTEMPTS                client authentications in the current window (ttl)
@@ -110,4 +111,8 @@ export const GRANT_SK_PREFIX = 'GRANT#';
 export const grantSk = (userId: string, keyId: string) => `${GRANT_SK_PREFIX}${userId}#${keyId}`;
 export const codePk = (codeId: string) => `OAUTHCODE#${codeId}`;
 export const CODE_SK = 'CODE';
+/** The client directory's partition: every client, for admins, without a scan (docs/design.md). */
+export const CLIENTS_PK = 'CLIENTS';
+export const CLIENT_DIRECTORY_PREFIX = 'CLIENT#';
+export const clientDirectorySk = (createdAt: number, clientId: string) => `${CLIENT_DIRECTORY_PREFIX}${new Date(createdAt).toISOString()}#${clientId}`;
 export const clientAuthAttemptsPk = (clientId: string) => `CLIENTAUTH#${clientId}`;

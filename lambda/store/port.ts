@@ -182,11 +182,17 @@ export interface ClientStore {
   rotateClientSecret(ownerId: string, clientId: string, secret: StoredClientSecret, audit: readonly AuditEntry[]): Promise<boolean>;
   /** Starts a deletion: from then on nothing is issued through the client. */
   markClientDeleted(ownerId: string, clientId: string): Promise<boolean>;
-  removeClient(ownerId: string, clientId: string, audit: readonly AuditEntry[]): Promise<void>;
+  removeClient(client: Pick<ClientRecord, 'clientId' | 'ownerId' | 'createdAt'>, audit: readonly AuditEntry[]): Promise<void>;
+  /** Every client, oldest first, from the client directory (no scan). */
+  listAllClients(limit: number, after?: string): Promise<Page<ClientRecord>>;
+  /** Adds missing directory pointers (one scan, for `upgrade-table`); how many it added. */
+  indexClients(): Promise<number>;
+  /** An admin disables or enables a live client; false when there is none. */
+  setClientDisabled(clientId: string, disabled: boolean, audit: readonly AuditEntry[]): Promise<boolean>;
 
   // keys issued through a client
-  /** The key, its GRANT reference and the code's use in one transaction that also checks the client is live; throws IssueRefusedError. */
-  issueClientKey(userId: string, clientId: string, secret: StoredKeySecret, key: Omit<NewKey, 'clientId'>, code: CodeUse | undefined, audit: readonly AuditEntry[]): Promise<{ createdAt: number }>;
+  /** The key, its GRANT reference and the code's use in one transaction that also checks the client is live and enabled and its owner enabled; throws IssueRefusedError. */
+  issueClientKey(userId: string, client: Pick<ClientRecord, 'clientId' | 'ownerId'>, secret: StoredKeySecret, key: Omit<NewKey, 'clientId'>, code: CodeUse | undefined, audit: readonly AuditEntry[]): Promise<{ createdAt: number }>;
   /** A page of the keys issued through a client, for every user. */
   grantsPage(clientId: string, limit: number): Promise<GrantRef[]>;
   revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'>;

@@ -1,7 +1,8 @@
 /*
  * The local console's script: log in, who am I, create, list, rotate and
  * revoke keys, log out; for an admin also every user and bot, their keys
- * (rotate a bot's key, revoke anyone's) and disabling or enabling them. It
+ * (rotate a bot's key, revoke anyone's) and disabling or enabling them, and
+ * every user's API clients (disable, enable, delete). It
  * calls the API on this page's own origin as any client would. A classic
  * script, no framework, no build step; the runner puts it inline and allows
  * it by its SHA-256 in the Content-Security-Policy. What it needs to know
@@ -17,7 +18,8 @@ const $ = (id) => document.getElementById(id);
  * @type {{
  *   paths: {
  *     login: string, logout: string, me: string, keys: string, key: string, rotateKey: string,
- *     users: string, user: string, userKeys: string, userKey: string, rotateUserKey: string
+ *     users: string, user: string, userKeys: string, userKey: string, rotateUserKey: string,
+ *     clients: string, client: string
  *   },
  *   adminEmail: string,
  *   permissions: { name: string, description: string }[],
@@ -27,8 +29,8 @@ const $ = (id) => document.getElementById(id);
 const config = JSON.parse($('console-config').textContent);
 const paths = config.paths;
 
-/** A path with its `{userId}` and `{keyId}` filled in. */
-const fill = (path, ids) => path.replace(/\{(userId|keyId)\}/g, (_, name) => encodeURIComponent(ids[name]));
+/** A path with its `{userId}`, `{keyId}` and `{clientId}` filled in. */
+const fill = (path, ids) => path.replace(/\{(userId|keyId|clientId)\}/g, (_, name) => encodeURIComponent(ids[name]));
 
 /** One API call, same origin: the browser sends the session cookie and an allowed Origin. */
 async function api(method, path, body) {
@@ -53,7 +55,7 @@ async function api(method, path, body) {
   return { ok: res.ok, status: res.status, data };
 }
 
-/** Every page of a list (`keys`, `users`), following `next`. */
+/** Every page of a list (`keys`, `users`, `clients`), following `next`. */
 async function everyPage(path, field) {
   const items = [];
   let cursor = null;
@@ -163,6 +165,7 @@ async function refresh() {
   if (me.permissions.includes('admin')) {
     $('admin').hidden = false;
     await loadUsers();
+    await loadClients();
   }
 }
 
@@ -324,6 +327,51 @@ async function revokeUserKey(u, k) {
   revoked(k.id);
   await loadUserKeys();
   if (u.id === me.user.id) await loadKeys();
+}
+
+// ---- API clients (admins)
+
+const clientLabel = (c) => '"' + c.name + '" (id ' + c.id + ')';
+
+function clientStatus(c) {
+  if (c.status === 'deleting') return 'deleting (delete again to finish)';
+  if (c.disabled) return 'disabled';
+  return c.owner.disabled ? 'owner disabled' : 'enabled';
+}
+
+async function loadClients() {
+  const res = await everyPage(paths.clients, 'clients');
+  if (!res.ok) return showError('Could not list the API clients', res);
+  const body = $('clients');
+  body.replaceChildren();
+  for (const c of res.items) {
+    const row = document.createElement('tr');
+    cell(row, clientLabel(c), 'client');
+    cell(row, (c.owner.email || 'without e-mail') + ' (id ' + c.owner.id + ')', 'owner');
+    cell(row, clientStatus(c), 'status');
+    cell(row, when(c.createdAt), 'created');
+    const td = cell(row, '');
+    if (c.status !== 'deleting') button(td, c.disabled ? 'enable' : 'disable', () => setClientDisabled(c, !c.disabled));
+    button(td, 'delete', () => deleteClient(c));
+    body.appendChild(row);
+  }
+  $('no-clients').hidden = res.items.length > 0;
+}
+
+async function setClientDisabled(c, disabled) {
+  if (disabled && !confirm('Disable client ' + clientLabel(c) + '? Nobody can authorize it or get a key through it; keys it already issued keep working.')) return;
+  clearError();
+  const res = await api('PATCH', fill(paths.client, { clientId: c.id }), { disabled });
+  if (!res.ok) return showError('Could not ' + (disabled ? 'disable' : 'enable') + ' client ' + clientLabel(c), res);
+  await loadClients();
+}
+
+async function deleteClient(c) {
+  if (!confirm('Delete client ' + clientLabel(c) + '? Every key issued through it, for every user, stops working within seconds.')) return;
+  clearError();
+  const res = await api('DELETE', fill(paths.client, { clientId: c.id }));
+  if (!res.ok) return showError('Could not delete client ' + clientLabel(c), res);
+  await loadClients();
 }
 
 // ---- forms and buttons

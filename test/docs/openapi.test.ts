@@ -373,6 +373,17 @@ describe('Document: openapi.yaml', () => {
       expect((await call('POST', '/v1/auth/revoke', { body: { key: `${leaked}x` } })).status).toBe(400);
       expect((await call('DELETE', '/v1/clients/{clientId}', { session: user.session, params: clientId })).status).toBe(204);
       expect((await call('DELETE', '/v1/clients/{clientId}', { session: user.session, params: clientId })).status).toBe(404);
+
+      // admins: every client, disable/enable, delete
+      expect((await call('GET', '/v1/admin/clients', { session: admin.session, query: { limit: '1' } })).body.clients[0].owner.id).toBeDefined();
+      expect((await call('GET', '/v1/admin/clients', { session: admin.session, query: { cursor: 'junk' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/clients', { session: user.session })).status).toBe(403);
+      const plainId = { clientId: plain.id as string };
+      expect((await call('PATCH', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId, body: { disabled: true } })).body.disabled).toBe(true);
+      expect((await call('PATCH', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId, body: { disabled: 'yes' } })).status).toBe(400);
+      expect((await call('PATCH', '/v1/admin/clients/{clientId}', { session: admin.session, params: { clientId: newId() }, body: { disabled: false } })).status).toBe(404);
+      expect((await call('DELETE', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId })).status).toBe(204);
+      expect((await call('DELETE', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId })).status).toBe(404);
     });
 
     // Runs after the tests above (jest keeps the order within a file).

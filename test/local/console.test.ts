@@ -447,6 +447,55 @@ describe('npm start: the local console', () => {
     ]);
   });
 
+  it("gives an admin every user's API clients: disable (no more client files), enable, delete (its keys revoked)", async () => {
+    // Prepare: a client with a client file, registered through the API, and a key from it
+    cookie ??= await login();
+    const asAdmin = { cookie, origin: runner.base };
+    const tool = (await call(runner.base, 'POST', '/v1/clients', { headers: asAdmin, body: { name: 'console tool', permissions: ['submit_score'], apiKeyFilename: 'key.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' } }))
+      .body as { id: string };
+    const file = () => call(runner.base, 'POST', `/v1/clients/${tool.id}/file`, { headers: asAdmin });
+    const key = (await file()).body as string;
+    const verify = async (k: string) => ((await call(runner.base, 'POST', '/v1/auth/verify', { body: { key: k } })).body as { valid: boolean }).valid;
+
+    // Act: log in as the admin
+    const page = browse(await (await fetch(`${runner.base}${CONSOLE_PATH}`)).text(), runner.base);
+    const { $ } = page;
+    await until(() => !$('login').hidden);
+    $('login-form').elements.password!.value = PASSWORD;
+    await $('login-form').fire('submit');
+    await until(() => $('clients').children.length > 0);
+
+    // Assess: the client, its owner and the actions
+    const row = () => $('clients').children.find((r) => r.children[0]!.textContent.includes(tool.id))!;
+    const press = async (label: string) => row().children.at(-1)!.children.find((b) => b.textContent === label)!.fire('click');
+    expect(row().children.map((c) => c.textContent)).toEqual([
+      `"console tool" (id ${tool.id})`,
+      expect.stringMatching(/^admin@keygate\.local \(id \w{12}\)$/),
+      'enabled',
+      expect.any(String),
+      '',
+    ]);
+    expect(row().children.at(-1)!.children.map((b) => b.textContent)).toEqual(['disable', 'delete']);
+    await press('disable');
+    expect(page.dialogs.pop()).toBe(`Disable client "console tool" (id ${tool.id})? Nobody can authorize it or get a key through it; keys it already issued keep working.`);
+    expect(row().children[2]!.textContent).toBe('disabled');
+    expect((await file()).status).toBe(404);
+    expect(await verify(key)).toBe(true);
+    await press('enable');
+    expect(row().children[2]!.textContent).toBe('enabled');
+    expect((await file()).status).toBe(200);
+    await press('delete');
+    expect(page.dialogs.pop()).toBe(`Delete client "console tool" (id ${tool.id})? Every key issued through it, for every user, stops working within seconds.`);
+    expect($('clients').children.some((r) => r.children[0]!.textContent.includes(tool.id))).toBe(false);
+    expect(await verify(key)).toBe(false);
+    expect($('error').hidden).toBe(true);
+    expect(page.requests.filter((r) => !r.startsWith('GET') && !r.startsWith('POST /v1/auth'))).toEqual([
+      `PATCH /v1/admin/clients/${tool.id} 200`,
+      `PATCH /v1/admin/clients/${tool.id} 200`,
+      `DELETE /v1/admin/clients/${tool.id} 204`,
+    ]);
+  });
+
   it.each(['/_keygate', '/_keygate/x', '/_keygate/../v1/keys', '/_keygate/%2e%2e/v1/keys', '/_keygate/./', '/nope', '/v1/nope'])(
     "GET %s is the API's own 404, even with a session",
     async (path) => {

@@ -204,7 +204,7 @@ describe('CLI: main', () => {
     const again = await runMain(['upgrade-table', '--table', bed.table]);
 
     // Assess
-    expect(JSON.parse(first.out)).toEqual({ indexed: 1, enabledAdmins: expect.any(Number) });
+    expect(JSON.parse(first.out)).toEqual({ indexed: 1, indexedClients: 0, enabledAdmins: expect.any(Number) });
     expect(JSON.parse(again.out)).toMatchObject({ indexed: 0 });
     expect((await listed())[0]).toBe(userId);
   });

@@ -205,7 +205,7 @@ describe('Clients: authorized apps, deletion and revocation', () => {
     // Act
     const shown = await h.request('GET', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie });
     const file = await fileFlow(user, tool.id);
-    const issue = store.issueClientKey(user.userId, tool.id, storedKeySecret(generateToken('user', user.userId)), { name: 'x', permissions: ['submit_score'] }, undefined, []);
+    const issue = store.issueClientKey(user.userId, { clientId: tool.id, ownerId: h.owner.userId }, storedKeySecret(generateToken('user', user.userId)), { name: 'x', permissions: ['submit_score'] }, undefined, []);
     const finished = await h.request('DELETE', `/v1/clients/${tool.id}`, { cookie: h.owner.cookie });
 
     // Assess
