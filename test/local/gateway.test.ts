@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadStack } from '../../local/assembly';
 import { Gateway, type GatewayResponse, type InvokeResult } from '../../local/gateway';
 import { LambdaHost } from '../../local/lambda-host';
+import { errorBody, gatewayResponses } from '../../lib/keygate-api';
 import { buildModel, type AppModel } from '../../local/model';
 import { freePort } from '../../local/ports';
 import { listen } from '../../local/server';
@@ -339,6 +340,52 @@ describe('Class: Gateway (fixture template)', () => {
       const { event } = JSON.parse(res.body) as { event: Record<string, Record<string, unknown>> };
       for (const n of NAMES) expect([n, entry(event.headers!, n), own(event.queryStringParameters!, n)]).toEqual([n, n, n]);
       expect(event.requestContext!.authorizer).toMatchObject({ principalId: 'alice' });
+    });
+  });
+
+  describe("Over HTTP: keygate's gateway responses and a hostile request line", () => {
+    // The fixture's API with keygate's gateway response templates, as the construct synthesizes them.
+    const keygate: AppModel = {
+      ...model,
+      api: {
+        ...model.api,
+        gatewayResponses: new Map(
+          gatewayResponses('/v1/auth/verify').map((r) => [
+            r.type.responseType,
+            { type: r.type.responseType, statusCode: r.status, templates: { 'application/json': errorBody(r.status, r.code, r.message) }, headers: {} },
+          ]),
+        ),
+      },
+    };
+    let port = 0;
+    let close: () => Promise<void> = async () => undefined;
+    beforeAll(async () => {
+      port = await freePort();
+      close = await listen(port, { current: new Gateway(keygate, invoke), files: [] });
+    });
+    afterAll(() => close());
+
+    it.each([
+      ['a quote that closes the string and adds a field', '/v1/x","error_code":"pwned'],
+      ['a lone quote', '/v1/a"b'],
+      ['a backslash and a single quote', "/v1/a\\b'c"],
+    ])('answers an unknown path with %s with exactly one valid JSON body', async (_label, path) => {
+      // Act
+      const res = await rawRequest(port, 'GET', path);
+
+      // Assess: one error_code, and the body parses
+      expect(res.status).toBe(404);
+      expect(res.body.match(/"error_code"/g)).toHaveLength(1);
+      expect(JSON.parse(res.body)).toEqual({ status_code: 404, endpoint: '', error_code: 'not_found', error_message: 'no such route' });
+    });
+
+    it('names the route, not the path as sent, on a refusal at a known route', async () => {
+      // Act
+      const res = await rawRequest(port, 'GET', '/items/x"y');
+
+      // Assess
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ status_code: 401, endpoint: '/items/{id}', error_code: 'unauthorized' });
     });
   });
 
