@@ -136,21 +136,27 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       type: r.type,
       statusCode: String(r.status),
       responseHeaders: { ...corsHeaders, ...r.headers },
-      templates: { 'application/json': errorBody(r.status, r.code, r.message, r.endpoint) },
+      templates: { 'application/json': errorBody(r.status, r.code, r.message) },
     });
   }
   return { api, authorizer };
 }
 
 /**
- * A body template. `code` and `message` are JSON string literals, or
- * `$context…` references that API Gateway substitutes (gateway response
- * templates are plain substitution, not VTL). `endpoint` is the route
- * (`$context.resourcePath`), or, where no route matched, the path as
- * requested (`$context.path`).
+ * A gateway response's body template. API Gateway fills these by plain
+ * substitution, not VTL, and inserts values unescaped (its docs:
+ * "simple variable substitution"; `$util` is not documented there), so a
+ * template may only substitute what cannot break the JSON: `endpoint` is
+ * `$context.resourcePath`, the route as defined (empty where no route
+ * matched), never `$context.path`, which is the request line as sent
+ * (`/v1/x","error_code":"pwned` added a second `error_code`). `code` and
+ * `message` are JSON string literals, `$context.error.messageString` (API
+ * Gateway's own message, already a quoted JSON string) or the authorizer's
+ * `error_code` / `error_message`, which it writes JSON-safe
+ * (docs/design.md, "Gateway response bodies substitute nothing the client sent").
  */
-function errorBody(status: number, code: string, message: string, endpoint = '$context.resourcePath'): string {
-  return `{"status_code":${status},"endpoint":"${endpoint}","error_code":${code},"error_message":${message}}`;
+export function errorBody(status: number, code: string, message: string): string {
+  return `{"status_code":${status},"endpoint":"$context.resourcePath","error_code":${code},"error_message":${message}}`;
 }
 
 const str = (s: string) => JSON.stringify(s);
@@ -161,8 +167,6 @@ export interface GatewayResponseDef {
   readonly code: string;
   readonly message: string;
   readonly headers?: Record<string, string>;
-  /** the body's `endpoint`; `$context.resourcePath` unless set */
-  readonly endpoint?: string;
 }
 
 /** The 401 message: it names the verify route only when the app has one. */
@@ -189,9 +193,9 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.ACCESS_DENIED, status: 403, code: '"$context.authorizer.error_code"', message: '"$context.authorizer.error_message"' },
   { type: ResponseType.AUTHORIZER_FAILURE, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
   { type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, status: 500, code: str('authorizer_failure'), message: str('the authorizer could not check the credentials') },
-  // API Gateway answers an unknown route or method with this type.
-  // No route matched, so there is no resource path: the body names the path as requested.
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route'), endpoint: '$context.path' },
+  // API Gateway answers an unknown route or method with this type. No route
+  // matched, so the endpoint is empty: the path as sent is the client's text.
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, code: str('not_found'), message: str('no such route') },
   { type: ResponseType.THROTTLED, status: 429, code: str('throttled'), message: str('too many requests, slow down') },
   { type: ResponseType.REQUEST_TOO_LARGE, status: 413, code: str('request_too_large'), message: str('the request is too large') },
   { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, code: str('timeout'), message: str('the backend did not answer in time') },
@@ -204,7 +208,7 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: str('unsupported_media_type'), message: str('unsupported content type') },
   { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: str('throttled'), message: str('quota exceeded') },
   { type: ResponseType.WAF_FILTERED, status: 403, code: str('forbidden'), message: str('the request was blocked') },
-  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource'), endpoint: '$context.path' },
+  { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource') },
   // `messageString` is API Gateway's own message, already a quoted JSON string.
   { type: ResponseType.DEFAULT_4XX, status: 400, code: str('bad_request'), message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, status: 500, code: str('internal_error'), message: '$context.error.messageString' },

@@ -137,8 +137,8 @@ export class Gateway {
   }
 
   private parse(request: GatewayRequest): RequestState {
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headers = dict<string>();
+    const multiValueHeaders = dict<string[]>();
     const caseOf = new Map<string, string>();
     for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
       const raw = request.rawHeaders[i]!;
@@ -153,8 +153,8 @@ export class Gateway {
     let multiQuery: Record<string, string[]> | null = null;
     if (q >= 0) {
       for (const [k, v] of new URLSearchParams(request.url.slice(q + 1))) {
-        (query ??= {})[k] = v;
-        ((multiQuery ??= {})[k] ??= []).push(v);
+        (query ??= dict())[k] = v;
+        ((multiQuery ??= dict())[k] ??= []).push(v);
       }
     }
     return {
@@ -257,7 +257,7 @@ export class Gateway {
       if (cacheKey) this.cache.set(cacheKey, { result, expiresAt: this.now() + auth.ttlSeconds * 1000 });
     }
     // The gateway responses and the integration both see the authorizer's context.
-    req.authorizer = { ...result.context, principalId: result.principalId };
+    req.authorizer = Object.assign(dict<string>(), result.context, { principalId: result.principalId });
     const verdict = evaluatePolicy(result.policyDocument, methodArn);
     if (verdict === 'allow') return undefined;
     return this.gatewayResponse(
@@ -397,6 +397,15 @@ export class Gateway {
   }
 }
 
+/**
+ * A map of request data by name: without a prototype, so names such as
+ * `constructor`, `toString` or `__proto__` (which API Gateway accepts as
+ * header and query names) are plain entries like any other.
+ */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function pickTemplate(templates: Readonly<Record<string, string>> | undefined, fallback = DEFAULT_TEMPLATE): [string, string] {
   const entries = Object.entries(templates ?? {});
   const json = entries.find(([type]) => type === 'application/json') ?? entries[0];
@@ -456,7 +465,7 @@ function readAuthorizerResult(value: unknown): AuthorizerResult | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as { principalId?: unknown; policyDocument?: unknown; context?: unknown };
   if (v.principalId === undefined || v.principalId === null || !isPolicyDocument(v.policyDocument)) return undefined;
-  const context: Record<string, string> = {};
+  const context = dict<string>();
   if (v.context !== undefined && v.context !== null) {
     if (typeof v.context !== 'object' || Array.isArray(v.context)) return undefined;
     // API Gateway refuses nested values and passes the others on as strings.

@@ -33,8 +33,18 @@ export function renderTemplate(template: string, lookup: Lookup): string {
   });
 }
 
-function escapeJavaScript(s: string): string {
-  return JSON.stringify(s).slice(1, -1).replace(/'/g, "\\'");
+/**
+ * `$util.escapeJavaScript`, as API Gateway runs it ("Escapes the characters in
+ * a string using JavaScript string rules"; Apache Commons Lang's
+ * `escapeJavaScript`): `"`, `'`, `\` and `/` get a backslash, \b \t \n \f \r
+ * theirs, other control characters and everything above U+007E `\uXXXX`
+ * (upper-case hex). `\'` is not valid JSON: a value that may hold a `'`
+ * does not belong in a JSON string through this alone.
+ */
+export function escapeJavaScript(s: string): string {
+  const named: Record<string, string> = { '"': '\\"', "'": "\\'", '\\': '\\\\', '/': '\\/', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+  // eslint-disable-next-line no-control-regex -- control characters are what it escapes
+  return s.replace(/["'\\/\u0000-\u001f\u007f-\uffff]/g, (c) => named[c] ?? (c === '\u007f' ? c : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`));
 }
 
 // ---------------------------------------------------------------- VTL subset

@@ -37,6 +37,16 @@ export const CREDENTIAL_CHECK_ORDER: readonly CredentialRefusal[] = [
   'expired',
 ];
 
+/**
+ * Whether a refusal is one of 1–3, about what was presented: whoever presented
+ * it does not hold the credential that was issued (e.g. a key re-prefixed with
+ * a recomputed checksum), so it is answered as not known, and it is no proof
+ * of holding the key (holder revocation refuses it).
+ */
+export function notTheIssuedCredential(reason: CredentialRefusal | undefined): boolean {
+  return reason === 'unknown' || reason === 'wrong_secret' || reason === 'wrong_kind';
+}
+
 /** What was presented. A parsed token is one. */
 export interface CredentialClaim {
   readonly kind: TokenKind;

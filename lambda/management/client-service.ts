@@ -5,9 +5,9 @@
  * whoever holds it.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { grantRule } from '../core/credential-rule';
+import { credentialRefusal, grantRule, notTheIssuedCredential } from '../core/credential-rule';
 import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
-import { ID_PATTERN, keyHint, newId, parseToken, verifySecret } from '../core/token';
+import { ID_PATTERN, keyHint, newId, parseToken } from '../core/token';
 import { conflict, notFound, validation } from '../shared/errors';
 import type { ManagementConfig } from '../shared/management-config';
 import { DynamoClientStore } from '../store/dynamo-client-store';
@@ -351,9 +351,12 @@ export async function revokeByHolder(deps: ManagementDeps, value: string): Promi
   const parsed = parseToken(value, ['user', 'bot'], deps.config.prefixes);
   if (!parsed.ok) throw validation(`'key': ${parsed.reason}`);
   const token = parsed.token;
-  const { credential } = await deps.credentials.lookup(token);
-  if (!credential || !verifySecret(token, credential.secretHash)) throw notFound('key is not known');
+  const { credential, user } = await deps.credentials.lookup(token);
   const now = deps.now();
+  // The one credential rule's checks 1–3: an unknown key, a wrong secret or a
+  // key under the other prefix is not the key that was issued, so no proof of
+  // holding it. A disabled owner, revocation or expiry do not stop its holder.
+  if (!credential || notTheIssuedCredential(credentialRefusal(token, credential, user, now))) throw notFound('key is not known');
   if (credential.revokedAt !== undefined && credential.revokedAt <= now) return { keyId: token.id, revokedAt: iso(credential.revokedAt) };
   const audit = auditEntries({ authMethod: 'api_key', credentialId: token.id }, 'key_revoked', `key:${token.id}`, [token.userId], { by: 'holder' });
   const outcome = await deps.accounts.revokeKey(token.userId, token.id, now, audit);

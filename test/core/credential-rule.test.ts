@@ -4,6 +4,7 @@ import {
   credentialRefusal,
   grantRule,
   judgeCredential,
+  notTheIssuedCredential,
   type CredentialClaim,
   type CredentialOwner,
   type CredentialRefusal,
@@ -66,6 +67,15 @@ describe('credential rule', () => {
       checked++;
     }
     expect(checked).toBe(kind === 'session' ? 256 : 128);
+  });
+
+  it.each(['user', 'bot', 'session'] as const)('counts a %s credential as not the issued one (holder revocation refuses it) exactly when its first fault is 1–3, over every combination', (kind) => {
+    for (const faults of subsets(kind)) {
+      const { claim, credential, owner } = scenario(kind, new Set(faults));
+      const first = [...faults].sort((a, b) => rank(a) - rank(b))[0];
+      const aboutWhatWasPresented = first !== undefined && rank(first) <= CREDENTIAL_CHECK_ORDER.indexOf('wrong_kind');
+      expect({ faults, notIssued: notTheIssuedCredential(credentialRefusal(claim, credential, owner, NOW)) }).toEqual({ faults, notIssued: aboutWhatWasPresented });
+    }
   });
 
   it('tells a re-prefixed key of a disabled owner by its wrong kind, not by the disabled owner', () => {

@@ -268,10 +268,10 @@ describe('npm start', () => {
       expect(res.body).toMatchObject({ status_code: 403, endpoint: '/v1/keys', error_code: 'csrf_rejected' });
     });
 
-    it('404 not_found for a route the API does not have, naming the path asked for', async () => {
+    it('404 not_found for a route the API does not have, with an empty endpoint (the path as sent is never substituted)', async () => {
       const res = await call(runner.base, 'GET', '/v1/nothing/here', { headers: bearer(generateToken('user', newId()).value) });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ status_code: 404, endpoint: '/v1/nothing/here', error_code: 'not_found', error_message: 'no such route' });
+      expect(res.body).toEqual({ status_code: 404, endpoint: '', error_code: 'not_found', error_message: 'no such route' });
     });
 
     it.each<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, string]>([

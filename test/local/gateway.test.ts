@@ -3,11 +3,15 @@
  * whose fixture Lambdas run in the runner's own worker threads. No DynamoDB,
  * no HTTP server: requests go straight to `Gateway.handle`.
  */
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { loadStack } from '../../local/assembly';
 import { Gateway, type GatewayResponse, type InvokeResult } from '../../local/gateway';
 import { LambdaHost } from '../../local/lambda-host';
+import { errorBody, gatewayResponses } from '../../lib/keygate-api';
 import { buildModel, type AppModel } from '../../local/model';
+import { freePort } from '../../local/ports';
+import { listen } from '../../local/server';
 
 const FIXTURE = join(__dirname, 'fixtures', 'mini');
 
@@ -24,6 +28,37 @@ interface Call {
 
 const json = (res: GatewayResponse) => JSON.parse(res.body.toString('utf8'));
 const header = (res: GatewayResponse, name: string) => res.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+
+/**
+ * One request over a raw socket, sent exactly as given: fetch drops a header
+ * named `__proto__` and percent-encodes a `"` in the path, API Gateway's
+ * clients need not.
+ */
+function rawRequest(port: number, method: string, target: string, headers: readonly (readonly [string, string])[] = []): Promise<{ status: number; body: string }> {
+  const request = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headers.map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      const head = raw.subarray(0, split + 2).toString('latin1');
+      let body = raw.subarray(split + 4);
+      if (/\r\ntransfer-encoding: chunked\r\n/i.test(head)) {
+        const parts: Buffer[] = [];
+        for (let at = 0, size; (size = parseInt(body.subarray(at, at + 16).toString('latin1'), 16)) > 0; ) {
+          const start = body.indexOf('\r\n', at) + 2;
+          parts.push(body.subarray(start, start + size));
+          at = start + size + 2;
+        }
+        body = Buffer.concat(parts);
+      }
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), body: body.toString('utf8') });
+    });
+  });
+}
 
 describe('Class: Gateway (fixture template)', () => {
   const model = fixtureModel();
@@ -264,6 +299,93 @@ describe('Class: Gateway (fixture template)', () => {
       expect(res.statusCode).toBe(200);
       // A new module instance: its call counter started again.
       expect(json(res).event.requestContext.authorizer.calls).toBe('1');
+    });
+  });
+
+  describe('Over HTTP: names from Object.prototype', () => {
+    // API Gateway takes any token as a header or query name; a map with a prototype does not.
+    const NAMES = Object.getOwnPropertyNames(Object.prototype);
+    let port = 0;
+    let close: () => Promise<void> = async () => undefined;
+    beforeAll(async () => {
+      port = await freePort();
+      close = await listen(port, { current: gateway, files: [] });
+    });
+    afterAll(() => close());
+
+    /** The entry of `map` whose name is `name` in any case (header names are not case-sensitive). */
+    const entry = (map: Record<string, unknown> | null, name: string) => Object.entries(map ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const own = (map: Record<string, unknown> | null, name: string) => (map && Object.hasOwn(map, name) ? map[name] : undefined);
+
+    it.each(NAMES)('passes a header and a repeated query parameter named %s to the Lambda event intact', async (name) => {
+      // Act
+      const res = await rawRequest(port, 'GET', `/public?${name}=q1&${name}=q2`, [[name, `h-${name}`]]);
+
+      // Assess
+      expect(res.status).toBe(200);
+      const { event } = JSON.parse(res.body) as { event: Record<string, Record<string, unknown> | null> };
+      expect(entry(event.headers!, name)).toBe(`h-${name}`);
+      expect(entry(event.multiValueHeaders!, name)).toEqual([`h-${name}`]);
+      expect(own(event.queryStringParameters!, name)).toBe('q2');
+      expect(own(event.multiValueQueryStringParameters!, name)).toEqual(['q1', 'q2']);
+    });
+
+    it('passes all of them at once through the REQUEST authorizer to the integration', async () => {
+      // Act
+      const query = NAMES.map((n) => `${n}=${n}`).join('&');
+      const res = await rawRequest(port, 'GET', `/items?${query}`, [...NAMES.map((n) => [n, n] as const), ['X-Token', 'allow']]);
+
+      // Assess
+      expect(res.status).toBe(200);
+      const { event } = JSON.parse(res.body) as { event: Record<string, Record<string, unknown>> };
+      for (const n of NAMES) expect([n, entry(event.headers!, n), own(event.queryStringParameters!, n)]).toEqual([n, n, n]);
+      expect(event.requestContext!.authorizer).toMatchObject({ principalId: 'alice' });
+    });
+  });
+
+  describe("Over HTTP: keygate's gateway responses and a hostile request line", () => {
+    // The fixture's API with keygate's gateway response templates, as the construct synthesizes them.
+    const keygate: AppModel = {
+      ...model,
+      api: {
+        ...model.api,
+        gatewayResponses: new Map(
+          gatewayResponses('/v1/auth/verify').map((r) => [
+            r.type.responseType,
+            { type: r.type.responseType, statusCode: r.status, templates: { 'application/json': errorBody(r.status, r.code, r.message) }, headers: {} },
+          ]),
+        ),
+      },
+    };
+    let port = 0;
+    let close: () => Promise<void> = async () => undefined;
+    beforeAll(async () => {
+      port = await freePort();
+      close = await listen(port, { current: new Gateway(keygate, invoke), files: [] });
+    });
+    afterAll(() => close());
+
+    it.each([
+      ['a quote that closes the string and adds a field', '/v1/x","error_code":"pwned'],
+      ['a lone quote', '/v1/a"b'],
+      ['a backslash and a single quote', "/v1/a\\b'c"],
+    ])('answers an unknown path with %s with exactly one valid JSON body', async (_label, path) => {
+      // Act
+      const res = await rawRequest(port, 'GET', path);
+
+      // Assess: one error_code, and the body parses
+      expect(res.status).toBe(404);
+      expect(res.body.match(/"error_code"/g)).toHaveLength(1);
+      expect(JSON.parse(res.body)).toEqual({ status_code: 404, endpoint: '', error_code: 'not_found', error_message: 'no such route' });
+    });
+
+    it('names the route, not the path as sent, on a refusal at a known route', async () => {
+      // Act
+      const res = await rawRequest(port, 'GET', '/items/x"y');
+
+      // Assess
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ status_code: 401, endpoint: '/items/{id}', error_code: 'unauthorized' });
     });
   });
 

@@ -8,7 +8,7 @@ import { TemplateError } from '../../local/errors';
 import { evaluatePolicy } from '../../local/iam';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { buildModel } from '../../local/model';
-import { renderTemplate, runTemplate } from '../../local/vtl';
+import { escapeJavaScript, renderTemplate, runTemplate } from '../../local/vtl';
 
 const FIXTURE = join(__dirname, 'fixtures', 'mini');
 const options = { assemblyDir: FIXTURE, stackName: 'Mini', region: 'eu-west-1', account: '000000000000' };
@@ -122,6 +122,10 @@ describe('Function: renderTemplate', () => {
 
   it('substitutes $, $! and ${} references, and renders missing values as empty strings', () => {
     expect(renderTemplate('"$context.resourcePath" $!{context.resourcePath}. ${stageVariables.s} [$context.authorizer.nothing]', lookup)).toBe('"/v1/x" /v1/x. v []');
+  });
+
+  it("escapes as API Gateway's $util.escapeJavaScript (Commons Lang): quotes, backslash, slash, control characters, and non-ASCII as upper-case \\uXXXX", () => {
+    expect(escapeJavaScript('a"b\'c\\d/e\u0001\n\t\u00e9\u20ac\u{1F600}\u007f~')).toBe('a\\"b\\\'c\\\\d\\/e\\u0001\\n\\t\\u00E9\\u20AC\\uD83D\\uDE00\u007f~');
   });
 
   it('escapes with $util.escapeJavaScript and leaves other references alone', () => {

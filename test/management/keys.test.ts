@@ -467,6 +467,29 @@ describe('Handler: auth — Route: POST /v1/auth/verify', () => {
     expect(await both(expiring.value)).toEqual({ verify: 'key_revoked', authorizer: 'user_disabled' });
   });
 
+  it('holder revocation follows the same rule: a re-prefixed key is not the issued one and ends nothing; the real one ends, even of a disabled owner', async () => {
+    const human = await makeUser(bed.accounts);
+    const token = await bed.issueUserKey(human.userId, { name: 'k', permissions: ['submit_score'] });
+    issued.push(token.value);
+    const head = `bot_key_${token.userId}${token.id}${token.secret}`;
+    const rePrefixed = head + checksum(head);
+    const revoke = async (key: string) => {
+      const res = await bed.api.call('POST', '/v1/auth/revoke', { body: { key } });
+      return res.status === 200 ? 'revoked' : `${res.status} ${res.body.error_message}`;
+    };
+    const stillWorks = async () => (await verify(token.value)).error_code ?? 'valid';
+
+    expect(await revoke(rePrefixed)).toBe('404 key is not known');
+    expect(await stillWorks()).toBe('valid');
+    await bed.accounts.setDisabled(human.userId, true);
+    expect(await revoke(rePrefixed)).toBe('404 key is not known');
+    expect((await bed.accounts.getKey(human.userId, token.id))?.revokedAt).toBeUndefined();
+    // The key its holder genuinely holds: a disabled owner does not stop its revocation.
+    expect(await revoke(token.value)).toBe('revoked');
+    await bed.accounts.setDisabled(human.userId, false);
+    expect(await stillWorks()).toBe('key_revoked');
+  });
+
   it('refuses a body without a key, or with more', async () => {
     expect((await bed.api.call('POST', '/v1/auth/verify', { body: {} })).body).toEqual({ status_code: 400, endpoint: '/v1/auth/verify', error_code: 'validation', error_message: "'key' is required" });
     expect((await bed.api.call('POST', '/v1/auth/verify', { body: { key: 'x', userId: 'y' } })).body.error_message).toBe("unknown field 'userId'");

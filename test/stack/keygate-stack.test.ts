@@ -26,7 +26,6 @@ function renderGatewayBody(template: string): unknown {
   return JSON.parse(
     template
       .replaceAll('$context.resourcePath', '/v1/keys')
-      .replaceAll('$context.path', '/v1/no/such/path')
       .replaceAll('$context.authorizer.error_code', 'missing_permission')
       .replaceAll('$context.authorizer.error_message', "this route needs the 'manage_keys' permission")
       .replaceAll('$context.error.messageString', '"Invalid request body"'),
@@ -154,11 +153,20 @@ describe('Stack: KeygateStack', () => {
       expect(Object.keys(props.ResponseTemplates)).toEqual(['application/json']);
       expect(renderGatewayBody(props.ResponseTemplates['application/json']!)).toEqual({
         status_code: status,
-        // No route matched: the path as requested, not the (empty) resource path.
-        endpoint: type === 'MISSING_AUTHENTICATION_TOKEN' ? '/v1/no/such/path' : '/v1/keys',
+        endpoint: '/v1/keys',
         error_code: code,
         error_message: message,
       });
+    });
+
+    it('substitutes nothing the client sent: only the resource path, API Gateway\'s quoted message and the authorizer\'s error fields', () => {
+      // API Gateway fills these templates by plain substitution, unescaped: `$context.path`
+      // (the request line as sent) let `/v1/x","error_code":"pwned` add a second error_code.
+      const allowed = new Set(['$context.resourcePath', '$context.error.messageString', '$context.authorizer.error_code', '$context.authorizer.error_message']);
+      const all = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+      const used = new Set(all.flatMap((r) => Object.values((r.Properties as { ResponseTemplates: Record<string, string> }).ResponseTemplates).flatMap((t) => t.match(/\$[!{]*[A-Za-z][\w.]*/g) ?? [])));
+      expect([...used].filter((ref) => !allowed.has(ref))).toEqual([]);
+      expect(used.has('$context.resourcePath')).toBe(true);
     });
 
     it('asks for a bearer token on 401', () => {
