@@ -104,12 +104,12 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   };
 
   /** What every authorize step answers for a request it cannot take: a page or a 400, or the error sent back to the client. */
-  const refusal = (check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
+  const refusal = (event: APIGatewayProxyEvent, check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
     if (check.kind === 'invalid') {
       if (asJson) throw validation(check.message);
       return errorPage(400, check.message);
     }
-    const redirectTo = errorRedirect(check);
+    const redirectTo = errorRedirect(check, issuerOf(event));
     return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
   };
 
@@ -120,7 +120,7 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
     const asJson = wantsJson(event);
     const params = queryParams(event);
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
     const { request, client } = loaded;
     const session = await sessionUser(deps, event);
     if (!session) {
@@ -144,7 +144,7 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   const loginStep = async (event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> => {
     if (!originAllowed(deps, event, true)) return errorPage(403, FOREIGN_FORM);
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, false);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, false);
     const clientName = loaded.client.name;
     const { email, password } = params.values;
     if (!email || !password) return loginPage({ clientName, params, ...(email ? { email } : {}), error: 'enter your e-mail and password' }, 400);
@@ -175,15 +175,15 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
       return errorPage(403, FOREIGN_FORM);
     }
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
     const session = await sessionUser(deps, event);
     if (!session) {
       if (asJson) throw unauthorized(NO_SESSION);
       return loginPage({ clientName: loaded.client.name, params, error: 'your session has ended; sign in again' }, 401);
     }
     let redirectTo: string;
-    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user);
-    else if (decision === 'deny') redirectTo = denied(loaded.request);
+    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user, issuerOf(event));
+    else if (decision === 'deny') redirectTo = denied(loaded.request, issuerOf(event));
     else throw validation("'decision' has to be 'approve' or 'deny'");
     return asJson ? json(200, { redirectTo }) : redirect(302, redirectTo);
   };

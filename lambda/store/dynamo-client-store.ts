@@ -26,9 +26,9 @@ import {
   type GrantRef,
   type NewClient,
 } from './client-records';
-import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
+import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type NewKey } from './dynamo-account-store';
 import { IssueRefusedError, type ClientStore, type CodeUse, type StoredClientSecret, type StoredKeySecret } from './port';
-import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientAuthAttemptsPk, clientPk, codePk, grantSk, ownedClientSk, userPk } from './keys';
+import { CLIENT_SK, CODE_SK, GRANT_SK_PREFIX, OWNED_CLIENT_SK_PREFIX, clientPk, codePk, grantSk, ownedClientSk, userPk } from './keys';
 
 /** BatchGetItem reads at most 100 keys per call. */
 const MAX_BATCH_GET = 100;
@@ -241,15 +241,5 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
       new GetItemCommand({ TableName: this.tableName, Key: { pk: s(codePk(codeId)), sk: s(CODE_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toCode(out.Item) : undefined;
-  }
-
-  // ---- client authentication counter (like failed logins)
-
-  async registerClientAuthAttempt(clientId: string, windowMs: number): Promise<LoginAttempts> {
-    return this.registerAttempt(clientAuthAttemptsPk(clientId), windowMs);
-  }
-
-  async clearClientAuthAttempts(clientId: string): Promise<void> {
-    await this.clearAttempts(clientAuthAttemptsPk(clientId));
   }
 }

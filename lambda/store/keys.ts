@@ -16,7 +16,6 @@
  *   pk = CLIENT#<clientId>      sk = CLIENT                  an API client
  *   pk = CLIENT#<clientId>      sk = GRANT#<userId>#<keyId>  a key issued through the client
  *   pk = OAUTHCODE#<codeId>     sk = CODE                    an authorization code (ttl)
- *   pk = CLIENTAUTH#<clientId>  sk = ATTEMPTS                client authentications in the current window (ttl)
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -110,4 +109,3 @@ export const GRANT_SK_PREFIX = 'GRANT#';
 export const grantSk = (userId: string, keyId: string) => `${GRANT_SK_PREFIX}${userId}#${keyId}`;
 export const codePk = (codeId: string) => `OAUTHCODE#${codeId}`;
 export const CODE_SK = 'CODE';
-export const clientAuthAttemptsPk = (clientId: string) => `CLIENTAUTH#${clientId}`;
