@@ -70,8 +70,17 @@ function redirect(statusCode: 302 | 303, location: string, headers: Record<strin
   return { statusCode, headers: { Location: location, ...headers }, body: '' };
 }
 
+/**
+ * Readable by a script on any origin (no credentials): the token and
+ * revocation endpoints' answers to a public client, and their errors, which
+ * carry no secret. A browser-only tool is a public client, and has to read
+ * both to finish the flow (RFC 9700 allows CORS there). An allowed origin
+ * gets its own name and credentials from the boundary instead.
+ */
+const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+
 export function oauthErrorResponse(err: OAuthError): APIGatewayProxyResult {
-  return json(err.statusCode, { error: err.error, error_description: err.description }, { ...err.headers });
+  return json(err.statusCode, { error: err.error, error_description: err.description }, { ...err.headers, ...ANY_ORIGIN });
 }
 
 /** Runs an OAuth endpoint; its refusals become RFC 6749 §5.2 bodies, anything else goes on to the boundary. */
@@ -189,12 +198,15 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   };
 
   const oauthToken: PublicFn = async ({ event }) =>
-    oauthEndpoint(event, async (form) => json(200, await exchangeCode(deps, event, form), { 'Cache-Control': 'no-store', Pragma: 'no-cache' }));
+    oauthEndpoint(event, async (form) => {
+      const { token, client } = await exchangeCode(deps, event, form);
+      return json(200, token, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(client.isPublic ? ANY_ORIGIN : {}) });
+    });
 
   const oauthRevoke: PublicFn = async ({ event }) =>
     oauthEndpoint(event, async (form) => {
-      await revokeToken(deps, event, form);
-      return { statusCode: 200, headers: {}, body: '' };
+      const client = await revokeToken(deps, event, form);
+      return { statusCode: 200, headers: client.isPublic ? ANY_ORIGIN : {}, body: '' };
     });
 
   const oauthMetadata: PublicFn = async ({ event }) => json(200, serverMetadata(deps, issuerOf(event), deps.config.basePath));

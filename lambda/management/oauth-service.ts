@@ -209,8 +209,8 @@ export interface IssuedToken {
   readonly scope: string;
 }
 
-/** `grant_type=authorization_code`: checks the code against everything it is bound to, then issues the key once. */
-export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<IssuedToken> {
+/** `grant_type=authorization_code`: checks the code against everything it is bound to, then issues the key once (and says to which client). */
+export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<{ readonly token: IssuedToken; readonly client: ClientRecord }> {
   const { values, repeated } = form;
   if (repeated.size > 0) throw new OAuthError('invalid_request', `${[...repeated].join(', ')} given more than once`);
   if (values.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
@@ -242,7 +242,7 @@ export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent
   const actor: Actor = { actorId: user.userId, authMethod: 'oauth' };
   try {
     const issued = await issueKey(deps, user.userId, client, permissions, code.codeId, actor);
-    return { access_token: issued.keyValue, token_type: 'Bearer', scope: permissions.join(' ') };
+    return { token: { access_token: issued.keyValue, token_type: 'Bearer', scope: permissions.join(' ') }, client };
   } catch (err) {
     if (!(err instanceof IssueRefusedError)) throw err;
     if (err.reason === 'client_gone') throw new OAuthError('invalid_client', 'client is not known');
@@ -271,16 +271,17 @@ async function reused(deps: ClientDeps, code: CodeRecord): Promise<OAuthError> {
  * issued to another client, gets the same 200 and changes nothing
  * (RFC 7009 §2.2), so the endpoint tells nobody about other clients' keys.
  */
-export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<void> {
+export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
   const client = await authenticateClient(deps, event, form);
   const value = form.values.token;
   if (!value) throw new OAuthError('invalid_request', 'token is missing');
   const parsed = parseToken(value, ['user'], deps.config.prefixes);
-  if (!parsed.ok) return;
+  if (!parsed.ok) return client;
   const { credential } = await deps.credentials.lookup(parsed.token);
-  if (!credential || !verifySecret(parsed.token, credential.secretHash) || credential.clientId !== client.clientId) return;
+  if (!credential || !verifySecret(parsed.token, credential.secretHash) || credential.clientId !== client.clientId) return client;
   const grant = { userId: parsed.token.userId, keyId: parsed.token.id };
   await deps.clients.revokeGrant(client.clientId, grant, [grantRevocation({ authMethod: 'oauth' }, client.clientId, grant, 'revoked_by_client')]);
+  return client;
 }
 
 // ---- RFC 8414 metadata
