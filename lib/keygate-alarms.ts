@@ -18,12 +18,15 @@ export interface KeygateAlarms {
   readonly api5xxRate: Alarm;
   /** A burst of login lockouts: e-mails reaching the failed-login limit (credential stuffing, password guessing). */
   readonly loginLockouts: Alarm;
-  /** An API client locked out at the token or revocation endpoint: its secret is being guessed, or a tool sends an old one. */
-  readonly clientAuthLockouts: Alarm;
+  /** Wrong API client secrets at the token or revocation endpoint: a secret is being guessed, or a tool sends an old one. */
+  readonly clientAuthFailures: Alarm;
 }
 
 /** Lockouts within 5 minutes that raise the `loginLockouts` alarm. */
 export const LOGIN_LOCKOUT_BURST = 5;
+
+/** Wrong client secrets within 5 minutes that raise the `clientAuthFailures` alarm. */
+export const CLIENT_AUTH_FAILURE_BURST = 5;
 
 export interface AlarmTargets {
   readonly authorizerFunction: IFunction;
@@ -97,14 +100,15 @@ export function createAlarms(scope: Construct, targets: AlarmTargets): KeygateAl
       threshold: LOGIN_LOCKOUT_BURST,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     }),
-    // One `client_auth_locked` per lockout of a client. Client secrets are too
-    // long to guess, so even one lockout means an attack or a tool with an old
-    // secret retrying: both want a look.
-    clientAuthLockouts: new Alarm(scope, 'ClientAuthLockouts', {
+    // One `client_auth_failed` per wrong client secret. There is no client
+    // lockout (the client id is public: anyone could lock a client out), and
+    // a ~190-bit secret cannot be guessed; a handful of failures means an
+    // attack or a tool sending an old secret: both want a look.
+    clientAuthFailures: new Alarm(scope, 'ClientAuthFailures', {
       ...common,
-      alarmDescription: 'An API client was locked out after too many wrong secrets: someone is guessing its secret, or a tool is using an old one.',
-      metric: new Metric({ namespace: 'keygate', metricName: 'client_auth_locked', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
-      threshold: 1,
+      alarmDescription: `${CLIENT_AUTH_FAILURE_BURST} or more wrong API client secrets within 5 minutes: someone is guessing a client's secret, or a tool is using an old one.`,
+      metric: new Metric({ namespace: 'keygate', metricName: 'client_auth_failed', dimensionsMap: { service: 'keygate-management' }, statistic: 'Sum', period }),
+      threshold: CLIENT_AUTH_FAILURE_BURST,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     }),
   };

@@ -11,11 +11,13 @@ import {
   CfnAuthorizer,
   Cors,
   EndpointType,
+  type IResource,
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestAuthorizer,
+  Resource,
   ResponseType,
   RestApi,
   type CorsOptions,
@@ -105,7 +107,6 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       accessLogDestination: new LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(),
     },
-    ...(origins.length > 0 ? { defaultCorsPreflightOptions: corsOptions(origins) } : {}),
   });
 
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
@@ -127,6 +128,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       route.needs === 'public' ? { authorizationType: AuthorizationType.NONE } : { authorizationType: AuthorizationType.CUSTOM, authorizer },
     );
   }
+  addPreflights(api, options.routes, origins);
 
   const corsHeaders: Record<string, string> = origins[0]
     ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
@@ -213,6 +215,28 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.DEFAULT_4XX, status: 400, code: str('bad_request'), message: '$context.error.messageString' },
   { type: ResponseType.DEFAULT_5XX, status: 500, code: str('internal_error'), message: '$context.error.messageString' },
 ];
+
+/**
+ * An OPTIONS preflight on every resource (the root too), for the allowed
+ * origins, except where a route's own rule says otherwise
+ * (`RouteDef.cors`): none at all on the OAuth authorize resource, and any
+ * origin, without credentials, on the token and revocation resources,
+ * even when no origin is allowed.
+ */
+function addPreflights(api: RestApi, routes: readonly RouteDef[], origins: string[]): void {
+  const rules = new Map(routes.filter((r) => r.cors !== undefined).map((r) => [r.path, r.cors]));
+  const resources: IResource[] = [api.root, ...api.root.node.findAll().filter((c): c is Resource => c instanceof Resource)];
+  for (const resource of resources) {
+    const rule = rules.get(resource.path);
+    if (rule === 'none') continue;
+    if (rule === 'any-origin') resource.addCorsPreflight(anyOriginCorsOptions());
+    else if (origins.length > 0) resource.addCorsPreflight(corsOptions(origins));
+  }
+}
+
+function anyOriginCorsOptions(): CorsOptions {
+  return { allowOrigins: Cors.ALL_ORIGINS, allowMethods: ['POST'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: Duration.minutes(10) };
+}
 
 function corsOptions(origins: string[]): CorsOptions {
   return {

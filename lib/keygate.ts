@@ -153,7 +153,7 @@ export class Keygate extends Construct {
     const { api, authorizer } = keygateRestApi(this, {
       authorizerFunction: this.authorizerFunction,
       routes: [
-        ...resolved.managementRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, handler: management[r.fn] })),
+        ...resolved.managementRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, cors: r.cors, handler: management[r.fn] })),
         ...ownRoutes.map(({ method, path, needs, handler }) => ({ method, path, needs, handler })),
       ],
       allowedOrigins: settings.allowedOrigins,

@@ -7,7 +7,7 @@
  * anyone); the problem is shown to the user. Every later problem goes back
  * to the client's redirect URI with `error` and `state`.
  */
-import { CODE_CHALLENGE, parseScope } from './oauth';
+import { CODE_CHALLENGE, parseScope, redirectUriMatches } from './oauth';
 
 /** What the rules need to know about a client. */
 export interface ClientRules {
@@ -15,7 +15,6 @@ export interface ClientRules {
   readonly redirectUris: readonly string[];
   /** key-grantable permissions the client may ask for */
   readonly permissions: readonly string[];
-  readonly isPublic: boolean;
 }
 
 /** A request that may be shown for consent and approved. */
@@ -24,8 +23,8 @@ export interface AuthorizationRequest {
   readonly redirectUri: string;
   readonly permissions: readonly string[];
   readonly state?: string;
-  /** S256 challenge; required of public clients */
-  readonly codeChallenge?: string;
+  /** S256 challenge; required of every client */
+  readonly codeChallenge: string;
 }
 
 export type AuthorizationError = 'invalid_request' | 'unsupported_response_type' | 'invalid_scope' | 'access_denied' | 'unauthorized_client';
@@ -54,7 +53,7 @@ export function checkAuthorizationRequest(params: AuthorizationParams, client: C
   if (repeated.has('redirect_uri')) return { kind: 'invalid', message: 'redirect_uri is given more than once' };
   const redirectUri = values.redirect_uri;
   if (!redirectUri) return { kind: 'invalid', message: 'redirect_uri is missing' };
-  if (!client.redirectUris.includes(redirectUri)) return { kind: 'invalid', message: 'redirect_uri is not registered for this client' };
+  if (!client.redirectUris.some((registered) => redirectUriMatches(registered, redirectUri))) return { kind: 'invalid', message: 'redirect_uri is not registered for this client' };
 
   const rawState = values.state;
   // A state too long to send back is dropped rather than echoed cut short.
@@ -74,14 +73,14 @@ export function checkAuthorizationRequest(params: AuthorizationParams, client: C
 
   const challenge = values.code_challenge;
   const method = values.code_challenge_method;
+  // PKCE of every client, confidential ones too (RFC 9700 §2.1.1, OWASP ASVS 5.0 10.4.6): it binds the code to the browser session that asked for it.
   if (challenge === undefined) {
     if (method !== undefined) return fail('invalid_request', 'code_challenge_method is given without code_challenge');
-    if (client.isPublic) return fail('invalid_request', 'a public client has to use PKCE: code_challenge and code_challenge_method=S256 are required');
-  } else {
-    // RFC 7636 defaults an absent method to 'plain', which is refused.
-    if (method !== 'S256') return fail('invalid_request', "code_challenge_method has to be 'S256' ('plain' is not accepted)");
-    if (!CODE_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge has to be 43 base64url characters (an S256 digest)');
+    return fail('invalid_request', 'PKCE is required: send code_challenge and code_challenge_method=S256');
   }
+  // RFC 7636 defaults an absent method to 'plain', which is refused.
+  if (method !== 'S256') return fail('invalid_request', "code_challenge_method has to be 'S256' ('plain' is not accepted)");
+  if (!CODE_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge has to be 43 base64url characters (an S256 digest)');
 
   const scope = parseScope(values.scope, client.permissions);
   if (!scope.ok) return fail('invalid_scope', scope.reason);
@@ -94,7 +93,7 @@ export function checkAuthorizationRequest(params: AuthorizationParams, client: C
       redirectUri,
       permissions: scope.permissions,
       ...(state !== undefined ? { state } : {}),
-      ...(challenge !== undefined ? { codeChallenge: challenge } : {}),
+      codeChallenge: challenge,
     },
   };
 }

@@ -55,7 +55,19 @@ export interface RouteDef {
   readonly operation?: string;
   /** management routes only: which management Lambda answers */
   readonly fn?: string;
+  /** management routes only: a CORS rule other than the allowed origins' (see `CorsRule`) */
+  readonly cors?: CorsRule;
 }
+
+/**
+ * `none`: no CORS at all, not even for allowed origins, and no preflight
+ * (RFC 9700 forbids CORS on the authorization endpoint: a browser is
+ * redirected there, a script never calls it). `any-origin`: a preflight from any origin,
+ * and answers readable from any origin where the handler says so (the
+ * token and revocation endpoints, for public clients: browser-only tools).
+ * Absent: the allowed origins only, with credentials.
+ */
+export type CorsRule = 'none' | 'any-origin';
 
 /** The permissions a key may be created with. */
 export function keyGrantable(catalog: readonly PermissionDef[]): string[] {

@@ -6,7 +6,7 @@
  * routes. Pure data, no AWS imports: the construct, the authorizer, the
  * management Lambdas and the local runner all read this one table.
  */
-import type { HttpMethod, Requirement, RouteDef } from './catalog';
+import type { CorsRule, HttpMethod, Requirement, RouteDef } from './catalog';
 
 /** The management Lambdas; each answers the operations of its rows. */
 export type ManagementFunctionName = 'auth' | 'keys' | 'admin' | 'clients';
@@ -22,6 +22,8 @@ export interface ManagementRouteDef {
   readonly fn: ManagementFunctionName;
   /** served at the API root, outside the base path */
   readonly atRoot?: boolean;
+  /** absent: CORS for the allowed origins, like every other route */
+  readonly cors?: CorsRule;
 }
 
 export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
@@ -62,10 +64,11 @@ export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
   { method: 'GET', path: '/authorizations', needs: 'manage_clients', operation: 'listAuthorizations', fn: 'clients' },
   { method: 'DELETE', path: '/authorizations/{clientId}', needs: 'manage_clients', operation: 'revokeAuthorization', fn: 'clients' },
   // OAuth 2.0: public at the gateway; authorize checks the session cookie itself, token and revoke authenticate the client.
-  { method: 'GET', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorizeRequest', fn: 'clients' },
-  { method: 'POST', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorize', fn: 'clients' },
-  { method: 'POST', path: '/oauth/token', needs: 'public', operation: 'oauthToken', fn: 'clients' },
-  { method: 'POST', path: '/oauth/revoke', needs: 'public', operation: 'oauthRevoke', fn: 'clients' },
+  // CORS (RFC 9700): never on authorize (a browser is redirected there); token and revoke from any origin for public clients.
+  { method: 'GET', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorizeRequest', fn: 'clients', cors: 'none' },
+  { method: 'POST', path: '/oauth/authorize', needs: 'public', operation: 'oauthAuthorize', fn: 'clients', cors: 'none' },
+  { method: 'POST', path: '/oauth/token', needs: 'public', operation: 'oauthToken', fn: 'clients', cors: 'any-origin' },
+  { method: 'POST', path: '/oauth/revoke', needs: 'public', operation: 'oauthRevoke', fn: 'clients', cors: 'any-origin' },
   // RFC 8414 puts the metadata at the API root, outside the base path.
   { method: 'GET', path: '/.well-known/oauth-authorization-server', needs: 'public', operation: 'oauthMetadata', fn: 'clients', atRoot: true },
 ];
@@ -84,12 +87,13 @@ export interface ManagementRoute extends RouteDef {
 /** The management routes mounted under `basePath`. */
 export function managementRoutes(basePath: string): ManagementRoute[] {
   if (!BASE_PATH_PATTERN.test(basePath)) throw new Error(`base path '${basePath}' has to be '' or like '/v1' (segments of letters, digits and ._~-, no trailing '/')`);
-  return MANAGEMENT_ROUTES.map(({ method, path, needs, operation, fn, atRoot }) => ({
+  return MANAGEMENT_ROUTES.map(({ method, path, needs, operation, fn, atRoot, cors }) => ({
     method,
     path: atRoot ? path : `${basePath}${path}`,
     needs,
     operation,
     fn,
+    ...(cors !== undefined ? { cors } : {}),
   }));
 }
 

@@ -58,7 +58,7 @@ export const MAX_REDIRECT_URI_LENGTH = 512;
  * Why a redirect URI cannot be registered, or undefined. https anywhere, or
  * http on a loopback IP literal only (RFC 8252 §7.3, §8.3: not `localhost`,
  * which a resolver may send elsewhere). No fragment (RFC 6749 §3.1.2), no
- * user info. Registered URIs are later matched as exact strings.
+ * user info. Registered URIs are later matched by `redirectUriMatches`.
  */
 export function redirectUriProblem(uri: string): string | undefined {
   if (uri.length > MAX_REDIRECT_URI_LENGTH) return `has to be at most ${MAX_REDIRECT_URI_LENGTH} characters`;
@@ -83,6 +83,24 @@ export function redirectUriProblem(uri: string): string | undefined {
 
 function isLoopbackIp(hostname: string): boolean {
   return hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** `http://` + a loopback IP literal, an optional port, then the rest (path, query), as written. */
+const LOOPBACK_URI = /^http:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(?::(\d{1,5}))?([/?].*)?$/s;
+
+/**
+ * Whether a request's redirect URI is the registered one: the same string,
+ * except that a loopback one (http on 127.x.x.x or [::1]) takes any port
+ * (RFC 8252 §7.3: a native app listens on whatever port the OS gives it).
+ * Host, path and query still match exactly; nothing else is normalized.
+ */
+export function redirectUriMatches(registered: string, presented: string): boolean {
+  if (registered === presented) return true;
+  const r = LOOPBACK_URI.exec(registered);
+  const p = LOOPBACK_URI.exec(presented);
+  if (!r || !p) return false;
+  if (p[2] !== undefined && (Number(p[2]) < 1 || Number(p[2]) > 65535)) return false;
+  return r[1] === p[1] && (r[3] ?? '') === (p[3] ?? '');
 }
 
 /** `uri` with these query parameters added (the registered URI may have its own query). */

@@ -45,6 +45,7 @@ export function managementHandler(deps: ManagementDeps, operations: Operations) 
         maxBodyBytes: deps.config.maxBodyBytes,
         // The error's message and stack only: never the request body, which may hold a password.
         onFault: (error, event) => logger.error('management_fault', { error: error as Error, method: event.httpMethod, resource: event.resource }),
+        corsRule: (event) => findRoute(deps.config.routes, event.httpMethod, event.resource)?.cors,
       }),
     )
     .handler(async (event) => {

@@ -73,8 +73,17 @@ function redirect(statusCode: 302 | 303, location: string, headers: Record<strin
   return { statusCode, headers: { Location: location, ...headers }, body: '' };
 }
 
+/**
+ * Readable by a script on any origin (no credentials): the token and
+ * revocation endpoints' answers to a public client, and their errors, which
+ * carry no secret. A browser-only tool is a public client, and has to read
+ * both to finish the flow (RFC 9700 allows CORS there). An allowed origin
+ * gets its own name and credentials from the boundary instead.
+ */
+const ANY_ORIGIN = { 'Access-Control-Allow-Origin': '*' };
+
 export function oauthErrorResponse(err: OAuthError): APIGatewayProxyResult {
-  return json(err.statusCode, { error: err.error, error_description: err.description }, { ...err.headers });
+  return json(err.statusCode, { error: err.error, error_description: err.description }, { ...err.headers, ...ANY_ORIGIN });
 }
 
 /** Runs an OAuth endpoint; its refusals become RFC 6749 §5.2 bodies, anything else goes on to the boundary. */
@@ -107,12 +116,12 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   };
 
   /** What every authorize step answers for a request it cannot take: a page or a 400, or the error sent back to the client. */
-  const refusal = (check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
+  const refusal = (event: APIGatewayProxyEvent, check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
     if (check.kind === 'invalid') {
       if (asJson) throw validation(check.message);
       return errorPage(400, check.message);
     }
-    const redirectTo = errorRedirect(check);
+    const redirectTo = errorRedirect(check, issuerOf(event));
     return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
   };
 
@@ -123,7 +132,7 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
     const asJson = wantsJson(event);
     const params = queryParams(event);
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
     const { request, client } = loaded;
     const session = await sessionUser(deps, event);
     if (!session) {
@@ -147,7 +156,7 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   const loginStep = async (event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> => {
     if (!originAllowed(deps, event, true)) return errorPage(403, FOREIGN_FORM);
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, false);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, false);
     const clientName = loaded.client.name;
     const { email, password } = params.values;
     if (!email || !password) return loginPage({ clientName, params, ...(email ? { email } : {}), error: 'enter your e-mail and password' }, 400);
@@ -178,26 +187,29 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
       return errorPage(403, FOREIGN_FORM);
     }
     const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(loaded, asJson);
+    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
     const session = await sessionUser(deps, event);
     if (!session) {
       if (asJson) throw unauthorized(NO_SESSION);
       return loginPage({ clientName: loaded.client.name, params, error: 'your session has ended; sign in again' }, 401);
     }
     let redirectTo: string;
-    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user);
-    else if (decision === 'deny') redirectTo = denied(loaded.request);
+    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user, issuerOf(event));
+    else if (decision === 'deny') redirectTo = denied(loaded.request, issuerOf(event));
     else throw validation("'decision' has to be 'approve' or 'deny'");
     return asJson ? json(200, { redirectTo }) : redirect(302, redirectTo);
   };
 
   const oauthToken: PublicFn = async ({ event }) =>
-    oauthEndpoint(event, async (form) => json(200, await exchangeCode(deps, event, form), { 'Cache-Control': 'no-store', Pragma: 'no-cache' }));
+    oauthEndpoint(event, async (form) => {
+      const { token, client } = await exchangeCode(deps, event, form);
+      return json(200, token, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(client.isPublic ? ANY_ORIGIN : {}) });
+    });
 
   const oauthRevoke: PublicFn = async ({ event }) =>
     oauthEndpoint(event, async (form) => {
-      await revokeToken(deps, event, form);
-      return { statusCode: 200, headers: {}, body: '' };
+      const client = await revokeToken(deps, event, form);
+      return { statusCode: 200, headers: client.isPublic ? ANY_ORIGIN : {}, body: '' };
     });
 
   const oauthMetadata: PublicFn = async ({ event }) => json(200, serverMetadata(deps, issuerOf(event), deps.config.basePath));

@@ -56,10 +56,10 @@ export const authorizeDecisionBody = z.strictObject({
 export const authorizeQuery = z.object({
   response_type: z.string().optional().meta({ description: '`code`' }),
   client_id: z.string().optional(),
-  redirect_uri: z.string().optional().meta({ description: 'One of the client\'s, exactly.' }),
+  redirect_uri: z.string().optional().meta({ description: 'One of the client\'s, exactly; a loopback one (http on 127.0.0.1 or [::1]) on any port.' }),
   scope: z.string().optional().meta({ description: "Space-separated permissions within the client's; absent means all of them." }),
   state: z.string().optional(),
-  code_challenge: z.string().optional().meta({ description: 'S256 of the code verifier; required of public clients.' }),
+  code_challenge: z.string().optional().meta({ description: 'S256 of the code verifier; required of every client.' }),
   code_challenge_method: z.string().optional().meta({ description: '`S256` (`plain` is refused).' }),
 });
 
@@ -68,7 +68,7 @@ export const tokenRequestBody = z.object({
   grant_type: z.string().meta({ description: '`authorization_code`' }),
   code: z.string(),
   redirect_uri: z.string(),
-  code_verifier: z.string().optional().meta({ description: 'PKCE: required when the authorization request had a `code_challenge`.' }),
+  code_verifier: z.string().optional().meta({ description: 'PKCE: required (every authorization request has a `code_challenge`).' }),
   client_id: z.string().optional().meta({ description: 'Without Basic authentication.' }),
   client_secret: z.string().optional().meta({ description: '`client_secret_post`; or send id and secret with Basic (`client_secret_basic`).' }),
 });
@@ -169,6 +169,7 @@ export const serverMetadataResponse = z
     token_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     scopes_supported: z.array(z.string()).meta({ description: 'The key-grantable permissions.' }),
+    authorization_response_iss_parameter_supported: z.boolean().meta({ description: 'true: every authorization response carries `iss` (RFC 9207).' }),
   })
   .meta({ id: 'ServerMetadata', description: 'RFC 8414 authorization server metadata.' });
 export const holderRevokeResponse = z.object({ keyId: z.string(), revokedAt: z.string() }).meta({ id: 'RevokedKey' });

@@ -2,9 +2,9 @@
  * What failed logins and lockouts leave behind (docs/design.md, Security invariants): one structured
  * log line each, and the metrics `login_failed` and `login_locked` (namespace
  * `keygate`, service `keygate-management`) that the stack's lockout alarm
- * watches; for API clients' secrets at the token and revocation endpoints,
- * `client_auth_failed` and `client_auth_locked` (their log line is the clients
- * Lambda's `client_authentication_refused`). Never the password, never the
+ * watches; for API clients' wrong secrets at the token and revocation
+ * endpoints, `client_auth_failed` (its log line is the clients Lambda's
+ * `client_authentication_refused`; there is no client lockout). Never the password, never the
  * e-mail: an HMAC-SHA-256 of the lower-cased e-mail under the deployment's own random key
  * (`AccountStore.logHashKey`), so lines about one account can be
  * grouped, and an operator who can read the table can compute the hash of
@@ -49,15 +49,10 @@ async function emailHash(accounts: AccountStore, email: string): Promise<string 
   }
 }
 
-function count(name: 'login_failed' | 'login_locked' | 'client_auth_failed' | 'client_auth_locked'): void {
+function count(name: 'login_failed' | 'login_locked' | 'client_auth_failed'): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
   // Flushed at once: the request is about to end with an error, and nothing else here batches metrics.
   metrics.publishStoredMetrics();
-}
-
-/** The first attempt a lockout refuses: exactly one per window, since the attempt counter is atomic. */
-function startsLockout(detail: { readonly attempts: number; readonly maxFailures: number }): boolean {
-  return detail.attempts === detail.maxFailures + 1;
 }
 
 /** A wrong password, an unknown e-mail, or a user who may not log in. */
@@ -77,17 +72,13 @@ export async function loginLocked(
   email: string,
   detail: { readonly attempts: number; readonly maxFailures: number; readonly retryAfterSeconds: number; readonly check: LoginCheck },
 ): Promise<void> {
-  const lockoutStarted = startsLockout(detail);
+  // The first attempt a lockout refuses: exactly one per window, since the attempt counter is atomic.
+  const lockoutStarted = detail.attempts === detail.maxFailures + 1;
   logger.warn('login_locked', { emailHash: await emailHash(accounts, email), attempts: detail.attempts, lockoutStarted, retryAfterSeconds: detail.retryAfterSeconds, check: detail.check });
   if (lockoutStarted) count('login_locked');
 }
 
-/** A confidential client's secret was wrong; the attempt counts toward the client's lockout. */
+/** A confidential client's secret was wrong: counted for the `ClientAuthFailures` alarm, never a lockout. */
 export function clientAuthFailed(): void {
   count('client_auth_failed');
-}
-
-/** A client authentication the lockout refused; counted once per lockout, like `login_locked`. */
-export function clientAuthLocked(detail: { readonly attempts: number; readonly maxFailures: number }): void {
-  if (startsLockout(detail)) count('client_auth_locked');
 }

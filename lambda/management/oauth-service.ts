@@ -16,7 +16,7 @@ import { keyGrantable } from '../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
 import type { Actor } from './audit';
 import { grantablePermissions, grantRevocation, issueKey, usableClient, type ClientDeps } from './client-service';
-import { clientAuthFailed, clientAuthLocked } from './login-telemetry';
+import { clientAuthFailed } from './login-telemetry';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -44,7 +44,7 @@ export class OAuthError extends Error {
 /** The client as the authorization rules see it (`client` passed `usableClient`, or is undefined). */
 function clientRules(deps: ClientDeps, client: ClientRecord | undefined): ClientRules | undefined {
   if (!client) return undefined;
-  return { clientId: client.clientId, redirectUris: client.redirectUris, permissions: grantablePermissions(deps, client), isPublic: client.isPublic };
+  return { clientId: client.clientId, redirectUris: client.redirectUris, permissions: grantablePermissions(deps, client) };
 }
 
 /** A checked authorization request: valid (with its client), or what to answer instead. */
@@ -132,8 +132,14 @@ export function ownOrigin(event: APIGatewayProxyEvent): string | undefined {
   return `${proto}://${host}`;
 }
 
+/**
+ * Every authorization response, code and error alike, names the issuer in
+ * `iss` (RFC 9207, RFC 9700 §4.4: a client talking to several servers can
+ * tell which one answered, against mix-up attacks); the metadata says so.
+ */
+
 /** Approves a checked request: a single-use code bound to client, redirect URI, user, permissions and PKCE challenge. */
-export async function approve(deps: ClientDeps, request: AuthorizationRequest, user: UserRecord): Promise<string> {
+export async function approve(deps: ClientDeps, request: AuthorizationRequest, user: UserRecord, issuer: string): Promise<string> {
   const code = generateSecretToken(CODE_PREFIX);
   const now = deps.now();
   await deps.clients.createCode({
@@ -145,25 +151,27 @@ export async function approve(deps: ClientDeps, request: AuthorizationRequest, u
     permissions: request.permissions,
     createdAt: now,
     expiresAt: now + CODE_LIFETIME_MS,
-    ...(request.codeChallenge !== undefined ? { codeChallenge: request.codeChallenge } : {}),
+    codeChallenge: request.codeChallenge,
   });
-  return withQuery(request.redirectUri, { code: code.value, state: request.state });
+  return withQuery(request.redirectUri, { code: code.value, state: request.state, iss: issuer });
 }
 
-export function denied(request: AuthorizationRequest): string {
-  return withQuery(request.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: request.state });
+export function denied(request: AuthorizationRequest, issuer: string): string {
+  return withQuery(request.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: request.state, iss: issuer });
 }
 
-export function errorRedirect(check: Extract<AuthorizationRefusal, { kind: 'error' }>): string {
-  return withQuery(check.redirectUri, { error: check.error, error_description: check.description, state: check.state });
+export function errorRedirect(check: Extract<AuthorizationRefusal, { kind: 'error' }>, issuer: string): string {
+  return withQuery(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: issuer });
 }
 
 // ---- client authentication at the token and revocation endpoints
 
 /**
  * `client_secret_basic`, `client_secret_post`, or `none` for a public
- * client. Presented secrets are counted like failed logins: past the limit,
- * the client is refused before its secret is checked.
+ * client. A wrong secret is counted (`client_auth_failed`, which an alarm
+ * watches) but never locks the client out: the client id is public, so a
+ * lockout would let anyone stop every user's code exchange and revocation,
+ * and a ~190-bit secret cannot be guessed anyway (docs/design.md).
  */
 export async function authenticateClient(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
   const header = headerValues('authorization', event.headers, event.multiValueHeaders);
@@ -185,18 +193,11 @@ export async function authenticateClient(deps: ClientDeps, event: APIGatewayProx
     return client;
   }
   if (client.isPublic) throw new OAuthError('invalid_client', 'a public client has no secret; send client_id alone and prove the code with PKCE');
-  const { attempts, windowStart } = await deps.clients.registerClientAuthAttempt(client.clientId, deps.config.loginWindowMs);
-  if (attempts > deps.config.loginMaxFailures) {
-    clientAuthLocked({ attempts, maxFailures: deps.config.loginMaxFailures });
-    const retry = Math.max(1, Math.ceil((windowStart + deps.config.loginWindowMs - deps.now()) / 1000));
-    throw new OAuthError('invalid_client', `too many failed client authentications; try again in ${retry} seconds`, 429, { 'Retry-After': String(retry) });
-  }
   const parsed = parseSecretToken(secret, CLIENT_SECRET_PREFIX);
   if (!parsed || parsed.id !== client.clientId || !secretTokenMatches(parsed, client.secretHash)) {
     clientAuthFailed();
     throw new OAuthError('invalid_client', 'client secret is wrong');
   }
-  await deps.clients.clearClientAuthAttempts(client.clientId);
   return client;
 }
 
@@ -208,8 +209,8 @@ export interface IssuedToken {
   readonly scope: string;
 }
 
-/** `grant_type=authorization_code`: checks the code against everything it is bound to, then issues the key once. */
-export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<IssuedToken> {
+/** `grant_type=authorization_code`: checks the code against everything it is bound to, then issues the key once (and says to which client). */
+export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<{ readonly token: IssuedToken; readonly client: ClientRecord }> {
   const { values, repeated } = form;
   if (repeated.size > 0) throw new OAuthError('invalid_request', `${[...repeated].join(', ')} given more than once`);
   if (values.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
@@ -227,13 +228,10 @@ export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent
   if (code.expiresAt <= deps.now()) throw new OAuthError('invalid_grant', 'code has expired');
   if (values.redirect_uri !== code.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri differs from the one of the authorization request');
   const verifier = values.code_verifier;
-  if (code.codeChallenge !== undefined) {
-    if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is missing: the authorization request sent a code_challenge');
-    if (!pkceMatches(verifier, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-  } else if (verifier !== undefined) {
-    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
-    throw new OAuthError('invalid_grant', 'code_verifier sent, but the authorization request had no code_challenge');
-  }
+  // Every code is issued with a challenge; one stored without (before PKCE was required of every client) is refused.
+  if (code.codeChallenge === undefined) throw new OAuthError('invalid_grant', 'code was issued without PKCE; start a new authorization request');
+  if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is missing: the authorization request sent a code_challenge');
+  if (!pkceMatches(verifier, code.codeChallenge)) throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
   const user = await deps.accounts.getUser(code.userId);
   if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the account that approved this code is disabled');
 
@@ -244,7 +242,7 @@ export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent
   const actor: Actor = { actorId: user.userId, authMethod: 'oauth' };
   try {
     const issued = await issueKey(deps, user.userId, client, permissions, code.codeId, actor);
-    return { access_token: issued.keyValue, token_type: 'Bearer', scope: permissions.join(' ') };
+    return { token: { access_token: issued.keyValue, token_type: 'Bearer', scope: permissions.join(' ') }, client };
   } catch (err) {
     if (!(err instanceof IssueRefusedError)) throw err;
     if (err.reason === 'client_gone') throw new OAuthError('invalid_client', 'client is not known');
@@ -273,16 +271,17 @@ async function reused(deps: ClientDeps, code: CodeRecord): Promise<OAuthError> {
  * issued to another client, gets the same 200 and changes nothing
  * (RFC 7009 §2.2), so the endpoint tells nobody about other clients' keys.
  */
-export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<void> {
+export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
   const client = await authenticateClient(deps, event, form);
   const value = form.values.token;
   if (!value) throw new OAuthError('invalid_request', 'token is missing');
   const parsed = parseToken(value, ['user'], deps.config.prefixes);
-  if (!parsed.ok) return;
+  if (!parsed.ok) return client;
   const { credential } = await deps.credentials.lookup(parsed.token);
-  if (!credential || !verifySecret(parsed.token, credential.secretHash) || credential.clientId !== client.clientId) return;
+  if (!credential || !verifySecret(parsed.token, credential.secretHash) || credential.clientId !== client.clientId) return client;
   const grant = { userId: parsed.token.userId, keyId: parsed.token.id };
   await deps.clients.revokeGrant(client.clientId, grant, [grantRevocation({ authMethod: 'oauth' }, client.clientId, grant, 'revoked_by_client')]);
+  return client;
 }
 
 // ---- RFC 8414 metadata
@@ -313,5 +312,6 @@ export function serverMetadata(deps: ClientDeps, issuer: string, basePath: strin
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_methods_supported: authMethods,
     scopes_supported: keyGrantable(deps.config.permissions),
+    authorization_response_iss_parameter_supported: true,
   };
 }

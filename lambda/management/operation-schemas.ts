@@ -74,7 +74,6 @@ const badRequest = refused('validation');
 const FORM = 'application/x-www-form-urlencoded';
 const LOCATION: HeaderDoc = { type: 'string', description: 'Where the browser goes next.' };
 const NO_STORE: HeaderDoc = { type: 'string', description: '`no-store`' };
-const CLIENT_RETRY_AFTER: HeaderDoc = { type: 'integer', description: "Seconds until this client's authentications are counted afresh." };
 const BASIC: HeaderDoc = { type: 'string', description: '`Basic realm="keygate", charset="UTF-8"`' };
 /** An RFC 6749 §5.2 refusal: not the Error body, since OAuth client libraries parse this one. */
 const oauthError = (description: string, headers?: Record<string, HeaderDoc>): AnswerDoc => ({ description, body: c.oauthErrorResponse, ...(headers ? { headers } : {}) });
@@ -253,8 +252,8 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
   createClient: {
     summary: 'Register an API client',
     description:
-      'A confidential client gets a secret, shown in this answer only; a public one (`public: true`) has none and has to use PKCE. ' +
-      'Redirect URIs are https, or http on 127.0.0.1 or [::1], matched exactly. `apiKeyTemplate` holds `%%KEYGATE_KEY%%` exactly once, with `apiKeyFilename`.',
+      'A confidential client gets a secret, shown in this answer only; a public one (`public: true`) has none. Every client has to use PKCE. ' +
+      'Redirect URIs are https, or http on 127.0.0.1 or [::1], matched exactly (a loopback one on any port, RFC 8252 §7.3). `apiKeyTemplate` holds `%%KEYGATE_KEY%%` exactly once, with `apiKeyFilename`.',
     body: c.createClientBody,
     responses: { 201: ok('The client, with its secret when confidential.', c.createdClientResponse), 400: badRequest },
   },
@@ -336,11 +335,12 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
       'Public at the gateway: the session cookie is checked here. A browser gets a login form without a session, else the consent page. ' +
       'With `Accept: application/json` and a session, the request is described for a front end of your own. An unknown client or a redirect URI ' +
       'not registered is never redirected to (400: an HTML page, or the Error body in JSON); every other problem goes back to the redirect URI ' +
-      'with `error` and `state` (302, or `redirectTo` in JSON).',
+      'with `error`, `state` and `iss` (302, or `redirectTo` in JSON). PKCE (S256) is required of every client. No CORS here, ever (RFC 9700): ' +
+      'a front end of your own that uses JSON has to be served from the API\'s origin.',
     query: c.authorizeQuery,
     responses: {
       200: { description: 'The login or consent page; in JSON, the request (or where to send the browser back).', body: c.htmlPage, mediaType: 'text/html', alternatives: { 'application/json': z.union([c.authorizeRequestResponse, c.redirectResponse]) } },
-      302: { description: "Back to the client's redirect URI with `error`, `error_description` and `state`.", headers: { Location: LOCATION } },
+      302: { description: "Back to the client's redirect URI with `error`, `error_description`, `state` and `iss`.", headers: { Location: LOCATION } },
       400: refused('validation', '`validation`: unknown client, or a redirect URI not registered (a browser gets an HTML page instead).'),
       401: refused('unauthorized', '`unauthorized`: in JSON, no login session.'),
     },
@@ -352,8 +352,8 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
       'same fields form-encoded (`decision=login` with `email` and `password` logs in like `/auth/login`, then 303 back to the request).',
     body: c.authorizeDecisionBody,
     responses: {
-      200: ok('Where to send the browser: the redirect URI with `code` and `state`, or with `error`.', c.redirectResponse),
-      302: { description: 'The hosted form: to the redirect URI with `code` and `state`, or with `error`.', headers: { Location: LOCATION } },
+      200: ok('Where to send the browser: the redirect URI with `code`, `state` and `iss` (RFC 9207), or with `error`.', c.redirectResponse),
+      302: { description: 'The hosted form: to the redirect URI with `code`, `state` and `iss` (RFC 9207), or with `error`.', headers: { Location: LOCATION } },
       400: badRequest,
       401: refused('unauthorized', '`unauthorized`: no login session.'),
       403: refused('csrf_rejected', '`csrf_rejected`: the `Origin` is missing or not allowed.'),
@@ -363,26 +363,25 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
     summary: 'Exchange an authorization code for a key (RFC 6749 §4.1.3, PKCE)',
     description:
       'Client authentication: `client_secret_basic`, `client_secret_post`, or none for a public client. Errors are RFC 6749 §5.2 bodies. ' +
-      'A code is used once: a second use is refused and revokes the key the first gave.',
+      'A code is used once: a second use is refused and revokes the key the first gave. A wrong secret is counted, never locked out. ' +
+      'CORS: a preflight from any origin; an answer to a public client, and any error, is readable from any origin (`Access-Control-Allow-Origin: *`).',
     body: c.tokenRequestBody,
     bodyMediaType: FORM,
     responses: {
       200: ok('The key, as an access token.', c.tokenResponse, { 'Cache-Control': NO_STORE }),
       400: oauthError('`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`.'),
       401: oauthError('`invalid_client`: unknown client, wrong secret, or a secret where none belongs.', { 'WWW-Authenticate': BASIC }),
-      429: oauthError('`invalid_client`: too many failed client authentications; wait `Retry-After` seconds.', { 'Retry-After': CLIENT_RETRY_AFTER }),
     },
   },
   oauthRevoke: {
     summary: 'Revoke a key issued to the calling client (RFC 7009)',
-    description: 'A token that is unknown, or issued to another client, gets the same 200 and nothing happens.',
+    description: 'A token that is unknown, or issued to another client, gets the same 200 and nothing happens. CORS as for the token endpoint.',
     body: c.revokeRequestBody,
     bodyMediaType: FORM,
     responses: {
       200: ok('Revoked, or nothing to revoke.'),
       400: oauthError('`invalid_request`.'),
       401: oauthError('`invalid_client`.', { 'WWW-Authenticate': BASIC }),
-      429: oauthError('`invalid_client`: too many failed client authentications.', { 'Retry-After': CLIENT_RETRY_AFTER }),
     },
   },
   oauthMetadata: {

@@ -10,6 +10,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
+import type { CorsRule } from '../core/catalog';
 import { headerValues } from '../core/credentials';
 import { HttpError, validation, type ErrorCode } from './errors';
 
@@ -23,6 +24,8 @@ export interface HttpBoundaryOptions {
   readonly maxBodyBytes?: number;
   /** told about every fault (status 500); never given the request body */
   readonly onFault?: (error: unknown, event: APIGatewayProxyEvent) => void;
+  /** the route's own CORS rule, if any (`none`: no CORS headers at all) */
+  readonly corsRule?: (event: APIGatewayProxyEvent) => CorsRule | undefined;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
@@ -37,6 +40,11 @@ export function errorResponse(statusCode: number, endpoint: string, code: ErrorC
   return json(statusCode, { status_code: statusCode, endpoint, error_code: code, error_message: message }, headers);
 }
 
+/**
+ * An allowed origin gets its own name back, with credentials. Any other
+ * origin gets nothing here, so an answer that set `Access-Control-Allow-Origin: *`
+ * itself (the token endpoint, for a public client) keeps it.
+ */
 function corsHeaders(event: APIGatewayProxyEvent, allowedOrigins: ReadonlySet<string>): Record<string, string> {
   const origin = headerValues('origin', event.headers, event.multiValueHeaders)[0];
   if (origin === undefined || !allowedOrigins.has(origin)) return { Vary: 'Origin' };
@@ -59,11 +67,11 @@ export function rawBody(event: APIGatewayProxyEvent): string {
 
 export function httpBoundary(options: HttpBoundaryOptions): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const finish = (event: APIGatewayProxyEvent, response: APIGatewayProxyResult): APIGatewayProxyResult => ({
-    ...response,
+  const finish = (event: APIGatewayProxyEvent, response: APIGatewayProxyResult): APIGatewayProxyResult => {
     // Answers can carry a secret (a new key, a session cookie): never cache them.
-    headers: { 'Cache-Control': 'no-store', ...response.headers, ...corsHeaders(event, options.allowedOrigins) },
-  });
+    const headers = { 'Cache-Control': 'no-store', ...response.headers };
+    return { ...response, headers: options.corsRule?.(event) === 'none' ? headers : { ...headers, ...corsHeaders(event, options.allowedOrigins) } };
+  };
   return {
     before: ({ event }) => {
       const size = Buffer.byteLength(rawBody(event), 'utf8');

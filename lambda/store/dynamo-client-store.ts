@@ -28,7 +28,7 @@ import {
   type GrantRef,
   type NewClient,
 } from './client-records';
-import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type LoginAttempts, type NewKey } from './dynamo-account-store';
+import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type NewKey } from './dynamo-account-store';
 import { IssueRefusedError, type ClientStore, type CodeUse, type Page, type StoredClientSecret, type StoredKeySecret } from './port';
 import {
   CLIENTS_PK,
@@ -38,7 +38,6 @@ import {
   GRANT_SK_PREFIX,
   OWNED_CLIENT_SK_PREFIX,
   PROFILE_SK,
-  clientAuthAttemptsPk,
   clientDirectorySk,
   clientPk,
   codePk,
@@ -341,15 +340,5 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
       new GetItemCommand({ TableName: this.tableName, Key: { pk: s(codePk(codeId)), sk: s(CODE_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toCode(out.Item) : undefined;
-  }
-
-  // ---- client authentication counter (like failed logins)
-
-  async registerClientAuthAttempt(clientId: string, windowMs: number): Promise<LoginAttempts> {
-    return this.registerAttempt(clientAuthAttemptsPk(clientId), windowMs);
-  }
-
-  async clearClientAuthAttempts(clientId: string): Promise<void> {
-    await this.clearAttempts(clientAuthAttemptsPk(clientId));
   }
 }

@@ -17,7 +17,6 @@
  *   pk = CLIENTS                sk = CLIENT#<createdAt>#<clientId>  the client directory: one pointer per client, in creation order
  *   pk = CLIENT#<clientId>      sk = GRANT#<userId>#<keyId>  a key issued through the client
  *   pk = OAUTHCODE#<codeId>     sk = CODE                    an authorization code (ttl)
- *   pk = CLIENTAUTH#<clientId>  sk = ATTEMPTS                client authentications in the current window (ttl)
  *
  * `ttl` (epoch seconds) lets DynamoDB remove expired items; readers still
  * compare `expiresAt` with the clock, since TTL deletes up to days late.
@@ -115,4 +114,3 @@ export const CODE_SK = 'CODE';
 export const CLIENTS_PK = 'CLIENTS';
 export const CLIENT_DIRECTORY_PREFIX = 'CLIENT#';
 export const clientDirectorySk = (createdAt: number, clientId: string) => `${CLIENT_DIRECTORY_PREFIX}${new Date(createdAt).toISOString()}#${clientId}`;
-export const clientAuthAttemptsPk = (clientId: string) => `CLIENTAUTH#${clientId}`;

@@ -197,9 +197,7 @@ export interface ClientStore {
   grantsPage(clientId: string, limit: number): Promise<GrantRef[]>;
   revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'>;
 
-  // codes and client authentication
+  // authorization codes
   createCode(code: CodeRecord): Promise<void>;
   getCode(codeId: string): Promise<CodeRecord | undefined>;
-  registerClientAuthAttempt(clientId: string, windowMs: number): Promise<LoginAttempts>;
-  clearClientAuthAttempts(clientId: string): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   parseScope,
   parseSecretToken,
   pkceMatches,
+  redirectUriMatches,
   redirectUriProblem,
   s256,
   secretTokenMatches,
@@ -55,6 +56,32 @@ describe('Module: oauth', () => {
       ['/relative/cb', 'not an absolute URL'],
       [`https://tool.example/${'a'.repeat(600)}`, 'at most 512'],
     ])('refuses %s', (uri, message) => expect(redirectUriProblem(uri)).toContain(message));
+
+    it.each([
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:51234/callback'],
+      ['http://127.0.0.1/callback', 'http://127.0.0.1:51234/callback'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1/callback'],
+      ['http://[::1]:9000/cb?x=1', 'http://[::1]:60000/cb?x=1'],
+      ['https://tool.example/cb', 'https://tool.example/cb'],
+    ])('matches %s with %s (RFC 8252 §7.3: a loopback URI takes any port)', (registered, presented) => {
+      expect(redirectUriMatches(registered, presented)).toBe(true);
+    });
+
+    it.each([
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:8765/other'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.2:8765/callback'],
+      ['http://127.0.0.1:8765/callback', 'http://[::1]:8765/callback'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:8765/callback?x=1'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:99999/callback'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:0/callback'],
+      ['http://127.0.0.1:8765/callback', 'https://127.0.0.1:8765/callback'],
+      ['http://127.0.0.1:8765/callback', 'http://127.0.0.1:8765@evil.example/callback'],
+      ['https://tool.example/cb', 'https://tool.example:8443/cb'],
+      ['https://tool.example:8443/cb', 'https://tool.example/cb'],
+      ['https://tool.example/cb', 'https://tool.example/cb/'],
+    ])('does not match %s with %s: host, path and query stay exact, and only loopback takes any port', (registered, presented) => {
+      expect(redirectUriMatches(registered, presented)).toBe(false);
+    });
 
     it('adds parameters to a redirect URI that has a query of its own', () => {
       expect(withQuery('https://tool.example/cb?tenant=a', { code: 'c d', state: undefined })).toBe('https://tool.example/cb?tenant=a&code=c+d');
@@ -108,15 +135,15 @@ describe('Module: oauth', () => {
 });
 
 describe('Function: checkAuthorizationRequest', () => {
-  const confidential: ClientRules = { clientId: 'AbCdEfGhIjKl', redirectUris: ['https://tool.example/cb'], permissions: ['submit_score', 'delete_score'], isPublic: false };
-  const publicClient: ClientRules = { ...confidential, isPublic: true };
+  const confidential: ClientRules = { clientId: 'AbCdEfGhIjKl', redirectUris: ['https://tool.example/cb', 'http://127.0.0.1:8765/cb'], permissions: ['submit_score', 'delete_score'] };
   const challenge = createHash('sha256').update('v'.repeat(43)).digest('base64url');
-  const base = { response_type: 'code', client_id: confidential.clientId, redirect_uri: 'https://tool.example/cb', state: 'xyz' };
+  const pkce = { code_challenge: challenge, code_challenge_method: 'S256' };
+  const base = { response_type: 'code', client_id: confidential.clientId, redirect_uri: 'https://tool.example/cb', state: 'xyz', ...pkce };
   const check = (values: Record<string, string | undefined>, client: ClientRules | null = confidential, repeated: string[] = []) =>
     checkAuthorizationRequest({ values, repeated: new Set(repeated) }, client ?? undefined);
 
   it('accepts a PKCE request and narrows the permissions to the scope', () => {
-    expect(check({ ...base, scope: 'submit_score', code_challenge: challenge, code_challenge_method: 'S256' }, publicClient)).toEqual({
+    expect(check({ ...base, scope: 'submit_score' })).toEqual({
       kind: 'valid',
       request: { clientId: confidential.clientId, redirectUri: base.redirect_uri, permissions: ['submit_score'], state: 'xyz', codeChallenge: challenge },
     });
@@ -135,15 +162,20 @@ describe('Function: checkAuthorizationRequest', () => {
     [{ response_type: 'token' }, 'unsupported_response_type'],
     [{ response_type: undefined }, 'invalid_request'],
     [{ scope: 'submit_score manage_keys' }, 'invalid_scope'],
-    [{ code_challenge: challenge }, 'invalid_request'],
+    [{ code_challenge_method: undefined }, 'invalid_request'],
     [{ code_challenge: challenge, code_challenge_method: 'plain' }, 'invalid_request'],
     [{ code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
-    [{ code_challenge_method: 'S256' }, 'invalid_request'],
+    [{ code_challenge: undefined }, 'invalid_request'],
   ])('sends %j back to the client as %s, with the state', (change, error) => {
     expect(check({ ...base, ...change })).toMatchObject({ kind: 'error', redirectUri: base.redirect_uri, error, state: 'xyz' });
   });
 
-  it('requires PKCE of a public client', () => {
-    expect(check(base, publicClient)).toMatchObject({ kind: 'error', error: 'invalid_request', description: expect.stringContaining('PKCE') });
+  it('requires PKCE of every client, a confidential one included (RFC 9700 §2.1.1)', () => {
+    expect(check({ ...base, code_challenge: undefined, code_challenge_method: undefined })).toMatchObject({ kind: 'error', error: 'invalid_request', description: expect.stringContaining('PKCE is required') });
+  });
+
+  it('takes a registered loopback redirect URI on any port, and keeps the port the request named', () => {
+    expect(check({ ...base, redirect_uri: 'http://127.0.0.1:49152/cb' })).toMatchObject({ kind: 'valid', request: { redirectUri: 'http://127.0.0.1:49152/cb' } });
+    expect(check({ ...base, redirect_uri: 'http://127.0.0.1:49152/other' })).toEqual({ kind: 'invalid', message: 'redirect_uri is not registered for this client' });
   });
 });

@@ -6,6 +6,7 @@
  * status is listed for its operation and its body passes ajv against that
  * status' schema (response schemas allow no undocumented property).
  */
+import { createHash } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { load, CORE_SCHEMA } from 'js-yaml';
@@ -346,7 +347,9 @@ describe('Document: openapi.yaml', () => {
       const plain = (await bed.api.call('POST', '/v1/clients', { session: user.session, body: { name: 'No file', redirectUris: [redirect], permissions: ['submit_score'] } })).body;
       expect((await call('POST', '/v1/clients/{clientId}/file', { session: user.session, params: { clientId: plain.id } })).status).toBe(409);
 
-      const request = { response_type: 'code', client_id: client.id as string, redirect_uri: redirect, state: 's' };
+      const verifier = 'a-fixed-test-verifier-of-at-least-43-characters-long';
+      const pkce = { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
+      const request = { response_type: 'code', client_id: client.id as string, redirect_uri: redirect, state: 's', ...pkce };
       const asJson = { Accept: 'application/json' };
       expect((await call('GET', '/v1/oauth/authorize', { session: user.session, query: request, headers: asJson })).body.client.id).toBe(client.id);
       expect((await call('GET', '/v1/oauth/authorize', { query: request })).body).toContain('<form method="post"');
@@ -356,7 +359,7 @@ describe('Document: openapi.yaml', () => {
       const approved = await call('POST', '/v1/oauth/authorize', { session: user.session, body: { ...request, decision: 'approve' } });
       expect((await call('POST', '/v1/oauth/authorize', { session: user.session, origin: null, body: { ...request, decision: 'approve' } })).status).toBe(403);
       const code = new URL(approved.body.redirectTo as string).searchParams.get('code')!;
-      const exchange = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.id as string, client_secret: secret };
+      const exchange = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: client.id as string, client_secret: secret, code_verifier: verifier };
       const token = (await call('POST', '/v1/oauth/token', form(exchange))).body.access_token as string;
       expect((await call('POST', '/v1/oauth/token', form(exchange))).body.error).toBe('invalid_grant');
       expect((await call('POST', '/v1/oauth/token', form({ ...exchange, client_secret: 'client_secret_wrong' }))).status).toBe(401);

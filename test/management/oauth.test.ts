@@ -3,8 +3,9 @@
  * over HTTP, driven by a stock OAuth client (oauth4webapi) where a tool
  * would use one: discovery, PKCE, the code exchange, revocation.
  */
+import { createHash } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import { OAuthHarness, basic, formFields } from './oauth-harness';
+import { ORIGIN, OAuthHarness, basic, formFields } from './oauth-harness';
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 const INSECURE = { [oauth.allowInsecureRequests]: true };
@@ -30,9 +31,13 @@ async function pkce() {
   return { verifier, challenge: await oauth.calculatePKCECodeChallenge(verifier) };
 }
 
-/** A code for `user` through the JSON decision (the hosted pages have their own test). */
+/** One PKCE pair for the tests that are about something else: `codeFor` sends its challenge, `exchange` its verifier. */
+const VERIFIER = 'a-fixed-test-verifier-of-at-least-43-characters-long';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+
+/** A code for `user` through the JSON decision (the hosted pages have their own test), with `CHALLENGE` unless `extra` has its own. */
 async function codeFor(user: { cookie: string }, clientId: string, extra: Record<string, string> = {}): Promise<string> {
-  const to = await h.approve(user, { client_id: clientId, redirect_uri: REDIRECT, ...extra });
+  const to = await h.approve(user, { client_id: clientId, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra });
   const code = to.searchParams.get('code');
   if (!code) throw new Error(`no code in ${to.href}`);
   return code;
@@ -54,6 +59,7 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
       token_endpoint: `${h.base}/v1/oauth/token`,
       code_challenge_methods_supported: ['S256'],
       scopes_supported: expect.arrayContaining(['submit_score', 'delete_score']),
+      authorization_response_iss_parameter_supported: true,
     });
     expect(as.scopes_supported).not.toContain('manage_keys');
     const tool: oauth.Client = { client_id: registered.id };
@@ -104,6 +110,7 @@ describe('OAuth: a stock client (oauth4webapi) through the hosted pages', () => 
     expect(approved.status).toBe(302);
     const callback = new URL(approved.headers.get('location')!);
     expect(callback.origin + callback.pathname).toBe(REDIRECT);
+    expect(callback.searchParams.get('iss')).toBe(as.issuer);
 
     // Act 5: the tool exchanges the code (client_secret_basic, PKCE verifier)
     const params = oauth.validateAuthResponse(as, tool, callback, state);
@@ -168,7 +175,7 @@ describe('OAuth: the hosted login form', () => {
     // Prepare
     const tool = await h.registerClient(h.owner, { name: 'Form Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const dave = await h.user();
-    const page = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT })}`);
+    const page = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' })}`);
     const fields = formFields(page.text);
     const post = (password: string, origin: string = h.base) => h.request('POST', '/v1/oauth/authorize', { origin, form: { ...fields, email: dave.email, password } });
 
@@ -204,7 +211,7 @@ describe('OAuth: refusals', () => {
   });
 
   const exchange = (clientId: string, code: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
-    h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, ...extra }, headers);
+    h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: VERIFIER, ...extra }, headers);
 
   it('never redirects an unknown client or an unregistered redirect URI, in the page or in JSON', async () => {
     const unknown = await h.request('GET', `/v1/oauth/authorize?response_type=code&client_id=AAAAAAAAAAAA&redirect_uri=${encodeURIComponent(REDIRECT)}`);
@@ -224,26 +231,28 @@ describe('OAuth: refusals', () => {
 
   it.each([
     ['a scope wider than the client', { scope: 'submit_score delete_score' }, 'invalid_scope'],
-    ['a public client without PKCE', { client: 'public' }, 'invalid_request'],
+    ['a public client without PKCE', { client: 'public', pkce: 'none' }, 'invalid_request'],
+    ['a confidential client without PKCE (required of every client)', { pkce: 'none' }, 'invalid_request'],
     ["PKCE 'plain'", { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
     ['response_type token', { response_type: 'token' }, 'unsupported_response_type'],
   ])('sends %s back to the redirect URI as an error with the state', async (_name, change, error) => {
-    const { client: which, ...params } = change as Record<string, string>;
-    const query = { response_type: 'code', client_id: which === 'public' ? publicClient.id : confidential.id, redirect_uri: REDIRECT, state: 'st', ...params };
+    const { client: which, pkce: without, ...params } = change as Record<string, string>;
+    const challenge = without === 'none' ? {} : { code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+    const query = { response_type: 'code', client_id: which === 'public' ? publicClient.id : confidential.id, redirect_uri: REDIRECT, state: 'st', ...challenge, ...params };
     const res = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(query)}`);
     expect(res.status).toBe(302);
     const to = new URL(res.headers.get('location')!);
-    expect([to.origin + to.pathname, to.searchParams.get('error'), to.searchParams.get('state')]).toEqual([REDIRECT, error, 'st']);
+    expect([to.origin + to.pathname, to.searchParams.get('error'), to.searchParams.get('state'), to.searchParams.get('iss')]).toEqual([REDIRECT, error, 'st', h.base]);
   });
 
   it('redirects a denial as access_denied with the state, and issues nothing', async () => {
-    const to = await h.approve(alice, { client_id: confidential.id, redirect_uri: REDIRECT, state: 'no' }, 'deny');
-    expect([to.searchParams.get('error'), to.searchParams.get('state'), to.searchParams.get('code')]).toEqual(['access_denied', 'no', null]);
+    const to = await h.approve(alice, { client_id: confidential.id, redirect_uri: REDIRECT, state: 'no', code_challenge: CHALLENGE, code_challenge_method: 'S256' }, 'deny');
+    expect([to.searchParams.get('error'), to.searchParams.get('state'), to.searchParams.get('code'), to.searchParams.get('iss')]).toEqual(['access_denied', 'no', null, h.base]);
   });
 
   it('refuses the decision without a session, with an API key, or from a foreign Origin', async () => {
     const key = (await h.request('POST', '/v1/keys', { cookie: alice.cookie, json: { name: 'k', permissions: ['submit_score'] } })).body.key as string;
-    const body = { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT };
+    const body = { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' };
     expect((await h.request('POST', '/v1/oauth/authorize', { json: body })).status).toBe(401);
     expect((await h.request('POST', '/v1/oauth/authorize', { key, json: body })).status).toBe(401);
     expect((await h.request('POST', '/v1/oauth/authorize', { cookie: alice.cookie, origin: 'https://evil.example', json: body })).body).toMatchObject({ error_code: 'csrf_rejected' });
@@ -262,22 +271,36 @@ describe('OAuth: refusals', () => {
     expect(changed.status).toBe(204);
 
     // Act
-    const res = await h.request('POST', '/v1/oauth/authorize', { cookie: erin.cookie, json: { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT } });
+    const res = await h.request('POST', '/v1/oauth/authorize', { cookie: erin.cookie, json: { decision: 'approve', response_type: 'code', client_id: confidential.id, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' } });
 
     // Assess
     expect(res.status).toBe(401);
   });
 
-  it('refuses a wrong or absent PKCE verifier, and a verifier for a code without a challenge', async () => {
-    const { verifier, challenge } = await pkce();
-    const pkceCode = () => codeFor(alice, publicClient.id, { code_challenge: challenge, code_challenge_method: 'S256' });
-    const wrong = await exchange(publicClient.id, await pkceCode(), { code_verifier: (await pkce()).verifier });
-    const absent = await exchange(publicClient.id, await pkceCode());
-    const downgrade = await exchange(confidential.id, await codeFor(alice, confidential.id), { code_verifier: verifier, client_secret: confidential.secret! });
-    for (const res of [wrong, absent, downgrade]) expect([res.status, res.body.error]).toEqual([400, 'invalid_grant']);
+  it('refuses a wrong or absent PKCE verifier, from a confidential client too', async () => {
+    const wrong = await exchange(publicClient.id, await codeFor(alice, publicClient.id), { code_verifier: (await pkce()).verifier });
+    const absent = await h.token({ grant_type: 'authorization_code', code: await codeFor(alice, publicClient.id), redirect_uri: REDIRECT, client_id: publicClient.id });
+    const confidentialAbsent = await h.token({ grant_type: 'authorization_code', code: await codeFor(alice, confidential.id), redirect_uri: REDIRECT, client_id: confidential.id, client_secret: confidential.secret! });
+    for (const res of [wrong, absent, confidentialAbsent]) expect([res.status, res.body.error]).toEqual([400, 'invalid_grant']);
     expect(wrong.body.error_description).toBe('code_verifier does not match the code_challenge');
     expect(absent.body.error_description).toContain('code_verifier is missing');
-    expect(downgrade.body.error_description).toContain('had no code_challenge');
+    expect(confidentialAbsent.body.error_description).toContain('code_verifier is missing');
+  });
+
+  it('takes a registered loopback redirect URI on any port (RFC 8252 §7.3), and holds the code to the port it was issued for', async () => {
+    // Prepare: REDIRECT is registered with port 8765; a native app got port 51234 from its OS
+    const otherPort = 'http://127.0.0.1:51234/callback';
+    const code = await codeFor(alice, confidential.id, { redirect_uri: otherPort });
+    const elsewhere = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: confidential.id, redirect_uri: 'http://127.0.0.1:51234/other' })}`);
+    // Act
+    const wrongPort = await exchange(confidential.id, code, { client_secret: confidential.secret!, redirect_uri: REDIRECT });
+    const token = await exchange(confidential.id, await codeFor(alice, confidential.id, { redirect_uri: otherPort }), { client_secret: confidential.secret!, redirect_uri: otherPort });
+    // Assess
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.get('location')).toBeNull();
+    expect(wrongPort.body).toEqual({ error: 'invalid_grant', error_description: 'redirect_uri differs from the one of the authorization request' });
+    expect(token.status).toBe(200);
+    expect((await scoreWith(token.body.access_token)).status).toBe(200);
   });
 
   it('lets only one of two concurrent exchanges of a code win, and revokes the key it gave', async () => {
@@ -303,25 +326,27 @@ describe('OAuth: refusals', () => {
     const expired = await exchange(confidential.id, expiring, secret);
     h.skew = 0;
     const otherUri = await exchange(confidential.id, await codeFor(alice, confidential.id), { ...secret, redirect_uri: 'http://127.0.0.1:8765/other' });
-    const { challenge, verifier } = await pkce();
-    const stolen = await exchange(confidential.id, await codeFor(alice, publicClient.id, { code_challenge: challenge, code_challenge_method: 'S256' }), { ...secret, code_verifier: verifier });
+    const stolen = await exchange(confidential.id, await codeFor(alice, publicClient.id), secret);
     expect(expired.body).toEqual({ error: 'invalid_grant', error_description: 'code has expired' });
     expect(otherUri.body).toEqual({ error: 'invalid_grant', error_description: 'redirect_uri differs from the one of the authorization request' });
     expect(stolen.body).toEqual({ error: 'invalid_grant', error_description: 'code was issued to another client' });
   });
 
-  it('refuses a wrong client secret with 401 and Basic, a secret from a public client, and locks after too many failures', async () => {
-    const locked = await h.registerClient(h.owner, { name: 'Locked', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+  it('refuses a wrong client secret with 401 and Basic, and a secret from a public client, but never locks the client out', async () => {
+    const guessed = await h.registerClient(h.owner, { name: 'Guessed', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const wrong = await exchange(confidential.id, await codeFor(alice, confidential.id), {}, basic(confidential.id, confidential.secret!.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'))));
     const noSecret = await exchange(confidential.id, 'code_x');
     const publicWithSecret = await exchange(publicClient.id, 'code_x', { client_secret: confidential.secret! });
     expect([wrong.status, wrong.body.error, wrong.headers.get('www-authenticate')]).toEqual([401, 'invalid_client', 'Basic realm="keygate", charset="UTF-8"']);
     expect([noSecret.status, noSecret.body.error]).toEqual([401, 'invalid_client']);
     expect([publicWithSecret.status, publicWithSecret.body.error]).toEqual([401, 'invalid_client']);
-    // the login limit (5 in the window) applies per client: the 6th attempt is refused even with the right secret
-    for (let i = 0; i < 5; i++) expect((await exchange(locked.id, 'code_x', { client_secret: 'client_secret_wrong' })).status).toBe(401);
-    const sixth = await exchange(locked.id, 'code_x', { client_secret: locked.secret! });
-    expect([sixth.status, sixth.body.error, sixth.headers.get('retry-after')]).toEqual([429, 'invalid_client', expect.stringMatching(/^\d+$/)]);
+    // anyone can send wrong secrets for a client id (it is public): past the login limit, the right secret still works
+    for (let i = 0; i < 7; i++) expect((await exchange(guessed.id, 'code_x', { client_secret: 'client_secret_wrong' })).status).toBe(401);
+    const right = await exchange(guessed.id, await codeFor(alice, guessed.id), { client_secret: guessed.secret! });
+    const revoked = await h.request('POST', '/v1/oauth/revoke', { form: { token: right.body.access_token, client_id: guessed.id, client_secret: guessed.secret! }, origin: null });
+    expect(right.status).toBe(200);
+    expect(revoked.status).toBe(200);
+    expect((await scoreWith(right.body.access_token)).status).toBe(401);
   });
 
   it('refuses a code once its client is deleted, or once its user is disabled', async () => {
@@ -345,5 +370,59 @@ describe('OAuth: refusals', () => {
     expect(grant.body.error).toBe('unsupported_grant_type');
     expect(noRedirect.body.error).toBe('unauthorized_client');
     expect([asJson.status, asJson.body.error]).toEqual([400, 'invalid_request']);
+  });
+});
+
+describe('OAuth: CORS (RFC 9700: on token and revocation, never on authorize)', () => {
+  const TOOL_ORIGIN = 'https://browser-tool.example';
+  let confidential: { id: string; secret?: string };
+  let publicClient: { id: string };
+  let frank: Awaited<ReturnType<OAuthHarness['user']>>;
+
+  beforeAll(async () => {
+    confidential = await h.registerClient(h.owner, { name: 'CORS confidential', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    publicClient = await h.registerClient(h.owner, { name: 'CORS public', redirectUris: [REDIRECT], permissions: ['submit_score'], public: true });
+    frank = await h.user();
+  });
+
+  const tokenFrom = (origin: string, form: Record<string, string>) =>
+    h.request('POST', '/v1/oauth/token', { origin, form: { grant_type: 'authorization_code', redirect_uri: REDIRECT, code_verifier: VERIFIER, ...form } });
+  const cors = (res: { headers: Headers }) => [res.headers.get('access-control-allow-origin'), res.headers.get('access-control-allow-credentials')];
+
+  it('lets a script on any origin read a public client’s token and revocation answers, and any error, without credentials', async () => {
+    // Act
+    const token = await tokenFrom(TOOL_ORIGIN, { code: await codeFor(frank, publicClient.id), client_id: publicClient.id });
+    const revoked = await h.request('POST', '/v1/oauth/revoke', { origin: TOOL_ORIGIN, form: { token: token.body.access_token, client_id: publicClient.id } });
+    const refused = await tokenFrom(TOOL_ORIGIN, { code: 'code_x', client_id: publicClient.id });
+    const wrongSecret = await tokenFrom(TOOL_ORIGIN, { code: 'code_x', client_id: confidential.id, client_secret: 'client_secret_wrong' });
+    // Assess
+    expect([token.status, ...cors(token)]).toEqual([200, '*', null]);
+    expect([revoked.status, ...cors(revoked)]).toEqual([200, '*', null]);
+    expect([refused.status, ...cors(refused)]).toEqual([400, '*', null]);
+    expect([wrongSecret.status, ...cors(wrongSecret)]).toEqual([401, '*', null]);
+  });
+
+  it('gives a confidential client’s token to another origin no CORS, and an allowed origin its own name with credentials', async () => {
+    // Act
+    const foreign = await tokenFrom(TOOL_ORIGIN, { code: await codeFor(frank, confidential.id), client_id: confidential.id, client_secret: confidential.secret! });
+    const allowed = await tokenFrom(ORIGIN, { code: await codeFor(frank, confidential.id), client_id: confidential.id, client_secret: confidential.secret! });
+    // Assess
+    expect([foreign.status, ...cors(foreign)]).toEqual([200, null, null]);
+    expect([allowed.status, ...cors(allowed)]).toEqual([200, ORIGIN, 'true']);
+  });
+
+  it('never answers CORS on authorize, not even to an allowed origin (other routes do)', async () => {
+    // Prepare
+    const query = { response_type: 'code', client_id: publicClient.id, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+    // Act
+    const described = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(query)}`, { cookie: frank.cookie, headers: { Accept: 'application/json', Origin: ORIGIN } });
+    const decided = await h.request('POST', '/v1/oauth/authorize', { cookie: frank.cookie, origin: ORIGIN, json: { ...query, decision: 'approve' } });
+    const refused = await h.request('POST', '/v1/oauth/authorize', { cookie: frank.cookie, origin: ORIGIN, json: { ...query, decision: 'maybe' } });
+    const keys = await h.request('GET', '/v1/keys', { cookie: frank.cookie, headers: { Origin: ORIGIN } });
+    // Assess
+    expect([described.status, ...cors(described)]).toEqual([200, null, null]);
+    expect([decided.status, ...cors(decided)]).toEqual([200, null, null]);
+    expect([refused.status, ...cors(refused)]).toEqual([400, null, null]);
+    expect([keys.status, ...cors(keys)]).toEqual([200, ORIGIN, 'true']);
   });
 });

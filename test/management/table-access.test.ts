@@ -4,6 +4,7 @@
  * transaction counts as the actions of its items), and the recorded set has
  * to equal the granted one: nothing missing, nothing extra.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { createAdminHandler } from '../../lambda/management/admin-routes';
 import { createAuthHandler } from '../../lambda/management/auth-routes';
@@ -111,10 +112,11 @@ describe('Module: table-access', () => {
     await api.call('PATCH', '/v1/clients/{clientId}', { session: adminSession, params: clientId, body: { name: 't2' } });
     const secret = (await api.call('POST', '/v1/clients/{clientId}/secret', { session: adminSession, params: clientId })).body.secret as string;
     await api.call('POST', '/v1/clients/{clientId}/file', { session: adminSession, params: clientId });
-    const request = { response_type: 'code', client_id: tool.id as string, redirect_uri: redirect };
+    const verifier = 'a-fixed-test-verifier-of-at-least-43-characters-long';
+    const request = { response_type: 'code', client_id: tool.id as string, redirect_uri: redirect, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
     await api.call('GET', '/v1/oauth/authorize', { session: adminSession, query: request, headers: { Accept: 'application/json' } });
     const code = new URL((await api.call('POST', '/v1/oauth/authorize', { session: adminSession, body: { ...request, decision: 'approve' } })).body.redirectTo).searchParams.get('code')!;
-    const token = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: tool.id as string, client_secret: secret };
+    const token = { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: tool.id as string, client_secret: secret, code_verifier: verifier };
     const accessToken = (await api.call('POST', '/v1/oauth/token', form(token))).body.access_token as string;
     await api.call('POST', '/v1/oauth/token', form(token));
     await api.call('POST', '/v1/oauth/revoke', form({ token: accessToken, client_id: tool.id as string, client_secret: secret }));

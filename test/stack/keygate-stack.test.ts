@@ -77,9 +77,10 @@ describe('Stack: KeygateStack', () => {
       expect(Object.keys(invokes)).toHaveLength(1);
     });
 
-    it('has exactly one method per route of the route table', () => {
+    it('has exactly one method per route of the route table, and with no allowed origin no preflight but the OAuth token and revocation endpoints\' (any origin)', () => {
       // Assess
-      expect([...methods.keys()].sort()).toEqual(REFERENCE_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+      const preflights = ['OPTIONS /v1/oauth/revoke', 'OPTIONS /v1/oauth/token'];
+      expect([...methods.keys()].sort()).toEqual([...REFERENCE_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights].sort());
     });
 
     it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.needs] as const))('%s %s (%s) is protected as the route table says', (method, path, needs) => {
@@ -366,7 +367,7 @@ describe('Stack: KeygateStack', () => {
     it('raises five alarms and exposes them', () => {
       // Assess
       template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'clientAuthLockouts', 'loginLockouts']);
+      expect(Object.keys(stack.keygate.alarms).sort()).toEqual(['api5xxRate', 'authorizerErrors', 'authorizerThrottles', 'clientAuthFailures', 'loginLockouts']);
     });
 
     it('alarms on a burst of login lockouts: the auth Lambda’s login_locked metric, 5 in 5 minutes', () => {
@@ -383,15 +384,16 @@ describe('Stack: KeygateStack', () => {
       });
     });
 
-    it('alarms on any lockout of an API client: the clients Lambda’s client_auth_locked metric, 1 in 5 minutes', () => {
+    it('alarms on wrong API client secrets (there is no client lockout): the clients Lambda’s client_auth_failed metric, 5 in 5 minutes', () => {
       // Assess
+      expect(JSON.stringify(template.toJSON())).not.toContain('client_auth_locked');
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'keygate',
-        MetricName: 'client_auth_locked',
+        MetricName: 'client_auth_failed',
         Dimensions: [{ Name: 'service', Value: 'keygate-management' }],
         Statistic: 'Sum',
         Period: 300,
-        Threshold: 1,
+        Threshold: 5,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });

@@ -147,6 +147,23 @@ describe('Construct: Keygate', () => {
       }
     });
 
+    it('answers preflights from the allowed origins, none on OAuth authorize (RFC 9700), and any origin on token and revoke', () => {
+      // Prepare: a deployment with two origins
+      const { stack: twoOrigins, backend } = widgetsStack();
+      new Keygate(twoOrigins, 'Keygate', widgetsProps(backend, { allowedOrigins: ['https://app.example.com', 'https://admin.example.com'] }));
+      const methods = methodsByRoute(Template.fromStack(twoOrigins));
+      const allowOrigin = (route: string) =>
+        (methods.get(route) as { Integration: { IntegrationResponses: { ResponseParameters: Record<string, string> }[] } } | undefined)?.Integration.IntegrationResponses[0]!.ResponseParameters[
+          'method.response.header.Access-Control-Allow-Origin'
+        ];
+      // Assess
+      expect(allowOrigin('OPTIONS /auth-service/keys')).toBe("'https://app.example.com'");
+      expect(methods.has('OPTIONS /auth-service/oauth/authorize')).toBe(false);
+      expect(methods.has('GET /auth-service/oauth/authorize')).toBe(true);
+      expect(allowOrigin('OPTIONS /auth-service/oauth/token')).toBe("'*'");
+      expect(allowOrigin('OPTIONS /auth-service/oauth/revoke')).toBe("'*'");
+    });
+
     it('points the 401 body at the verify route under the base path', () => {
       // Assess
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
