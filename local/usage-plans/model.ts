@@ -81,6 +81,13 @@ export const STATUS_OF_ERROR: Record<UsagePlanError['type'], number> = {
 /** What the gateway does with a request: let it through, or answer with a gateway response of this type. */
 export type Admission = { readonly ok: true; readonly planId: string; readonly keyId: string } | { readonly ok: false; readonly type: 'INVALID_API_KEY' | 'THROTTLED' | 'QUOTA_EXCEEDED' };
 
+/** What API Gateway says for each refusal: `$context.error.message` and `x-amzn-ErrorType`. */
+export const REFUSALS = {
+  INVALID_API_KEY: { message: 'Forbidden', errorType: 'ForbiddenException' },
+  THROTTLED: { message: 'Too Many Requests', errorType: 'TooManyRequestsException' },
+  QUOTA_EXCEEDED: { message: 'Limit Exceeded', errorType: 'LimitExceededException' },
+} as const;
+
 interface Counter {
   tokens: number;
   refilledAt: number;
