@@ -15,6 +15,14 @@ import {
   LimitExceededException,
   NotFoundException,
 } from '@aws-sdk/client-api-gateway';
+import { join } from 'node:path';
+import { loadStack } from '../../local/assembly';
+import { Gateway } from '../../local/gateway';
+import { lambdaEnvironment } from '../../local/lambda-env';
+import { LambdaHost } from '../../local/lambda-host';
+import { buildModel } from '../../local/model';
+import { freePort } from '../../local/ports';
+import { listen } from '../../local/server';
 import { periodStart, startControlPlane, UsagePlanModel, type ControlPlane } from '../../local/usage-plans';
 
 const STAGE = { apiId: 'api1', stage: 'prod' };
@@ -219,5 +227,139 @@ describe('Class: UsagePlanModel (data plane)', () => {
     expect(periodStart('WEEK', Date.UTC(2026, 2, 7, 23, 59))).toBe('2026-03-01');
     expect(periodStart('MONTH', Date.UTC(2026, 2, 31, 23))).toBe('2026-03-01');
     expect(periodStart('DAY', Date.UTC(2026, 2, 31, 23))).toBe('2026-03-31');
+  });
+});
+
+describe('Usage plans over HTTP through the runner (fixture template fixtures/plans)', () => {
+  const stack = loadStack(join(__dirname, 'fixtures', 'plans'));
+  const model = buildModel(stack.template, { assemblyDir: stack.assemblyDir, stackName: stack.stackName, region: stack.region!, account: '000000000000' });
+  const usagePlans = UsagePlanModel.fromTemplate(model.usagePlans!);
+  let cp: ControlPlane;
+  let host: LambdaHost;
+  let close: () => Promise<void>;
+  let base: string;
+  const BURST = 'burst0000000000000000000000000000000000';
+  const DAILY = 'daily0000000000000000000000000000000000';
+  const SHARED = 'shared000000000000000000000000000000000';
+  const today = () => new Date().toISOString().slice(0, 10);
+
+  const limited = (usageKey?: string, token = 'allow') => fetch(`${base}/limited`, { headers: { 'X-Token': token, ...(usageKey ? { 'X-Usage-Key': usageKey } : {}) } });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  beforeAll(async () => {
+    // The runner's server logs a line per request.
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    cp = await startControlPlane(usagePlans, { port: await freePort() });
+    host = new LambdaHost(model.functions, { environment: (fn) => lambdaEnvironment(fn, model, 'http://127.0.0.1:9', [], cp.endpoint), log: () => undefined });
+    expect((await host.start()).size).toBe(0);
+    const port = await freePort();
+    close = await listen(port, { files: [], current: new Gateway(model, host.invoke, { usagePlans }) });
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await close();
+    await host.stop();
+    await cp.close();
+    jest.restoreAllMocks();
+  });
+
+  it('reads the plans, keys and links from the template, with Refs resolved to logical ids', () => {
+    // Assess
+    expect(model.api.apiKeySource).toBe('AUTHORIZER');
+    expect(model.api.root.children.find((c) => c.part === 'limited')!.methods.get('GET')!.apiKeyRequired).toBe(true);
+    expect(model.api.root.children.find((c) => c.part === 'public')!.methods.get('GET')!.apiKeyRequired).toBeUndefined();
+    expect(model.usagePlans!.plans.find((p) => p.id === 'DailyPlan')).toEqual({
+      id: 'DailyPlan',
+      name: 'plans-daily',
+      throttle: { rateLimit: 1000, burstLimit: 1000 },
+      quota: { limit: 20, period: 'DAY' },
+      stages: [{ apiId: model.api.id, stage: 'prod' }],
+    });
+    expect(model.usagePlans!.keys.find((k) => k.id === 'OffKey')).toMatchObject({ enabled: false });
+    expect(model.usagePlans!.links).toContainEqual({ planId: 'BurstPlan', keyId: 'BurstKey' });
+    expect(model.functions.get('KeysFn')!.environment).toEqual({ BURST_PLAN: 'BurstPlan', SMALL_PLAN: 'SmallPlan' });
+  });
+
+  it('throttles a 2 r/s burst 2 plan with 429 too_many_requests and Retry-After within 10 parallel calls, and lets calls through again after a second', async () => {
+    // Act
+    const burst = await Promise.all(Array.from({ length: 10 }, () => limited(BURST)));
+    await sleep(1100);
+    const after = await limited(BURST);
+
+    // Assess
+    const refused = burst.filter((r) => r.status === 429);
+    expect(burst.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2);
+    expect(refused.length).toBeGreaterThanOrEqual(5);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(refused[0]!.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(refused[0]!.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+    expect(await refused[0]!.json()).toMatchObject({ status_code: 429, endpoint: '/limited', error_code: 'too_many_requests' });
+    expect(after.status).toBe(200);
+  });
+
+  it('refuses the 21st call of a 20-a-day quota with 429 quota_exceeded from the authorizer context, and GetUsage counts the 20', async () => {
+    // Act
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 21; i++) {
+      last = await limited(DAILY);
+      statuses.push(last.status);
+    }
+    const usage = usagePlans.usage('DailyPlan', today(), today(), 'DailyKey');
+
+    // Assess
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
+    expect(statuses[20]).toBe(429);
+    expect(last!.headers.get('retry-after')).toBeNull();
+    expect(await last!.json()).toEqual({ status_code: 429, endpoint: '/limited', error_code: 'quota_exceeded', error_message: "this caller's plan quota is spent for the current period" });
+    expect(usage).toEqual({ DailyKey: [[20, 0]] });
+  });
+
+  it('makes two credentials with the same usage key share one bucket', async () => {
+    // Act
+    const a = await limited(SHARED, 'allow');
+    const b = await limited(SHARED, 'allow-2');
+    const c = await limited(SHARED, 'allow');
+
+    // Assess
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
+  });
+
+  it('refuses with 403 Forbidden: no usage key, an unknown one, a disabled one and one in no plan; methods without ApiKeyRequired are not metered', async () => {
+    // Act
+    const responses = await Promise.all([limited(), limited('nokey000000000000000000000000000000000000'), limited('off00000000000000000000000000000000000000'), limited('loose0000000000000000000000000000000000')]);
+    const open = await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/public`)));
+
+    // Assess
+    for (const r of responses) {
+      expect(r.status).toBe(403);
+      expect(r.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
+      expect(await r.json()).toEqual({ message: 'Forbidden' });
+    }
+    expect(open.map((r) => r.status)).toEqual(Array(5).fill(200));
+  });
+
+  it('enforces a key a Lambda creates through the control plane (AWS_ENDPOINT_URL_API_GATEWAY), counts it in GetUsage, and stops it when deleted', async () => {
+    // Arrange
+    const value = 'runtime' + '7'.repeat(33);
+    const before = await limited(value);
+
+    // Act
+    const created = await fetch(`${base}/keys`, { method: 'POST', body: JSON.stringify({ value, plan: 'SmallPlan' }) });
+    const { id, endpoint } = (await created.json()) as { id: string; endpoint: string };
+    const calls = [];
+    for (let i = 0; i < 4; i++) calls.push((await limited(value)).status);
+    const usage = await fetch(`${base}/usage?plan=SmallPlan&key=${id}&from=${today()}&to=${today()}`);
+    const deleted = await fetch(`${base}/keys/${id}`, { method: 'DELETE' });
+    const afterDelete = await limited(value);
+
+    // Assess
+    expect(before.status).toBe(403);
+    expect(created.status).toBe(201);
+    expect(endpoint).toBe(cp.endpoint);
+    expect(calls).toEqual([200, 200, 200, 429]);
+    expect(await usage.json()).toEqual({ items: { [id]: [[3, 0]] } });
+    expect(deleted.status).toBe(204);
+    expect(afterDelete.status).toBe(403);
   });
 });
