@@ -118,7 +118,10 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
       region: model.region,
       tables: model.tables.map((t) => t.name),
       ...(options.dataDir ? { dataDir: relative(process.cwd(), options.dataDir) || options.dataDir } : {}),
-      notes: [DYNAMO_LISTENS_EVERYWHERE(dynamoPort)],
+      notes: [
+        DYNAMO_LISTENS_EVERYWHERE(dynamoPort),
+        ...(controlPlane ? [`usage plans emulated in memory (${model.usagePlans!.plans.length}); API Gateway control plane for the Lambdas at ${controlPlane.endpoint}`] : []),
+      ],
       ...(admin ? { admin } : {}),
       ...(readable ? { paths: readable.paths, ...(readable.example ? { example: readable.example } : {}) } : {}),
       startedInMs: Date.now() - t0,
