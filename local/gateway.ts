@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { headerValues } from '../lambda/core/credentials';
 import { evaluatePolicy, isPolicyDocument } from './iam';
 import type { AppModel, AuthorizerDef, GatewayResponseDef, MethodDef, ResourceNode } from './model';
+import { REFUSALS, UsagePlanModel } from './usage-plans';
 import { renderTemplate, runTemplate } from './vtl';
 
 export interface GatewayRequest {
@@ -70,6 +71,9 @@ const ERROR_TYPE: Record<string, string> = {
   REQUEST_TOO_LARGE: 'RequestTooLargeException',
   INTEGRATION_TIMEOUT: 'InternalServerErrorException',
   DEFAULT_5XX: 'InternalServerErrorException',
+  INVALID_API_KEY: REFUSALS.INVALID_API_KEY.errorType,
+  THROTTLED: REFUSALS.THROTTLED.errorType,
+  QUOTA_EXCEEDED: REFUSALS.QUOTA_EXCEEDED.errorType,
 };
 
 const DEFAULT_TEMPLATE = '{"message":$context.error.messageString}';
@@ -95,22 +99,28 @@ interface RequestState {
   resource?: ResourceNode;
   pathParameters?: Record<string, string> | null;
   authorizer?: Record<string, string>;
+  /** the authorizer's `usageIdentifierKey` */
+  usageIdentifierKey?: string;
 }
 
 interface AuthorizerResult {
   readonly principalId: string;
   readonly policyDocument: unknown;
   readonly context: Record<string, string>;
+  readonly usageIdentifierKey?: string;
 }
 
 export interface GatewayOptions {
   /** epoch milliseconds, injectable for cache tests */
   readonly now?: () => number;
+  /** the usage plans methods with ApiKeyRequired are metered by (default: the template's, in memory) */
+  readonly usagePlans?: UsagePlanModel;
 }
 
 export class Gateway {
   private readonly cache = new Map<string, { readonly result: AuthorizerResult; readonly expiresAt: number }>();
   private readonly now: () => number;
+  private readonly usagePlans: UsagePlanModel | undefined;
 
   constructor(
     private readonly model: AppModel,
@@ -118,6 +128,7 @@ export class Gateway {
     options: GatewayOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.usagePlans = options.usagePlans ?? (model.usagePlans ? UsagePlanModel.fromTemplate(model.usagePlans, { now: this.now }) : undefined);
   }
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
@@ -132,6 +143,10 @@ export class Gateway {
     if (method.authorizerId) {
       const denied = await this.authorize(this.model.api.authorizers.get(method.authorizerId)!, method, req);
       if (denied) return denied;
+    }
+    if (method.apiKeyRequired) {
+      const refused = this.meter(req);
+      if (refused) return refused;
     }
     return method.integration.type === 'lambda' ? this.proxy(method.integration.functionId, method, req) : this.mock(method, req);
   }
@@ -258,6 +273,7 @@ export class Gateway {
     }
     // The gateway responses and the integration both see the authorizer's context.
     req.authorizer = Object.assign(dict<string>(), result.context, { principalId: result.principalId });
+    if (result.usageIdentifierKey !== undefined) req.usageIdentifierKey = result.usageIdentifierKey;
     const verdict = evaluatePolicy(result.policyDocument, methodArn);
     if (verdict === 'allow') return undefined;
     return this.gatewayResponse(
@@ -265,6 +281,19 @@ export class Gateway {
       req,
       verdict === 'explicit-deny' ? 'User is not authorized to access this resource with an explicit deny' : 'User is not authorized to access this resource',
     );
+  }
+
+  /**
+   * Usage plans, for a method that requires an API key: the key comes from
+   * the authorizer (`ApiKeySourceType: AUTHORIZER`) or the `x-api-key`
+   * header; a missing, unknown or disabled key, or one in no plan of this
+   * stage, is 403 Forbidden; then the plan's throttle and quota.
+   */
+  private meter(req: RequestState): GatewayResponse | undefined {
+    const { api } = this.model;
+    const value = api.apiKeySource === 'AUTHORIZER' ? req.usageIdentifierKey : this.header(req, 'x-api-key');
+    const verdict = this.usagePlans?.admit(value, { apiId: api.id, stage: api.stage }) ?? { ok: false, type: 'INVALID_API_KEY' as const };
+    return verdict.ok ? undefined : this.gatewayResponse(verdict.type, req, REFUSALS[verdict.type].message);
   }
 
   /** The identity source values, or undefined when one is missing or empty. */
@@ -463,7 +492,7 @@ export function matchResource(root: ResourceNode, path: string): { node: Resourc
 
 function readAuthorizerResult(value: unknown): AuthorizerResult | undefined {
   if (!value || typeof value !== 'object') return undefined;
-  const v = value as { principalId?: unknown; policyDocument?: unknown; context?: unknown };
+  const v = value as { principalId?: unknown; policyDocument?: unknown; context?: unknown; usageIdentifierKey?: unknown };
   if (v.principalId === undefined || v.principalId === null || !isPolicyDocument(v.policyDocument)) return undefined;
   const context = dict<string>();
   if (v.context !== undefined && v.context !== null) {
@@ -474,7 +503,8 @@ function readAuthorizerResult(value: unknown): AuthorizerResult | undefined {
       context[k] = String(x);
     }
   }
-  return { principalId: String(v.principalId), policyDocument: v.policyDocument, context };
+  const usageKey = typeof v.usageIdentifierKey === 'string' ? { usageIdentifierKey: v.usageIdentifierKey } : {};
+  return { principalId: String(v.principalId), policyDocument: v.policyDocument, context, ...usageKey };
 }
 
 function readProxyResult(value: unknown): Omit<GatewayResponse, 'responseType'> | undefined {

@@ -5,9 +5,10 @@ import type { AppModel, FunctionDef } from './model';
 /**
  * The function's own variables, the runner's origins added to its allowed
  * origins, DynamoDB Local as the SDK's DynamoDB endpoint, and the
- * `AWS_LAMBDA_*` variables of a Lambda environment.
+ * `AWS_LAMBDA_*` variables of a Lambda environment; with usage plans, the
+ * runner's API Gateway control plane as the SDK's API Gateway endpoint.
  */
-export function lambdaEnvironment(fn: FunctionDef, model: AppModel, dynamoEndpoint: string, origins: readonly string[]): Record<string, string> {
+export function lambdaEnvironment(fn: FunctionDef, model: AppModel, dynamoEndpoint: string, origins: readonly string[], apiGatewayEndpoint?: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'en_US.UTF-8',
@@ -20,6 +21,7 @@ export function lambdaEnvironment(fn: FunctionDef, model: AppModel, dynamoEndpoi
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    ...(apiGatewayEndpoint ? { AWS_ENDPOINT_URL_API_GATEWAY: apiGatewayEndpoint } : {}),
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

@@ -7,7 +7,7 @@
 import { killQuietly } from './processes';
 
 /** In the order they stop. */
-const STEPS = ['server', 'synth', 'lambdas', 'dynamo', 'dataDir'] as const;
+const STEPS = ['server', 'synth', 'lambdas', 'usagePlans', 'dynamo', 'dataDir'] as const;
 export type Step = (typeof STEPS)[number];
 
 export class Lifecycle {

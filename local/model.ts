@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { TemplateError } from './errors';
 import { referencedFunctions, resolve, type CfnResource, type CfnTemplate, type Names, type Pseudo } from './intrinsics';
+import type { SeedKey, UsagePlanDef } from './usage-plans';
 import { parseTemplate, VtlError } from './vtl';
 
 export interface FunctionDef {
@@ -56,6 +57,8 @@ export interface MethodDef {
   readonly resourcePath: string;
   readonly resourceId: string;
   readonly authorizerId?: string;
+  /** `ApiKeyRequired`: the method is subject to the usage plans */
+  readonly apiKeyRequired?: boolean;
   readonly integration: Integration;
 }
 
@@ -84,6 +87,15 @@ export interface ApiDef {
   readonly root: ResourceNode;
   readonly authorizers: ReadonlyMap<string, AuthorizerDef>;
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponseDef>;
+  /** `ApiKeySourceType`: where a method that requires an API key takes it from */
+  readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
+}
+
+/** The template's usage plans, API keys and their links (ids are logical ids). */
+export interface UsagePlansDef {
+  readonly plans: readonly UsagePlanDef[];
+  readonly keys: readonly SeedKey[];
+  readonly links: readonly { readonly planId: string; readonly keyId: string }[];
 }
 
 export interface TableDef {
@@ -100,6 +112,8 @@ export interface AppModel {
   /** only the functions the API invokes */
   readonly functions: ReadonlyMap<string, FunctionDef>;
   readonly tables: readonly TableDef[];
+  /** present when the template has an AWS::ApiGateway::UsagePlan */
+  readonly usagePlans?: UsagePlansDef;
   /** things that are not emulated but do not stop the runner */
   readonly warnings: readonly string[];
 }
@@ -150,6 +164,9 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
       if (TABLE_TYPES.has(r.Type)) return tableName(id, r);
       if (r.Type === 'AWS::Lambda::Function') return functionName(id, r);
       if (r.Type === 'AWS::ApiGateway::RestApi') return apiId;
+      // A usage plan's and an API key's id is their logical id: stable, and what the control plane knows them by.
+      if (r.Type === 'AWS::ApiGateway::UsagePlan' || r.Type === 'AWS::ApiGateway::ApiKey') return id;
+      if (r.Type === 'AWS::ApiGateway::Stage' && typeof r.Properties?.StageName === 'string') return r.Properties.StageName;
       return undefined;
     },
     getAtt(id, attr) {
@@ -231,7 +248,6 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
     if (!node) throw new TemplateError(id, 'ResourceId is neither a Ref to a resource nor the API root');
     const httpMethod = String(p.HttpMethod).toUpperCase();
     const authType = String(p.AuthorizationType ?? 'NONE');
-    if (p.ApiKeyRequired === true) throw new TemplateError(id, 'usage-plan API keys (ApiKeyRequired) are not emulated');
     let authorizerId: string | undefined;
     if (authType === 'CUSTOM') {
       authorizerId = (p.AuthorizerId as { Ref?: string } | undefined)?.Ref;
@@ -248,6 +264,7 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
       resourcePath: node.path,
       resourceId: fakeId(node.id).slice(0, 6),
       ...(authorizerId ? { authorizerId } : {}),
+      ...(p.ApiKeyRequired === true ? { apiKeyRequired: true } : {}),
       integration,
     });
   }
@@ -294,6 +311,10 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
   const functions = new Map<string, FunctionDef>();
   for (const id of usedFunctions) functions.set(id, readFunction(id, resources[id]!, options, names, pseudo));
 
+  const apiKeySource = String(apiProps.ApiKeySourceType ?? 'HEADER');
+  if (apiKeySource !== 'HEADER' && apiKeySource !== 'AUTHORIZER') throw new TemplateError(apiLogicalId, `ApiKeySourceType ${apiKeySource} is neither HEADER nor AUTHORIZER`);
+  const usagePlans = readUsagePlans(byType, names, pseudo);
+
   const tables: TableDef[] = [];
   for (const [id, r] of Object.entries(resources)) {
     if (TABLE_TYPES.has(r.Type)) tables.push({ logicalId: id, name: tableName(id, r), input: createTableInput(id, tableName(id, r), r.Properties ?? {}) });
@@ -312,11 +333,47 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
       root,
       authorizers,
       gatewayResponses,
+      apiKeySource,
     },
     functions,
     tables,
+    ...(usagePlans ? { usagePlans } : {}),
     warnings,
   };
+}
+
+/** AWS::ApiGateway::UsagePlan, ApiKey and UsagePlanKey, with their Refs resolved to local ids. */
+function readUsagePlans(byType: (type: string) => [string, CfnResource][], names: Names, pseudo: Pseudo): UsagePlansDef | undefined {
+  const planResources = byType('AWS::ApiGateway::UsagePlan');
+  if (planResources.length === 0) return undefined;
+  const plans: UsagePlanDef[] = planResources.map(([id, r]) => {
+    const p = (resolve(r.Properties ?? {}, names, pseudo, id) ?? {}) as Props;
+    const throttle = p.Throttle as Props | undefined;
+    const quota = p.Quota as Props | undefined;
+    if (throttle && (Number(throttle.RateLimit) <= 0 || !(Number(throttle.BurstLimit) >= 1))) throw new TemplateError(id, 'Throttle needs a RateLimit above 0 and a BurstLimit of at least 1');
+    if (quota && !['DAY', 'WEEK', 'MONTH'].includes(String(quota.Period))) throw new TemplateError(id, `Quota Period ${String(quota.Period)} is not DAY, WEEK or MONTH`);
+    if (quota?.Offset) throw new TemplateError(id, 'a Quota Offset is not emulated');
+    if (Array.isArray(p.ApiStages) && p.ApiStages.some((s) => (s as Props).Throttle)) throw new TemplateError(id, 'per-method throttles of an API stage (ApiStages[].Throttle) are not emulated');
+    return {
+      id,
+      name: String(p.UsagePlanName ?? id),
+      ...(throttle ? { throttle: { rateLimit: Number(throttle.RateLimit), burstLimit: Number(throttle.BurstLimit) } } : {}),
+      ...(quota ? { quota: { limit: Number(quota.Limit), period: quota.Period as 'DAY' | 'WEEK' | 'MONTH' } } : {}),
+      stages: ((p.ApiStages ?? []) as Props[]).map((s) => ({ apiId: String(s.ApiId), stage: String(s.Stage) })),
+    };
+  });
+  const keys: SeedKey[] = byType('AWS::ApiGateway::ApiKey').map(([id, r]) => {
+    const p = (resolve(r.Properties ?? {}, names, pseudo, id) ?? {}) as Props;
+    if (typeof p.Value !== 'string') throw new TemplateError(id, 'an API key without a Value: the runner cannot know the value API Gateway would generate');
+    // CloudFormation's default for Enabled is false, as CreateApiKey's.
+    return { id, value: p.Value, name: String(p.Name ?? id), enabled: p.Enabled === true || p.Enabled === 'true' };
+  });
+  const links = byType('AWS::ApiGateway::UsagePlanKey').map(([id, r]) => {
+    const p = (resolve(r.Properties ?? {}, names, pseudo, id) ?? {}) as Props;
+    if (p.KeyType !== 'API_KEY') throw new TemplateError(id, `KeyType ${String(p.KeyType)} is not API_KEY`);
+    return { planId: String(p.UsagePlanId), keyId: String(p.KeyId) };
+  });
+  return { plans, keys, links };
 }
 
 function readIntegration(methodId: string, p: Props | undefined, template: CfnTemplate): Integration {

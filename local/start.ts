@@ -28,6 +28,7 @@ import { servedApp } from './served-app';
 import { listen, type Handler } from './server';
 import { writeSettings } from './settings';
 import { cancelSynth, synthesize } from './synth';
+import { startControlPlane, UsagePlanModel } from './usage-plans';
 
 /** The account id in ARNs; nothing checks it locally. */
 const ACCOUNT = '000000000000';
@@ -71,9 +72,14 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     if (!existsSync(fn.codeDir)) throw new RunnerError(`the bundle of ${fn.logicalId} is missing: ${fn.codeDir}`, 'run `npx cdk synth` again (or KEYGATE_SYNTH=always npm start)');
   }
 
+  // Usage plans: the gateway meters requests with the model; the Lambdas change its keys through the control plane.
+  const usagePlans = model.usagePlans ? UsagePlanModel.fromTemplate(model.usagePlans) : undefined;
+  const controlPlane = usagePlans ? await startControlPlane(usagePlans, { port: await freePort(HOST) }) : undefined;
+  if (controlPlane) lifecycle.register('usagePlans', () => controlPlane.close());
+
   const origins = [base, `http://localhost:${options.port}`];
   const host = new LambdaHost(model.functions, {
-    environment: (fn) => lambdaEnvironment(fn, model, `http://${HOST}:${dynamoPort}`, origins),
+    environment: (fn) => lambdaEnvironment(fn, model, `http://${HOST}:${dynamoPort}`, origins, controlPlane?.endpoint),
     log: (fn, line) => console.log(`  [${shortName(fn)}] ${line}`),
   });
   lifecycle.register('lambdas', () => host.stop());
@@ -99,7 +105,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     else handler.files.push({ path: CONSOLE_PATH, file: consolePage(consoleConfig(app, admin.email)), label: 'local console' });
     if (!taken(OPENAPI_PATH)) handler.files.push({ path: OPENAPI_PATH, file: servedOpenApi(app.config, model.stackName, base), label: 'OpenAPI document' });
   }
-  handler.current = new Gateway(model, host.invoke);
+  handler.current = new Gateway(model, host.invoke, usagePlans ? { usagePlans } : {});
   const readable = 'unreadable' in app ? undefined : app;
   console.log(
     quickStart({
@@ -112,7 +118,10 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
       region: model.region,
       tables: model.tables.map((t) => t.name),
       ...(options.dataDir ? { dataDir: relative(process.cwd(), options.dataDir) || options.dataDir } : {}),
-      notes: [DYNAMO_LISTENS_EVERYWHERE(dynamoPort)],
+      notes: [
+        DYNAMO_LISTENS_EVERYWHERE(dynamoPort),
+        ...(controlPlane ? [`usage plans emulated in memory (${model.usagePlans!.plans.length}); API Gateway control plane for the Lambdas at ${controlPlane.endpoint}`] : []),
+      ],
       ...(admin ? { admin } : {}),
       ...(readable ? { paths: readable.paths, ...(readable.example ? { example: readable.example } : {}) } : {}),
       startedInMs: Date.now() - t0,

@@ -64,7 +64,7 @@ describe('Function: buildModel', () => {
   it.each([
     ['MethodItemsGet', 'AWS_IAM authorization', (p: Record<string, unknown>) => (p.AuthorizationType = 'AWS_IAM'), /AuthorizationType AWS_IAM is not emulated/],
     ['MethodItemsGet', 'a CUSTOM method without authorizer', (p: Record<string, unknown>) => delete p.AuthorizerId, /CUSTOM without an AuthorizerId/],
-    ['MethodItemsGet', 'usage-plan API keys', (p: Record<string, unknown>) => (p.ApiKeyRequired = true), /ApiKeyRequired/],
+    ['MiniApi', 'an unknown API key source', (p: Record<string, unknown>) => (p.ApiKeySourceType = 'COOKIE'), /ApiKeySourceType COOKIE is neither HEADER nor AUTHORIZER/],
     ['MethodPublicGet', 'an HTTP integration', (p: Record<string, unknown>) => (p.Integration = { Type: 'HTTP_PROXY', Uri: 'https://example.com' }), /integration type 'HTTP_PROXY'/],
     ['CachedAuth', 'a Cognito authorizer', (p: Record<string, unknown>) => (p.Type = 'COGNITO_USER_POOLS'), /COGNITO_USER_POOLS is not emulated/],
     [
