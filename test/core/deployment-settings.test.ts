@@ -1,4 +1,4 @@
-import { readSettings, settingsItem, type DeploymentSettings } from '../../lambda/shared/deployment-settings';
+import { readSettings, settingsItem, type DeploymentSettings } from '../../lambda/core/settings-item';
 
 const settings: DeploymentSettings = {
   basePath: '/auth-service',
