@@ -154,8 +154,8 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   const gatewayCacheSeconds = props.gatewayCacheTtl?.toSeconds() ?? 0;
   const sessions = props.sessions ?? true;
 
-  // Each setting's own rule (the one the Lambdas and the CLI check too); the routes are checked as a table below.
-  problems.push(...settingsProblems(settings, SETTING_NAMES.filter((k) => k !== 'routes')));
+  // Each setting's own rule (the one the Lambdas and the CLI check too): the base path first, since the routes hang on it; the routes as a table below.
+  problems.push(...settingsProblems(settings, ['basePath']));
   const management = BASE_PATH_PATTERN.test(basePath) ? managementRoutes(basePath) : [];
   const routes: RouteDef[] = [...management, ...ownRoutes];
 
@@ -176,6 +176,7 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
         'and API Gateway would then refuse every request that carries only a session cookie without calling the authorizer',
     );
   }
+  problems.push(...settingsProblems(settings, SETTING_NAMES.filter((k) => k !== 'routes' && k !== 'basePath')));
   if (userKeyPrefix === botKeyPrefix || [userKeyPrefix, botKeyPrefix].includes(DEFAULT_PREFIXES.session)) {
     problems.push(`key prefixes have to differ from each other and from '${DEFAULT_PREFIXES.session}'`);
   }

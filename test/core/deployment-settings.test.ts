@@ -31,7 +31,8 @@ describe('deployment settings item', () => {
 
   it('stores only the stored settings, each with only its declared fields', () => {
     const item = settingsItem({ ...settings, permissions: [{ ...settings.permissions[0]!, extra: 1 } as never], routes: [], cacheTtlSeconds: 9 } as never);
-    expect(JSON.parse(item.settings!.S)).toEqual(settings);
-    expect(Object.keys(JSON.parse(item.settings!.S))).toEqual(['basePath', 'permissions', 'userKeyPrefix', 'botKeyPrefix', 'cookieName']);
+    const stored = (item.settings as { S: string }).S;
+    expect(JSON.parse(stored)).toEqual(settings);
+    expect(Object.keys(JSON.parse(stored))).toEqual(['basePath', 'permissions', 'userKeyPrefix', 'botKeyPrefix', 'cookieName']);
   });
 });
