@@ -5,13 +5,12 @@
  * its Lambdas do. No environment variable can stand in for the item.
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { configEnvironment } from '../lambda/shared/config';
-import { SETTINGS_KEY, readSettings } from '../lambda/shared/deployment-settings';
+import { SETTINGS_KEY, settingsFromItem } from '../lambda/core/settings-item';
+import { configEnvironment } from '../lambda/core/settings';
 import { loadManagementConfig, type ManagementConfig } from '../lambda/shared/management-config';
 
 export async function loadDeploymentConfig(client: DynamoDBClient, table: string, env: NodeJS.ProcessEnv): Promise<ManagementConfig> {
   const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: SETTINGS_KEY, ConsistentRead: true }));
-  const settings = readSettings(Item);
-  // The settings win over anything of the same name in the environment.
-  return loadManagementConfig({ ...env, ...configEnvironment(table, { ...settings, routes: [], allowedOrigins: [], cacheTtlSeconds: 0 }) });
+  // The stored settings (the defaults for the others) win over anything of the same name in the environment.
+  return loadManagementConfig({ ...env, ...configEnvironment(table, settingsFromItem(Item)) });
 }

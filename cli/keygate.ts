@@ -25,7 +25,7 @@ import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/manageme
 import { createBotKey, createUser, setUserDisabled } from '../lambda/management/user-service';
 import { keyView, userView } from '../lambda/management/views';
 import { ownKey } from '../lambda/management/key-service';
-import { SettingsError } from '../lambda/shared/deployment-settings';
+import { SettingsError } from '../lambda/core/settings-item';
 import { HttpError } from '../lambda/shared/errors';
 import { loadDeploymentConfig } from './deployment';
 

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
-import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
 
 /** The keygate Lambdas: the authorizer and one per management function. */
 export type KeygateLambdaName = 'authorizer' | ManagementFunctionName;

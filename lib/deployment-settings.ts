@@ -1,6 +1,6 @@
 /**
  * The deployment's settings item (pk SETTINGS, sk DEPLOYMENT; codec in
- * lambda/shared/deployment-settings.ts), written into its table at deploy
+ * lambda/core/settings-item.ts), written into its table at deploy
  * time, so the `keygate` CLI applies the deployment's catalog and prefixes
  * with only `--table`. A PutItem through CDK's AwsCustomResource: created and
  * updated with the settings; left in place when the stack goes (the table is
@@ -12,8 +12,8 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { settingsItem, type DeploymentSettings } from '../lambda/shared/deployment-settings';
-import { SETTINGS_PK } from '../lambda/store/keys';
+import { settingsItem, type DeploymentSettings } from '../lambda/core/settings-item';
+import { SETTINGS_PK } from '../lambda/core/table-schema';
 
 export function writeDeploymentSettings(scope: Construct, id: string, table: ITable, settings: DeploymentSettings, logRetention: RetentionDays): AwsCustomResource {
   const put: AwsSdkCall = {

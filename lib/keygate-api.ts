@@ -28,7 +28,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
-import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/store/keys';
+import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/core/table-schema';
 
 /** What the authorizer writes when it records a key's use (at most hourly). */
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';

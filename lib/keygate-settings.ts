@@ -5,10 +5,10 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import { catalogWith, validateRouteTable, type HttpMethod, type PermissionDef, type Requirement, type RouteDef } from '../lambda/core/catalog';
-import { BASE_PATH_PATTERN, DEFAULT_BASE_PATH, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
+import { BASE_PATH_PATTERN, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
 import { wildcardConflicts } from '../lambda/core/policy';
+import { DEFAULT_SETTINGS, SETTINGS_ENV, SETTING_NAMES, configEnvironment, settingsProblems, type KeygateSettings } from '../lambda/core/settings';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
-import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_COOKIE_NAME, ENV, configEnvironment, type KeygateSettings } from '../lambda/shared/config';
 
 /** A route of your own API: what it needs, and the Lambda that answers it (proxy integration). */
 export interface KeygateRouteDef {
@@ -134,24 +134,28 @@ export interface ResolvedSettings {
 export const MAX_CREDENTIAL_CACHE_SECONDS = 60;
 /** Lambda refuses environments larger than 4 KB in total. */
 const MAX_ENVIRONMENT_BYTES = 4096;
-const ORIGIN = /^https?:\/\/[^/\s,*]+$/;
-const PREFIX = /^[a-z][a-z0-9]*_(?:[a-z0-9]+_)*$/;
-const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** The props that are settings under their own name (core/settings.ts): given ones win over the defaults. */
+function givenSettings(props: KeygateSettingsProps): Partial<KeygateSettings> {
+  const given = Object.entries(props).filter(([k, v]) => k in DEFAULT_SETTINGS && k !== 'routes' && v !== undefined);
+  return Object.fromEntries(given) as Partial<KeygateSettings>;
+}
 
 export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   const problems: string[] = [];
-  const basePath = props.basePath ?? DEFAULT_BASE_PATH;
-  const ownPermissions = props.permissions ?? [];
-  const ownRoutes: RouteDef[] = (props.routes ?? []).map(({ method, path, needs }) => ({ method, path, needs }));
-  const origins = props.allowedOrigins ?? [];
-  const cacheTtlSeconds = props.credentialCacheTtl?.toSeconds() ?? DEFAULT_CACHE_TTL_SECONDS;
+  const settings: KeygateSettings = {
+    ...DEFAULT_SETTINGS,
+    ...givenSettings(props),
+    // The routes without their handlers; the cache TTL from a Duration.
+    routes: (props.routes ?? []).map(({ method, path, needs }) => ({ method, path, needs })),
+    cacheTtlSeconds: props.credentialCacheTtl?.toSeconds() ?? DEFAULT_SETTINGS.cacheTtlSeconds,
+  };
+  const { basePath, permissions: ownPermissions, routes: ownRoutes, userKeyPrefix, botKeyPrefix, cacheTtlSeconds } = settings;
   const gatewayCacheSeconds = props.gatewayCacheTtl?.toSeconds() ?? 0;
   const sessions = props.sessions ?? true;
-  const userKeyPrefix = props.userKeyPrefix ?? DEFAULT_PREFIXES.user;
-  const botKeyPrefix = props.botKeyPrefix ?? DEFAULT_PREFIXES.bot;
-  const cookieName = props.cookieName ?? DEFAULT_COOKIE_NAME;
 
-  if (!BASE_PATH_PATTERN.test(basePath)) problems.push(`basePath '${basePath}' has to be '' or like '/v1' (segments of letters, digits and ._~-, no trailing '/', no parameters)`);
+  // Each setting's own rule (the one the Lambdas and the CLI check too): the base path first, since the routes hang on it; the routes as a table below.
+  problems.push(...settingsProblems(settings, ['basePath']));
   const management = BASE_PATH_PATTERN.test(basePath) ? managementRoutes(basePath) : [];
   const routes: RouteDef[] = [...management, ...ownRoutes];
 
@@ -172,29 +176,15 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
         'and API Gateway would then refuse every request that carries only a session cookie without calling the authorizer',
     );
   }
-  for (const o of origins) if (!ORIGIN.test(o)) problems.push(`allowedOrigins: '${o}' is not an origin like https://app.example.com (no path, no wildcard)`);
-  for (const [kind, p] of [['user', userKeyPrefix], ['bot', botKeyPrefix]] as const) {
-    if (!PREFIX.test(p)) problems.push(`${kind}KeyPrefix '${p}' has to be lower_snake_case ending in '_'`);
-  }
+  problems.push(...settingsProblems(settings, SETTING_NAMES.filter((k) => k !== 'routes' && k !== 'basePath')));
   if (userKeyPrefix === botKeyPrefix || [userKeyPrefix, botKeyPrefix].includes(DEFAULT_PREFIXES.session)) {
     problems.push(`key prefixes have to differ from each other and from '${DEFAULT_PREFIXES.session}'`);
   }
-  if (!COOKIE_NAME.test(cookieName)) problems.push(`cookieName '${cookieName}' is not a valid cookie name`);
 
-  const settings: KeygateSettings = {
-    basePath,
-    routes: ownRoutes,
-    permissions: ownPermissions,
-    userKeyPrefix,
-    botKeyPrefix,
-    cookieName,
-    allowedOrigins: [...origins],
-    cacheTtlSeconds,
-  };
   // The table name is a token at synth time, and short: measure the rest.
   const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, 0);
   if (envBytes > MAX_ENVIRONMENT_BYTES - 512) {
-    problems.push(`the routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions}); shorten them`);
+    problems.push(`the routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions}); shorten them`);
   }
   return { settings, routes, managementRoutes: management, gatewayCacheSeconds, sessions, problems };
 }

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, Billing, BillingMode, Table, TableEncryption, TableEncryptionV2, TableV2, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_KEY_SCHEMA } from '../lambda/store/table';
+import { TABLE_KEY_SCHEMA } from '../lambda/core/table-schema';
 
 export interface KeygateTableProps {
   /**

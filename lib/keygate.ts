@@ -8,8 +8,8 @@ import type { AwsCustomResource } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
-import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
-import { configEnvironment } from '../lambda/shared/config';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
+import { configEnvironment } from '../lambda/core/settings';
 import { writeDeploymentSettings } from './deployment-settings';
 import { createAlarms, type KeygateAlarms } from './keygate-alarms';
 import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
@@ -167,19 +167,8 @@ export class Keygate extends Construct {
     this.api = api;
     this.authorizer = authorizer;
 
-    this.deploymentSettings = writeDeploymentSettings(
-      this,
-      'DeploymentSettings',
-      table,
-      {
-        basePath: settings.basePath,
-        permissions: settings.permissions,
-        userKeyPrefix: settings.userKeyPrefix,
-        botKeyPrefix: settings.botKeyPrefix,
-        cookieName: settings.cookieName,
-      },
-      logRetention,
-    );
+    // The item stores the settings core/settings.ts marks as stored (STORED_SETTINGS).
+    this.deploymentSettings = writeDeploymentSettings(this, 'DeploymentSettings', table, settings, logRetention);
 
     this.alarms = createAlarms(this, { authorizerFunction: this.authorizerFunction, api, ...(props.alarmAction ? { action: props.alarmAction } : {}) });
   }

@@ -6,10 +6,11 @@
  * the same `loadConfig` the Lambda runs at cold start), checked against the
  * API's resources in the template.
  */
-import { MANAGEMENT_PERMISSIONS, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
+import type { PermissionDef, RouteDef } from '../lambda/core/catalog';
 import { operationPath } from '../lambda/core/management-routes';
 import { loadConfig, type KeygateConfig } from '../lambda/shared/config';
-import type { DeploymentSettings } from '../lambda/shared/deployment-settings';
+import { settingsFromEnv } from '../lambda/core/settings';
+import { storedSettings, type DeploymentSettings } from '../lambda/core/settings-item';
 import { matchResource } from './gateway';
 import type { AppModel, FunctionDef } from './model';
 
@@ -107,13 +108,7 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   };
   const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
   const example = exampleRoute(model, config.routes, keyPermissions);
-  const management = new Set<string>(MANAGEMENT_PERMISSIONS.map((p) => p.name));
-  const settings: DeploymentSettings = {
-    basePath,
-    permissions: config.permissions.filter((p) => !management.has(p.name)),
-    userKeyPrefix: config.prefixes.user,
-    botKeyPrefix: config.prefixes.bot,
-    cookieName: config.cookieName,
-  };
+  // loadConfig has checked the environment: the settings in it are the ones the construct wrote.
+  const settings = storedSettings(settingsFromEnv(fn.environment));
   return { basePath, paths, config, settings, environment: fn.environment, keyPermissions, ...(example ? { example } : {}) };
 }

@@ -1,24 +1,26 @@
 /**
  * The settings a deployment gives every keygate Lambda, through environment
  * variables that the construct writes (`configEnvironment`). They are
- * validated when a Lambda starts (`loadConfig`): a missing or invalid one
- * stops the cold start with a message that names it, instead of falling back
- * to some other app's routes.
+ * declared once, in lambda/core/settings.ts, and validated when a Lambda
+ * starts (`loadConfig`): a missing or invalid one stops the cold start with
+ * a message that names it, instead of falling back to some other app's routes.
  */
-import { GRANTS, ROUTE_METHODS, catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
-import { BASE_PATH_PATTERN, managementRoutes } from '../core/management-routes';
+import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
+import { managementRoutes } from '../core/management-routes';
+import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
-export interface KeygateConfig {
+export { configEnvironment, type KeygateSettings } from '../core/settings';
+
+/** The settings as a Lambda uses them; a setting the Lambdas take as it is (basePath, cookieName, a new one) is passed through. */
+export interface KeygateConfig
+  extends Omit<KeygateSettings, 'routes' | 'permissions' | 'userKeyPrefix' | 'botKeyPrefix' | 'allowedOrigins' | 'cacheTtlSeconds'> {
   readonly tableName: string;
-  /** where the management API is mounted: `/v1`, `/auth-service`, or '' for the API root */
-  readonly basePath: string;
   /** every route: the management API's under `basePath`, then the deployment's own */
   readonly routes: readonly RouteDef[];
   /** the whole catalog: the deployment's own permissions, then the management ones */
   readonly permissions: readonly PermissionDef[];
   readonly prefixes: TokenPrefixes;
-  readonly cookieName: string;
   readonly allowedOrigins: ReadonlySet<string>;
   /** how long a verified credential is trusted without a read */
   readonly cacheTtlMs: number;
@@ -27,23 +29,16 @@ export interface KeygateConfig {
   readonly cacheMaxEntries: number;
 }
 
-/** Names of the environment variables, shared with the CDK construct. */
+/** Names of the environment variables, shared with the CDK construct: the settings' (core/settings.ts), then the Lambdas' own tuning. */
 export const ENV = {
-  tableName: 'TABLE_NAME',
-  basePath: 'KEYGATE_BASE_PATH',
-  routes: 'KEYGATE_ROUTES',
-  permissions: 'KEYGATE_PERMISSIONS',
-  userKeyPrefix: 'KEYGATE_USER_KEY_PREFIX',
-  botKeyPrefix: 'KEYGATE_BOT_KEY_PREFIX',
-  cookieName: 'KEYGATE_COOKIE_NAME',
-  allowedOrigins: 'KEYGATE_ALLOWED_ORIGINS',
-  cacheTtlSeconds: 'KEYGATE_CACHE_TTL_SECONDS',
+  tableName: TABLE_NAME_ENV,
+  ...SETTINGS_ENV,
   negativeCacheTtlSeconds: 'KEYGATE_NEGATIVE_CACHE_TTL_SECONDS',
   cacheMaxEntries: 'KEYGATE_CACHE_MAX_ENTRIES',
 } as const;
 
-export const DEFAULT_COOKIE_NAME = 'keygate_session';
-export const DEFAULT_CACHE_TTL_SECONDS = 5;
+export const DEFAULT_COOKIE_NAME = DEFAULT_SETTINGS.cookieName;
+export const DEFAULT_CACHE_TTL_SECONDS = DEFAULT_SETTINGS.cacheTtlSeconds;
 export const DEFAULT_NEGATIVE_CACHE_TTL_SECONDS = 2;
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
@@ -58,112 +53,25 @@ export function numberVar(env: NodeJS.ProcessEnv, name: string, fallback: number
 
 /** `KEYGATE_ALLOWED_ORIGINS`: a comma-separated list; blanks are dropped. */
 export function allowedOriginsFrom(env: NodeJS.ProcessEnv): ReadonlySet<string> {
-  return new Set((env[ENV.allowedOrigins] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-}
-
-/** What a deployment chooses; the construct turns it into the environment (`configEnvironment`). */
-export interface KeygateSettings {
-  readonly basePath: string;
-  /** the deployment's own routes (not the management API's) */
-  readonly routes: readonly RouteDef[];
-  /** the deployment's own permissions (not the management ones) */
-  readonly permissions: readonly PermissionDef[];
-  readonly userKeyPrefix: string;
-  readonly botKeyPrefix: string;
-  readonly cookieName: string;
-  readonly allowedOrigins: readonly string[];
-  readonly cacheTtlSeconds: number;
-}
-
-/** The environment variables that carry `settings` (and the table name) to a keygate Lambda. */
-export function configEnvironment(tableName: string, settings: KeygateSettings): Record<string, string> {
-  return {
-    [ENV.tableName]: tableName,
-    [ENV.basePath]: settings.basePath,
-    [ENV.routes]: JSON.stringify(settings.routes.map(({ method, path, needs }) => ({ method, path, needs }))),
-    [ENV.permissions]: JSON.stringify(settings.permissions.map(({ name, grant, description }) => ({ name, grant, description }))),
-    [ENV.userKeyPrefix]: settings.userKeyPrefix,
-    [ENV.botKeyPrefix]: settings.botKeyPrefix,
-    [ENV.cookieName]: settings.cookieName,
-    [ENV.allowedOrigins]: settings.allowedOrigins.join(','),
-    [ENV.cacheTtlSeconds]: String(settings.cacheTtlSeconds),
-  };
-}
-
-/** A rule for one field of a JSON setting's items: undefined when the value passes, else what it has to be. */
-type FieldRule = (value: unknown) => string | undefined;
-
-const oneOf =
-  (values: readonly string[]): FieldRule =>
-  (v) => (typeof v === 'string' && values.includes(v) ? undefined : `has to be one of ${values.join(', ')}`);
-const text =
-  (rule: { nonEmpty?: boolean; startsWith?: string } = {}): FieldRule =>
-  (v) => {
-    if (typeof v !== 'string') return 'has to be a string';
-    if (rule.nonEmpty && v === '') return 'has to be a non-empty string';
-    if (rule.startsWith !== undefined && !v.startsWith(rule.startsWith)) return `has to start with '${rule.startsWith}'`;
-    return undefined;
-  };
-
-/** What `KEYGATE_ROUTES` items may hold. */
-const ROUTE_RULES = { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) };
-/** What `KEYGATE_PERMISSIONS` items may hold. */
-const PERMISSION_RULES = { name: text({ nonEmpty: true }), grant: oneOf(GRANTS), description: text() };
-
-/**
- * A required JSON setting: an array of objects whose fields pass `rules`
- * (other fields are dropped). The error names the variable, the item and
- * what is wrong. Plain checks rather than zod: the authorizer loads its
- * settings on every cold start, and zod's load and first parse alone cost
- * more than the rest of its configuration (docs/performance.md).
- */
-function jsonVar<K extends string>(env: NodeJS.ProcessEnv, name: string, rules: Record<K, FieldRule>): Record<K, unknown>[] {
-  const raw = env[name];
-  if (raw === undefined) throw new Error(`${name} is not set; the keygate construct sets it on every keygate Lambda`);
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new Error(`${name} is not JSON`);
-  }
-  if (!Array.isArray(value)) throw new Error(`${name} is invalid: has to be a JSON array`);
-  return value.map((item: unknown, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`${name} is invalid: [${i}] has to be an object`);
-    const out = {} as Record<K, unknown>;
-    for (const field of Object.keys(rules) as K[]) {
-      const v = (item as Record<string, unknown>)[field];
-      const problem = rules[field](v);
-      if (problem) throw new Error(`${name} is invalid: [${i}].${field} ${problem}, got ${JSON.stringify(v) ?? 'nothing'}`);
-      out[field] = v;
-    }
-    return out;
-  });
+  return new Set(SETTINGS.allowedOrigins.decode(env[ENV.allowedOrigins] ?? '', ENV.allowedOrigins) as string[]);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new Error(`${ENV.tableName} is not set`);
-  const basePath = env[ENV.basePath];
-  if (basePath === undefined) throw new Error(`${ENV.basePath} is not set; the keygate construct sets it on every keygate Lambda`);
-  if (!BASE_PATH_PATTERN.test(basePath)) throw new Error(`${ENV.basePath} has to be '' or like '/v1', got '${basePath}'`);
-  const ownRoutes = jsonVar(env, ENV.routes, ROUTE_RULES) as unknown as RouteDef[];
-  const permissions = catalogWith(jsonVar(env, ENV.permissions, PERMISSION_RULES) as unknown as PermissionDef[]);
-  const routes = [...managementRoutes(basePath), ...ownRoutes];
+  const { routes: ownRoutes, permissions: ownPermissions, userKeyPrefix, botKeyPrefix, allowedOrigins, cacheTtlSeconds, ...taken } = settingsFromEnv(env);
+  const permissions = catalogWith(ownPermissions);
+  const routes = [...managementRoutes(taken.basePath), ...ownRoutes];
   const problems = validateRouteTable(routes, permissions);
   if (problems.length > 0) throw new Error(`the route table is invalid: ${problems.join('; ')}`);
   return {
+    ...taken,
     tableName,
-    basePath,
     routes,
     permissions,
-    prefixes: {
-      user: env[ENV.userKeyPrefix] || DEFAULT_PREFIXES.user,
-      bot: env[ENV.botKeyPrefix] || DEFAULT_PREFIXES.bot,
-      session: DEFAULT_PREFIXES.session,
-    },
-    cookieName: env[ENV.cookieName] || DEFAULT_COOKIE_NAME,
-    allowedOrigins: allowedOriginsFrom(env),
-    cacheTtlMs: numberVar(env, ENV.cacheTtlSeconds, DEFAULT_CACHE_TTL_SECONDS) * 1000,
+    prefixes: { user: userKeyPrefix, bot: botKeyPrefix, session: DEFAULT_PREFIXES.session },
+    allowedOrigins: new Set(allowedOrigins),
+    cacheTtlMs: cacheTtlSeconds * 1000,
     negativeCacheTtlMs: numberVar(env, ENV.negativeCacheTtlSeconds, DEFAULT_NEGATIVE_CACHE_TTL_SECONDS) * 1000,
     cacheMaxEntries: numberVar(env, ENV.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES),
   };

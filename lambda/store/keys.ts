@@ -23,16 +23,8 @@
  */
 import type { TokenKind } from '../core/token';
 
-export const PK = 'pk';
-export const SK = 'sk';
-export const TTL_ATTRIBUTE = 'ttl';
-
-/**
- * On `PROFILE`: how many times the password has changed (absent = 0). On a
- * session: the profile's value when the session was made. A session whose
- * value differs from its profile's ended with a password change (docs/design.md, Security invariants).
- */
-export const CREDENTIALS_EPOCH = 'credentialsEpoch';
+// The facts the construct needs as well (the key schema, what the authorizer may read, the settings item's key) live in core.
+export { CREDENTIALS_EPOCH, LOOKUP_ATTRIBUTES, PK, SETTINGS_PK, SETTINGS_SK, SK, TTL_ATTRIBUTE } from '../core/table-schema';
 
 /**
  * The number of enabled admins (`count`), kept in step with the profiles in
@@ -41,37 +33,6 @@ export const CREDENTIALS_EPOCH = 'credentialsEpoch';
  * this code, which counts as 0.
  */
 export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;
-
-/**
- * Every attribute the authorizer reads, and the only ones its IAM grant lets
- * it read (`dynamodb:Attributes` in lib/keygate-api.ts; the template test
- * checks the two are this one list). The credential's `secretHash`,
- * `permissions`, `expiresAt`, `revokedAt`, `lastUsedAt`, (keys) `clientId`,
- * passed on to backends, and (sessions) `credentialsEpoch`; the owner's `kind`, `isAdmin`, `disabled` and
- * `credentialsEpoch`; the key attributes `pk` and `sk` (IAM needs them
- * listed; `sk` tells the two items apart). Never `passwordHash`.
- *
- * Named with `AttributesToGet` rather than a `ProjectionExpression`: the same
- * top-level attributes without an expression for DynamoDB to parse (on
- * DynamoDB Local, about 50 µs less per read; docs/performance.md). Either
- * makes the request's `dynamodb:Select` SPECIFIC_ATTRIBUTES, which the grant
- * requires (docs/design.md). Here, with no AWS import, so the construct can
- * read it without the SDK.
- */
-export const LOOKUP_ATTRIBUTES: readonly string[] = [
-  PK,
-  SK,
-  'secretHash',
-  'permissions',
-  'expiresAt',
-  'revokedAt',
-  'lastUsedAt',
-  'clientId',
-  'kind',
-  'isAdmin',
-  'disabled',
-  CREDENTIALS_EPOCH,
-];
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
@@ -95,9 +56,6 @@ export function credentialSk(kind: TokenKind, id: string): string {
   return kind === 'session' ? sessionSk(id) : keySk(id);
 }
 
-/** The deployment's settings item (catalog, prefixes, base path), read by the CLI. */
-export const SETTINGS_PK = 'SETTINGS';
-export const SETTINGS_SK = 'DEPLOYMENT';
 /** Random, made on first use: what failed-login log lines key their e-mail hashes with. */
 export const LOG_HASH_KEY_SK = 'LOG_HASH_KEY';
 

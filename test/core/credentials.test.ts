@@ -77,7 +77,7 @@ describe('Module: config', () => {
   it('fails with a message naming the setting instead of falling back to another app', () => {
     expect(() => loadConfig({})).toThrow('TABLE_NAME is not set');
     expect(() => loadConfig({ TABLE_NAME: 't' })).toThrow('KEYGATE_BASE_PATH is not set');
-    expect(() => loadConfig({ ...required, KEYGATE_BASE_PATH: 'v1/' })).toThrow("KEYGATE_BASE_PATH has to be '' or like '/v1', got 'v1/'");
+    expect(() => loadConfig({ ...required, KEYGATE_BASE_PATH: 'v1/' })).toThrow("KEYGATE_BASE_PATH has to be '' or like '/v1' (segments of letters, digits and ._~-, no trailing '/', no parameters), got 'v1/'");
     expect(() => loadConfig({ ...required, KEYGATE_ROUTES: undefined })).toThrow('KEYGATE_ROUTES is not set');
     expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{' })).toThrow('KEYGATE_ROUTES is not JSON');
     expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{"method":"GOT","path":"/x","needs":"public"}]' })).toThrow(/KEYGATE_ROUTES is invalid: .*method/);
@@ -85,5 +85,12 @@ describe('Module: config', () => {
     expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{"method":"GET","path":"/x","needs":"nope"}]' })).toThrow(/needs 'nope', which is not in the permission catalog/);
     expect(() => loadConfig({ ...required, KEYGATE_PERMISSIONS: '[{"name":"admin","grant":"key","description":""}]' })).toThrow(/'admin' is listed twice/);
     expect(() => loadConfig({ ...required, KEYGATE_CACHE_TTL_SECONDS: 'soon' })).toThrow("KEYGATE_CACHE_TTL_SECONDS has to be a number >= 0, got 'soon'");
+  });
+
+  it("refuses a key prefix, cookie name or origin with the construct's rule (core/settings.ts), and takes '' as the default", () => {
+    expect(() => loadConfig({ ...required, KEYGATE_USER_KEY_PREFIX: 'Widget-' })).toThrow("KEYGATE_USER_KEY_PREFIX has to be lower_snake_case ending in '_', got 'Widget-'");
+    expect(() => loadConfig({ ...required, KEYGATE_COOKIE_NAME: 'a b' })).toThrow("KEYGATE_COOKIE_NAME is not a valid cookie name, got 'a b'");
+    expect(() => loadConfig({ ...required, KEYGATE_ALLOWED_ORIGINS: 'https://a.example/app' })).toThrow("KEYGATE_ALLOWED_ORIGINS: 'https://a.example/app' is not an origin");
+    expect(loadConfig({ ...required, KEYGATE_USER_KEY_PREFIX: '', KEYGATE_COOKIE_NAME: '' })).toMatchObject({ cookieName: 'keygate_session', prefixes: { user: 'user_key_' } });
   });
 });

@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SETTINGS_KEY, readSettings } from '../../lambda/shared/deployment-settings';
+import { SETTINGS_KEY, readSettings } from '../../lambda/core/settings-item';
 import { ENV } from '../../lambda/shared/config';
 import { REFERENCE_PERMISSIONS } from '../../lib/reference-app';
 import { loadStack } from '../../local/assembly';

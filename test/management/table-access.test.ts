@@ -12,7 +12,7 @@ import { buildDeps } from '../../lambda/management/deps';
 import { createClientsHandler } from '../../lambda/management/client-routes';
 import { buildClientDeps } from '../../lambda/management/client-service';
 import { createKeysHandler } from '../../lambda/management/key-routes';
-import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { ManagementApi, makeUser, managementEnv } from '../support/management-api';

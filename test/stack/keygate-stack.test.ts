@@ -6,7 +6,7 @@ import { FLAGS, VALIDATE_AGAINST_DEFAULT_RULES } from 'aws-cdk-lib/cx-api';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_ROUTES } from '../../lib/reference-app';
-import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { ENV } from '../../lambda/shared/config';
 import { addKeygateChecks } from '../../lib/checks';
 import { gatewayResponses } from '../../lib/keygate-api';

@@ -14,9 +14,9 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { managementRoutes } from '../../lambda/core/management-routes';
-import { MANAGEMENT_FUNCTIONS } from '../../lambda/management/table-access';
+import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { ENV } from '../../lambda/shared/config';
-import { readSettings } from '../../lambda/shared/deployment-settings';
+import { readSettings } from '../../lambda/core/settings-item';
 import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from '../../lib/checks';
 import { Keygate, KeygateTable, type KeygateProps, type PermissionDef } from '../../lib/index';
 import { appWithCdkJsonContext, methodsByRoute } from './support';

@@ -11,7 +11,8 @@
  * answers. Facts of the deployment fill in the shared schemas: the
  * permission names, the key prefixes and the cookie name.
  *
- * Pure: no CDK, no file system.
+ * Pure: no CDK, no file system. A tool's concern (the docs, the local
+ * runner), not the construct's: lib/ never reads the management schemas.
  */
 import { z } from 'zod';
 import { keyGrantable, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
