@@ -48,7 +48,8 @@ export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;
  * checks the two are this one list). The credential's `secretHash`,
  * `permissions`, `expiresAt`, `revokedAt`, `lastUsedAt`, (keys) `clientId`,
  * passed on to backends, and (sessions) `credentialsEpoch`; the owner's `kind`, `isAdmin`, `disabled` and
- * `credentialsEpoch`; the key attributes `pk` and `sk` (IAM needs them
+ * `credentialsEpoch`; the usage key of the key or its owner (`usageKey`, issue 19) and a key's
+ * exact credits (`credits`, `creditsRefill`, `creditsPeriod`, `creditsWindow`); the key attributes `pk` and `sk` (IAM needs them
  * listed; `sk` tells the two items apart). Never `passwordHash`.
  *
  * Named with `AttributesToGet` rather than a `ProjectionExpression`: the same
@@ -71,6 +72,11 @@ export const LOOKUP_ATTRIBUTES: readonly string[] = [
   'isAdmin',
   'disabled',
   CREDENTIALS_EPOCH,
+  'usageKey',
+  'credits',
+  'creditsRefill',
+  'creditsPeriod',
+  'creditsWindow',
 ];
 
 export const userPk = (userId: string) => `USER#${userId}`;
