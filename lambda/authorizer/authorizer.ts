@@ -72,9 +72,9 @@ interface Derived {
   /** the Allow policy last given to this principal, and the API stage it names */
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
   /** with usage plans: the API key value API Gateway counts this principal's requests against */
-  readonly usageKey?: string;
+  readonly usageKey: string | undefined;
   /** a key with exact credits: each request spends one; `period` when they refill */
-  readonly credits?: { readonly period?: CreditsPeriod };
+  readonly credits: { readonly period?: CreditsPeriod } | undefined;
 }
 
 /** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
@@ -194,12 +194,13 @@ export class Authorizer {
       ...(this.usage ? QUOTA_CONTEXT : {}),
     };
     const key = token.kind === 'session' ? undefined : credential!;
+    // Both set on every entry, undefined or not: one object shape on the hot path.
     return {
       principal,
       context,
       // The key's own plan wins over its user's; everyone else shares the default plan's key.
-      ...(this.usage ? { usageKey: key?.usageKey ?? user!.usageKey ?? this.usage.defaultKey } : {}),
-      ...(key?.credits !== undefined ? { credits: key.creditsRefill !== undefined && key.creditsPeriod ? { period: key.creditsPeriod } : {} } : {}),
+      usageKey: this.usage ? (key?.usageKey ?? user!.usageKey ?? this.usage.defaultKey) : undefined,
+      credits: key?.credits === undefined ? undefined : key.creditsRefill !== undefined && key.creditsPeriod ? { period: key.creditsPeriod } : {},
     };
   }
 
