@@ -32,6 +32,11 @@ import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/core/table-schema';
 
 /** What the authorizer writes when it records a key's use (at most hourly). */
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';
+/**
+ * What its exact-credits writes name: `credits` and `creditsWindow` change;
+ * `creditsRefill` is only read, by the refill's update expression.
+ */
+const CREDIT_ATTRIBUTES = ['credits', 'creditsWindow', 'creditsRefill'];
 
 /**
  * The authorizer reads a credential and its owner in one BatchGetItem, and
@@ -40,8 +45,9 @@ const LAST_USED_ATTRIBUTE = 'lastUsedAt';
  * its attributes. A read that names none asks for all of them, which makes
  * its `dynamodb:Select` ALL_ATTRIBUTES, and is refused (docs/design.md).
  *
- * It also records a key's last use (at most hourly) with an UpdateItem that
- * may touch only that attribute and return nothing. The key attributes are
+ * It also records a key's last use (at most hourly) and spends a key's exact
+ * credits (docs/design.md, Exact credits) with UpdateItems that may touch
+ * only those attributes and return nothing. The key attributes are
  * listed because a ConditionExpression names them; UpdateItem can never
  * change them.
  */
@@ -63,7 +69,7 @@ export function grantAuthorizerAccess(table: ITable, authorizer: IFunction): voi
       actions: ['dynamodb:UpdateItem'],
       resources: [table.tableArn],
       conditions: {
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [PK, SK, LAST_USED_ATTRIBUTE] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [PK, SK, LAST_USED_ATTRIBUTE, ...CREDIT_ATTRIBUTES] },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
       },
     }),

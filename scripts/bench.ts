@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=hits,misses,memory,cold]`:
+ * `npm run bench [-- --json] [-- --quick] [-- --only=hits,misses,credits,memory,cold]`:
  * the authorizer's performance in one run, side by side with the floors it is
  * measured against.
  *
@@ -18,6 +18,7 @@ import { loadConfig } from '../lambda/shared/config';
 import { buildBenchBundles, largestParts } from './bench/bundles';
 import type { BenchCounts } from './bench/input';
 import { measureColdStarts } from './bench/measure/cold';
+import { measureCredits } from './bench/measure/credits';
 import type { RunContext } from './bench/measure/context';
 import { HIT_RUN_CACHE_TTL_SECONDS, measureHits } from './bench/measure/hits';
 import { measureMemory } from './bench/measure/memory';
@@ -34,7 +35,7 @@ const asJson = args.includes('--json');
 const quick = args.includes('--quick');
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-const MEASUREMENTS = ['hits', 'misses', 'memory', 'cold'] as const;
+const MEASUREMENTS = ['hits', 'misses', 'credits', 'memory', 'cold'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 /** `--only=hits,cold` runs those measurements alone. */
@@ -75,6 +76,7 @@ async function measure(): Promise<BenchDocument> {
   const measured: Measured = {
     ...(selected.has('hits') ? { hits: await measureHits(run) } : {}),
     ...(selected.has('misses') ? { misses: await measureMisses(run) } : {}),
+    ...(selected.has('credits') ? { credits: await measureCredits(run) } : {}),
     ...(selected.has('memory') ? { memory: await measureMemory(run) } : {}),
     ...(selected.has('cold') ? { coldStart: await measureColdStarts(run) } : {}),
   };

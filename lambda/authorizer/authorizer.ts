@@ -5,6 +5,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { credentialRefusal, effectivePermissions, grantRule, type GrantRule } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
+import { creditsWindow, nextRefillAt, type CreditsPeriod } from '../core/credits';
 import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
@@ -26,10 +27,18 @@ export type UnauthorizedReason =
   | 'password_changed';
 
 export type Decision =
-  | { readonly outcome: 'allow'; readonly result: APIGatewayAuthorizerResult; readonly principal: Principal; readonly cacheHit: boolean }
+  | {
+      readonly outcome: 'allow';
+      readonly result: APIGatewayAuthorizerResult;
+      readonly principal: Principal;
+      readonly cacheHit: boolean;
+      /** a key with exact credits: whether this request spent one (`ok`) or found none left (`spent`: the spent usage key, a 429) */
+      readonly credits?: 'ok' | 'spent';
+    }
   | {
       readonly outcome: 'deny';
-      readonly reason: 'missing_permission' | 'csrf_rejected' | 'unknown_route';
+      /** `credits_exhausted`: a key's credits are spent and no usage plans are configured to answer 429 */
+      readonly reason: 'missing_permission' | 'csrf_rejected' | 'unknown_route' | 'credits_exhausted';
       readonly result: APIGatewayAuthorizerResult;
       readonly principal?: Principal;
       readonly cacheHit: boolean;
@@ -62,6 +71,10 @@ interface Derived {
   readonly context: Readonly<Record<string, string>>;
   /** the Allow policy last given to this principal, and the API stage it names */
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
+  /** with usage plans: the API key value API Gateway counts this principal's requests against */
+  readonly usageKey: string | undefined;
+  /** a key with exact credits: each request spends one; `period` when they refill */
+  readonly credits: { readonly period?: CreditsPeriod } | undefined;
 }
 
 /** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
@@ -69,6 +82,23 @@ export const ACCESS_DENIED_CONTEXT = {
   error_code: 'access_denied',
   error_message: "the caller's policy does not cover this request",
 } as const;
+
+/**
+ * What a 429 QUOTA_EXCEEDED says: its gateway response reads the code and
+ * message from the authorizer context, since gateway response templates do
+ * no logic (docs/design.md, Exact credits). A plan's quota, unless this
+ * request found the key's credits spent.
+ */
+export const QUOTA_CONTEXT = {
+  quota_code: 'quota_exceeded',
+  quota_message: "this caller's plan quota is spent for the current period",
+} as const;
+export const CREDITS_EXHAUSTED = 'credits_exhausted';
+
+/** The message for a key whose credits are spent, with their next refill when they refill. */
+export function creditsSpentMessage(period: CreditsPeriod | undefined, now: number): string {
+  return period ? `this key's credits are spent; they refill at ${new Date(nextRefillAt(period, now)).toISOString()}` : "this key's credits are spent";
+}
 
 /** A key's last use is written at most this often (per key and warm instance). */
 export const LAST_USED_INTERVAL_MS = 60 * 60 * 1000;
@@ -78,6 +108,12 @@ export interface AuthorizerOptions {
   readonly config: KeygateConfig;
   /** epoch milliseconds; injectable for tests */
   readonly now?: () => number;
+  /**
+   * Usage plans (SPEC §12): the API key values of the default plan's shared
+   * usage key and of the internal "credits spent" plan. Absent: no plans, and
+   * results carry no `usageIdentifierKey`.
+   */
+  readonly usage?: { readonly defaultKey: string; readonly spentKey: string };
 }
 
 export class Authorizer {
@@ -88,9 +124,11 @@ export class Authorizer {
   private readonly policies: PolicyCache;
   private readonly grants: GrantRule;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly usage: AuthorizerOptions['usage'];
 
   constructor(options: AuthorizerOptions) {
     this.store = options.store;
+    this.usage = options.usage;
     this.config = options.config;
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
@@ -128,7 +166,10 @@ export class Authorizer {
 
     const derived = (entry.derived ??= this.derive(token, lookup));
     if (token.kind !== 'session' && this.useDue(entry)) await this.recordUse(token, entry);
-    return this.authorize(event, derived, cacheHit);
+    const decision = this.authorize(event, derived, cacheHit);
+    // Keys without credits: no store call at all, as before.
+    if (derived.credits === undefined || decision.outcome !== 'allow') return decision;
+    return this.spendCredit(token, derived.credits.period, decision, event.methodArn);
   }
 
   private derive(token: ParsedToken, { credential, user }: CredentialLookup): Derived {
@@ -150,8 +191,38 @@ export class Authorizer {
       ...ACCESS_DENIED_CONTEXT,
       // A key issued to an API client (OAuth, client file) names it, so a backend can attribute a change to the tool.
       ...(token.kind !== 'session' && credential!.clientId ? { clientId: credential!.clientId } : {}),
+      ...(this.usage ? QUOTA_CONTEXT : {}),
     };
-    return { principal, context };
+    const key = token.kind === 'session' ? undefined : credential!;
+    // Both set on every entry, undefined or not: one object shape on the hot path.
+    return {
+      principal,
+      context,
+      // The key's own plan wins over its user's; everyone else shares the default plan's key.
+      usageKey: this.usage ? (key?.usageKey ?? user!.usageKey ?? this.usage.defaultKey) : undefined,
+      credits: key?.credits === undefined ? undefined : key.creditsRefill !== undefined && key.creditsPeriod ? { period: key.creditsPeriod } : {},
+    };
+  }
+
+  /**
+   * Spends one of the key's exact credits (a conditional write, on every
+   * request, cache hit or not). Spent: with usage plans, still an Allow, but
+   * counted against the "credits spent" plan, whose quota of 0 makes API
+   * Gateway answer 429 `credits_exhausted`; without them, a 403 deny. The
+   * store failing throws: fail closed.
+   */
+  private async spendCredit(token: ParsedToken, period: CreditsPeriod | undefined, decision: Decision & { outcome: 'allow' }, methodArn: string): Promise<Decision> {
+    const now = this.now();
+    if ((await this.store.spendCredit(token.userId, token.id, period && creditsWindow(period, now))) === 'ok') return { ...decision, credits: 'ok' };
+    const message = creditsSpentMessage(period, now);
+    const { result } = decision;
+    if (!this.usage) {
+      const context = { ...result.context, error_code: CREDITS_EXHAUSTED, error_message: message };
+      const policyDocument = withDeny(result.policyDocument as PolicyDocument, methodArn) as APIGatewayAuthorizerResult['policyDocument'];
+      return { outcome: 'deny', reason: CREDITS_EXHAUSTED, result: { ...result, policyDocument, context }, principal: decision.principal, cacheHit: decision.cacheHit };
+    }
+    const context = { ...result.context, quota_code: CREDITS_EXHAUSTED, quota_message: message };
+    return { ...decision, credits: 'spent', result: { ...result, usageIdentifierKey: this.usage.spentKey, context } };
   }
 
   /** The credential's cache entry, read from the store; concurrent misses for one credential share one read. */
@@ -217,6 +288,7 @@ export class Authorizer {
 
     if (!arn) {
       const result: APIGatewayAuthorizerResult = { principalId: principal.userId, policyDocument: denyPolicy(event.methodArn) as APIGatewayAuthorizerResult['policyDocument'], context };
+      if (derived.usageKey !== undefined) result.usageIdentifierKey = derived.usageKey;
       return { outcome: 'deny', reason: refusal!.code, result, principal, cacheHit };
     }
     // The same Allow whichever route triggered it; a refusal adds an explicit
@@ -228,6 +300,7 @@ export class Authorizer {
       policyDocument: (refusal ? withDeny(allow, event.methodArn) : allow) as APIGatewayAuthorizerResult['policyDocument'],
       context,
     };
+    if (derived.usageKey !== undefined) result.usageIdentifierKey = derived.usageKey;
     if (refusal) return { outcome: 'deny', reason: refusal.code, result, principal, cacheHit };
     return { outcome: 'allow', result, principal, cacheHit };
   }

@@ -84,6 +84,8 @@ export class DecisionLog {
       authMethod: principal?.authMethod,
       credentialId: principal?.credentialId ?? (decision.outcome === 'unauthorized' ? decision.keyId : undefined),
       cacheHit: decision.cacheHit,
+      // a key with exact credits: 'ok' (one spent) or 'spent' (none left: 429)
+      credits: decision.outcome === 'allow' ? decision.credits : undefined,
     };
     // No credential, or a malformed one, never reaches the cache: neither a hit nor a miss.
     const cache = decision.cacheHit === undefined ? undefined : decision.cacheHit ? 'cache_hit' : 'cache_miss';

@@ -1,8 +1,8 @@
-import { BatchGetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParsedToken } from '../core/token';
 import { n, num, s, type Item, present } from './account-records';
 import { CREDENTIALS_EPOCH, LOOKUP_ATTRIBUTES, PROFILE_SK, credentialSk, keySk, userPk } from './keys';
-import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type UserState } from './port';
+import { StoreUnavailableError, type CredentialLookup, type CredentialState, type CredentialStore, type CreditsPeriod, type UserState } from './port';
 
 /** Reads a credential and its owner with one BatchGetItem, only the attributes the decision needs. */
 export class DynamoCredentialStore implements CredentialStore {
@@ -52,7 +52,7 @@ export class DynamoCredentialStore implements CredentialStore {
     };
   }
 
-  /** The authorizer's only write; its IAM policy allows UpdateItem on `lastUsedAt` alone. */
+  /** One of the authorizer's two writes; its IAM policy allows UpdateItem on `lastUsedAt` and the credit attributes alone. */
   async touchKey(userId: string, keyId: string, at: number, notBefore: number): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
@@ -64,7 +64,56 @@ export class DynamoCredentialStore implements CredentialStore {
       }),
     );
   }
+
+  /**
+   * Exact credits (docs/design.md, Exact credits): a decrement conditional on
+   * a credit being left (and, with a refill, on the window being current).
+   * If it fails and the key refills, one write refills it for the current
+   * window, conditional on its window being older (or absent); when another
+   * request won that race, the decrement is tried once more. At most three
+   * writes, no read; a failed condition is the only "spent".
+   */
+  async spendCredit(userId: string, keyId: string, window?: string): Promise<'ok' | 'spent'> {
+    const Key = { pk: s(userPk(userId)), sk: s(keySk(keyId)) };
+    const decrement = () =>
+      this.conditional(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET credits = credits - :one',
+          ConditionExpression: window === undefined ? 'credits >= :one' : 'credits >= :one AND creditsWindow = :window',
+          ExpressionAttributeValues: { ':one': n(1), ...(window === undefined ? {} : { ':window': s(window) }) },
+        }),
+      );
+    if (await decrement()) return 'ok';
+    if (window === undefined) return 'spent';
+    const refilled = await this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'SET credits = creditsRefill - :one, creditsWindow = :window',
+        ConditionExpression: 'creditsRefill >= :one AND (attribute_not_exists(creditsWindow) OR creditsWindow < :window)',
+        ExpressionAttributeValues: { ':one': n(1), ':window': s(window) },
+      }),
+    );
+    if (refilled) return 'ok';
+    // Another request refilled it first (or the credits of this window are spent).
+    return (await decrement()) ? 'ok' : 'spent';
+  }
+
+  /** Sends a conditional write: true when written, false when its condition failed; throws StoreUnavailableError otherwise. */
+  private async conditional(command: UpdateItemCommand): Promise<boolean> {
+    try {
+      await this.client.send(command);
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw new StoreUnavailableError('DynamoDB UpdateItem failed', { cause: err });
+    }
+  }
 }
+
+const CREDITS_PERIODS: readonly string[] = ['day', 'month'] satisfies CreditsPeriod[];
 
 function toCredential(item: Item): CredentialState {
   const permissions = item.permissions?.L?.map((v) => v.S ?? '').filter((s) => s !== '');
@@ -76,6 +125,11 @@ function toCredential(item: Item): CredentialState {
     ...present('lastUsedAt', num(item.lastUsedAt)),
     ...present('clientId', item.clientId?.S || undefined),
     ...present('credentialsEpoch', num(item[CREDENTIALS_EPOCH])),
+    ...present('usageKey', item.usageKey?.S || undefined),
+    ...present('credits', num(item.credits)),
+    ...present('creditsRefill', num(item.creditsRefill)),
+    ...present('creditsPeriod', CREDITS_PERIODS.includes(item.creditsPeriod?.S ?? '') ? (item.creditsPeriod!.S as CreditsPeriod) : undefined),
+    ...present('creditsWindow', item.creditsWindow?.S || undefined),
   };
 }
 
@@ -85,5 +139,6 @@ function toUser(item: Item): UserState {
     admin: item.isAdmin?.BOOL === true,
     disabled: item.disabled?.BOOL !== false,
     credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
+    ...present('usageKey', item.usageKey?.S || undefined),
   };
 }

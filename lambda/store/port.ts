@@ -5,6 +5,7 @@
  * and OAuth services (adapter: `dynamo-client-store.ts`). Domain code depends on these,
  * never on the AWS SDK.
  */
+import type { CreditsPeriod } from '../core/credits';
 import type { ParsedToken } from '../core/token';
 import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
 import type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
@@ -18,7 +19,11 @@ export interface UserState {
   readonly disabled: boolean;
   /** bumped by every password change (absent = 0) */
   readonly credentialsEpoch: number;
+  /** the user's own usage key (API Gateway API key value) when an admin gave the user a plan; not a credential */
+  readonly usageKey?: string;
 }
+
+export type { CreditsPeriod } from '../core/credits';
 
 export interface CredentialState {
   readonly secretHash: string;
@@ -34,6 +39,19 @@ export interface CredentialState {
   readonly clientId?: string;
   /** sessions only: the owner's credentials epoch when it was made (absent = 0) */
   readonly credentialsEpoch?: number;
+  /** keys only: the key's own usage key, when an admin gave the key a plan; not a credential */
+  readonly usageKey?: string;
+  /**
+   * keys only: exact credits, the requests left when read. Present = every
+   * request spends one (`spendCredit`); the count itself is never trusted
+   * from the cache, the conditional write decides.
+   */
+  readonly credits?: number;
+  /** keys only: what the credits refill to at the start of each period */
+  readonly creditsRefill?: number;
+  readonly creditsPeriod?: CreditsPeriod;
+  /** keys only: the period the credits are for, `YYYY-MM-DD` (day) or `YYYY-MM` (month), UTC */
+  readonly creditsWindow?: string;
 }
 
 /** A credential and its owner, read together in one round trip. Either may be missing. */
@@ -50,6 +68,13 @@ export interface CredentialStore {
    * `notBefore`. Bookkeeping only: callers ignore its failures.
    */
   touchKey(userId: string, keyId: string, at: number, notBefore: number): Promise<void>;
+  /**
+   * Spends one of a key's exact credits with conditional writes: `'ok'` when
+   * one was left (refilling first when `window`, the current refill window,
+   * is newer than the key's), `'spent'` when none is. Throws when the store
+   * cannot answer; the caller fails closed.
+   */
+  spendCredit(userId: string, keyId: string, window?: string): Promise<'ok' | 'spent'>;
 }
 
 /** A store that could not answer. */

@@ -20,6 +20,7 @@ const ENTRIES = {
   decisionOnly: 'scripts/bench/entries/decision-only.ts',
   hits: 'scripts/bench/workers/hits.ts',
   misses: 'scripts/bench/workers/misses.ts',
+  credits: 'scripts/bench/workers/credits.ts',
   memory: 'scripts/bench/workers/memory.ts',
   cold: 'scripts/bench/workers/cold.ts',
 } as const;

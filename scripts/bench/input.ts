@@ -9,6 +9,9 @@ import type { Latency } from './stats';
 
 export const ORIGIN = 'https://app.example.com';
 
+/** The usage keys the credit run's authorizer hands out (values only API Gateway would read). */
+export const BENCH_USAGE = { defaultKey: 'benchdefaultusagekey0000000000000000000', spentKey: 'benchspentusagekey000000000000000000000' } as const;
+
 export interface SeededKey {
   readonly value: string;
   readonly userId: string;
@@ -22,6 +25,8 @@ export interface BenchInput {
   readonly hitSessions: readonly string[];
   /** one fresh key per cache-miss round */
   readonly missKeys: readonly SeededKey[];
+  /** warm keys with exact credits, more than the run spends */
+  readonly creditKeys: readonly SeededKey[];
   readonly counts: BenchCounts;
 }
 
@@ -92,6 +97,17 @@ export function keyEvent(key: string, method = 'POST', resource = '/v1/scores'):
 }
 
 /** What the workers report. */
+
+export interface CreditResult {
+  readonly updateItem: Latency;
+  readonly spendCredit: Latency;
+  readonly decision: Latency;
+  readonly decisionRatioToUpdateItem: number;
+  readonly pairedMedianDifferenceUs: Readonly<Record<string, number>>;
+  readonly decisions: number;
+  readonly cacheHitRatio: number;
+  readonly commands: Readonly<Record<string, number>>;
+}
 
 export interface HitResult extends Latency {
   readonly mode: 'decide' | 'handler';

@@ -1,5 +1,5 @@
 /** The benchmark's targets, and its document as a table. */
-import type { HitResult, MemoryResult, MissResult } from './input';
+import type { CreditResult, HitResult, MemoryResult, MissResult } from './input';
 import type { measureColdStarts } from './measure/cold';
 import { round } from './stats';
 
@@ -8,6 +8,8 @@ export type ColdStartResult = Awaited<ReturnType<typeof measureColdStarts>>;
 export interface Measured {
   readonly hits?: { readonly decision: HitResult; readonly handler: HitResult };
   readonly misses?: MissResult;
+  /** cache hits on credit-carrying keys: the hit and its conditional write */
+  readonly credits?: CreditResult;
   readonly memory?: MemoryResult;
   readonly coldStart?: ColdStartResult;
 }
@@ -52,6 +54,18 @@ export function targets(m: Measured): Target[] {
       atMost('miss_ratio', 'cache-miss decision p50 / bare GetItem p50', m.misses.decisionRatioToGetItem, 1.15),
       { id: 'reads_per_miss', description: 'DynamoDB requests per cache-miss decision', target: '== 1', measured: reads.perCacheMissDecision!, pass: reads.perCacheMissDecision === 1 },
     );
+  }
+  if (m.credits) {
+    const c = m.credits;
+    const updates = c.commands.UpdateItem ?? 0;
+    const other = Object.entries(c.commands).filter(([k]) => k !== 'UpdateItem').reduce((s, [, n]) => s + n, 0);
+    out.push({
+      id: 'writes_per_credit_hit',
+      description: 'DynamoDB requests per cache-hit decision on a credit-carrying key (UpdateItem, no read)',
+      target: '== 1',
+      measured: round((updates + other) / c.decisions, 3),
+      pass: updates === c.decisions && other === 0,
+    });
   }
   if (m.coldStart) {
     out.push(atMost('cold_start_ratio', 'load authorizer + first decision / load bare client + first GetItem', m.coldStart.ratios.totalToBareLoadAndGetItem, 1.1));
@@ -103,6 +117,17 @@ export function printTable(doc: BenchDocument): string {
         (k) => `  ${k.padEnd(34)} ${col(m[k].p50Us, 9)} ${col(m[k].p99Us, 9)} ${col(round(m[k].p50Us / m.getItem.p50Us, 3), 15)}`,
       ),
       `  paired median differences (µs): ${Object.entries(m.pairedMedianDifferenceUs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
+  }
+  const cr = doc.credits;
+  if (cr) {
+    lines.push(
+      '',
+      'credit-carrying keys, cache hits, DynamoDB Local   p50 µs    p99 µs   p50 ÷ UpdateItem',
+      ...(['updateItem', 'spendCredit', 'decision'] as const).map(
+        (k) => `  ${k.padEnd(46)} ${col(cr[k].p50Us, 9)} ${col(cr[k].p99Us, 9)} ${col(round(cr[k].p50Us / cr.updateItem.p50Us, 3), 18)}`,
+      ),
+      `  paired median differences (µs): ${Object.entries(cr.pairedMedianDifferenceUs).map(([k, v]) => `${k} ${v}`).join(', ')}; cache hit ratio ${cr.cacheHitRatio}; requests ${JSON.stringify(cr.commands)} for ${cr.decisions} decisions`,
     );
   }
   const c = doc.coldStart;

@@ -12,6 +12,8 @@ import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { keySk, userPk } from '../../lambda/store/keys';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
 import { referenceEnv } from '../../fixtures/reference-env';
 import { ORIGIN, type BenchCounts, type BenchInput, type SeededKey } from './input';
@@ -73,7 +75,19 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
   const hitSessions: string[] = [];
   for (const k of hitKeys.slice(0, 10)) hitSessions.push((await issueSession(accounts, DEFAULT_PREFIXES, k.userId, now + 3600_000)).token.value);
   const missKeys = await seedKeys(counts.missWarmup + counts.missRounds, 4);
-  const input: BenchInput = { table, hitKeys, hitSessions, missKeys, counts };
+  // Credits as the management API stores them (SPEC §12), far more than a run spends.
+  const creditKeys = await seedKeys(20, 1);
+  for (const k of creditKeys) {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: userPk(k.userId) }, sk: { S: keySk(k.keyId) } },
+        UpdateExpression: 'SET credits = :n',
+        ExpressionAttributeValues: { ':n': { N: '1000000000' } },
+      }),
+    );
+  }
+  const input: BenchInput = { table, hitKeys, hitSessions, missKeys, creditKeys, counts };
   const inputFile = join(workDir, 'input.json');
   writeFileSync(inputFile, JSON.stringify(input));
   client.destroy();

@@ -49,6 +49,7 @@ beforeAll(async () => {
     lookup: (token) => read.get(token.id) ?? read.set(token.id, real.lookup(token)).get(token.id)!,
     // Bookkeeping the decisions do not depend on; one write per key is tested elsewhere.
     touchKey: async () => {},
+    spendCredit: (...args) => real.spendCredit(...args),
   };
   const accounts = new DynamoAccountStore(client, table);
   const { userId } = await accounts.createUser({ kind: 'human', email: 'deny@example.com' });
@@ -100,7 +101,7 @@ describe('Class: Authorizer', () => {
 
     it('over 150 generated tables (overlapping ones included): no refused request is let through, every allowed one is', async () => {
       const next = random(9);
-      const tally = { tables: 0, overlapping: 0, allow: 0, missing_permission: 0, csrf_rejected: 0, unknown_route: 0 };
+      const tally = { tables: 0, overlapping: 0, allow: 0, missing_permission: 0, csrf_rejected: 0, unknown_route: 0, credits_exhausted: 0 };
       for (let t = 0; t < 150; t++) {
         // Prepare
         const routes = generateTable(next);

@@ -103,6 +103,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
         return answer;
       },
       touchKey: (...args) => real.touchKey(...args),
+      spendCredit: (...args) => real.spendCredit(...args),
     };
     let now = 3_000_000;
     const sentAt = now;

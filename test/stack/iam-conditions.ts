@@ -6,7 +6,7 @@
  * keygate's grants use. An operator it does not know fails the test rather
  * than being skipped.
  */
-import type { BatchGetItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { BatchGetItemCommandInput, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 
 export interface Statement {
   readonly Effect: string;
@@ -75,6 +75,32 @@ export function batchGetItemRequest(input: BatchGetItemCommandInput, resource: u
     keys: {
       'dynamodb:Attributes': [...new Set([...keyAttributes, ...named])],
       'dynamodb:Select': [named.length > 0 ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES'],
+    },
+  };
+}
+
+/** Words of the expression grammar that are not attribute names. */
+const EXPRESSION_WORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size', 'if_not_exists', 'list_append']);
+
+/**
+ * The condition keys DynamoDB sets for an UpdateItem: `dynamodb:Attributes`
+ * are the key attributes and every top-level attribute its update and
+ * condition expressions name (`#name` placeholders resolved, `:value`
+ * placeholders and the grammar's words left out); `dynamodb:ReturnValues`
+ * only when the request sets it.
+ */
+export function updateItemRequest(input: UpdateItemCommandInput, resource: unknown): IamRequest {
+  const names = input.ExpressionAttributeNames ?? {};
+  const named = `${input.UpdateExpression ?? ''} ${input.ConditionExpression ?? ''}`
+    .match(/(?<![:\w#])#?[A-Za-z_]\w*/g)!
+    .filter((w) => !EXPRESSION_WORDS.has(w))
+    .map((w) => (w.startsWith('#') ? names[w]! : w));
+  return {
+    action: 'dynamodb:UpdateItem',
+    resource,
+    keys: {
+      'dynamodb:Attributes': [...new Set([...Object.keys(input.Key ?? {}), ...named])],
+      'dynamodb:ReturnValues': input.ReturnValues ? [input.ReturnValues] : undefined,
     },
   };
 }

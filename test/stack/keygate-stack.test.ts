@@ -13,12 +13,12 @@ import { gatewayResponses } from '../../lib/keygate-api';
 
 const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
 import { KeygateStack, acknowledgeReferenceFindings } from '../../lib/keygate-stack';
-import { DynamoDBClient, type BatchGetItemCommandInput, type KeysAndAttributes } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, type BatchGetItemCommandInput, type KeysAndAttributes, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { generateToken, parseToken } from '../../lambda/core/token';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { LOOKUP_ATTRIBUTES } from '../../lambda/store/keys';
 import { StoreUnavailableError } from '../../lambda/store/port';
-import { allows, batchGetItemRequest, type Statement } from './iam-conditions';
+import { allows, batchGetItemRequest, updateItemRequest, type Statement } from './iam-conditions';
 import { appWithCdkJsonContext, methodsByRoute, onlyLogicalId } from './support';
 
 /** What API Gateway substitutes into a gateway response template, for reading the body back. */
@@ -234,7 +234,7 @@ describe('Stack: KeygateStack', () => {
       return policies.flatMap((p) => (p.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument.Statement);
     };
 
-    it('lets the authorizer read the table with BatchGetItem, naming its attributes, and write only lastUsedAt', () => {
+    it('lets the authorizer read the table with BatchGetItem, naming its attributes, and write only lastUsedAt and the credit attributes', () => {
       // Act
       const statements = statementsOf(stack.keygate.authorizerFunction);
       // Assess
@@ -253,7 +253,7 @@ describe('Stack: KeygateStack', () => {
           Effect: 'Allow',
           Resource: tableArn(),
           Condition: {
-            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'credits', 'creditsWindow', 'creditsRefill'] },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
           },
         },
@@ -287,6 +287,31 @@ describe('Stack: KeygateStack', () => {
       // Naming no attribute asks for all of them (Select ALL_ATTRIBUTES): refused, though no name is outside the list.
       expect(allows(grant, read(({ AttributesToGet: _, ...t }) => t))).toBe(false);
       expect(allows(grant, { ...read((t) => t), action: 'dynamodb:GetItem' })).toBe(false);
+    });
+
+    it("allows the authorizer's own writes (last use, spending and refilling credits) and nothing else, judged by evaluating the synthesized grant", async () => {
+      // Prepare: every UpdateItem the credential store sends, each answered "condition failed" so that all of them go out
+      const sent: UpdateItemCommandInput[] = [];
+      const recorder = new DynamoDBClient({ region: 'us-east-1' });
+      recorder.middlewareStack.add(
+        () => async (args) => {
+          sent.push(args.input as UpdateItemCommandInput);
+          throw new ConditionalCheckFailedException({ message: 'recorded, not sent', $metadata: {} });
+        },
+        { step: 'initialize', name: 'recordOnly' },
+      );
+      const store = new DynamoCredentialStore(recorder, 'Table');
+      await expect(store.touchKey('u', 'k', 2, 1)).rejects.toThrow(ConditionalCheckFailedException);
+      await expect(store.spendCredit('u', 'k', '2025-01-02')).resolves.toBe('spent');
+      recorder.destroy();
+      const grant = statementsOf(stack.keygate.authorizerFunction) as Statement[];
+      const write = (input: UpdateItemCommandInput) => updateItemRequest(input, tableArn());
+
+      // Act & Assess: last use, decrement, refill, decrement again
+      expect(sent).toHaveLength(4);
+      for (const input of sent) expect(allows(grant, write(input))).toBe(true);
+      expect(allows(grant, write({ ...sent[1]!, UpdateExpression: 'SET credits = credits - :one, permissions = :one' }))).toBe(false);
+      expect(allows(grant, write({ ...sent[2]!, ReturnValues: 'ALL_NEW' }))).toBe(false);
     });
 
     it.each(['auth', 'keys', 'admin', 'clients'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
