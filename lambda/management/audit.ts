@@ -23,6 +23,9 @@ export const AUDIT_ACTIONS = [
   'client_updated',
   'client_secret_rotated',
   'client_deleted',
+  'plan_set',
+  'plan_cleared',
+  'credits_set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
