@@ -35,7 +35,7 @@ export interface PlansConfig {
 export const PLANS_ENV = { plans: 'KEYGATE_PLANS', defaultPlan: 'KEYGATE_DEFAULT_PLAN', usageKeyLimit: 'KEYGATE_USAGE_KEY_LIMIT' } as const;
 
 /** Checks the plans; throws with a message naming the variable. */
-export function plansConfig(plans: unknown, defaultPlan: string | undefined, usageKeyLimit: string | number | undefined, source = PLANS_ENV.plans): PlansConfig | undefined {
+export function plansConfig(plans: unknown, defaultPlan: string | undefined, usageKeyLimit: string | number | undefined, source: string = PLANS_ENV.plans): PlansConfig | undefined {
   if (plans === undefined || plans === null) return undefined;
   const parsed = plansSchema.safeParse(plans);
   if (!parsed.success) throw new Error(`${source} is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);

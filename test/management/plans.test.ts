@@ -13,6 +13,11 @@ import { assignPlan, creditsOf } from '../../lambda/management/plan-service';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { loadPlans } from '../../lambda/shared/plans-config';
 import { ApiGatewayUsagePlans } from '../../lambda/usage-plans/api-gateway';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { Readable } from 'node:stream';
+import { main, type CliIo } from '../../cli/keygate';
+import { settingsItem } from '../../lambda/shared/deployment-settings';
+import { REFERENCE_SETTINGS } from '../support/config';
 import { ManagementTestbed, makeUser, managementEnv, type SignedInUser } from '../support/management-api';
 
 const PLANS = [
@@ -202,5 +207,38 @@ describe('Plans when API Gateway fails (aws-sdk-client-mock)', () => {
     expect(await record(userId)).not.toHaveProperty('plan');
     expect(await usageKeyCount()).toBe(before);
     mock.restore();
+  });
+});
+
+describe('CLI: list-plans, set-plan, usage', () => {
+  async function cli(args: string[]) {
+    let out = '';
+    let err = '';
+    const io: CliIo = { out: (x) => void (out += x), err: (x) => void (err += x), stdin: Readable.from(['']), env: { ...process.env } };
+    const code = await main([...args, '--table', bed.table], io);
+    return { code, out, err, json: code === 0 ? JSON.parse(out) : undefined };
+  }
+
+  it('reads the plans from the settings item, sets and clears a plan, and reads usage; words refusals for the terminal', async () => {
+    // The construct stores the plans in the settings item; the CLI reads them tolerantly.
+    const item = settingsItem(REFERENCE_SETTINGS);
+    const settings = { ...JSON.parse(item.settings!.S!), plans: PLANS, defaultPlan: 'free', usageKeyLimit: 3 };
+    await bed.client.send(new PutItemCommand({ TableName: bed.table, Item: { ...item, settings: { S: JSON.stringify(settings) } } }));
+    const { userId } = await makeUser(bed.accounts);
+
+    expect((await cli(['list-plans'])).json.plans.map((p: { name: string }) => p.name)).toEqual(['free', 'partner']);
+    expect((await cli(['set-plan', '--user', userId, '--plan', 'partner'])).json).toEqual({ plan: 'partner', usageKey: 'own' });
+    const stored = await record(userId);
+    model.admit(stored!.usageKey, STAGE);
+    const usage = await cli(['usage', '--user', userId]);
+    expect(usage.json).toMatchObject({ plan: 'partner', bucket: 'user' });
+    expect(usage.json.days.at(-1).used).toBe(1);
+    expect((await cli(['set-plan', '--user', userId, '--plan', 'none'])).json).toEqual({ plan: null, usageKey: 'none' });
+    expect(model.getKey(stored!.usageKeyId!)).toBeUndefined();
+
+    const unknown = await cli(['set-plan', '--user', userId, '--plan', 'gold']);
+    expect(unknown).toMatchObject({ code: 1, err: expect.stringContaining("--plan: no plan 'gold'") });
+    expect((await cli(['usage', '--user', userId, '--from', 'yesterday'])).err).toContain('--from has to be a date');
+    expect((await cli(['set-plan', '--user', userId])).code).toBe(2);
   });
 });
