@@ -28,6 +28,8 @@ import { ownKey } from '../lambda/management/key-service';
 import { SettingsError } from '../lambda/core/settings-item';
 import { HttpError } from '../lambda/shared/errors';
 import { loadDeploymentConfig } from './deployment';
+import { loadDeploymentPlans } from './plans';
+import { assignPlan, planList, usageOf } from '../lambda/management/plan-service';
 
 export const USAGE = `Usage: keygate <command> --table NAME [options]
 
@@ -62,6 +64,14 @@ Commands:
   enable-client --client ID
   delete-client --client ID
       Deletes any user's client and revokes every key issued through it.
+  list-plans
+      The deployment's plans (rate limits and quotas).
+  set-plan --user ID [--key ID] --plan NAME|none
+      Gives a user (all their keys and sessions) or one key (which wins) a
+      plan of its own, or with 'none' clears it.
+  usage --user ID [--key ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+      Daily usage of the user's (or key's) bucket and what is left of its
+      quota; the last 7 days by default, at most 90.
   upgrade-table
       Brings a table written by keygate 0.1 up to date: adds users made
       before the user list existed to it (list-users), and clients to the
@@ -73,6 +83,9 @@ Commands:
 The deployment's permission catalog and key prefixes are read from the
 table's settings item, which the keygate construct writes at deploy time (and
 the local runner when it starts).
+
+Plans are read from the settings item too; API Gateway is reached through
+the same SDK settings (AWS_ENDPOINT_URL_API_GATEWAY for the local runner).
 
 The table is reached through the AWS SDK's standard settings: AWS_REGION,
 AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_DYNAMODB.
@@ -114,6 +127,9 @@ const OPTIONS = {
   'grace-seconds': { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  plan: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -138,6 +154,10 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   keyId: '--key',
   clientId: '--client',
   disabled: 'disable-user',
+  plan: '--plan',
+  from: '--from',
+  to: '--to',
+  credits: '--credits',
 };
 
 function required(values: Values, name: Flag): string {
@@ -282,6 +302,23 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       return rotateBotKey(await deps(), userId, keyId, gracePeriodSeconds ?? 0, CLI_ACTOR);
     },
   },
+  'list-plans': {
+    flags: [],
+    run: async (_values, _io, deps) => planList(await deps()),
+  },
+  'set-plan': {
+    flags: ['user', 'key', 'plan'],
+    run: async (values, _io, deps) => {
+      const userId = required(values, 'user');
+      const keyId = optional(values, 'key');
+      const plan = required(values, 'plan');
+      return assignPlan(await deps(), { userId, ...(keyId ? { keyId } : {}) }, plan === 'none' ? null : plan, CLI_ACTOR);
+    },
+  },
+  usage: {
+    flags: ['user', 'key', 'from', 'to'],
+    run: async (values, _io, deps) => usageOf(await deps(), required(values, 'user'), optional(values, 'key'), { from: optional(values, 'from'), to: optional(values, 'to') }),
+  },
   'upgrade-table': {
     flags: [],
     run: async (_values, _io, deps) => {
@@ -342,7 +379,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const table = required(values, 'table');
     const deps = async () => {
       client = new DynamoDBClient({});
-      return buildClientDeps(await loadDeploymentConfig(client, table, io.env), client);
+      const plans = await loadDeploymentPlans(client, table, io.env);
+      return buildClientDeps(await loadDeploymentConfig(client, table, io.env), client, Date.now, plans ? { plans } : {});
     };
     const answer = await command.run(values, io, deps);
     io.out(JSON.stringify(answer, null, 2) + '\n');

@@ -61,6 +61,7 @@ const CODE_MEANING: Readonly<Record<string, string>> = {
   conflict: 'the state does not allow it, or it changed meanwhile',
   too_many_attempts: 'too many failed logins',
   internal_error: 'a fault in a Lambda, with no details',
+  service_unavailable: "API Gateway's control plane refused or did not answer; nothing was changed, try again",
   authorizer_failure: 'the authorizer could not read the credentials (never an Allow)',
 };
 

@@ -41,6 +41,13 @@ export const MANAGEMENT_ROUTES: readonly ManagementRouteDef[] = [
   { method: 'PATCH', path: '/keys/{keyId}', needs: 'manage_keys', operation: 'renameKey', fn: 'keys' },
   { method: 'DELETE', path: '/keys/{keyId}', needs: 'manage_keys', operation: 'revokeKey', fn: 'keys' },
   { method: 'POST', path: '/keys/{keyId}/rotate', needs: 'manage_keys', operation: 'rotateKey', fn: 'keys' },
+  // Plans, usage and credits (SPEC §12)
+  { method: 'GET', path: '/plans', needs: 'authenticated', operation: 'listPlans', fn: 'keys' },
+  { method: 'GET', path: '/keys/{keyId}/usage', needs: 'manage_keys', operation: 'keyUsage', fn: 'keys' },
+  { method: 'PUT', path: '/admin/users/{userId}/plan', needs: 'admin', operation: 'setUserPlan', fn: 'admin' },
+  { method: 'PUT', path: '/admin/users/{userId}/keys/{keyId}/plan', needs: 'admin', operation: 'setKeyPlan', fn: 'admin' },
+  { method: 'PUT', path: '/admin/users/{userId}/keys/{keyId}/credits', needs: 'admin', operation: 'setKeyCredits', fn: 'admin' },
+  { method: 'GET', path: '/admin/users/{userId}/usage', needs: 'admin', operation: 'userUsage', fn: 'admin' },
   { method: 'POST', path: '/admin/users', needs: 'admin', operation: 'createUser', fn: 'admin' },
   { method: 'PATCH', path: '/admin/users/{userId}', needs: 'admin', operation: 'updateUser', fn: 'admin' },
   { method: 'POST', path: '/admin/users/{userId}/keys', needs: 'admin', operation: 'createBotKey', fn: 'admin' },

@@ -14,6 +14,7 @@ import { actorOf } from './audit';
 import { createKeyBody, createUserBody, updateUserBody } from './schemas';
 import { createBotKey, createUser, setUserDisabled } from './user-service';
 import { userView } from './views';
+import { PLAN_ADMIN_OPERATIONS } from './plan-routes';
 
 async function postUser({ event, deps, caller }: CallerRequest) {
   const body = readJsonBody(event, createUserBody);
@@ -44,6 +45,7 @@ export function createAdminHandler(deps: ManagementDeps) {
       rotateUserKey: rotateUserKeyOperation,
       revokeUserKey: revokeUserKeyOperation,
       listUserAudit: listUserAuditOperation,
+      ...PLAN_ADMIN_OPERATIONS,
     },
   });
 }

@@ -25,6 +25,9 @@ export const AUDIT_ACTIONS = [
   'client_deleted',
   'client_disabled',
   'client_enabled',
+  'plan_set',
+  'plan_cleared',
+  'credits_set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -15,7 +15,7 @@ import type { AuditEntry, ClientRecord, ClientStore, GrantRef, KeyRecord, UserRe
 import { auditEntries, type Actor } from './audit';
 import type { Caller } from './caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
-import { buildDeps, type ManagementDeps } from './deps';
+import { buildDeps, type ManagementDeps, type PlanDeps } from './deps';
 import { checkKeyPermissions } from './key-service';
 import type { PageInput } from './list-service';
 import { issueClientKey } from './mint';
@@ -27,9 +27,9 @@ export interface ClientDeps extends ManagementDeps {
   readonly clients: ClientStore;
 }
 
-export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ClientDeps {
+export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now, planDeps: PlanDeps = {}): ClientDeps {
   const clients = new DynamoClientStore(client, config.tableName, now, config.auditRetentionMs);
-  return { ...buildDeps(config, client, now), accounts: clients, clients };
+  return { ...buildDeps(config, client, now, planDeps), accounts: clients, clients };
 }
 
 /** Grants revoked per round while a client is deleted. */

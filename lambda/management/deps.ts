@@ -8,6 +8,10 @@ import { DynamoAccountStore } from '../store/dynamo-account-store';
 import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
 import type { AccountStore } from '../store/port';
+import { loadPlans, type PlansConfig } from '../shared/plans-config';
+import { DynamoPlans } from '../store/dynamo-plans';
+import { ApiGatewayUsagePlans } from '../usage-plans/api-gateway';
+import type { UsagePlans } from '../usage-plans/port';
 
 export interface ManagementDeps {
   readonly config: ManagementConfig;
@@ -16,10 +20,25 @@ export interface ManagementDeps {
   readonly credentials: DynamoCredentialStore;
   /** epoch milliseconds */
   readonly now: () => number;
+  /** the deployment's usage plans (issue 19); undefined: none configured */
+  readonly plans?: PlansConfig;
+  /** API Gateway's usage plans, behind their port */
+  readonly usagePlans?: UsagePlans;
+  /** plans, usage keys and credits in the table */
+  readonly planStore: DynamoPlans;
 }
 
-export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now): ManagementDeps {
+/** What plans need beyond the table: the plans and the port to API Gateway. */
+export interface PlanDeps {
+  readonly plans?: PlansConfig;
+  readonly usagePlans?: UsagePlans;
+}
+
+export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now, planDeps: PlanDeps = {}): ManagementDeps {
+  const plans = planDeps.plans;
   return {
+    ...(plans ? { plans, usagePlans: planDeps.usagePlans ?? new ApiGatewayUsagePlans() } : {}),
+    planStore: new DynamoPlans(client, config.tableName, now, config.auditRetentionMs),
     config,
     accounts: new DynamoAccountStore(client, config.tableName, now, config.auditRetentionMs),
     credentials: new DynamoCredentialStore(client, config.tableName, true),
@@ -29,5 +48,6 @@ export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now:
 
 /** From the environment; the SDK finds region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` itself. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ManagementDeps {
-  return buildDeps(loadManagementConfig(env), createDynamoClient(MANAGEMENT_LIMITS));
+  const plans = loadPlans(env);
+  return buildDeps(loadManagementConfig(env), createDynamoClient(MANAGEMENT_LIMITS), Date.now, plans ? { plans } : {});
 }

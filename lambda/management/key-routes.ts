@@ -9,6 +9,7 @@ import { createKey, ownKey, renameKey, revokeKey, rotateKey } from './key-servic
 import { listKeys } from './list-service';
 import { createKeyBody, renameKeyBody, rotateKeyBody } from './schemas';
 import { keyView } from './views';
+import { PLAN_KEY_OPERATIONS } from './plan-routes';
 
 /** `?limit=1..100` (default 50) and `?cursor=`; `keys` in key id order, and `next`. */
 async function getKeys({ event, deps, caller }: CallerRequest) {
@@ -59,6 +60,7 @@ export function createKeysHandler(deps: ManagementDeps) {
       renameKey: patchKey,
       rotateKey: postRotate,
       revokeKey: deleteKey,
+      ...PLAN_KEY_OPERATIONS,
     },
   });
 }

@@ -12,6 +12,8 @@ import type { ManagementDeps } from './deps';
 import { issueKey, issueRotation } from './mint';
 import type { CreateKeyInput } from './schemas';
 import { iso, isoOrNull, keyStatus } from './views';
+import { afterKeyRevoked } from './usage-keys';
+import { creditsOf } from './plan-service';
 
 const DAY_MS = 24 * 3600 * 1000;
 const quoted = (names: readonly string[]) => names.map((p) => `'${p}'`).join(', ');
@@ -52,6 +54,7 @@ export async function createKey(deps: ManagementDeps, ownerId: string, kind: 'us
     permissions,
     createdAt,
     ...(input.expiresInDays !== undefined ? { expiresAt: createdAt + input.expiresInDays * DAY_MS } : {}),
+    ...(input.credits ? { credits: creditsOf(deps, input.credits, createdAt) } : {}),
   };
   const { token } = await issueKey(deps.accounts, deps.config.prefixes, ownerId, kind, key, (keyId) =>
     auditEntries(actor, 'key_created', `key:${keyId}`, [ownerId], { name: key.name, permissions: permissions.join(',') }),
@@ -93,6 +96,9 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
     permissions: old.permissions,
     createdAt: now,
     ...(old.expiresAt !== undefined ? { expiresAt: now + (old.expiresAt - old.createdAt) } : {}),
+    // The successor takes over the plan, the usage key and the credits (docs/design.md, Rate limits and quotas).
+    ...(old.plan ? { usage: { plan: old.plan, ...(old.usageKeyId ? { usageKeyId: old.usageKeyId, usageKey: old.usageKey } : {}) } } : {}),
+    ...(old.credits ? { credits: old.credits } : {}),
   };
   const rotated = await issueRotation(deps.accounts, deps.config.prefixes, userId, old, endsAt, next, (newKeyId) =>
     auditEntries(actor, 'key_rotated', `key:${keyId}`, [userId], { newKeyId, oldKeyEndsAt: iso(endsAt) }),
@@ -105,9 +111,12 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
 export async function revokeKey(deps: ManagementDeps, userId: string, keyId: string, actor: Actor): Promise<void> {
   const key = await ownKey(deps, userId, keyId);
   const now = deps.now();
-  if (keyStatus(key, now) === 'revoked') return;
-  const outcome = await deps.accounts.revokeKey(userId, keyId, now, auditEntries(actor, 'key_revoked', `key:${keyId}`, [userId]));
-  if (outcome === 'missing') throw notFound('no such key');
+  if (keyStatus(key, now) !== 'revoked') {
+    const outcome = await deps.accounts.revokeKey(userId, keyId, now, auditEntries(actor, 'key_revoked', `key:${keyId}`, [userId]));
+    if (outcome === 'missing') throw notFound('no such key');
+  }
+  // Also when it was revoked already, so a retry finishes deleting its usage key.
+  await afterKeyRevoked(deps, userId, key);
 }
 
 export type VerifyAnswer =

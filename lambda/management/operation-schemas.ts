@@ -15,6 +15,7 @@ import type { ErrorCode } from '../shared/errors';
 import { pageQuery } from './pagination';
 import * as c from './client-schemas';
 import * as s from './schemas';
+import * as pl from './plan-schemas';
 
 export interface HeaderDoc {
   readonly description: string;
@@ -393,5 +394,47 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
     description: 'Anyone holding a key may end it; the owner\'s audit trail records it as revoked by its holder.',
     body: c.holderRevokeBody,
     responses: { 200: ok('Revoked (or already revoked).', c.holderRevokeResponse), 400: badRequest, 404: refused('not_found', '`not_found`: the key is not known.') },
+  },
+  listPlans: {
+    summary: "The deployment's plans (rate limits and quotas)",
+    description: 'Empty when the deployment has no plans.',
+    responses: { 200: ok('The plans.', pl.planListResponse) },
+  },
+  keyUsage: {
+    summary: "One of the caller's keys: its bucket's daily usage and what is left",
+    params: params('keyId'),
+    query: pl.usageQuery,
+    responses: {
+      200: ok('Daily counts from API Gateway (eventually consistent).', pl.usageResponse),
+      400: badRequest,
+      404: notFound('key'),
+      409: refused('conflict', '`conflict`: the deployment has no plans.'),
+      503: refused('service_unavailable'),
+    },
+  },
+  setUserPlan: {
+    summary: "Set or clear a user's plan",
+    description: 'All their keys and sessions share the plan\'s bucket; a key with its own plan keeps it. 409 when keygate holds as many usage keys as the deployment allows.',
+    params: params('userId'),
+    body: pl.setPlanBody,
+    responses: { 200: ok('The plan now.', pl.planSetResponse), 400: badRequest, 404: notFound('user'), 409: refused('conflict'), 503: refused('service_unavailable') },
+  },
+  setKeyPlan: {
+    summary: "Set or clear a key's own plan (it wins over its user's)",
+    params: params('userId', 'keyId'),
+    body: pl.setPlanBody,
+    responses: { 200: ok('The plan now.', pl.planSetResponse), 400: badRequest, 404: notFound('user or key'), 409: refused('conflict'), 503: refused('service_unavailable') },
+  },
+  setKeyCredits: {
+    summary: "Set or remove a key's exact credits",
+    params: params('userId', 'keyId'),
+    body: pl.setCreditsBody,
+    responses: { 200: ok('The credits now.', pl.creditsSetResponse), 400: badRequest, 404: notFound('user or key'), 409: refused('conflict') },
+  },
+  userUsage: {
+    summary: "Any user's (or one of their keys') daily usage",
+    params: params('userId'),
+    query: pl.adminUsageQuery,
+    responses: { 200: ok('Daily counts from API Gateway (eventually consistent).', pl.usageResponse), 400: badRequest, 404: notFound('user or key'), 409: refused('conflict'), 503: refused('service_unavailable') },
   },
 };

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../core/token';
 import { AUDIT_ACTIONS } from './audit';
+import { creditsBody, creditsResponse } from './plan-schemas';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../core/password';
 
 /** Rotation grace period limit (README, Management API). */
@@ -79,6 +80,7 @@ export const createKeyBody = z.strictObject({
   name: keyName,
   permissions,
   expiresInDays: z.int().min(1).max(MAX_KEY_LIFETIME_DAYS).optional().meta({ description: 'Without it the key never expires.' }),
+  credits: creditsBody.optional().meta({ description: 'Exact credits for this key (needs plans; 400 without).' }),
 });
 export const renameKeyBody = z.strictObject({ name: keyName });
 export const rotateKeyBody = z.strictObject({
@@ -134,6 +136,7 @@ export const userResponse = z
     admin: z.boolean(),
     disabled: z.boolean(),
     createdAt: at,
+    plan: z.string().nullable().meta({ description: "The user's own plan (all their keys and sessions share its bucket); `null`: the default plan's shared bucket." }),
   })
   .meta({ id: 'User' });
 export const userEnvelopeResponse = z.object({ user: userResponse }).meta({ id: 'UserEnvelope' });
@@ -187,6 +190,8 @@ export const keyResponse = z
     replacedBy: id.nullable().meta({ description: 'The key this one was rotated into.' }),
     replaces: id.nullable().meta({ description: 'The key this one was rotated from.' }),
     clientId: id.nullable().meta({ description: 'The API client the key was issued through (OAuth or client file).' }),
+    plan: z.string().nullable().meta({ description: "The key's own plan, which wins over its user's; `null`: its user's bucket." }),
+    credits: creditsResponse.nullable().meta({ description: 'Exact credits left; `null`: none (no limit but the plan).' }),
   })
   .meta({ id: 'Key', description: 'A key as listed; never the secret.' });
 /** `null` on the last page; else pass it as `cursor` to get the next one. */

@@ -7,6 +7,7 @@ import { EmailTakenError, type UserRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { createKey } from './key-service';
+import { afterUserFlagChange } from './plan-service';
 import type { CreateKeyInput, CreateUserInput } from './schemas';
 
 /** Humans log in with a password; bots never log in, so they have none and cannot be admins (admin is a session permission). */
@@ -51,11 +52,16 @@ export async function setUserDisabled(deps: ManagementDeps, userId: string, disa
   // An admin who disables themselves may leave nobody able to undo it.
   if (disabled && actor.actorId === userId) throw validation("'disabled': you cannot disable your own account");
   const user = await existingUser(deps, userId);
-  if (user.disabled === disabled) return user;
+  if (user.disabled === disabled) {
+    // A retry finishes the usage keys an earlier call left (docs/design.md, Rate limits and quotas).
+    await afterUserFlagChange(deps, user, disabled);
+    return user;
+  }
   const audit = auditEntries(actor, disabled ? 'user_disabled' : 'user_enabled', `user:${userId}`, [userId]);
   const result = await deps.accounts.setDisabled(userId, disabled, audit);
   if (result === 'missing') throw notFound('no such user');
   if (result === 'last_admin') throw conflict(LAST_ADMIN);
+  await afterUserFlagChange(deps, user, disabled);
   return { ...user, disabled };
 }
 

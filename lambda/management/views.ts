@@ -18,6 +18,7 @@ export function userView(user: UserRecord): UserResponse {
     admin: user.admin,
     disabled: user.disabled,
     createdAt: iso(user.createdAt),
+    plan: user.plan ?? null,
   };
 }
 
@@ -46,6 +47,8 @@ export function keyView(key: KeyRecord, now: number): KeyResponse {
     replaces: key.replaces ?? null,
     /** the API client it was issued through (OAuth, client file) */
     clientId: key.clientId ?? null,
+    plan: key.plan ?? null,
+    credits: key.credits ? { remaining: key.credits.remaining, ...(key.credits.refill ? { refill: { ...key.credits.refill } } : {}) } : null,
   };
 }
 

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'too_many_attempts'
-  | 'internal_error';
+  | 'internal_error'
+  | 'service_unavailable';
 
 /** A refusal with a status below 500; its message is shown as is, so it never holds a secret. */
 export class HttpError extends Error {
@@ -32,6 +33,8 @@ export const missingPermission = (permission: string) =>
   new HttpError(403, 'missing_permission', `this route needs the '${permission}' permission`);
 export const csrfRejected = (message: string) => new HttpError(403, 'csrf_rejected', message);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+/** A service keygate depends on (API Gateway's control plane) refused or did not answer; nothing was changed, a retry may work. */
+export const serviceUnavailable = (message: string) => new HttpError(503, 'service_unavailable', message);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 export const tooManyAttempts = (retryAfterSeconds: number) =>
   new HttpError(429, 'too_many_attempts', `too many failed logins; try again in ${retryAfterSeconds} seconds`, {

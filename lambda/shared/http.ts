@@ -83,7 +83,7 @@ export function httpBoundary(options: HttpBoundaryOptions): MiddlewareObj<APIGat
     onError: (request) => {
       const { error, event } = request;
       const endpoint = event.resource ?? event.path ?? '';
-      if (error instanceof HttpError && error.statusCode < 500) {
+      if (error instanceof HttpError && (error.statusCode < 500 || error.code === 'service_unavailable')) {
         request.response = finish(event, errorResponse(error.statusCode, endpoint, error.code, error.message, { ...error.headers }));
         return;
       }

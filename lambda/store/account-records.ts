@@ -34,6 +34,25 @@ export interface NewKey {
   readonly createdAt?: number;
   /** the API client the key was issued through (OAuth or client file) */
   readonly clientId?: string;
+  /** exact credits (issue 19); needs plans */
+  readonly credits?: Credits;
+  /** a rotation's successor takes over its predecessor's plan and usage key */
+  readonly usage?: UsageKeyFields;
+}
+
+/** A user's or key's own plan and, while it is live, its usage key (API Gateway API key; not a credential). */
+export interface UsageKeyFields {
+  readonly plan?: string;
+  readonly usageKeyId?: string;
+  readonly usageKey?: string;
+}
+
+/** A key's exact credits: what is left, and optionally a refill each day or month (UTC). */
+export interface Credits {
+  readonly remaining: number;
+  readonly refill?: { readonly amount: number; readonly period: 'day' | 'month' };
+  /** the refill's current window, `YYYY-MM-DD` or `YYYY-MM` */
+  readonly window?: string;
 }
 
 /** All times are epoch milliseconds. */
@@ -47,6 +66,9 @@ export interface UserRecord {
   readonly passwordHash?: string;
   /** bumped by every password change; sessions of an older epoch are over */
   readonly credentialsEpoch: number;
+  readonly plan?: string;
+  readonly usageKeyId?: string;
+  readonly usageKey?: string;
 }
 
 export interface KeyRecord {
@@ -66,6 +88,10 @@ export interface KeyRecord {
   readonly replaces?: string;
   /** the API client the key was issued through */
   readonly clientId?: string;
+  readonly plan?: string;
+  readonly usageKeyId?: string;
+  readonly usageKey?: string;
+  readonly credits?: Credits;
 }
 
 export interface SessionRecord {
@@ -131,6 +157,9 @@ export function toUser(item: Item): UserRecord {
     credentialsEpoch: num(item[CREDENTIALS_EPOCH]) ?? 0,
     ...(email ? { email } : {}),
     ...(passwordHash ? { passwordHash } : {}),
+    ...present('plan', str(item.plan)),
+    ...present('usageKeyId', str(item.usageKeyId)),
+    ...present('usageKey', str(item.usageKey)),
   };
 }
 
@@ -148,6 +177,40 @@ export function toKey(item: Item): KeyRecord {
     ...present('replacedBy', str(item.replacedBy)),
     ...present('replaces', str(item.replaces)),
     ...present('clientId', str(item.clientId)),
+    ...present('plan', str(item.plan)),
+    ...present('usageKeyId', str(item.usageKeyId)),
+    ...present('usageKey', str(item.usageKey)),
+    ...present('credits', toCredits(item)),
+  };
+}
+
+function toCredits(item: Item): Credits | undefined {
+  const remaining = num(item.credits);
+  if (remaining === undefined) return undefined;
+  const amount = num(item.creditsRefill);
+  const period = str(item.creditsPeriod);
+  return {
+    remaining,
+    ...(amount !== undefined && (period === 'day' || period === 'month') ? { refill: { amount, period } } : {}),
+    ...present('window', str(item.creditsWindow)),
+  };
+}
+
+/** The item attributes of a key's credits (issue 19's table attributes). */
+export function creditsAttributes(credits: Credits): Item {
+  return {
+    credits: n(credits.remaining),
+    ...(credits.refill ? { creditsRefill: n(credits.refill.amount), creditsPeriod: s(credits.refill.period) } : {}),
+    ...(credits.window ? { creditsWindow: s(credits.window) } : {}),
+  };
+}
+
+/** The item attributes of a plan and its usage key. */
+export function usageAttributes(usage: UsageKeyFields): Item {
+  return {
+    ...(usage.plan ? { plan: s(usage.plan) } : {}),
+    ...(usage.usageKeyId ? { usageKeyId: s(usage.usageKeyId) } : {}),
+    ...(usage.usageKey ? { usageKey: s(usage.usageKey) } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /** API keys: created, listed, renamed, rotated and revoked, with their audit records. */
 import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { n, s, toKey, type AuditEntry, type Item, type KeyRecord, type NewKey, type Page } from './account-records';
+import { creditsAttributes, n, s, toKey, usageAttributes, type AuditEntry, type Item, type KeyRecord, type NewKey, type Page } from './account-records';
 import { grantItem } from './client-records';
 import { DynamoUsers } from './dynamo-users';
 import { KEY_SK_PREFIX, keySk, userPk } from './keys';
@@ -93,7 +93,9 @@ export class DynamoKeys extends DynamoUsers {
         Update: {
           TableName: this.tableName,
           Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
-          UpdateExpression: 'SET revokedAt = :end, replacedBy = :next',
+          // The successor takes over the plan, usage key and credits (docs/design.md, Rate limits and quotas).
+          UpdateExpression: 'SET revokedAt = :end, replacedBy = :next REMOVE #plan, usageKeyId, usageKey, credits, creditsRefill, creditsPeriod, creditsWindow',
+          ExpressionAttributeNames: { '#plan': 'plan' },
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
           ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(secret.keyId) },
         },
@@ -141,6 +143,8 @@ export class DynamoKeys extends DynamoUsers {
       createdAt: n(createdAt),
       ...(key.expiresAt !== undefined ? { expiresAt: n(key.expiresAt) } : {}),
       ...(key.clientId !== undefined ? { clientId: s(key.clientId) } : {}),
+      ...(key.credits ? creditsAttributes(key.credits) : {}),
+      ...(key.usage ? usageAttributes(key.usage) : {}),
     };
   }
 }

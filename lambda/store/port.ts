@@ -11,7 +11,7 @@ import type { AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, Ne
 import type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
 
 export type { ClientChanges, ClientRecord, CodeRecord, GrantRef, NewClient } from './client-records';
-export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UserRecord } from './account-records';
+export type { AuditAuthMethod, AuditEntry, AuditRecord, CallerState, Credits, KeyRecord, LoginAttempts, NewKey, NewUser, Page, SessionRecord, UsageKeyFields, UserRecord } from './account-records';
 
 export interface UserState {
   readonly kind: 'human' | 'bot';

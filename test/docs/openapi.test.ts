@@ -7,6 +7,7 @@
  * status' schema (response schemas allow no undocumented property).
  */
 import { createHash } from 'node:crypto';
+import { startControlPlane, UsagePlanModel, type ControlPlane } from '../../local/usage-plans';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { load, CORE_SCHEMA } from 'js-yaml';
@@ -130,6 +131,7 @@ describe('Document: openapi.yaml', () => {
     };
 
     let bed: ManagementTestbed;
+    let controlPlane: ControlPlane;
     let admin: SignedInUser;
     let user: SignedInUser;
     /** a key of `user` with submit_score and customise_score */
@@ -139,12 +141,19 @@ describe('Document: openapi.yaml', () => {
     const answered = new Map<string, Set<number>>();
 
     beforeAll(async () => {
-      bed = await ManagementTestbed.open();
+      // With plans, on the emulated API Gateway control plane, so the plan and usage routes can succeed.
+      controlPlane = await startControlPlane(UsagePlanModel.fromPlans([{ id: 'planfree', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' } }]));
+      bed = await ManagementTestbed.open({
+        env: { KEYGATE_PLANS: JSON.stringify([{ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' }, id: 'planfree' }]), AWS_ENDPOINT_URL_API_GATEWAY: controlPlane.endpoint },
+      });
       admin = await bed.signIn({ admin: true });
       user = await bed.signIn();
       userKey = (await bed.api.call('POST', '/v1/keys', { session: user.session, body: { name: 'docs', permissions: ['submit_score', 'customise_score'] } })).body.key;
     });
-    afterAll(() => bed.close());
+    afterAll(async () => {
+      await bed.close();
+      await controlPlane.close();
+    });
 
     const NOTABLE_HEADERS = ['set-cookie', 'www-authenticate', 'retry-after'];
 
@@ -387,6 +396,26 @@ describe('Document: openapi.yaml', () => {
       expect((await call('PATCH', '/v1/admin/clients/{clientId}', { session: admin.session, params: { clientId: newId() }, body: { disabled: false } })).status).toBe(404);
       expect((await call('DELETE', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId })).status).toBe(204);
       expect((await call('DELETE', '/v1/admin/clients/{clientId}', { session: admin.session, params: plainId })).status).toBe(404);
+    });
+
+    it('plans, usage and credits', async () => {
+      const as = { session: admin.session };
+      const target = await bed.signIn();
+      const key = (await call('POST', '/v1/keys', { session: target.session, body: { name: 'metered', permissions: [], credits: { remaining: 3 } } })).body;
+      expect((await call('GET', '/v1/plans', { session: user.session })).body.plans).toHaveLength(1);
+      expect((await call('GET', '/v1/plans', {})).status).toBe(401);
+      expect((await call('PUT', '/v1/admin/users/{userId}/plan', { ...as, params: { userId: target.userId }, body: { plan: 'free' } })).status).toBe(200);
+      expect((await call('PUT', '/v1/admin/users/{userId}/plan', { ...as, params: { userId: target.userId }, body: { plan: 'gold' } })).status).toBe(400);
+      expect((await call('PUT', '/v1/admin/users/{userId}/keys/{keyId}/plan', { ...as, params: { userId: target.userId, keyId: key.id }, body: { plan: 'free' } })).status).toBe(200);
+      expect((await call('PUT', '/v1/admin/users/{userId}/keys/{keyId}/plan', { ...as, params: { userId: target.userId, keyId: newId() }, body: { plan: null } })).status).toBe(404);
+      expect((await call('PUT', '/v1/admin/users/{userId}/keys/{keyId}/credits', { ...as, params: { userId: target.userId, keyId: key.id }, body: { credits: null } })).status).toBe(200);
+      expect((await call('PUT', '/v1/admin/users/{userId}/keys/{keyId}/credits', { ...as, params: { userId: target.userId, keyId: key.id }, body: { credits: { remaining: -1 } } })).status).toBe(400);
+      expect((await call('GET', '/v1/keys/{keyId}/usage', { session: target.session, params: { keyId: key.id } })).status).toBe(200);
+      expect((await call('GET', '/v1/keys/{keyId}/usage', { session: target.session, params: { keyId: key.id }, query: { from: '2020-01-01' } })).status).toBe(400);
+      expect((await call('GET', '/v1/admin/users/{userId}/usage', { ...as, params: { userId: target.userId } })).status).toBe(200);
+      expect((await call('GET', '/v1/admin/users/{userId}/usage', { ...as, params: { userId: newId() } })).status).toBe(404);
+      await call('PUT', '/v1/admin/users/{userId}/keys/{keyId}/plan', { ...as, params: { userId: target.userId, keyId: key.id }, body: { plan: null } });
+      await call('PUT', '/v1/admin/users/{userId}/plan', { ...as, params: { userId: target.userId }, body: { plan: null } });
     });
 
     // Runs after the tests above (jest keeps the order within a file).

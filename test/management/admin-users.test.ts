@@ -98,6 +98,7 @@ describe('Handler: admin (users and their keys)', () => {
         admin: true,
         disabled: false,
         createdAt: expect.any(String),
+        plan: null,
       });
       expect(JSON.stringify(res.body)).not.toContain('scrypt');
     });

@@ -53,7 +53,7 @@ describe('Handler: admin', () => {
 
       // Assess
       expect(res.status).toBe(201);
-      expect(res.body.user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: address, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String) });
+      expect(res.body.user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: address, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String), plan: null });
       const session = await bed.api.login(address, PASSWORD);
       const theirs = await trail(session);
       expect(theirs.find((r) => r.action === 'user_created')).toMatchObject({ actor: admin.userId, target: `user:${res.body.user.id}`, authMethod: 'session' });

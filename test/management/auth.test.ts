@@ -52,7 +52,7 @@ describe('Handler: auth', () => {
 
       // Assess
       expect(res.status).toBe(200);
-      expect(res.body.user).toEqual({ id: user.userId, email: user.email, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String) });
+      expect(res.body.user).toEqual({ id: user.userId, email: user.email, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String), plan: null });
       const expiresAt = Date.parse(res.body.expiresAt);
       expect(expiresAt).toBeGreaterThanOrEqual(before + 7 * 24 * 3600 * 1000);
       expect(res.headers['Set-Cookie']).toMatch(/^keygate_session=session_[0-9A-Za-z]{62}; HttpOnly; Secure; SameSite=Lax; Path=\/; Max-Age=604800$/);
@@ -221,7 +221,7 @@ describe('Handler: auth', () => {
       const theirs = await api.call('GET', '/v1/auth/me', { session: await api.login(admin.email, admin.password) });
       expect(mine.status).toBe(200);
       expect(mine.body).toEqual({
-        user: { id: user.userId, email: user.email, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String) },
+        user: { id: user.userId, email: user.email, kind: 'human', admin: false, disabled: false, createdAt: expect.any(String), plan: null },
         authMethod: 'session',
         sessionId: expect.stringMatching(/^[0-9A-Za-z]{12}$/),
         permissions: expect.arrayContaining(['manage_keys', 'manage_sessions', 'change_password', 'submit_score']),

@@ -80,7 +80,7 @@ describe('CLI: keygate', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const user = JSON.parse(run.stdout);
-    expect(user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: 'root@example.com', kind: 'human', admin: true, disabled: false, createdAt: expect.any(String) });
+    expect(user).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{12}$/), email: 'root@example.com', kind: 'human', admin: true, disabled: false, createdAt: expect.any(String), plan: null });
     expect(run.stdout).not.toContain(PASSWORD);
     const session = await bed.api.login('root@example.com', PASSWORD);
     const me = await bed.api.call('GET', '/v1/auth/me', { session });

@@ -123,6 +123,8 @@ describe('Handler: keys', () => {
         replacedBy: null,
         replaces: null,
         clientId: null,
+        plan: null,
+        credits: null,
       });
       expect(byId(b.id).status).toBe('active');
       const text = JSON.stringify(res.body);

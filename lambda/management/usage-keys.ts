@@ -1,0 +1,109 @@
+/**
+ * Usage keys (issue 19): the API Gateway API keys that give a user or a key
+ * its own plan's bucket. Made in a fixed order so nothing is left half-made
+ * (docs/design.md, Rate limits and quotas):
+ *   make:   reserve a slot in the count → CreateApiKey → CreateUsagePlanKey
+ *           → the table item; a failure after CreateApiKey deletes the key and
+ *           gives the slot back, so the table is unchanged.
+ *   delete: the table stops naming the key and records it as retired →
+ *           DeleteApiKey → forget it → give the slot back; a failure leaves
+ *           it recorded, and the next change to that user or key (a retry)
+ *           finishes it.
+ * Shared by the plan, key and user services; imports none of them.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { randomBase62 } from '../core/token';
+import { conflict, serviceUnavailable } from '../shared/errors';
+import type { PlanConfig, PlansConfig } from '../shared/plans-config';
+import type { PlanTarget } from '../store/dynamo-plans';
+import type { KeyRecord } from '../store/port';
+import type { UsagePlans } from '../usage-plans/port';
+import { UsagePlansError } from '../usage-plans/port';
+import type { ManagementDeps } from './deps';
+
+/** A usage key's value: random, not a credential (with source AUTHORIZER no client can send one). */
+export const USAGE_KEY_LENGTH = 40;
+
+const logger = new Logger({ serviceName: 'keygate-management' });
+
+export const limitReached = (limit: number) =>
+  conflict(`keygate holds ${limit} usage keys, the limit this deployment allows (usageKeyLimit); clear plans no longer needed, or raise the limit`);
+
+/** API Gateway's refusal in the API's words; anything else as is. */
+export function gatewayError(err: unknown): unknown {
+  if (!(err instanceof UsagePlansError)) return err;
+  if (err.reason === 'limit') return conflict(`API Gateway refused: an account limit on API keys or usage plans is reached (${err.message}); nothing was changed`);
+  if (err.reason === 'throttled') return serviceUnavailable('API Gateway throttled the change; nothing was changed, try again in a few seconds');
+  return serviceUnavailable("API Gateway's control plane did not answer; nothing was changed, try again");
+}
+
+export const planOf = (plans: PlansConfig, name: string | undefined): PlanConfig | undefined => plans.plans.find((p) => p.name === name);
+
+const keyName = (deps: ManagementDeps, t: PlanTarget) => `keygate-${deps.config.tableName}-${t.userId}${t.keyId ? `-${t.keyId}` : ''}`;
+
+/** A new usage key in `plan`; on failure nothing is left (the key deleted, the slot given back) and the API's error is thrown. */
+export async function makeUsageKey(deps: ManagementDeps, usagePlans: UsagePlans, plans: PlansConfig, target: PlanTarget, plan: PlanConfig) {
+  if (!(await deps.planStore.reserveUsageKey(plans.usageKeyLimit))) throw limitReached(plans.usageKeyLimit);
+  let id: string | undefined;
+  try {
+    const value = randomBase62(USAGE_KEY_LENGTH);
+    id = (await usagePlans.createKey(keyName(deps, target), value)).id;
+    await usagePlans.addToPlan(plan.id, id);
+    return { usageKeyId: id, usageKey: value };
+  } catch (err) {
+    await undoUsageKey(deps, usagePlans, id);
+    throw gatewayError(err);
+  }
+}
+
+/** Deletes a usage key this request made but did not store; the slot is given back only once the key is gone. */
+export async function undoUsageKey(deps: ManagementDeps, usagePlans: UsagePlans, id: string | undefined): Promise<void> {
+  try {
+    if (id) await usagePlans.deleteKey(id);
+    await deps.planStore.releaseUsageKey();
+  } catch (err) {
+    // The slot stays taken: the count reads high, never low.
+    logger.error('usage_key_undo_failed', { usageKeyId: id, error: err as Error });
+  }
+}
+
+/** Deletes the target's retired usage keys at API Gateway, forgets them and gives their slots back. Throws the API's 503 when API Gateway fails. */
+export async function finishRetired(deps: ManagementDeps, target: PlanTarget): Promise<void> {
+  if (!deps.usagePlans) return;
+  for (const id of await deps.planStore.retiredUsageKeys(target)) {
+    try {
+      await deps.usagePlans.deleteKey(id);
+    } catch (err) {
+      throw gatewayError(err);
+    }
+    await deps.planStore.forgetRetired(target, id);
+    await deps.planStore.releaseUsageKey();
+  }
+}
+
+/** The target stops having a usage key (its plan is kept, to restore later), then the key is deleted. */
+export async function retireUsageKey(deps: ManagementDeps, target: PlanTarget, current: { plan?: string; usageKeyId?: string }): Promise<void> {
+  if (current.usageKeyId) {
+    await deps.planStore.setPlan(target, { ...(current.plan ? { plan: current.plan } : {}) }, { expectedKeyId: current.usageKeyId, retire: current.usageKeyId });
+  }
+  await finishRetired(deps, target);
+}
+
+/** A live target with a plan but no usage key (a re-enabled user's) gets one again. */
+export async function restoreUsageKey(deps: ManagementDeps, target: PlanTarget, current: { plan?: string; usageKeyId?: string }, now: number): Promise<void> {
+  const { plans, usagePlans } = deps;
+  const plan = plans ? planOf(plans, current.plan) : undefined;
+  if (!plans || !usagePlans || !plan || current.usageKeyId) return;
+  const made = await makeUsageKey(deps, usagePlans, plans, target, plan);
+  const written = await deps.planStore.setPlan(target, { plan: plan.name, ...made }, target.keyId ? { liveAt: now } : {}).catch(async (err: unknown) => {
+    await undoUsageKey(deps, usagePlans, made.usageKeyId);
+    throw err;
+  });
+  if (!written) await undoUsageKey(deps, usagePlans, made.usageKeyId);
+}
+
+/** After a key is revoked: its usage key goes. A rotated key handed its usage key to its successor and has none. */
+export async function afterKeyRevoked(deps: ManagementDeps, userId: string, key: KeyRecord): Promise<void> {
+  if (!deps.usagePlans) return;
+  await retireUsageKey(deps, { userId, keyId: key.keyId }, key);
+}
