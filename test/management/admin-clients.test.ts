@@ -5,6 +5,7 @@
  * audited. Against DynamoDB Local through the real handlers over HTTP.
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { main, type CliIo } from '../../cli/keygate';
 import { generateToken } from '../../lambda/core/token';
@@ -16,6 +17,10 @@ import { putSettings } from '../support/config';
 import { OAuthHarness, basic, type HarnessUser } from './oauth-harness';
 
 const REDIRECT = 'https://tool.example/callback';
+/** PKCE is required of every client (issue 20, item 7): one fixed pair, since these tests are about something else. */
+const VERIFIER = 'a-fixed-test-verifier-of-at-least-43-characters-long';
+const CHALLENGE = createHash('sha256').update(VERIFIER).digest('base64url');
+const PKCE = { code_challenge: CHALLENGE, code_challenge_method: 'S256' };
 const TEMPLATE = '{"apiKey":"%%KEYGATE_KEY%%"}';
 
 let h: OAuthHarness;
@@ -38,11 +43,11 @@ interface Tool {
 const register = async (owner: { cookie: string }, name = 'Tool'): Promise<Tool> =>
   (await h.registerClient(owner, { name, redirectUris: [REDIRECT], permissions: ['submit_score', 'delete_score'], apiKeyFilename: 'key.json', apiKeyTemplate: TEMPLATE })) as Tool;
 
-const authorizeQuery = (tool: Tool) => `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, scope: 'delete_score' }).toString()}`;
+const authorizeQuery = (tool: Tool) => `/v1/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, scope: 'delete_score', ...PKCE }).toString()}`;
 const consent = (user: { cookie: string }, tool: Tool) => h.request('GET', authorizeQuery(tool), { cookie: user.cookie, headers: { Accept: 'application/json' } });
 const approve = (user: { cookie: string }, tool: Tool) =>
-  h.request('POST', '/v1/oauth/authorize', { cookie: user.cookie, json: { response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, scope: 'delete_score', decision: 'approve' } });
-const exchange = (tool: Tool, code: string) => h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, basic(tool.id, tool.secret));
+  h.request('POST', '/v1/oauth/authorize', { cookie: user.cookie, json: { response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, scope: 'delete_score', ...PKCE, decision: 'approve' } });
+const exchange = (tool: Tool, code: string) => h.token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: VERIFIER }, basic(tool.id, tool.secret));
 const codeOf = (res: { body: { redirectTo: string } }) => new URL(res.body.redirectTo).searchParams.get('code')!;
 const revoke = (tool: Tool, token: string) => h.request('POST', '/v1/oauth/revoke', { form: { token }, headers: basic(tool.id, tool.secret), origin: null });
 const fileFlow = (user: { cookie: string }, tool: Tool) => h.request('POST', `/v1/clients/${tool.id}/file`, { cookie: user.cookie });

@@ -222,7 +222,7 @@ describe('CLI: list-plans, set-plan, usage', () => {
   it('reads the plans from the settings item, sets and clears a plan, and reads usage; words refusals for the terminal', async () => {
     // The construct stores the plans in the settings item; the CLI reads them tolerantly.
     const item = settingsItem(REFERENCE_SETTINGS);
-    const settings = { ...JSON.parse(item.settings!.S!), plans: PLANS, defaultPlan: 'free', usageKeyLimit: 3 };
+    const settings = { ...JSON.parse((item.settings as { S: string }).S), plans: PLANS, defaultPlan: 'free', usageKeyLimit: 3 };
     await bed.client.send(new PutItemCommand({ TableName: bed.table, Item: { ...item, settings: { S: JSON.stringify(settings) } } }));
     const { userId } = await makeUser(bed.accounts);
 
