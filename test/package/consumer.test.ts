@@ -355,12 +355,15 @@ describe("`npx keygate dev` in the app's folder, as the README prints it", () =>
     expect(res.status).toBe(400);
   });
 
-  it('stops on Ctrl-C with exit code 0', async () => {
-    // Act
-    const code = await runner!.stop('SIGINT');
+  it('stops on Ctrl-C: everything it started, then it stops serving', async () => {
+    // Act: SIGINT to the process group (sh, npx, the runner), as a terminal sends it
+    await runner!.stop('SIGINT');
+    const deadline = Date.now() + 20_000;
+    while (!runner!.output().includes('\nstopped.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Assess
-    expect(code).toBe(0);
-    expect(runner!.output()).toContain('stopped.');
+    expect(runner!.output()).toContain('SIGINT: stopping keygate');
+    expect(runner!.output()).toContain('\nstopped.');
+    await expect(fetch(`${runner!.base}/widgets`)).rejects.toThrow();
   });
 });
 
