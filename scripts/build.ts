@@ -9,8 +9,9 @@
  *   (the AWS SDK included), which bin/keygate.js runs with plain node;
  * - dist/local/dev.js: the local runner (`keygate dev`) in one file the same
  *   way, which the CLI loads for that command only, with the files it reads
- *   beside it: the Lambda worker (lambda-worker.cjs) and the console page
- *   (console/). DynamoDB Local is not in it: an optional peer dependency.
+ *   beside it: the Lambda worker (lambda-worker.cjs). The console is not in
+ *   it: the console Lambda (dist/assets/console) serves it, in the runner as
+ *   on AWS. DynamoDB Local is not in it: an optional peer dependency.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -66,8 +67,7 @@ export async function build(options: { bundles: 'always' | 'when-stale'; log?: (
     absWorkingDir: REPO_ROOT,
   });
   cpSync(join(REPO_ROOT, 'local', 'lambda-worker.cjs'), join(REPO_ROOT, 'dist', 'local', 'lambda-worker.cjs'));
-  cpSync(join(REPO_ROOT, 'local', 'console'), join(REPO_ROOT, 'dist', 'local', 'console'), { recursive: true });
-  log('bundled local/dev.ts → dist/local/dev.js, with lambda-worker.cjs and console/');
+  log('bundled local/dev.ts → dist/local/dev.js, with lambda-worker.cjs');
   writeFileSync(STAMP, '');
   utimesSync(STAMP, started, started);
   log(`built in ${((Date.now() - started.getTime()) / 1000).toFixed(1)} s`);
