@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    ignores: ['local/console/**'],
+    ignores: ['local/console/**', 'console/**'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
   },
   // The local console's script runs in a browser, as a classic script: only the browser globals it uses, no Node.
@@ -30,5 +30,13 @@ export default tseslint.config(
       globals: { document: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', confirm: 'readonly', getSelection: 'readonly' },
     },
     rules: { strict: ['error', 'global'] },
+  },
+  // The console (console/) runs in a browser as ES modules: only the browser globals it uses, no Node.
+  {
+    files: ['console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', URLSearchParams: 'readonly' },
+    },
   },
 );

@@ -58,7 +58,7 @@ export async function call(operation, { params, query, body, signIn = false } = 
     return { ok: false, status: 0, data: null, message: 'The API could not be reached. Check your connection and try again.' };
   }
   const text = await res.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
