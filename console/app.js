@@ -51,10 +51,13 @@ async function route({ focus = true } = {}) {
     if (a.dataset.hash === section.hash) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  const shown = location.hash;
+  main.removeAttribute('data-view');
   main.replaceChildren(h('p', { className: 'loading', role: 'status', text: 'Loading…' }));
   const node = await view({ me: state.me, params: rest.map(decodeURIComponent), go, refresh: () => route({ focus: false }) });
-  if (!state.me) return undefined; // the session ended while it loaded
+  if (!state.me || shown !== location.hash) return undefined; // the session ended, or another section was asked for
   main.replaceChildren(node);
+  main.dataset.view = shown.replace(/^#/, '') || section.hash;
   if (focus) {
     const heading = main.querySelector('h1');
     if (heading) {
@@ -111,6 +114,7 @@ function signInView(message) {
     });
   });
   main.replaceChildren(h('h1', { text: 'Sign in' }), form);
+  main.dataset.view = 'sign-in';
   if (message) show(msg, message);
   email.input.focus();
 }

@@ -63,10 +63,13 @@ export function field(label, attrs = {}, hint) {
  * Runs `work()` with `button` (and its form's buttons) disabled and marked
  * busy, so a double click cannot send the request twice.
  */
+let lastBusy = null;
+
 export async function busy(button, work) {
   const form = button.form;
   const buttons = form ? [...form.querySelectorAll('button')] : [button];
   if (buttons.some((b) => b.disabled && b === button)) return undefined;
+  lastBusy = button;
   for (const b of buttons) b.disabled = true;
   button.setAttribute('aria-busy', 'true');
   try {
@@ -74,6 +77,9 @@ export async function busy(button, work) {
   } finally {
     for (const b of buttons) b.disabled = false;
     button.removeAttribute('aria-busy');
+    // A disabled button loses focus (to the body); give it back unless the work moved focus elsewhere.
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && button.isConnected) button.focus();
   }
 }
 
@@ -123,7 +129,8 @@ export function action(label, act, attrs = {}) {
  */
 export function confirmDialog({ title, text, confirmLabel, danger = false, grace = false }) {
   const dialog = document.getElementById('confirm');
-  const opener = document.activeElement;
+  // The button that asked is disabled while its request runs, so it may no longer hold focus.
+  const opener = document.activeElement && document.activeElement !== document.body ? document.activeElement : lastBusy;
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-text').textContent = text;
   const graceBox = document.getElementById('confirm-grace');
@@ -138,7 +145,7 @@ export function confirmDialog({ title, text, confirmLabel, danger = false, grace
     dialog.addEventListener(
       'close',
       () => {
-        if (opener && opener.isConnected) opener.focus();
+        if (opener && opener.isConnected) setTimeout(() => opener.focus(), 0);
         if (dialog.returnValue !== 'ok') return resolve(false);
         if (!grace) return resolve(true);
         const chosen = dialog.querySelector('input[name="grace"]:checked');

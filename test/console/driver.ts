@@ -44,10 +44,9 @@ export async function openConsole(b: Browser, consoleUrl: string, width: number)
   return page;
 }
 
-/** Waits until the loading line is gone and `selector` is there. */
-export async function settled(page: Page, selector = 'main h1'): Promise<void> {
-  await page.waitForSelector(selector, { visible: true });
-  await page.waitForFunction(() => !document.querySelector('main > .loading'));
+/** Waits until a section is on screen (the app marks `main` with it). */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('main[data-view] h1', { visible: true });
 }
 
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
@@ -62,8 +61,7 @@ export async function signIn(page: Page, email: string, password: string): Promi
 /** Goes to a section by its #hash and waits for it. */
 export async function section(page: Page, hash: string): Promise<void> {
   await page.evaluate((h) => (location.hash = h), hash);
-  await page.waitForFunction((h) => document.querySelector(`#nav-list a[aria-current="page"]`)?.getAttribute('href') === '#' + h.split('/')[0] || h.startsWith('user/'), {}, hash);
-  await settled(page);
+  await page.waitForFunction((h) => document.getElementById('main')?.dataset.view === h, {}, hash);
 }
 
 export interface AxeFinding {
