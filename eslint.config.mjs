@@ -19,24 +19,29 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    ignores: ['local/console/**', 'console/**'],
+    ignores: ['console/**'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
   },
-  // The local console's script runs in a browser, as a classic script: only the browser globals it uses, no Node.
-  {
-    files: ['local/console/**/*.js'],
-    languageOptions: {
-      sourceType: 'script',
-      globals: { document: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', confirm: 'readonly', getSelection: 'readonly' },
-    },
-    rules: { strict: ['error', 'global'] },
-  },
-  // The console (console/) runs in a browser as ES modules: only the browser globals it uses, no Node.
+  // The console's scripts run in a browser, as ES modules: only browser globals, no Node.
   {
     files: ['console/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', URLSearchParams: 'readonly' },
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        location: 'readonly',
+        navigator: 'readonly',
+        history: 'readonly',
+        getSelection: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        console: 'readonly',
+      },
     },
   },
 );

@@ -29,8 +29,8 @@ export const has = (operation) => Boolean(config && config.paths[operation]);
 export function pathOf(operation, params = {}) {
   const path = config.paths[operation];
   if (!path) throw new Error('This deployment has no ' + operation + ' operation.');
-  const full = path.startsWith(config.basePath + '/') || path.startsWith('/.well-known') ? path : config.basePath + path;
-  return full.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name] ?? ''));
+  // config.json gives each path whole, as the browser calls it (stage and base path included).
+  return path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name] ?? ''));
 }
 
 /**

@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureAdmin, type AdminSeed } from './admin';
 import { loadStack } from './assembly';
-import { CONSOLE_PATH, consoleConfig, consolePage } from './console';
 import { claimDataDir, recordJavaPid } from './data-dir';
 import { DYNAMO_LISTENS_EVERYWHERE, checkJava, ensureTables, startDynamo } from './dynamo';
 import { RunnerError } from './errors';
@@ -24,7 +23,7 @@ import { OPENAPI_PATH, servedOpenApi } from './openapi';
 import { HOST, REPO_ROOT, readOptions, type RunnerOptions } from './options';
 import { freePort } from './ports';
 import { quickStart } from './quickstart';
-import { servedApp } from './served-app';
+import { CONSOLE_PATH, consoleRedirect, servedApp } from './served-app';
 import { listen, type Handler } from './server';
 import { writeSettings } from './settings';
 import { cancelSynth, synthesize } from './synth';
@@ -89,6 +88,11 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
 
   // What the banner and the console say comes from the served app's own settings.
   const app = servedApp(model);
+  // An API with its own GET route at /_keygate/ or /openapi.json keeps it: the runner's answer there then stays off.
+  const taken = (path: string) => {
+    const methods = matchResource(model.api.root, path)?.node.methods;
+    return methods?.has('GET') === true || methods?.has('ANY') === true;
+  };
   let admin: AdminSeed | undefined;
   if ('unreadable' in app) {
     console.warn(`keygate: warning: ${app.unreadable}; serving the API without an admin, a quick start or the console`);
@@ -96,13 +100,10 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     // As the construct does at deploy time: the CLI reads the served app's catalog and prefixes from its table.
     await writeSettings(dynamo.client, app);
     admin = await ensureAdmin(dynamo.client, app.environment, env);
-    // An API with its own GET route at /_keygate/ or /openapi.json keeps it: the runner's file there then stays off.
-    const taken = (path: string) => {
-      const methods = matchResource(model.api.root, path)?.node.methods;
-      return methods?.has('GET') === true || methods?.has('ANY') === true;
-    };
-    if (taken(CONSOLE_PATH)) console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
-    else handler.files.push({ path: CONSOLE_PATH, file: consolePage(consoleConfig(app, admin.email)), label: 'local console' });
+    // The console is the template's (its Lambda, under the base path); the old address redirects there.
+    if (app.consolePath && taken(app.consolePath) && !taken(CONSOLE_PATH)) {
+      handler.files.push({ path: CONSOLE_PATH, file: consoleRedirect(app.consolePath), label: 'redirect to the console' });
+    }
     if (!taken(OPENAPI_PATH)) handler.files.push({ path: OPENAPI_PATH, file: servedOpenApi(app.config, model.stackName, base), label: 'OpenAPI document' });
   }
   handler.current = new Gateway(model, host.invoke, usagePlans ? { usagePlans } : {});
@@ -110,7 +111,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   console.log(
     quickStart({
       base,
-      ...(handler.files.some((f) => f.path === CONSOLE_PATH) ? { consoleUrl: base + CONSOLE_PATH } : {}),
+      ...(readable?.consolePath && taken(readable.consolePath) ? { consoleUrl: base + readable.consolePath } : {}),
       stackName: model.stackName,
       stage: model.api.stage,
       template: relative(process.cwd(), stack.templatePath) || stack.templatePath,

@@ -12,6 +12,8 @@ import { hasChromium, launch, openConsole, section, seriousFindings, settled, si
 
 const EMAIL = 'admin@keygate.local';
 const PASSWORD = 'console-browser-test-1';
+// Skipped on purpose, with the reason printed, where Chromium is not installed (the issue asks for exactly that).
+// eslint-disable-next-line no-restricted-properties
 const run = hasChromium() ? describe : describe.skip;
 if (!hasChromium()) console.log(`console browser test skipped: ${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`);
 

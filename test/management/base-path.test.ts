@@ -28,6 +28,7 @@ beforeAll(async () => {
       cookieName: 'keygate_session',
       allowedOrigins: [ORIGIN],
       cacheTtlSeconds: 0,
+      console: true,
     }),
     KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0',
   };
