@@ -7,10 +7,10 @@
 import { call, config, loadConfig, onSessionEnded, has } from './api.js';
 import { h, field, messageBox, show, busy } from './ui.js';
 import { forgetSecrets } from './secret.js';
-import { keysView } from './views/keys.js';
-import { accountView, activityView } from './views/account.js';
-import { clientsView } from './views/clients.js';
-import { usersView, userView, allClientsView, plansView } from './views/admin.js';
+import { keysView } from './keys.js';
+import { accountView, activityView } from './account.js';
+import { clientsView } from './clients.js';
+import { usersView, userView, allClientsView, plansView } from './admin.js';
 
 const main = document.getElementById('main');
 const state = { me: null };

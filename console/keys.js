@@ -3,9 +3,9 @@
  * another user's (list, revoke; a bot's also create and rotate). One list
  * and one form, given the operations that apply.
  */
-import { call, config, everyPage, has } from '../api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from '../ui.js';
-import { secretBox } from '../secret.js';
+import { call, config, everyPage, has } from './api.js';
+import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
+import { secretBox } from './secret.js';
 
 export const keyLabel = (k) => '“' + k.name + '” (ending …' + k.hint + ')';
 

@@ -2,8 +2,8 @@
  * Admins: users and bots (paged, search by e-mail, create, disable/enable),
  * one user's keys and audit trail, every API client, and the plans.
  */
-import { call, config, everyPage, has } from '../api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from '../ui.js';
+import { call, config, everyPage, has } from './api.js';
+import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { keysPanel, userKeys } from './keys.js';
 import { auditPanel } from './account.js';
 

@@ -2,9 +2,9 @@
  * A person's API clients (register, rotate the secret, delete) and the apps
  * they authorized (revoke a tool's keys).
  */
-import { call, config, has } from '../api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from '../ui.js';
-import { secretBox } from '../secret.js';
+import { call, config, has } from './api.js';
+import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
+import { secretBox } from './secret.js';
 
 const clientLabel = (c) => '“' + c.name + '”';
 

@@ -2,8 +2,8 @@
  * The signed-in person's sessions (end one; "this device"), password change,
  * and own audit trail, paged.
  */
-import { call } from '../api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from '../ui.js';
+import { call } from './api.js';
+import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 
 function sessionsPanel() {
   const msg = messageBox();
