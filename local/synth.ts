@@ -12,8 +12,8 @@ import { delimiter, join } from 'node:path';
 import { RunnerError } from './errors';
 import { alive, killQuietly } from './processes';
 
-/** What the synthesized template depends on. */
-const SOURCES = ['bin', 'lib', 'lambda', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
+/** What the synthesized template depends on (the console Lambda's asset holds console/'s files). */
+const SOURCES = ['bin', 'lib', 'lambda', 'console', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The console in headless Chromium (puppeteer-core), over the local runner:
  * sign in with the keyboard, create a key, copy it, use it, rotate it with a
@@ -39,7 +40,7 @@ run('the console in Chromium', () => {
   });
 
   const useKey = (key: string) =>
-    fetch(runner.base + example.path, { method: example.method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: example.method === 'GET' ? undefined : '{}' });
+    fetch(runner.base + example.path, { method: example.method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(example.method === 'GET' ? {} : { body: '{}' }) });
   const text = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText);
   const shownSecret = (page: Page) => page.$eval('.secret code[data-secret]', (e) => e.textContent ?? '');
   const focused = (page: Page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || '');
