@@ -217,7 +217,8 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
   }
 
   await load();
-  const parts = [secret.node];
+  // The shown-once secret first, then the list, then the form that makes a key.
+  const parts = [secret.node, h('section', { className: 'list', 'aria-label': ops.label }, h(heading, { text: ops.label.charAt(0).toUpperCase() + ops.label.slice(1) }), listMsg, listWrap)];
   if (ops.create) {
     parts.push(
       createForm(ops, async (created) => {
@@ -228,7 +229,6 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
       }),
     );
   }
-  parts.push(h('section', { className: 'list', 'aria-label': ops.label }, h(heading, { text: ops.label.charAt(0).toUpperCase() + ops.label.slice(1) }), listMsg, listWrap));
   return h('div', {}, parts);
 }
 
