@@ -13,7 +13,7 @@ import { Table, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { managementRoutes } from '../../lambda/core/management-routes';
+import { consoleRoutes, managementRoutes } from '../../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { ENV } from '../../lambda/shared/config';
 import { readSettings } from '../../lambda/core/settings-item';
@@ -73,7 +73,7 @@ describe('Construct: Keygate', () => {
       // Act
       const methods = [...methodsByRoute(template).keys()].sort();
       // Assess
-      const expected = [...managementRoutes('/auth-service'), { method: 'GET', path: '/widgets' }, { method: 'POST', path: '/widgets' }, { method: 'DELETE', path: '/widgets/{widgetId}' }];
+      const expected = [...managementRoutes('/auth-service'), ...consoleRoutes('/auth-service'), { method: 'GET', path: '/widgets' }, { method: 'POST', path: '/widgets' }, { method: 'DELETE', path: '/widgets/{widgetId}' }];
       expect(methods).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
       expect(keygate.routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(methods);
     });
