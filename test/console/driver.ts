@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Headless Chromium for the console: launching it, signing in, and running
  * axe-core on the page. Shared by the browser test and the screenshot script.
