@@ -121,7 +121,8 @@ run('the console in Chromium', () => {
 
     for (const width of [1280, 390]) {
       await page.setViewport({ width, height: 900 });
-      for (const hash of ['keys', 'account', 'activity', 'clients', 'users', 'all-clients']) {
+      const adminId = await page.evaluate(async (path) => ((await (await fetch(path, { credentials: 'same-origin' })).json()) as { user: { id: string } }).user.id, '/v1/auth/me');
+      for (const hash of ['keys', 'account', 'activity', 'clients', 'users', 'all-clients', `user/${adminId}`]) {
         await section(page, hash);
         expect({ width, hash, findings: await seriousFindings(page) }).toEqual({ width, hash, findings: [] });
       }
@@ -137,11 +138,15 @@ run('the console in Chromium', () => {
     if (await page.$('main[data-view="sign-in"]')) await signIn(page, EMAIL, PASSWORD);
     await section(page, 'keys');
     expect(await seriousFindings(page)).toEqual([]);
+    // A double click on Create makes one key (the button is disabled while its request runs).
+    const rowsBefore = (await page.$$('tbody tr')).length;
     await page.type('input[name=name]', 'x'.repeat(100));
-    await page.click('form.card button[type=submit]');
-    await page.waitForSelector('dialog#confirm[open]'); // no permission chosen: asked first
-    await page.click('#confirm-ok');
+    await page.click(`input[type=checkbox][value="${example.permission}"]`);
+    await page.click('form.card button[type=submit]', { count: 2 });
     await page.waitForSelector('.secret:not([hidden])');
+    await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length > n, {}, rowsBefore);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await page.evaluate(() => fetch('/v1/keys?limit=100', { credentials: 'same-origin' }).then((r) => r.json()))).keys.filter((k: { name: string }) => k.name === 'x'.repeat(100))).toHaveLength(1);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // The session ends elsewhere (here: a logout the page does not know of).
     await page.evaluate(async (base) => {
