@@ -13,8 +13,8 @@ import { RunnerError } from './errors';
 import { REPO_ROOT } from './options';
 import { alive, killQuietly } from './processes';
 
-/** What this repository's synthesized template depends on. */
-const SOURCES = ['bin', 'lib', 'lambda', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
+/** What this repository's synthesized template depends on (the console Lambda's asset holds console/'s files). */
+const SOURCES = ['bin', 'lib', 'lambda', 'console', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
 /** What sits in a team's app folder and no synth reads: its packages, and the quick start's cookie jar. */
 const NOT_SOURCES = new Set(['node_modules', 'keygate-cookies.txt']);
 
