@@ -7,6 +7,7 @@ import { Duration, Names } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
   AuthorizationType,
   CfnAuthorizer,
   Cors,
@@ -81,6 +82,12 @@ export interface RestApiOptions {
   readonly restApiName: string | undefined;
   readonly cloudWatchRole: boolean;
   readonly logRetention: RetentionDays;
+  /**
+   * The deployment has usage plans: the authorizer hands API Gateway the
+   * usage key (`apiKeySource: AUTHORIZER`), every method behind it requires
+   * one, and THROTTLED and QUOTA_EXCEEDED get the plans' bodies.
+   */
+  readonly usagePlans?: boolean;
 }
 
 /**
@@ -106,6 +113,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       accessLogFormat: accessLogFormat(),
     },
     ...(origins.length > 0 ? { defaultCorsPreflightOptions: corsOptions(origins) } : {}),
+    ...(options.usagePlans ? { apiKeySourceType: ApiKeySourceType.AUTHORIZER } : {}),
   });
 
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
@@ -124,14 +132,17 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     api.root.resourceForPath(route.path).addMethod(
       route.method,
       integration,
-      route.needs === 'public' ? { authorizationType: AuthorizationType.NONE } : { authorizationType: AuthorizationType.CUSTOM, authorizer },
+      route.needs === 'public'
+        ? { authorizationType: AuthorizationType.NONE }
+        : // Usage plans apply only to methods that require an API key: the authorizer's usageIdentifierKey.
+          { authorizationType: AuthorizationType.CUSTOM, authorizer, ...(options.usagePlans ? { apiKeyRequired: true } : {}) },
     );
   }
 
   const corsHeaders: Record<string, string> = origins[0]
     ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
     : {};
-  for (const r of gatewayResponses(options.verifyPath)) {
+  for (const r of gatewayResponses(options.verifyPath, options.usagePlans ?? false)) {
     api.addGatewayResponse(r.type.responseType, {
       type: r.type,
       statusCode: String(r.status),
@@ -170,8 +181,27 @@ export function unauthorizedMessage(verifyPath: string | undefined): string {
   return verifyPath ? `missing or invalid credentials; POST ${verifyPath} tells why a key is refused` : 'missing or invalid credentials';
 }
 
-/** Every gateway response, for an app whose verify route is `verifyPath`. */
-export function gatewayResponses(verifyPath: string | undefined): readonly GatewayResponseDef[] {
+/**
+ * THROTTLED and QUOTA_EXCEEDED of a deployment with usage plans (SPEC §12).
+ * A gateway response template is plain substitution, not VTL, so it cannot
+ * choose between `quota_exceeded` and `credits_exhausted`: the authorizer
+ * puts the code and message into its context (QUOTA_EXCEEDED only ever
+ * follows an authorizer's Allow, so they are always there).
+ */
+export const USAGE_PLAN_RESPONSES: readonly GatewayResponseDef[] = [
+  {
+    type: ResponseType.THROTTLED,
+    status: 429,
+    code: str('too_many_requests'),
+    message: str("too many requests for this caller's plan; retry after a second"),
+    headers: { 'Retry-After': "'1'" },
+  },
+  { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: '"$context.authorizer.quota_code"', message: '"$context.authorizer.quota_message"' },
+];
+
+/** Every gateway response, for an app whose verify route is `verifyPath`, with or without usage plans. */
+export function gatewayResponses(verifyPath: string | undefined, usagePlans = false): readonly GatewayResponseDef[] {
+  const others = usagePlans ? OTHER_RESPONSES.map((r) => USAGE_PLAN_RESPONSES.find((u) => u.type === r.type) ?? r) : OTHER_RESPONSES;
   return [
     {
       type: ResponseType.UNAUTHORIZED,
@@ -180,7 +210,7 @@ export function gatewayResponses(verifyPath: string | undefined): readonly Gatew
       message: str(unauthorizedMessage(verifyPath)),
       headers: { 'WWW-Authenticate': "'Bearer'" },
     },
-    ...OTHER_RESPONSES,
+    ...others,
   ];
 }
 

@@ -8,7 +8,18 @@ import { catalogWith, validateRouteTable, type HttpMethod, type PermissionDef, t
 import { BASE_PATH_PATTERN, DEFAULT_BASE_PATH, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
 import { wildcardConflicts } from '../lambda/core/policy';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
-import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_COOKIE_NAME, ENV, configEnvironment, type KeygateSettings } from '../lambda/shared/config';
+import {
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_USAGE_KEY_LIMIT,
+  ENV,
+  MAX_USAGE_KEYS,
+  QUOTA_PERIODS,
+  configEnvironment,
+  usagePlanEnvironment,
+  type KeygateSettings,
+  type PlanDef,
+} from '../lambda/shared/config';
 
 /** A route of your own API: what it needs, and the Lambda that answers it (proxy integration). */
 export interface KeygateRouteDef {
@@ -117,6 +128,41 @@ export interface KeygateSettingsProps {
    * @default true
    */
   readonly sessions?: boolean;
+
+  /**
+   * Rate limits and quotas (SPEC §12): each plan becomes an API Gateway usage
+   * plan on keygate's stage, with a throttle (steady requests per second and
+   * burst) and an optional quota (requests per DAY, WEEK or MONTH). With
+   * plans, every method behind the authorizer requires a usage key, which
+   * the authorizer hands API Gateway (`apiKeySource: AUTHORIZER`); callers
+   * never send one. Names are lower case (`^[a-z][a-z0-9_-]{0,31}$`) and
+   * unique; at most 250 plans (API Gateway allows 300 usage plans per account
+   * and region, keygate adds one of its own), and their JSON has to fit the
+   * Lambda environment with the rest of the settings.
+   *
+   * @default - no plans: no usage plans, no usage keys, the API as without this prop
+   */
+  readonly plans?: readonly PlanDef[];
+
+  /**
+   * The plan of every user and key without one of their own: its one shared
+   * usage key makes it a deployment-wide safety throttle. Has to name one of
+   * `plans`.
+   *
+   * @default - the first of `plans`
+   */
+  readonly defaultPlan?: string;
+
+  /**
+   * How many usage keys (API Gateway API keys, one per user or key given a
+   * plan of its own) keygate may hold; past it, assigning a plan is refused
+   * with 409. API Gateway's limit is 10,000 API keys per account and region,
+   * not raisable; the margin leaves room for other APIs in the account. At
+   * most 10,000; only with `plans`.
+   *
+   * @default 9000
+   */
+  readonly usageKeyLimit?: number;
 }
 
 export interface ResolvedSettings {
@@ -180,6 +226,7 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
     problems.push(`key prefixes have to differ from each other and from '${DEFAULT_PREFIXES.session}'`);
   }
   if (!COOKIE_NAME.test(cookieName)) problems.push(`cookieName '${cookieName}' is not a valid cookie name`);
+  problems.push(...planProblems(props));
 
   const settings: KeygateSettings = {
     basePath,
@@ -190,11 +237,59 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
     cookieName,
     allowedOrigins: [...origins],
     cacheTtlSeconds,
+    ...(props.plans && props.plans.length > 0
+      ? { plans: props.plans, defaultPlan: props.defaultPlan ?? props.plans[0]!.name, usageKeyLimit: props.usageKeyLimit ?? DEFAULT_USAGE_KEY_LIMIT }
+      : {}),
   };
-  // The table name is a token at synth time, and short: measure the rest.
-  const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  // The table name is a token at synth time, and short: measure the rest,
+  // with usage plan ids as long as API Gateway's (10 characters) and the
+  // authorizer's two 40-character usage keys.
+  const planIds = Object.fromEntries((settings.plans ?? []).map((p) => [p.name, 'x'.repeat(10)]));
+  const usageKeys = settings.plans ? ENV.defaultUsageKey.length + ENV.spentUsageKey.length + 80 : 0;
+  const envBytes = Object.entries({ ...configEnvironment('', settings), ...usagePlanEnvironment(settings, planIds) }).reduce((n, [k, v]) => n + k.length + v.length, usageKeys);
   if (envBytes > MAX_ENVIRONMENT_BYTES - 512) {
-    problems.push(`the routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions}); shorten them`);
+    const what = settings.plans ? `routes, permissions and plans take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions}, ${ENV.plans})` : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions})`;
+    problems.push(`the ${what}; shorten them`);
   }
   return { settings, routes, managementRoutes: management, gatewayCacheSeconds, sessions, problems };
+}
+
+// ---- Usage plans (SPEC §12) -------------------------------------------------
+
+const PLAN_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+/** API Gateway allows 300 usage plans per account and region; keygate adds one (credits spent) and leaves room for other APIs. */
+export const MAX_PLANS = 250;
+/** The name of keygate's own plan (`<restApiName>-keygate-credits-spent`): not a plan name of yours. */
+export const SPENT_PLAN_NAME = 'keygate-credits-spent';
+
+/** Every reason `plans`, `defaultPlan` and `usageKeyLimit` are refused. */
+export function planProblems(props: Pick<KeygateSettingsProps, 'plans' | 'defaultPlan' | 'usageKeyLimit'>): string[] {
+  const problems: string[] = [];
+  const plans = props.plans ?? [];
+  if (plans.length > MAX_PLANS) problems.push(`plans lists ${plans.length} plans; at most ${MAX_PLANS} (API Gateway allows 300 usage plans per account and region)`);
+  const names = plans.map((p) => p.name);
+  for (const n of new Set(names.filter((n, i) => names.indexOf(n) !== i))) problems.push(`plan '${n}' is listed twice`);
+  for (const p of plans) {
+    const label = `plan '${p.name}'`;
+    if (!PLAN_NAME.test(p.name)) problems.push(`${label}: a name is lower case letters, digits, '_' and '-', starting with a letter, at most 32 characters`);
+    if (p.name === SPENT_PLAN_NAME) problems.push(`${label}: '${SPENT_PLAN_NAME}' is keygate's own plan for keys whose credits are spent; choose another name`);
+    const { rateLimit, burstLimit } = p.throttle ?? {};
+    if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit <= 0) problems.push(`${label}: throttle.rateLimit has to be a number of requests per second above 0, got ${String(rateLimit)}`);
+    if (!Number.isInteger(burstLimit) || (burstLimit as number) < 1) problems.push(`${label}: throttle.burstLimit has to be an integer of at least 1, got ${String(burstLimit)}`);
+    if (p.quota) {
+      if (!Number.isInteger(p.quota.limit) || p.quota.limit < 1) problems.push(`${label}: quota.limit has to be an integer of at least 1, got ${String(p.quota.limit)}`);
+      if (!QUOTA_PERIODS.includes(p.quota.period)) problems.push(`${label}: quota.period has to be one of ${QUOTA_PERIODS.join(', ')}, got '${String(p.quota.period)}'`);
+    }
+  }
+  if (props.defaultPlan !== undefined && !names.includes(props.defaultPlan)) {
+    problems.push(plans.length === 0 ? `defaultPlan '${props.defaultPlan}' needs plans` : `defaultPlan '${props.defaultPlan}' is not one of plans (${names.join(', ')})`);
+  }
+  const limit = props.usageKeyLimit;
+  if (limit !== undefined) {
+    if (plans.length === 0) problems.push('usageKeyLimit needs plans');
+    else if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USAGE_KEYS) {
+      problems.push(`usageKeyLimit has to be an integer from 1 to ${MAX_USAGE_KEYS} (API Gateway's limit of API keys per account and region), got ${limit}`);
+    }
+  }
+  return problems;
 }

@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import type { RequestAuthorizer, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, Names } from 'aws-cdk-lib';
+import type { RequestAuthorizer, RestApi, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,13 +9,14 @@ import { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/management/table-access';
-import { configEnvironment } from '../lambda/shared/config';
+import { ENV, configEnvironment, usagePlanEnvironment } from '../lambda/shared/config';
 import { writeDeploymentSettings } from './deployment-settings';
 import { createAlarms, type KeygateAlarms } from './keygate-alarms';
 import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
 import { keygateFunction } from './keygate-function';
 import { resolveSettings, type KeygateRouteDef, type KeygateSettingsProps } from './keygate-settings';
 import { KeygateTable, type KeygateTableProps } from './keygate-table';
+import { attachUsagePlans, createUsagePlans, grantUsagePlanAccess } from './keygate-usage-plans';
 
 /** A route of your own API and the Lambda that answers it (proxy integration). */
 export interface KeygateRoute extends KeygateRouteDef {
@@ -107,6 +108,8 @@ export class Keygate extends Construct {
   /** Writes the deployment's settings item (for the CLI) at deploy time. */
   public readonly deploymentSettings: AwsCustomResource;
   public readonly alarms: KeygateAlarms;
+  /** The usage plans, by plan name (SPEC §12); empty without `plans`. */
+  public readonly usagePlans: Readonly<Record<string, UsagePlan>>;
 
   constructor(scope: Construct, id: string, props: KeygateProps = {}) {
     super(scope, id);
@@ -119,12 +122,16 @@ export class Keygate extends Construct {
     const table = this.table.table;
     this.basePath = settings.basePath;
     this.routes = resolved.routes;
-    this.environment = configEnvironment(table.tableName, settings);
+    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    // Usage plans (SPEC §12), only with plans: made before the Lambdas, whose environment carries their ids.
+    const usage = settings.plans ? createUsagePlans(this, { plans: settings.plans, defaultPlan: settings.defaultPlan!, restApiName }) : undefined;
+    this.usagePlans = usage?.plans ?? {};
+    this.environment = { ...configEnvironment(table.tableName, settings), ...(usage ? usagePlanEnvironment(settings, usage.ids) : {}) };
 
     this.authorizerFunction = keygateFunction(this, 'AuthorizerFunction', {
       asset: 'authorizer',
       description: 'keygate: checks API keys and session cookies, returns the routes the caller may use',
-      environment: { ...this.environment },
+      environment: { ...this.environment, ...(usage ? { [ENV.defaultUsageKey]: usage.defaultKey, [ENV.spentUsageKey]: usage.spentKey } : {}) },
       // The authorizer sits in front of every request: more memory is more CPU, so a shorter cold start.
       memorySize: 512,
       timeout: Duration.seconds(5),
@@ -144,6 +151,7 @@ export class Keygate extends Construct {
         logRetention,
       });
       table.grant(fn, ...def.tableActions);
+      if (usage && def.usagePlans) grantUsagePlanAccess(fn, Object.values(usage.plans));
       management[name] = fn;
     }
     this.managementFunctions = management;
@@ -160,12 +168,14 @@ export class Keygate extends Construct {
       gatewayCacheSeconds: resolved.gatewayCacheSeconds,
       verifyPath: verify?.path,
       stageName: props.stageName ?? 'api',
-      restApiName: props.restApiName,
+      restApiName,
       cloudWatchRole: props.cloudWatchRole ?? true,
       logRetention,
+      usagePlans: usage !== undefined,
     });
     this.api = api;
     this.authorizer = authorizer;
+    if (usage) attachUsagePlans(usage, api.deploymentStage);
 
     this.deploymentSettings = writeDeploymentSettings(
       this,
@@ -177,6 +187,9 @@ export class Keygate extends Construct {
         userKeyPrefix: settings.userKeyPrefix,
         botKeyPrefix: settings.botKeyPrefix,
         cookieName: settings.cookieName,
+        ...(usage && settings.plans
+          ? { plans: settings.plans.map((p) => ({ ...p, id: usage.ids[p.name]! })), defaultPlan: settings.defaultPlan! }
+          : {}),
       },
       logRetention,
     );

@@ -25,6 +25,15 @@ export interface KeygateConfig {
   /** how long an unknown credential id is refused without a read */
   readonly negativeCacheTtlMs: number;
   readonly cacheMaxEntries: number;
+  // Usage plans (SPEC §12): all four absent when the deployment has no plans.
+  /** the plans, each with its API Gateway usage plan id */
+  readonly plans?: readonly PlanConfig[];
+  /** the plan of callers without one of their own */
+  readonly defaultPlan?: string;
+  /** how many usage keys (API Gateway API keys) keygate may hold */
+  readonly usageKeyLimit?: number;
+  /** the authorizer's only: the default plan's shared usage key, and the credits-spent plan's */
+  readonly usage?: { readonly defaultKey: string; readonly spentKey: string };
 }
 
 /** Names of the environment variables, shared with the CDK construct. */
@@ -40,6 +49,14 @@ export const ENV = {
   cacheTtlSeconds: 'KEYGATE_CACHE_TTL_SECONDS',
   negativeCacheTtlSeconds: 'KEYGATE_NEGATIVE_CACHE_TTL_SECONDS',
   cacheMaxEntries: 'KEYGATE_CACHE_MAX_ENTRIES',
+  // Usage plans (SPEC §12): set only when the deployment has plans.
+  plans: 'KEYGATE_PLANS',
+  defaultPlan: 'KEYGATE_DEFAULT_PLAN',
+  usageKeyLimit: 'KEYGATE_USAGE_KEY_LIMIT',
+  /** the authorizer's only */
+  defaultUsageKey: 'KEYGATE_DEFAULT_USAGE_KEY',
+  /** the authorizer's only */
+  spentUsageKey: 'KEYGATE_SPENT_USAGE_KEY',
 } as const;
 
 export const DEFAULT_COOKIE_NAME = 'keygate_session';
@@ -73,7 +90,90 @@ export interface KeygateSettings {
   readonly cookieName: string;
   readonly allowedOrigins: readonly string[];
   readonly cacheTtlSeconds: number;
+  /** usage plans (SPEC §12); none: no usage plans at all */
+  readonly plans?: readonly PlanDef[];
+  /** one of `plans` (the first when unset) */
+  readonly defaultPlan?: string;
+  readonly usageKeyLimit?: number;
 }
+
+// ---- Usage plans (SPEC §12) -------------------------------------------------
+
+export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+
+/** A plan: an API Gateway usage plan on keygate's stage. */
+export interface PlanDef {
+  /** lower case, `^[a-z][a-z0-9_-]{0,31}$`, unique */
+  readonly name: string;
+  readonly description?: string;
+  /** steady requests per second (> 0) and burst (an integer >= 1) */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** requests per period (an integer >= 1); none: no quota */
+  readonly quota?: { readonly limit: number; readonly period: QuotaPeriod };
+}
+
+/** A plan as the Lambdas get it: with its usage plan's id. */
+export interface PlanConfig extends PlanDef {
+  readonly id: string;
+}
+
+/** API Gateway's hard limit of API keys per account and region, and keygate's default share of it. */
+export const MAX_USAGE_KEYS = 10_000;
+export const DEFAULT_USAGE_KEY_LIMIT = 9_000;
+
+/**
+ * The usage-plan variables: the plans with their usage plan ids (CloudFormation
+ * references at synth), the default plan and the usage-key limit. None when
+ * the deployment has no plans.
+ */
+export function usagePlanEnvironment(settings: KeygateSettings, planIds: Readonly<Record<string, string>>): Record<string, string> {
+  const plans = settings.plans ?? [];
+  if (plans.length === 0) return {};
+  const withIds: PlanConfig[] = plans.map((p) => ({
+    name: p.name,
+    ...(p.description !== undefined ? { description: p.description } : {}),
+    throttle: { rateLimit: p.throttle.rateLimit, burstLimit: p.throttle.burstLimit },
+    ...(p.quota ? { quota: { limit: p.quota.limit, period: p.quota.period } } : {}),
+    id: planIds[p.name] ?? '',
+  }));
+  return {
+    [ENV.plans]: JSON.stringify(withIds),
+    [ENV.defaultPlan]: settings.defaultPlan ?? plans[0]!.name,
+    [ENV.usageKeyLimit]: String(settings.usageKeyLimit ?? DEFAULT_USAGE_KEY_LIMIT),
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const positive = (v: unknown, integer: boolean) => typeof v === 'number' && Number.isFinite(v) && v > 0 && (!integer || Number.isInteger(v));
+
+/** What `KEYGATE_PLANS` items may hold. */
+const PLAN_RULES: Record<keyof PlanConfig, FieldRule> = {
+  name: (v) => text({ nonEmpty: true })(v),
+  description: (v) => (v === undefined ? undefined : text()(v)),
+  throttle: (v) => (isObject(v) && positive(v.rateLimit, false) && positive(v.burstLimit, true) ? undefined : 'has to be {rateLimit > 0, burstLimit: an integer >= 1}'),
+  quota: (v) =>
+    v === undefined || (isObject(v) && positive(v.limit, true) && QUOTA_PERIODS.includes(v.period as QuotaPeriod))
+      ? undefined
+      : `has to be {limit: an integer >= 1, period: ${QUOTA_PERIODS.join(' | ')}}`,
+  id: (v) => text({ nonEmpty: true })(v),
+};
+
+/** The usage-plan half of the config; empty when `KEYGATE_PLANS` is unset. */
+function usagePlanConfig(env: NodeJS.ProcessEnv): Pick<KeygateConfig, 'plans' | 'defaultPlan' | 'usageKeyLimit' | 'usage'> {
+  if (env[ENV.plans] === undefined) return {};
+  const plans = jsonVar(env, ENV.plans, PLAN_RULES).map((p) =>
+    Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
+  ) as unknown as PlanConfig[];
+  const defaultPlan = env[ENV.defaultPlan] || plans[0]?.name;
+  if (!plans.some((p) => p.name === defaultPlan)) throw new Error(`${ENV.defaultPlan} has to name one of ${ENV.plans}, got '${defaultPlan ?? ''}'`);
+  const usageKeyLimit = numberVar(env, ENV.usageKeyLimit, DEFAULT_USAGE_KEY_LIMIT);
+  const defaultKey = env[ENV.defaultUsageKey];
+  const spentKey = env[ENV.spentUsageKey];
+  return { plans, defaultPlan: defaultPlan!, usageKeyLimit, ...(defaultKey && spentKey ? { usage: { defaultKey, spentKey } } : {}) };
+}
+
+// ------------------------------------------------------------------------------
 
 /** The environment variables that carry `settings` (and the table name) to a keygate Lambda. */
 export function configEnvironment(tableName: string, settings: KeygateSettings): Record<string, string> {
@@ -166,5 +266,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig 
     cacheTtlMs: numberVar(env, ENV.cacheTtlSeconds, DEFAULT_CACHE_TTL_SECONDS) * 1000,
     negativeCacheTtlMs: numberVar(env, ENV.negativeCacheTtlSeconds, DEFAULT_NEGATIVE_CACHE_TTL_SECONDS) * 1000,
     cacheMaxEntries: numberVar(env, ENV.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES),
+    ...usagePlanConfig(env),
   };
 }

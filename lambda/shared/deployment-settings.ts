@@ -10,11 +10,15 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { GRANTS } from '../core/catalog';
 import { BASE_PATH_PATTERN } from '../core/management-routes';
-import type { KeygateSettings } from './config';
+import { QUOTA_PERIODS, type KeygateSettings, type PlanConfig } from './config';
 import { PK, SETTINGS_PK, SETTINGS_SK, SK } from '../store/keys';
 
 /** What a tool that knows only the table needs of the deployment's settings (the permissions: its own; the management ones are always added). */
-export type DeploymentSettings = Pick<KeygateSettings, 'basePath' | 'permissions' | 'userKeyPrefix' | 'botKeyPrefix' | 'cookieName'>;
+export type DeploymentSettings = Pick<KeygateSettings, 'basePath' | 'permissions' | 'userKeyPrefix' | 'botKeyPrefix' | 'cookieName'> & {
+  /** usage plans with their ids, and the default plan (SPEC §12); both absent when the deployment has none */
+  readonly plans?: readonly PlanConfig[];
+  readonly defaultPlan?: string;
+};
 
 export const SETTINGS_VERSION = 1;
 
@@ -32,6 +36,18 @@ const schema = z.object({
   userKeyPrefix: z.string().check(z.minLength(1)),
   botKeyPrefix: z.string().check(z.minLength(1)),
   cookieName: z.string().check(z.minLength(1)),
+  plans: z.optional(
+    z.array(
+      z.object({
+        name: z.string(),
+        description: z.optional(z.string()),
+        throttle: z.object({ rateLimit: z.number(), burstLimit: z.number() }),
+        quota: z.optional(z.object({ limit: z.number(), period: z.enum(QUOTA_PERIODS) })),
+        id: z.string(),
+      }),
+    ),
+  ),
+  defaultPlan: z.optional(z.string()),
 });
 
 /** The item's key. */
@@ -45,6 +61,19 @@ function normalize(s: DeploymentSettings): DeploymentSettings {
     userKeyPrefix: s.userKeyPrefix,
     botKeyPrefix: s.botKeyPrefix,
     cookieName: s.cookieName,
+    // Only with plans, so a deployment without them writes the item it always did.
+    ...(s.plans && s.plans.length > 0
+      ? {
+          plans: s.plans.map((p) => ({
+            name: p.name,
+            ...(p.description !== undefined ? { description: p.description } : {}),
+            throttle: { rateLimit: p.throttle.rateLimit, burstLimit: p.throttle.burstLimit },
+            ...(p.quota ? { quota: { limit: p.quota.limit, period: p.quota.period } } : {}),
+            id: p.id,
+          })),
+          ...(s.defaultPlan !== undefined ? { defaultPlan: s.defaultPlan } : {}),
+        }
+      : {}),
   };
 }
 
@@ -65,5 +94,6 @@ export function readSettings(item: Record<string, AttributeValue> | undefined): 
   }
   const parsed = z.safeParse(schema, raw);
   if (!parsed.success) throw new SettingsError(`the table's keygate settings item is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  return parsed.data;
+  // zod's optional fields may hold undefined; DeploymentSettings' may only be absent.
+  return normalize(parsed.data as DeploymentSettings);
 }
