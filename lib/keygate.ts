@@ -175,7 +175,6 @@ export class Keygate extends Construct {
     });
     this.api = api;
     this.authorizer = authorizer;
-    if (usage) attachUsagePlans(usage, api.deploymentStage);
 
     this.deploymentSettings = writeDeploymentSettings(
       this,
@@ -193,6 +192,8 @@ export class Keygate extends Construct {
       },
       logRetention,
     );
+    // After the settings writer, which makes the stack's one AwsCustomResource Lambda with its log group.
+    if (usage) attachUsagePlans(usage, api.deploymentStage);
 
     this.alarms = createAlarms(this, { authorizerFunction: this.authorizerFunction, api, ...(props.alarmAction ? { action: props.alarmAction } : {}) });
   }
