@@ -9,14 +9,15 @@ import { BASE_PATH_PATTERN, managementRoutes, type ManagementRoute } from '../la
 import { wildcardConflicts } from '../lambda/core/policy';
 import {
   DEFAULT_SETTINGS,
+  SETTINGS_ENV,
   SETTING_NAMES,
+  USAGE_KEY_ENV,
   configEnvironment,
   crossSettingsProblems,
   settingsProblems,
   type KeygateSettings,
   type PlanDef,
 } from '../lambda/core/settings';
-import { ENV } from '../lambda/shared/config';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
 
 /** A route of your own API: what it needs, and the Lambda that answers it (proxy integration). */
@@ -236,13 +237,13 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
 
   // The table name is a token at synth time, and short: measure the rest, with
   // the placeholder plan ids (as long as API Gateway's) and the authorizer's two usage keys.
-  const usageKeys = settings.plans.length > 0 ? ENV.defaultUsageKey.length + ENV.spentUsageKey.length + 2 * USAGE_KEY_LENGTH : 0;
+  const usageKeys = settings.plans.length > 0 ? USAGE_KEY_ENV.defaultKey.length + USAGE_KEY_ENV.spentKey.length + 2 * USAGE_KEY_LENGTH : 0;
   const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, usageKeys);
   if (envBytes > MAX_ENVIRONMENT_BYTES - 512) {
     const what =
       settings.plans.length > 0
-        ? `routes, permissions and plans take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions}, ${ENV.plans})`
-        : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${ENV.routes}, ${ENV.permissions})`;
+        ? `routes, permissions and plans take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions}, ${SETTINGS_ENV.plans})`
+        : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions})`;
     problems.push(`the ${what}; shorten them`);
   }
   return { settings, routes, managementRoutes: management, gatewayCacheSeconds, sessions, problems };

@@ -9,8 +9,7 @@ import { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
-import { configEnvironment } from '../lambda/core/settings';
-import { ENV } from '../lambda/shared/config';
+import { USAGE_KEY_ENV, configEnvironment } from '../lambda/core/settings';
 import { writeDeploymentSettings } from './deployment-settings';
 import { createAlarms, type KeygateAlarms } from './keygate-alarms';
 import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
@@ -133,7 +132,7 @@ export class Keygate extends Construct {
     this.authorizerFunction = keygateFunction(this, 'AuthorizerFunction', {
       asset: 'authorizer',
       description: 'keygate: checks API keys and session cookies, returns the routes the caller may use',
-      environment: { ...this.environment, ...(usage ? { [ENV.defaultUsageKey]: usage.defaultKey, [ENV.spentUsageKey]: usage.spentKey } : {}) },
+      environment: { ...this.environment, ...(usage ? { [USAGE_KEY_ENV.defaultKey]: usage.defaultKey, [USAGE_KEY_ENV.spentKey]: usage.spentKey } : {}) },
       // The authorizer sits in front of every request: more memory is more CPU, so a shorter cold start.
       memorySize: 512,
       timeout: Duration.seconds(5),

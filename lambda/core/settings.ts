@@ -79,6 +79,12 @@ export const SPENT_PLAN_NAME = 'keygate-credits-spent';
 /** API Gateway's hard limit of API keys per account and region, and keygate's default share of it. */
 export const MAX_USAGE_KEYS = 10_000;
 export const DEFAULT_USAGE_KEY_LIMIT = 9_000;
+/**
+ * The authorizer's two usage key VALUES, with plans: the default plan's
+ * shared key and the credits-spent plan's. Derived by the construct, not
+ * chosen, so not settings; `loadConfig` reads them (`KeygateConfig.usage`).
+ */
+export const USAGE_KEY_ENV = { defaultKey: 'KEYGATE_DEFAULT_USAGE_KEY', spentKey: 'KEYGATE_SPENT_USAGE_KEY' } as const;
 
 /** The plan settings of a deployment with plans; undefined without. */
 export function plansOf(s: Pick<KeygateSettings, 'plans' | 'defaultPlan' | 'usageKeyLimit'>): PlansConfig | undefined {

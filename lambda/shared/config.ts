@@ -7,7 +7,7 @@
  */
 import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
 import { managementRoutes } from '../core/management-routes';
-import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
+import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, USAGE_KEY_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
 export { configEnvironment, type KeygateSettings } from '../core/settings';
@@ -37,9 +37,9 @@ export const ENV = {
   ...SETTINGS_ENV,
   negativeCacheTtlSeconds: 'KEYGATE_NEGATIVE_CACHE_TTL_SECONDS',
   cacheMaxEntries: 'KEYGATE_CACHE_MAX_ENTRIES',
-  /** the authorizer's only, with plans: derived from the construct, not chosen, so not a setting */
-  defaultUsageKey: 'KEYGATE_DEFAULT_USAGE_KEY',
-  spentUsageKey: 'KEYGATE_SPENT_USAGE_KEY',
+  /** the authorizer's only, with plans */
+  defaultUsageKey: USAGE_KEY_ENV.defaultKey,
+  spentUsageKey: USAGE_KEY_ENV.spentKey,
 } as const;
 
 export const DEFAULT_COOKIE_NAME = DEFAULT_SETTINGS.cookieName;
