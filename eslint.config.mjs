@@ -19,16 +19,29 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    ignores: ['local/console/**'],
+    ignores: ['console/**'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
   },
-  // The local console's script runs in a browser, as a classic script: only the browser globals it uses, no Node.
+  // The console's scripts run in a browser, as ES modules: only browser globals, no Node.
   {
-    files: ['local/console/**/*.js'],
+    files: ['console/**/*.js'],
     languageOptions: {
-      sourceType: 'script',
-      globals: { document: 'readonly', fetch: 'readonly', location: 'readonly', navigator: 'readonly', confirm: 'readonly', getSelection: 'readonly' },
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        location: 'readonly',
+        navigator: 'readonly',
+        history: 'readonly',
+        getSelection: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        console: 'readonly',
+      },
     },
-    rules: { strict: ['error', 'global'] },
   },
 );

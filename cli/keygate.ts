@@ -78,6 +78,10 @@ Commands:
       client list (list-clients), and counts the enabled admins (so the last
       one cannot be disabled). Scans the table once; running it again is
       harmless.
+  keygate dev [--cdk-out DIR] [--stack NAME] [--port N]
+      Runs the CDK app in this folder locally (no --table, no AWS account):
+      synthesizes it when stale and serves it with DynamoDB Local.
+      keygate dev --help says more.
   keygate --help
 
 The deployment's permission catalog and key prefixes are read from the
@@ -363,6 +367,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.err : io.out)(USAGE);
     return name === undefined ? 2 : 0;
+  }
+  if (name === 'dev') {
+    // The local runner, loaded only for this command: dist/local/dev.js beside this bundle (scripts/build.ts).
+    const { dev } = require('../local/dev') as typeof import('../local/dev');
+    return dev(rest, io);
   }
   let client: DynamoDBClient | undefined;
   try {

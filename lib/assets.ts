@@ -10,13 +10,14 @@ import { dirname, join } from 'node:path';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
 
-/** The keygate Lambdas: the authorizer and one per management function. */
-export type KeygateLambdaName = 'authorizer' | ManagementFunctionName;
+/** The keygate Lambdas: the authorizer, one per management function, and the console's. */
+export type KeygateLambdaName = 'authorizer' | ManagementFunctionName | 'console';
 
 /** Handler file of each keygate Lambda, relative to the package root. */
 export const KEYGATE_LAMBDAS: Readonly<Record<KeygateLambdaName, string>> = {
   authorizer: 'lambda/authorizer/handler.ts',
   ...(Object.fromEntries(Object.entries(MANAGEMENT_FUNCTIONS).map(([name, f]) => [name, f.entry])) as Record<ManagementFunctionName, string>),
+  console: 'lambda/console/handler.ts',
 };
 
 /**

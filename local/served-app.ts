@@ -13,6 +13,15 @@ import { settingsFromEnv } from '../lambda/core/settings';
 import { storedSettings, type DeploymentSettings } from '../lambda/core/settings-item';
 import { matchResource } from './gateway';
 import type { AppModel, FunctionDef } from './model';
+import type { StaticFile } from './static-files';
+
+/** The local console's old address: now a redirect to the console the template serves. */
+export const CONSOLE_PATH = '/_keygate/';
+
+/** `/_keygate/` → 302 to the console (the served app's `{basePath}/console/`). */
+export function consoleRedirect(consolePath: string): StaticFile {
+  return { status: 302, headers: [['Location', consolePath], ['Cache-Control', 'no-cache'], ['Content-Length', '0']], body: Buffer.alloc(0) };
+}
 
 /** A route a key can be tried on: one that needs a permission keys may carry. */
 export interface ExampleRoute {
@@ -54,6 +63,8 @@ export interface ServedApp {
   readonly environment: Readonly<Record<string, string>>;
   readonly keyPermissions: readonly PermissionDef[];
   readonly example?: ExampleRoute;
+  /** where the console is, `{basePath}/console/`, when the app has it on */
+  readonly consolePath?: string;
 }
 
 /** The function behind the API's authorizer, if it has exactly one. */
@@ -110,5 +121,6 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   const example = exampleRoute(model, config.routes, keyPermissions);
   // loadConfig has checked the environment: the settings in it are the ones the construct wrote.
   const settings = storedSettings(settingsFromEnv(fn.environment));
-  return { basePath, paths, config, settings, environment: fn.environment, keyPermissions, ...(example ? { example } : {}) };
+  const consolePath = config.console ? `${basePath}/console/` : undefined;
+  return { basePath, paths, config, settings, environment: fn.environment, keyPermissions, ...(example ? { example } : {}), ...(consolePath ? { consolePath } : {}) };
 }

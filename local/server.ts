@@ -1,7 +1,7 @@
 /**
  * The runner's HTTP server on 127.0.0.1: it listens first (so a busy port
  * fails fast), answers 503 until the API is ready, then serves the local
- * console at exactly /_keygate/ and the app's OpenAPI document at exactly
+ * console's old address /_keygate/ (a redirect) and the app's OpenAPI document at exactly
  * /openapi.json, and hands every other request to the gateway emulation. One log line per request, without the query string.
  */
 import { createServer } from 'node:http';
@@ -13,7 +13,7 @@ import { staticRoute, type ServedFile } from './static-files';
 /** What the server answers with once the API is ready. */
 export interface Handler {
   current?: Gateway;
-  /** the runner's own files: the local console at /_keygate/ (never deployed), the served app's OpenAPI document at /openapi.json */
+  /** the runner's own answers: /_keygate/ → the console, the served app's OpenAPI document at /openapi.json */
   files: ServedFile[];
 }
 
@@ -30,8 +30,9 @@ export async function listen(port: number, handler: Handler): Promise<() => Prom
       }
       const served = staticRoute(handler.files, req.method ?? 'GET', req.url ?? '/');
       if (served) {
-        res.writeHead(200, served.file.headers.flat()).end(served.file.body);
-        console.log(`${req.method} ${served.path} → 200 (${served.label})`);
+        const status = served.file.status ?? 200;
+        res.writeHead(status, served.file.headers.flat()).end(served.file.body);
+        console.log(`${req.method} ${served.path} → ${status} (${served.label})`);
         return;
       }
       const started = Date.now();

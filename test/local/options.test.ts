@@ -45,7 +45,7 @@ describe('Function: quickStart', () => {
   });
 
   it('prints the local console URL as one line, when given', () => {
-    expect(quickStart({ ...info, consoleUrl: 'http://127.0.0.1:3000/_keygate/' })).toContain('\n  console    http://127.0.0.1:3000/_keygate/  (local only');
+    expect(quickStart({ ...info, consoleUrl: 'http://127.0.0.1:3000/v1/console/' })).toContain('\n  console    http://127.0.0.1:3000/v1/console/  (log in');
     expect(quickStart(info)).not.toContain('console ');
   });
 

@@ -38,6 +38,10 @@ export interface StartOptions {
   /** don't wait for the ready line (for runs that are meant to fail) */
   readonly waitForReady?: boolean;
   readonly port?: number;
+  /** where it runs; the repository unless given */
+  readonly cwd?: string;
+  /** how long it may take to be ready; 90 s unless given */
+  readonly readyWithinMs?: number;
 }
 
 export async function startRunner(options: StartOptions = {}): Promise<StartedRunner> {
@@ -47,7 +51,7 @@ export async function startRunner(options: StartOptions = {}): Promise<StartedRu
   for (const [k, v] of Object.entries({ ...process.env, PORT: String(port), ...options.env })) if (v !== undefined) env[k] = v;
   // The runner reaches DynamoDB Local on its own; the test run's endpoint must not leak in.
   delete env.AWS_ENDPOINT_URL_DYNAMODB;
-  const child = spawn(cmd!, args, { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd!, args, { cwd: options.cwd ?? REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -66,12 +70,13 @@ export async function startRunner(options: StartOptions = {}): Promise<StartedRu
   };
   if (options.waitForReady === false) return runner;
 
-  const deadline = Date.now() + 90_000;
+  const readyWithinMs = options.readyWithinMs ?? 90_000;
+  const deadline = Date.now() + readyWithinMs;
   while (!out.includes(READY_LINE)) {
     if (child.exitCode !== null) throw new Error(`the runner exited with ${child.exitCode} before it was ready:\n${out}`);
     if (Date.now() > deadline) {
       await runner.stop('SIGKILL');
-      throw new Error(`the runner was not ready within 90 s:\n${out}`);
+      throw new Error(`the runner was not ready within ${readyWithinMs / 1000} s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -31,6 +31,7 @@ beforeAll(async () => {
       defaultPlan: '',
       usageKeyLimit: 9000,
       cacheTtlSeconds: 0,
+      console: true,
     }),
     KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0',
   };

