@@ -43,7 +43,7 @@ beforeAll(async () => {
   expect((await asAdmin('PUT', `/v1/admin/users/${me.body.user?.id ?? me.body.id}/plan`, { plan: 'partner' })).status).toBe(200);
   const bot = await asAdmin('POST', '/v1/admin/users', { email: 'scorer@example.com', kind: 'bot' });
   expect(bot.status).toBe(201);
-  botId = bot.body.id;
+  botId = bot.body.user.id;
 }, 180_000);
 
 afterAll(async () => {
