@@ -6,11 +6,14 @@
  */
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SETTINGS_KEY, settingsFromItem } from '../lambda/core/settings-item';
-import { configEnvironment } from '../lambda/core/settings';
+import { SETTINGS_ENV, configEnvironment } from '../lambda/core/settings';
 import { loadManagementConfig, type ManagementConfig } from '../lambda/shared/management-config';
 
 export async function loadDeploymentConfig(client: DynamoDBClient, table: string, env: NodeJS.ProcessEnv): Promise<ManagementConfig> {
   const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: SETTINGS_KEY, ConsistentRead: true }));
-  // The stored settings (the defaults for the others) win over anything of the same name in the environment.
-  return loadManagementConfig({ ...env, ...configEnvironment(table, settingsFromItem(Item)) });
+  // Only the stored settings (the defaults for the others): none of the environment's variables of the same
+  // names, not even one the item leaves unset (the plan settings of a deployment without plans).
+  const settingVars = new Set(Object.values(SETTINGS_ENV));
+  const others = Object.fromEntries(Object.entries(env).filter(([k]) => !settingVars.has(k)));
+  return loadManagementConfig({ ...others, ...configEnvironment(table, settingsFromItem(Item)) });
 }

@@ -28,8 +28,8 @@ import { ownKey } from '../lambda/management/key-service';
 import { SettingsError } from '../lambda/core/settings-item';
 import { HttpError } from '../lambda/shared/errors';
 import { loadDeploymentConfig } from './deployment';
-import { loadDeploymentPlans } from './plans';
 import { assignPlan, planList, usageOf } from '../lambda/management/plan-service';
+import { plansOf } from '../lambda/core/settings';
 
 export const USAGE = `Usage: keygate <command> --table NAME [options]
 
@@ -388,8 +388,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const table = required(values, 'table');
     const deps = async () => {
       client = new DynamoDBClient({});
-      const plans = await loadDeploymentPlans(client, table, io.env);
-      return buildClientDeps(await loadDeploymentConfig(client, table, io.env), client, Date.now, plans ? { plans } : {});
+      const config = await loadDeploymentConfig(client, table, io.env);
+      const plans = plansOf(config);
+      return buildClientDeps(config, client, Date.now, plans ? { plans } : {});
     };
     const answer = await command.run(values, io, deps);
     io.out(JSON.stringify(answer, null, 2) + '\n');

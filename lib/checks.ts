@@ -6,10 +6,11 @@
  * `cdk synth` checks.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
-import { AuthorizationType, type CfnMethod } from 'aws-cdk-lib/aws-apigateway';
+import { AuthorizationType, type CfnMethod, type CfnUsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
 import { consoleRoutes } from '../lambda/core/management-routes';
 import type { Keygate } from './keygate';
 
@@ -80,12 +81,34 @@ export function acknowledgeKeygateFindings(keygate: Keygate): void {
       acknowledge(method, 'AwsSolutions-APIG4', `${method.resource.path} serves the console's static files and public config.json; the page signs in through the management API.`);
     }
   }
+  // Usage plans (SPEC §12): usage keys are made at run time, so their ids cannot be named in a policy.
+  const plans = Object.values(keygate.usagePlans);
+  if (plans.length > 0) {
+    const arn = (path: string) => `Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::${path}`;
+    for (const [name, def] of Object.entries(MANAGEMENT_FUNCTIONS)) {
+      if (!def.usagePlans) continue;
+      const fn = keygate.managementFunctions[name as keyof typeof MANAGEMENT_FUNCTIONS];
+      acknowledge(
+        fn,
+        `AwsSolutions-IAM5[${arn('/apikeys/*')}]`,
+        'DELETE only: API Gateway gives a usage key its id when the Lambda creates it, so the key cannot be named in advance; the Lambda deletes only ids it stored in the table.',
+      );
+      for (const plan of plans) {
+        const planId = Stack.of(keygate).getLogicalId(plan.node.defaultChild as CfnUsagePlan);
+        acknowledge(
+          fn,
+          `AwsSolutions-IAM5[${arn(`/usageplans/<${planId}>/keys/*`)}]`,
+          "DELETE only, and only in this deployment's own usage plan: the keys in it are made at run time, so their ids cannot be named in advance.",
+        );
+      }
+    }
+  }
   const provider = Stack.of(keygate).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER);
   if (provider) {
     acknowledge(
       provider,
       `AwsSolutions-IAM4[${BASIC_EXECUTION_ROLE}]`,
-      "CDK's AwsCustomResource Lambda writes only its own CloudWatch logs with this managed policy; its one table grant (PutItem on the SETTINGS partition) is a separate, scoped statement.",
+      "CDK's AwsCustomResource Lambda writes only its own CloudWatch logs with this managed policy; its other grants (PutItem on the SETTINGS partition; with plans, PATCH of each usage plan to add the stage) are separate, scoped statements.",
     );
   }
 }

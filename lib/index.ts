@@ -10,3 +10,5 @@ export type { KeygateAlarms } from './keygate-alarms';
 export { MANAGEMENT_PERMISSIONS, type Grant, type HttpMethod, type PermissionDef, type Requirement, type RouteDef } from '../lambda/core/catalog';
 export { DEFAULT_BASE_PATH, MANAGEMENT_ROUTES, managementRoutes, type ManagementFunctionName, type ManagementRouteDef } from '../lambda/core/management-routes';
 export { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
+export type { PlanDef, QuotaPeriod } from '../lambda/core/settings';
+export { grantUsagePlanAccess } from './keygate-usage-plans';

@@ -7,6 +7,7 @@ import { Duration, Names } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
   AuthorizationType,
   CfnAuthorizer,
   Cors,
@@ -89,6 +90,12 @@ export interface RestApiOptions {
   readonly restApiName: string | undefined;
   readonly cloudWatchRole: boolean;
   readonly logRetention: RetentionDays;
+  /**
+   * The deployment has usage plans: the authorizer hands API Gateway the
+   * usage key (`apiKeySource: AUTHORIZER`), every method behind it requires
+   * one, and THROTTLED and QUOTA_EXCEEDED get the plans' bodies.
+   */
+  readonly usagePlans?: boolean;
 }
 
 /**
@@ -113,6 +120,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
       accessLogDestination: new LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(),
     },
+    ...(options.usagePlans ? { apiKeySourceType: ApiKeySourceType.AUTHORIZER } : {}),
   });
 
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
@@ -131,7 +139,10 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     api.root.resourceForPath(route.path).addMethod(
       route.method,
       integration,
-      route.needs === 'public' ? { authorizationType: AuthorizationType.NONE } : { authorizationType: AuthorizationType.CUSTOM, authorizer },
+      route.needs === 'public'
+        ? { authorizationType: AuthorizationType.NONE }
+        : // Usage plans apply only to methods that require an API key: the authorizer's usageIdentifierKey.
+          { authorizationType: AuthorizationType.CUSTOM, authorizer, ...(options.usagePlans ? { apiKeyRequired: true } : {}) },
     );
   }
   addPreflights(api, options.routes, origins);
@@ -139,7 +150,7 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
   const corsHeaders: Record<string, string> = origins[0]
     ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
     : {};
-  for (const r of gatewayResponses(options.verifyPath)) {
+  for (const r of gatewayResponses(options.verifyPath, options.usagePlans ?? false)) {
     api.addGatewayResponse(r.type.responseType, {
       type: r.type,
       statusCode: String(r.status),
@@ -182,8 +193,27 @@ export function unauthorizedMessage(verifyPath: string | undefined): string {
   return verifyPath ? `missing or invalid credentials; POST ${verifyPath} tells why a key is refused` : 'missing or invalid credentials';
 }
 
-/** Every gateway response, for an app whose verify route is `verifyPath`. */
-export function gatewayResponses(verifyPath: string | undefined): readonly GatewayResponseDef[] {
+/**
+ * THROTTLED and QUOTA_EXCEEDED of a deployment with usage plans (SPEC §12).
+ * A gateway response template is plain substitution, not VTL, so it cannot
+ * choose between `quota_exceeded` and `credits_exhausted`: the authorizer
+ * puts the code and message into its context (QUOTA_EXCEEDED only ever
+ * follows an authorizer's Allow, so they are always there).
+ */
+export const USAGE_PLAN_RESPONSES: readonly GatewayResponseDef[] = [
+  {
+    type: ResponseType.THROTTLED,
+    status: 429,
+    code: str('too_many_requests'),
+    message: str("too many requests for this caller's plan; retry after a second"),
+    headers: { 'Retry-After': "'1'" },
+  },
+  { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: '"$context.authorizer.quota_code"', message: '"$context.authorizer.quota_message"' },
+];
+
+/** Every gateway response, for an app whose verify route is `verifyPath`, with or without usage plans. */
+export function gatewayResponses(verifyPath: string | undefined, usagePlans = false): readonly GatewayResponseDef[] {
+  const others = usagePlans ? OTHER_RESPONSES.map((r) => USAGE_PLAN_RESPONSES.find((u) => u.type === r.type) ?? r) : OTHER_RESPONSES;
   return [
     {
       type: ResponseType.UNAUTHORIZED,
@@ -192,7 +222,7 @@ export function gatewayResponses(verifyPath: string | undefined): readonly Gatew
       message: str(unauthorizedMessage(verifyPath)),
       headers: { 'WWW-Authenticate': "'Bearer'" },
     },
-    ...OTHER_RESPONSES,
+    ...others,
   ];
 }
 

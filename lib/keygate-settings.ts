@@ -7,7 +7,17 @@ import type { Duration } from 'aws-cdk-lib';
 import { catalogWith, validateRouteTable, type HttpMethod, type PermissionDef, type Requirement, type RouteDef } from '../lambda/core/catalog';
 import { BASE_PATH_PATTERN, consoleRoutes, managementRoutes, type ManagementRoute } from '../lambda/core/management-routes';
 import { wildcardConflicts } from '../lambda/core/policy';
-import { DEFAULT_SETTINGS, SETTINGS_ENV, SETTING_NAMES, configEnvironment, settingsProblems, type KeygateSettings } from '../lambda/core/settings';
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS_ENV,
+  SETTING_NAMES,
+  USAGE_KEY_ENV,
+  configEnvironment,
+  crossSettingsProblems,
+  settingsProblems,
+  type KeygateSettings,
+  type PlanDef,
+} from '../lambda/core/settings';
 import { DEFAULT_PREFIXES } from '../lambda/core/token';
 
 /** A route of your own API: what it needs, and the Lambda that answers it (proxy integration). */
@@ -128,6 +138,41 @@ export interface KeygateSettingsProps {
    * @default true
    */
   readonly console?: boolean;
+
+  /**
+   * Rate limits and quotas (SPEC §12): each plan becomes an API Gateway usage
+   * plan on keygate's stage, with a throttle (steady requests per second and
+   * burst) and an optional quota (requests per DAY, WEEK or MONTH). With
+   * plans, every method behind the authorizer requires a usage key, which
+   * the authorizer hands API Gateway (`apiKeySource: AUTHORIZER`); callers
+   * never send one. Names are lower case (`^[a-z][a-z0-9_-]{0,31}$`) and
+   * unique; at most 250 plans (API Gateway allows 300 usage plans per account
+   * and region, keygate adds one of its own), and their JSON has to fit the
+   * Lambda environment with the rest of the settings.
+   *
+   * @default - no plans: no usage plans, no usage keys, the API as without this prop
+   */
+  readonly plans?: readonly PlanDef[];
+
+  /**
+   * The plan of every user and key without one of their own: its one shared
+   * usage key makes it a deployment-wide safety throttle. Has to name one of
+   * `plans`.
+   *
+   * @default - the first of `plans`
+   */
+  readonly defaultPlan?: string;
+
+  /**
+   * How many usage keys (API Gateway API keys, one per user or key given a
+   * plan of its own) keygate may hold; past it, assigning a plan is refused
+   * with 409. API Gateway's limit is 10,000 API keys per account and region,
+   * not raisable; the margin leaves room for other APIs in the account. At
+   * most 10,000; only with `plans`.
+   *
+   * @default 9000
+   */
+  readonly usageKeyLimit?: number;
 }
 
 export interface ResolvedSettings {
@@ -145,6 +190,10 @@ export interface ResolvedSettings {
 }
 
 export const MAX_CREDENTIAL_CACHE_SECONDS = 60;
+/** A plan's id until its usage plan exists: as long as API Gateway's, so the environment's size is measured right. */
+export const PLAN_ID_PLACEHOLDER = 'planid0000';
+/** A usage key value's length (lib/keygate-usage-plans.ts). */
+export const USAGE_KEY_LENGTH = 40;
 /** Lambda refuses environments larger than 4 KB in total. */
 const MAX_ENVIRONMENT_BYTES = 4096;
 
@@ -162,6 +211,9 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
     // The routes without their handlers; the cache TTL from a Duration.
     routes: (props.routes ?? []).map(({ method, path, needs }) => ({ method, path, needs })),
     cacheTtlSeconds: props.credentialCacheTtl?.toSeconds() ?? DEFAULT_SETTINGS.cacheTtlSeconds,
+    // The plans get their usage plans' ids once those exist (`withPlanIds`); the default plan is the first.
+    plans: (props.plans ?? []).map((p) => ({ ...p, id: PLAN_ID_PLACEHOLDER })),
+    defaultPlan: props.defaultPlan ?? props.plans?.[0]?.name ?? '',
   };
   const { basePath, permissions: ownPermissions, routes: ownRoutes, userKeyPrefix, botKeyPrefix, cacheTtlSeconds } = settings;
   const gatewayCacheSeconds = props.gatewayCacheTtl?.toSeconds() ?? 0;
@@ -194,11 +246,27 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   if (userKeyPrefix === botKeyPrefix || [userKeyPrefix, botKeyPrefix].includes(DEFAULT_PREFIXES.session)) {
     problems.push(`key prefixes have to differ from each other and from '${DEFAULT_PREFIXES.session}'`);
   }
+  problems.push(...crossSettingsProblems(settings));
+  if (props.usageKeyLimit !== undefined && settings.plans.length === 0) problems.push('usageKeyLimit needs plans');
 
-  // The table name is a token at synth time, and short: measure the rest.
-  const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  // The table name is a token at synth time, and short: measure the rest, with
+  // the placeholder plan ids (as long as API Gateway's) and the authorizer's two usage keys.
+  const usageKeys = settings.plans.length > 0 ? USAGE_KEY_ENV.defaultKey.length + USAGE_KEY_ENV.spentKey.length + 2 * USAGE_KEY_LENGTH : 0;
+  const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, usageKeys);
   if (envBytes > MAX_ENVIRONMENT_BYTES - 512) {
-    problems.push(`the routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions}); shorten them`);
+    const what =
+      settings.plans.length > 0
+        ? `routes, permissions and plans take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions}, ${SETTINGS_ENV.plans})`
+        : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions})`;
+    problems.push(`the ${what}; shorten them`);
   }
   return { settings, routes, managementRoutes: management, consoleRoutes: console, gatewayCacheSeconds, sessions, problems };
+}
+
+/**
+ * The settings with each plan's usage plan id, once the usage plans exist
+ * (`resolveSettings` gives them `PLAN_ID_PLACEHOLDER`).
+ */
+export function withPlanIds(settings: KeygateSettings, ids: Readonly<Record<string, string>>): KeygateSettings {
+  return { ...settings, plans: settings.plans.map((p) => ({ ...p, id: ids[p.name]! })) };
 }

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from './checks';
 import { Keygate, KeygateTable } from './index';
-import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS } from './reference-app';
+import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from './reference-app';
 
 export interface KeygateStackProps extends StackProps {
   /**
@@ -102,6 +102,8 @@ export class KeygateStack extends Stack {
       permissions: REFERENCE_PERMISSIONS,
       routes: EXAMPLE_ROUTES.map((route) => ({ ...route, handler: this.exampleFunction })),
       allowedOrigins,
+      plans: REFERENCE_PLANS,
+      defaultPlan: 'free',
       ...given('cookieName', props.cookieName ?? stringContext(this, 'keygate:cookieName')),
       ...given('stageName', props.stageName ?? stringContext(this, 'keygate:stageName')),
       ...given('userKeyPrefix', props.userKeyPrefix ?? stringContext(this, 'keygate:userKeyPrefix')),

@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import type { RequestAuthorizer, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, Names } from 'aws-cdk-lib';
+import type { RequestAuthorizer, RestApi, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,13 +9,14 @@ import { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
-import { configEnvironment } from '../lambda/core/settings';
+import { USAGE_KEY_ENV, configEnvironment } from '../lambda/core/settings';
 import { writeDeploymentSettings } from './deployment-settings';
 import { createAlarms, type KeygateAlarms } from './keygate-alarms';
 import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
 import { keygateFunction } from './keygate-function';
-import { resolveSettings, type KeygateRouteDef, type KeygateSettingsProps } from './keygate-settings';
+import { resolveSettings, withPlanIds, type KeygateRouteDef, type KeygateSettingsProps } from './keygate-settings';
 import { KeygateTable, type KeygateTableProps } from './keygate-table';
+import { attachUsagePlans, createUsagePlans, grantUsagePlanAccess } from './keygate-usage-plans';
 
 /** A route of your own API and the Lambda that answers it (proxy integration). */
 export interface KeygateRoute extends KeygateRouteDef {
@@ -109,24 +110,31 @@ export class Keygate extends Construct {
   /** Writes the deployment's settings item (for the CLI) at deploy time. */
   public readonly deploymentSettings: AwsCustomResource;
   public readonly alarms: KeygateAlarms;
+  /** The usage plans, by plan name (SPEC §12); empty without `plans`. */
+  public readonly usagePlans: Readonly<Record<string, UsagePlan>>;
 
   constructor(scope: Construct, id: string, props: KeygateProps = {}) {
     super(scope, id);
     const resolved = resolveSettings(props);
     if (resolved.problems.length > 0) throw new Error(`Keygate ${this.node.path} is misconfigured:\n- ${resolved.problems.join('\n- ')}`);
-    const { settings } = resolved;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.table = Construct.isConstruct(props.table) ? props.table : new KeygateTable(this, 'Store', props.table);
     const table = this.table.table;
-    this.basePath = settings.basePath;
+    this.basePath = resolved.settings.basePath;
     this.routes = resolved.routes;
+    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    // Usage plans (SPEC §12), only with plans: made before the Lambdas, whose environment carries their ids.
+    const planned = resolved.settings;
+    const usage = planned.plans.length > 0 ? createUsagePlans(this, { plans: planned.plans, defaultPlan: planned.defaultPlan, restApiName }) : undefined;
+    this.usagePlans = usage?.plans ?? {};
+    const settings = usage ? withPlanIds(planned, usage.ids) : planned;
     this.environment = configEnvironment(table.tableName, settings);
 
     this.authorizerFunction = keygateFunction(this, 'AuthorizerFunction', {
       asset: 'authorizer',
       description: 'keygate: checks API keys and session cookies, returns the routes the caller may use',
-      environment: { ...this.environment },
+      environment: { ...this.environment, ...(usage ? { [USAGE_KEY_ENV.defaultKey]: usage.defaultKey, [USAGE_KEY_ENV.spentKey]: usage.spentKey } : {}) },
       // The authorizer sits in front of every request: more memory is more CPU, so a shorter cold start.
       memorySize: 512,
       timeout: Duration.seconds(5),
@@ -146,6 +154,7 @@ export class Keygate extends Construct {
         logRetention,
       });
       table.grant(fn, ...def.tableActions);
+      if (usage && def.usagePlans) grantUsagePlanAccess(fn, Object.values(usage.plans));
       management[name] = fn;
     }
     this.managementFunctions = management;
@@ -176,15 +185,18 @@ export class Keygate extends Construct {
       gatewayCacheSeconds: resolved.gatewayCacheSeconds,
       verifyPath: verify?.path,
       stageName: props.stageName ?? 'api',
-      restApiName: props.restApiName,
+      restApiName,
       cloudWatchRole: props.cloudWatchRole ?? true,
       logRetention,
+      usagePlans: usage !== undefined,
     });
     this.api = api;
     this.authorizer = authorizer;
 
-    // The item stores the settings core/settings.ts marks as stored (STORED_SETTINGS).
+    // The item stores the settings core/settings.ts marks as stored (STORED_SETTINGS): with plans, their ids too.
     this.deploymentSettings = writeDeploymentSettings(this, 'DeploymentSettings', table, settings, logRetention);
+    // After the settings writer, which makes the stack's one AwsCustomResource Lambda with its log group.
+    if (usage) attachUsagePlans(usage, api.deploymentStage);
 
     this.alarms = createAlarms(this, { authorizerFunction: this.authorizerFunction, api, ...(props.alarmAction ? { action: props.alarmAction } : {}) });
   }

@@ -6,6 +6,7 @@
  */
 import { catalogWith, type PermissionDef, type RouteDef } from '../lambda/core/catalog';
 import { DEFAULT_BASE_PATH, managementRoutes, type ManagementFunctionName } from '../lambda/core/management-routes';
+import type { PlanDef } from '../lambda/core/settings';
 
 /** The reference app's key-grantable permissions (added to the management ones). */
 export const REFERENCE_PERMISSIONS = [
@@ -27,6 +28,12 @@ export const EXAMPLE_ROUTES: readonly RouteDef[] = [
   { method: 'DELETE', path: '/v1/scores/{scoreId}', needs: 'delete_score' },
   { method: 'PATCH', path: '/v1/users/me', needs: 'customise_profile' },
   { method: 'PATCH', path: '/v1/sessions/{sessionId}', needs: 'customise_session' },
+];
+
+/** The reference app's plans (SPEC §12): `free` is the default, so it is also the shared safety throttle. */
+export const REFERENCE_PLANS: readonly PlanDef[] = [
+  { name: 'free', description: 'free: 5 requests/s, bursts of 10, 1,000 a day', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' } },
+  { name: 'partner', description: 'partner: 50 requests/s, bursts of 100, no quota', throttle: { rateLimit: 50, burstLimit: 100 } },
 ];
 
 /** Which Lambda of the reference app answers a route. */

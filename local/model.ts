@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { TemplateError } from './errors';
 import { referencedFunctions, resolve, type CfnResource, type CfnTemplate, type Names, type Pseudo } from './intrinsics';
-import type { SeedKey, UsagePlanDef } from './usage-plans';
+import type { PlanStage, SeedKey, UsagePlanDef } from './usage-plans';
 import { parseTemplate, VtlError } from './vtl';
 
 export interface FunctionDef {
@@ -313,7 +313,7 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
 
   const apiKeySource = String(apiProps.ApiKeySourceType ?? 'HEADER');
   if (apiKeySource !== 'HEADER' && apiKeySource !== 'AUTHORIZER') throw new TemplateError(apiLogicalId, `ApiKeySourceType ${apiKeySource} is neither HEADER nor AUTHORIZER`);
-  const usagePlans = readUsagePlans(byType, names, pseudo);
+  const usagePlans = readUsagePlans(byType, names, pseudo, stagesAddedAtDeploy(resources, names, pseudo));
 
   const tables: TableDef[] = [];
   for (const [id, r] of Object.entries(resources)) {
@@ -342,8 +342,39 @@ export function buildModel(template: CfnTemplate, options: ModelOptions): AppMod
   };
 }
 
-/** AWS::ApiGateway::UsagePlan, ApiKey and UsagePlanKey, with their Refs resolved to local ids. */
-function readUsagePlans(byType: (type: string) => [string, CfnResource][], names: Names, pseudo: Pseudo): UsagePlansDef | undefined {
+/**
+ * The stages that custom resources put usage plans on at deploy time: an
+ * AwsCustomResource (`Custom::…`) whose Create call is API Gateway's
+ * `updateUsagePlan` with `add /apiStages` ops, as AWS would run it. It is how
+ * the keygate construct attaches its plans (`Custom::KeygateUsagePlanStage`):
+ * the plans exist before the stage, so their ApiStages cannot name it.
+ * By plan id (its logical id); every other custom resource is left alone.
+ */
+function stagesAddedAtDeploy(resources: Readonly<Record<string, CfnResource>>, names: Names, pseudo: Pseudo): Map<string, PlanStage[]> {
+  const added = new Map<string, PlanStage[]>();
+  for (const [id, r] of Object.entries(resources)) {
+    const create = r.Properties?.Create;
+    if (!r.Type.startsWith('Custom::') || create === undefined || !JSON.stringify(create).includes('updateUsagePlan')) continue;
+    let call: { service?: string; action?: string; parameters?: { usagePlanId?: string; patchOperations?: { op?: string; path?: string; value?: string }[] } };
+    try {
+      call = JSON.parse(String(resolve(create, names, pseudo, id))) as typeof call;
+    } catch (err) {
+      if (err instanceof TemplateError) throw err;
+      throw new TemplateError(id, 'its Create call is not JSON');
+    }
+    if (call.service !== 'APIGateway' || call.action !== 'updateUsagePlan') continue;
+    for (const op of call.parameters?.patchOperations ?? []) {
+      if (op.op !== 'add' || op.path !== '/apiStages') continue;
+      const [apiId, stage] = String(op.value).split(':');
+      if (!call.parameters?.usagePlanId || !apiId || !stage) throw new TemplateError(id, `updateUsagePlan adds '${String(op.value)}', not an 'apiId:stage' to a plan`);
+      added.set(call.parameters.usagePlanId, [...(added.get(call.parameters.usagePlanId) ?? []), { apiId, stage }]);
+    }
+  }
+  return added;
+}
+
+/** AWS::ApiGateway::UsagePlan, ApiKey and UsagePlanKey, with their Refs resolved to local ids; `addedStages` join each plan's ApiStages. */
+function readUsagePlans(byType: (type: string) => [string, CfnResource][], names: Names, pseudo: Pseudo, addedStages: ReadonlyMap<string, PlanStage[]>): UsagePlansDef | undefined {
   const planResources = byType('AWS::ApiGateway::UsagePlan');
   if (planResources.length === 0) return undefined;
   const plans: UsagePlanDef[] = planResources.map(([id, r]) => {
@@ -359,7 +390,7 @@ function readUsagePlans(byType: (type: string) => [string, CfnResource][], names
       name: String(p.UsagePlanName ?? id),
       ...(throttle ? { throttle: { rateLimit: Number(throttle.RateLimit), burstLimit: Number(throttle.BurstLimit) } } : {}),
       ...(quota ? { quota: { limit: Number(quota.Limit), period: quota.Period as 'DAY' | 'WEEK' | 'MONTH' } } : {}),
-      stages: ((p.ApiStages ?? []) as Props[]).map((s) => ({ apiId: String(s.ApiId), stage: String(s.Stage) })),
+      stages: [...((p.ApiStages ?? []) as Props[]).map((s) => ({ apiId: String(s.ApiId), stage: String(s.Stage) })), ...(addedStages.get(id) ?? [])],
     };
   });
   const keys: SeedKey[] = byType('AWS::ApiGateway::ApiKey').map(([id, r]) => {

@@ -20,13 +20,11 @@ import { Authorizer, type Decision } from './authorizer';
 import { DecisionLog } from './decision-log';
 
 const config = loadConfig();
-// Usage plans (SPEC §12): both usage key values, or none (no plans configured).
-const defaultKey = process.env.KEYGATE_DEFAULT_USAGE_KEY;
-const spentKey = process.env.KEYGATE_SPENT_USAGE_KEY;
 const authorizer = new Authorizer({
   store: new DynamoCredentialStore(createDynamoClient(AUTHORIZER_LIMITS), config.tableName),
   config,
-  ...(defaultKey && spentKey ? { usage: { defaultKey, spentKey } } : {}),
+  // Usage plans (SPEC §12): both usage key values, or none (no plans configured).
+  ...(config.usage ? { usage: config.usage } : {}),
 });
 const log = new DecisionLog({
   // The local runner sets this for every function: nothing reads metrics there.

@@ -6,12 +6,14 @@
  */
 import type { PermissionDef, RouteDef } from './catalog';
 import { MANAGEMENT_ROUTES } from './management-routes';
+import type { PlanConfig } from './settings';
 
+/** A plan as `GET {base}/plans` shows it (no usage plan id). */
 export interface ConsolePlan {
   readonly name: string;
-  readonly description: string;
-  readonly throttle: unknown;
-  readonly quota: unknown;
+  readonly description: string | null;
+  readonly throttle: PlanConfig['throttle'];
+  readonly quota: PlanConfig['quota'] | null;
   readonly default: boolean;
 }
 
@@ -35,7 +37,9 @@ export interface ConsoleConfigInput {
   /** the app's own routes */
   readonly routes: readonly RouteDef[];
   readonly prefixes: { readonly user: string; readonly bot: string };
-  readonly plans?: readonly ConsolePlan[];
+  /** the deployment's plans (settings `plans`, `defaultPlan`) */
+  readonly plans?: readonly PlanConfig[];
+  readonly defaultPlan?: string;
   /** what the browser puts before the API's paths: '' or the stage (`/api`), from the request */
   readonly publicPrefix: string;
 }
@@ -51,7 +55,13 @@ export function consoleConfig(input: ConsoleConfigInput): ConsoleConfig {
     paths,
     permissions: input.permissions.map((p) => ({ name: p.name, description: p.description, keyGrantable: p.grant === 'key' })),
     prefixes: { user: input.prefixes.user, bot: input.prefixes.bot },
-    plans: input.plans ?? [],
+    plans: (input.plans ?? []).map((p) => ({
+      name: p.name,
+      description: p.description ?? null,
+      throttle: { rateLimit: p.throttle.rateLimit, burstLimit: p.throttle.burstLimit },
+      quota: p.quota ? { limit: p.quota.limit, period: p.quota.period } : null,
+      default: p.name === input.defaultPlan,
+    })),
     example: example ? { method: example.method, path: `${publicPrefix}${example.path}`, permission: example.needs } : null,
   };
 }

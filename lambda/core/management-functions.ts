@@ -32,6 +32,11 @@ export interface ManagementFunctionDef {
   readonly description: string;
   /** exactly the DynamoDB actions it uses */
   readonly tableActions: readonly string[];
+  /**
+   * With usage plans (SPEC §12): it creates, moves and deletes usage keys or
+   * reads usage, so it gets `grantUsagePlanAccess` (lib/keygate-usage-plans.ts).
+   */
+  readonly usagePlans?: boolean;
 }
 
 /** The management Lambdas: the construct makes one per entry, with exactly these grants. */
@@ -45,11 +50,15 @@ export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, Manag
     entry: 'lambda/management/keys.ts',
     description: 'keygate: create, list, rename, rotate, revoke API keys',
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // revoking and rotating a key ends or moves its usage key; the holder reads its key's usage
+    usagePlans: true,
   },
   admin: {
     entry: 'lambda/management/admin.ts',
     description: 'keygate: users and bot accounts, their keys and audit trails',
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // sets plans, disables users, revokes keys, reads any user's usage
+    usagePlans: true,
   },
   clients: {
     entry: 'lambda/management/clients.ts',
@@ -63,5 +72,7 @@ export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, Manag
       'dynamodb:DeleteItem',
       'dynamodb:ConditionCheckItem',
     ],
+    // deleting a client and revocation (by the holder, RFC 7009) revoke keys, and so their usage keys
+    usagePlans: true,
   },
 };

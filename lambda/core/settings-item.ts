@@ -10,7 +10,7 @@
  * Pure: the item is written in DynamoDB's attribute-value shape without the
  * SDK's types, so the construct builds it without an AWS SDK import.
  */
-import { DEFAULT_SETTINGS, STORED_SETTINGS, cleanSetting, settingsProblems, type DeploymentSettings, type KeygateSettings } from './settings';
+import { DEFAULT_SETTINGS, SETTINGS, STORED_SETTINGS, cleanSetting, crossSettingsProblems, settingsProblems, type DeploymentSettings, type KeygateSettings } from './settings';
 import { PK, SETTINGS_PK, SETTINGS_SK, SK } from './table-schema';
 
 export type { DeploymentSettings } from './settings';
@@ -34,16 +34,21 @@ export class SettingsError extends Error {
 export const SETTINGS_KEY: Record<string, Attribute> = { [PK]: { S: SETTINGS_PK }, [SK]: { S: SETTINGS_SK } };
 
 /** Only the stored settings, each with only its declared parts, in a fixed order (so the item is the same for the same settings). */
-export function storedSettings(s: DeploymentSettings): DeploymentSettings {
-  return Object.fromEntries(STORED_SETTINGS.map((k) => [k, cleanSetting(k, s[k])])) as unknown as DeploymentSettings;
+export function storedSettings(s: DeploymentSettings): Pick<KeygateSettings, (typeof STORED_SETTINGS)[number]> {
+  const all: KeygateSettings = { ...DEFAULT_SETTINGS, ...s };
+  return Object.fromEntries(STORED_SETTINGS.map((k) => [k, cleanSetting(k, all[k])])) as unknown as Pick<KeygateSettings, (typeof STORED_SETTINGS)[number]>;
 }
 
+/** The item; without the settings that are unset for these settings (`unsetWhen`: the plan settings without plans), so it is the item it was before they existed. */
 export function settingsItem(settings: DeploymentSettings): Record<string, Attribute> {
-  return { ...SETTINGS_KEY, settings: { S: JSON.stringify(storedSettings(settings)) }, version: { N: String(SETTINGS_VERSION) } };
+  const all: KeygateSettings = { ...DEFAULT_SETTINGS, ...settings };
+  const stored = storedSettings(settings);
+  const kept = Object.fromEntries(STORED_SETTINGS.filter((k) => !SETTINGS[k].unsetWhen?.(all)).map((k) => [k, stored[k]]));
+  return { ...SETTINGS_KEY, settings: { S: JSON.stringify(kept) }, version: { N: String(SETTINGS_VERSION) } };
 }
 
 /** The settings in an item; throws with a message that says what is wrong. */
-export function readSettings(item: ReadItem | undefined): DeploymentSettings {
+export function readSettings(item: ReadItem | undefined): Pick<KeygateSettings, (typeof STORED_SETTINGS)[number]> {
   if (!item) throw new SettingsError('this table has no keygate settings item: deploy the keygate construct to it (or start the local runner on it) first');
   const version = Number(item.version?.N);
   if (version !== SETTINGS_VERSION) throw new SettingsError(`the table's keygate settings item has version ${item.version?.N ?? 'none'}; this keygate reads version ${SETTINGS_VERSION}`);
@@ -55,10 +60,13 @@ export function readSettings(item: ReadItem | undefined): DeploymentSettings {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SettingsError("the table's keygate settings item is invalid: it has to be a JSON object");
   const fields = raw as Partial<Record<keyof DeploymentSettings, unknown>>;
-  const missing = STORED_SETTINGS.filter((k) => fields[k] === undefined).map((k) => `${k} is missing`);
-  const problems = [...missing, ...settingsProblems(fields, STORED_SETTINGS.filter((k) => fields[k] !== undefined))];
+  // A setting that may be unset (`unsetWhen`) may be absent: an item written before it existed still reads, as its default.
+  const missing = STORED_SETTINGS.filter((k) => fields[k] === undefined && !SETTINGS[k].unsetWhen).map((k) => `${k} is missing`);
+  const present = STORED_SETTINGS.filter((k) => fields[k] !== undefined);
+  const problems = [...missing, ...settingsProblems(fields, present)];
+  if (problems.length === 0) problems.push(...crossSettingsProblems(fields as Partial<KeygateSettings>));
   if (problems.length > 0) throw new SettingsError(`the table's keygate settings item is invalid: ${problems.join('; ')}`);
-  return storedSettings(fields as DeploymentSettings);
+  return storedSettings({ ...DEFAULT_SETTINGS, ...fields } as DeploymentSettings);
 }
 
 /** The settings a tool that knows only the table works with: the stored ones, the defaults for the rest. */

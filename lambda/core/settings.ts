@@ -14,6 +14,7 @@
  *
  * A new setting: a field in `KeygateSettings`, its entry in `SETTINGS`, and
  * its name in `STORED_SETTINGS` when the CLI needs it (docs/design.md, where things live).
+ * A rule between settings goes in `crossSettingsProblems`.
  */
 import { GRANTS, ROUTE_METHODS, type PermissionDef, type RouteDef } from './catalog';
 import { BASE_PATH_PATTERN, DEFAULT_BASE_PATH } from './management-routes';
@@ -35,11 +36,68 @@ export interface KeygateSettings {
   readonly cacheTtlSeconds: number;
   /** whether the API serves the console (SPEC §13) under `{basePath}/console/` */
   readonly console: boolean;
+  /** usage plans (SPEC §12), each with its API Gateway usage plan id; none: no usage plans at all */
+  readonly plans: readonly PlanConfig[];
+  /** the plan of callers without one of their own: one of `plans` ('' without plans) */
+  readonly defaultPlan: string;
+  /** how many usage keys (API Gateway API keys) keygate may hold */
+  readonly usageKeyLimit: number;
+}
+
+// ---- Usage plans (SPEC §12) -------------------------------------------------
+
+export const QUOTA_PERIODS = ['DAY', 'WEEK', 'MONTH'] as const;
+export type QuotaPeriod = (typeof QUOTA_PERIODS)[number];
+
+/** A plan: an API Gateway usage plan on keygate's stage. */
+export interface PlanDef {
+  /** lower case, `^[a-z][a-z0-9_-]{0,31}$`, unique */
+  readonly name: string;
+  readonly description?: string;
+  /** steady requests per second (> 0) and burst (an integer >= 1) */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** requests per period (an integer >= 1); none: no quota */
+  readonly quota?: { readonly limit: number; readonly period: QuotaPeriod };
+}
+
+/** A plan as the Lambdas and the settings item have it: with its usage plan's id. */
+export interface PlanConfig extends PlanDef {
+  readonly id: string;
+}
+
+/** A deployment's plans, when it has some: what the management API and the CLI work with. */
+export interface PlansConfig {
+  readonly plans: readonly PlanConfig[];
+  /** names one of `plans` */
+  readonly defaultPlan: string;
+  readonly usageKeyLimit: number;
+}
+
+export const PLAN_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+/** API Gateway allows 300 usage plans per account and region; keygate adds one (credits spent) and leaves room for other APIs. */
+export const MAX_PLANS = 250;
+/** The name of keygate's own plan (`<restApiName>-keygate-credits-spent`): not a plan name of yours. */
+export const SPENT_PLAN_NAME = 'keygate-credits-spent';
+/** API Gateway's hard limit of API keys per account and region, and keygate's default share of it. */
+export const MAX_USAGE_KEYS = 10_000;
+export const DEFAULT_USAGE_KEY_LIMIT = 9_000;
+/**
+ * The authorizer's two usage key VALUES, with plans: the default plan's
+ * shared key and the credits-spent plan's. Derived by the construct, not
+ * chosen, so not settings; `loadConfig` reads them (`KeygateConfig.usage`).
+ */
+export const USAGE_KEY_ENV = { defaultKey: 'KEYGATE_DEFAULT_USAGE_KEY', spentKey: 'KEYGATE_SPENT_USAGE_KEY' } as const;
+
+/** The plan settings of a deployment with plans; undefined without. */
+export function plansOf(s: Pick<KeygateSettings, 'plans' | 'defaultPlan' | 'usageKeyLimit'>): PlansConfig | undefined {
+  return s.plans.length > 0 ? { plans: s.plans, defaultPlan: s.defaultPlan, usageKeyLimit: s.usageKeyLimit } : undefined;
 }
 
 /** The settings the table's settings item stores: what a tool that knows only the table (the CLI) needs. */
-export const STORED_SETTINGS = ['basePath', 'permissions', 'userKeyPrefix', 'botKeyPrefix', 'cookieName'] as const;
-export type DeploymentSettings = Pick<KeygateSettings, (typeof STORED_SETTINGS)[number]>;
+export const STORED_SETTINGS = ['basePath', 'permissions', 'userKeyPrefix', 'botKeyPrefix', 'cookieName', 'plans', 'defaultPlan', 'usageKeyLimit'] as const;
+/** The plan settings may be left out: they are the item's only when the deployment has plans. */
+export type DeploymentSettings = Pick<KeygateSettings, Exclude<(typeof STORED_SETTINGS)[number], PlanSetting>> & Partial<Pick<KeygateSettings, PlanSetting>>;
+type PlanSetting = 'plans' | 'defaultPlan' | 'usageKeyLimit';
 
 /** One setting: how it travels in the environment, its default, and its rule. */
 export interface Setting<T> {
@@ -55,6 +113,14 @@ export interface Setting<T> {
   readonly problems: (value: unknown, name: string, raw?: string) => string[];
   /** the value with only its declared parts (JSON items keep only their rule's fields, in that order) */
   readonly clean?: (value: T) => T;
+  /**
+   * When this holds for the settings, the setting is neither set in the
+   * environment nor stored in the settings item, and unset (or absent) is its
+   * default: the plan settings without plans, so a deployment without them
+   * has the environment and item it always had, and an item written before
+   * they existed still reads.
+   */
+  readonly unsetWhen?: (settings: KeygateSettings) => boolean;
 }
 
 /** A scalar rule: undefined when the value passes, else what it has to be (`has to be …`, `is not …`). */
@@ -135,6 +201,43 @@ export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]*_(?:[a-z0-9]+_)*$/;
 export const COOKIE_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const keyPrefix = pattern(KEY_PREFIX_PATTERN, "has to be lower_snake_case ending in '_'");
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const integerFrom = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+
+/** Every reason one plan is refused (`plan 'name': …`). */
+function planProblems(p: unknown, i: number): string[] {
+  if (!isObject(p)) return [`[${i}] has to be an object`];
+  const label = `plan '${String(p.name)}'`;
+  const problems: string[] = [];
+  if (typeof p.name !== 'string' || !PLAN_NAME_PATTERN.test(p.name)) problems.push(`${label}: a name is lower case letters, digits, '_' and '-', starting with a letter, at most 32 characters`);
+  if (p.name === SPENT_PLAN_NAME) problems.push(`${label}: '${SPENT_PLAN_NAME}' is keygate's own plan for keys whose credits are spent; choose another name`);
+  if (p.description !== undefined && typeof p.description !== 'string') problems.push(`${label}: description has to be a string`);
+  const throttle = isObject(p.throttle) ? p.throttle : {};
+  if (!isNumber(throttle.rateLimit) || throttle.rateLimit <= 0) problems.push(`${label}: throttle.rateLimit has to be a number of requests per second above 0, got ${String(throttle.rateLimit)}`);
+  if (!integerFrom(throttle.burstLimit, 1)) problems.push(`${label}: throttle.burstLimit has to be an integer of at least 1, got ${String(throttle.burstLimit)}`);
+  if (p.quota !== undefined) {
+    const quota = isObject(p.quota) ? p.quota : {};
+    if (!integerFrom(quota.limit, 1)) problems.push(`${label}: quota.limit has to be an integer of at least 1, got ${String(quota.limit)}`);
+    if (!QUOTA_PERIODS.includes(quota.period as QuotaPeriod)) problems.push(`${label}: quota.period has to be one of ${QUOTA_PERIODS.join(', ')}, got '${String(quota.period)}'`);
+  }
+  if (typeof p.id !== 'string' || p.id === '') problems.push(`${label}: id (its usage plan's) has to be a non-empty string`);
+  return problems;
+}
+
+/** A plan with only its declared parts, in a fixed order. */
+function cleanPlan(p: PlanConfig): PlanConfig {
+  return {
+    name: p.name,
+    ...(p.description !== undefined ? { description: p.description } : {}),
+    throttle: { rateLimit: p.throttle.rateLimit, burstLimit: p.throttle.burstLimit },
+    ...(p.quota ? { quota: { limit: p.quota.limit, period: p.quota.period } } : {}),
+    id: p.id,
+  };
+}
+
+const withoutPlans = (s: KeygateSettings) => s.plans.length === 0;
+
 /** The declaration: every setting of `KeygateSettings`. */
 export const SETTINGS: { readonly [K in keyof KeygateSettings]: Setting<KeygateSettings[K]> } = {
   basePath: textSetting(
@@ -171,7 +274,57 @@ export const SETTINGS: { readonly [K in keyof KeygateSettings]: Setting<KeygateS
     encode: String,
     problems: scalar((v) => (typeof v === 'boolean' ? undefined : 'has to be true or false')),
   },
+  plans: {
+    env: 'KEYGATE_PLANS',
+    default: [],
+    unsetWhen: withoutPlans,
+    decode: (raw, name) => {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        throw new Error(`${name} is not JSON`);
+      }
+    },
+    encode: (plans) => JSON.stringify(plans.map(cleanPlan)),
+    clean: (plans) => plans.map(cleanPlan),
+    problems: (value, name) => {
+      if (!Array.isArray(value)) return [`${name} has to be a list of plans`];
+      const names = value.map((p: unknown) => (isObject(p) ? p.name : undefined));
+      return [
+        ...(value.length > MAX_PLANS ? [`${name} lists ${value.length} plans; at most ${MAX_PLANS} (API Gateway allows 300 usage plans per account and region)`] : []),
+        ...[...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `${name}: plan '${String(n)}' is listed twice`),
+        ...value.flatMap((p: unknown, i) => planProblems(p, i).map((problem) => `${name}: ${problem}`)),
+      ];
+    },
+  },
+  defaultPlan: {
+    ...textSetting('KEYGATE_DEFAULT_PLAN', '', (v) => (v === '' || (typeof v === 'string' && PLAN_NAME_PATTERN.test(v)) ? undefined : 'is not a plan name')),
+    unsetWhen: withoutPlans,
+  },
+  usageKeyLimit: {
+    env: 'KEYGATE_USAGE_KEY_LIMIT',
+    default: DEFAULT_USAGE_KEY_LIMIT,
+    unsetWhen: withoutPlans,
+    decode: Number,
+    encode: String,
+    problems: scalar((v) =>
+      integerFrom(v, 1) && (v as number) <= MAX_USAGE_KEYS ? undefined : `has to be an integer from 1 to ${MAX_USAGE_KEYS} (API Gateway's limit of API keys per account and region)`,
+    ),
+  },
 };
+
+/**
+ * The rules between settings, for every reader (the construct, a Lambda at
+ * cold start, the settings item): with plans, `defaultPlan` names one of
+ * them; without, there is none.
+ */
+export function crossSettingsProblems(s: Partial<Pick<KeygateSettings, 'plans' | 'defaultPlan'>>, names: { plans: string; defaultPlan: string } = { plans: 'plans', defaultPlan: 'defaultPlan' }): string[] {
+  const plans = Array.isArray(s.plans) ? s.plans : [];
+  const defaultPlan = s.defaultPlan ?? '';
+  if (plans.length === 0) return defaultPlan === '' ? [] : [`${names.defaultPlan} '${defaultPlan}' needs ${names.plans}`];
+  const planNames = plans.map((p) => p.name);
+  return planNames.includes(defaultPlan) ? [] : [`${names.defaultPlan} '${defaultPlan}' is not one of ${names.plans} (${planNames.join(', ')})`];
+}
 
 /** Every setting's name, in the declaration's order. */
 export const SETTING_NAMES = Object.keys(SETTINGS) as (keyof KeygateSettings)[];
@@ -187,7 +340,10 @@ export const TABLE_NAME_ENV = 'TABLE_NAME';
 /** The environment variables that carry `settings` (and the table name) to a keygate Lambda. */
 export function configEnvironment(tableName: string, settings: KeygateSettings): Record<string, string> {
   const env: Record<string, string> = { [TABLE_NAME_ENV]: tableName };
-  for (const k of SETTING_NAMES) env[SETTINGS[k].env] = (SETTINGS[k] as Setting<unknown>).encode(settings[k]);
+  for (const k of SETTING_NAMES) {
+    const s = SETTINGS[k] as Setting<unknown>;
+    if (!s.unsetWhen?.(settings)) env[s.env] = s.encode(settings[k]);
+  }
   return env;
 }
 
@@ -222,5 +378,8 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     if (problem) throw new Error(problem);
     out[k] = s.clean ? s.clean(value) : value;
   }
-  return out as unknown as KeygateSettings;
+  const settings = out as unknown as KeygateSettings;
+  const [problem] = crossSettingsProblems(settings, { plans: SETTINGS_ENV.plans, defaultPlan: SETTINGS_ENV.defaultPlan });
+  if (problem) throw new Error(problem);
+  return settings;
 }

@@ -8,7 +8,7 @@ import { DynamoAccountStore } from '../store/dynamo-account-store';
 import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
 import type { AccountStore } from '../store/port';
-import { loadPlans, type PlansConfig } from '../shared/plans-config';
+import { plansOf, type PlansConfig } from '../core/settings';
 import { DynamoPlans } from '../store/dynamo-plans';
 import { ApiGatewayUsagePlans } from '../usage-plans/api-gateway';
 import type { UsagePlans } from '../usage-plans/port';
@@ -48,6 +48,7 @@ export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now:
 
 /** From the environment; the SDK finds region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` itself. */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): ManagementDeps {
-  const plans = loadPlans(env);
-  return buildDeps(loadManagementConfig(env), createDynamoClient(MANAGEMENT_LIMITS), Date.now, plans ? { plans } : {});
+  const config = loadManagementConfig(env);
+  const plans = plansOf(config);
+  return buildDeps(config, createDynamoClient(MANAGEMENT_LIMITS), Date.now, plans ? { plans } : {});
 }

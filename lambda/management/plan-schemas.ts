@@ -1,6 +1,6 @@
 /** What the plan, usage and credits routes read and answer (issue 19), as zod schemas; the OpenAPI document is made from them. */
 import { z } from 'zod';
-import { PLAN_NAME_PATTERN } from '../shared/plans-config';
+import { PLAN_NAME_PATTERN } from '../core/settings';
 
 export const planName = z.string().regex(PLAN_NAME_PATTERN).meta({ description: "A plan's name, from `GET …/plans`." });
 

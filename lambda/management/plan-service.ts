@@ -5,7 +5,7 @@
  * deleted in the order of ./usage-keys.ts.
  */
 import { conflict, validation } from '../shared/errors';
-import type { PlansConfig } from '../shared/plans-config';
+import type { PlansConfig } from '../core/settings';
 import type { PlanTarget } from '../store/dynamo-plans';
 import type { Credits, KeyRecord, UserRecord } from '../store/port';
 import type { UsagePlans } from '../usage-plans/port';

@@ -14,7 +14,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { randomBase62 } from '../core/token';
 import { conflict, serviceUnavailable } from '../shared/errors';
-import type { PlanConfig, PlansConfig } from '../shared/plans-config';
+import type { PlanConfig, PlansConfig } from '../core/settings';
 import type { PlanTarget } from '../store/dynamo-plans';
 import type { KeyRecord } from '../store/port';
 import type { UsagePlans } from '../usage-plans/port';

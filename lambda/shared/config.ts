@@ -7,7 +7,7 @@
  */
 import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
 import { managementRoutes } from '../core/management-routes';
-import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
+import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, USAGE_KEY_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
 export { configEnvironment, type KeygateSettings } from '../core/settings';
@@ -27,6 +27,8 @@ export interface KeygateConfig
   /** how long an unknown credential id is refused without a read */
   readonly negativeCacheTtlMs: number;
   readonly cacheMaxEntries: number;
+  /** the authorizer's only, with plans (SPEC §12): the default plan's shared usage key VALUE and the credits-spent plan's (not credentials) */
+  readonly usage?: { readonly defaultKey: string; readonly spentKey: string };
 }
 
 /** Names of the environment variables, shared with the CDK construct: the settings' (core/settings.ts), then the Lambdas' own tuning. */
@@ -35,6 +37,9 @@ export const ENV = {
   ...SETTINGS_ENV,
   negativeCacheTtlSeconds: 'KEYGATE_NEGATIVE_CACHE_TTL_SECONDS',
   cacheMaxEntries: 'KEYGATE_CACHE_MAX_ENTRIES',
+  /** the authorizer's only, with plans */
+  defaultUsageKey: USAGE_KEY_ENV.defaultKey,
+  spentUsageKey: USAGE_KEY_ENV.spentKey,
 } as const;
 
 export const DEFAULT_COOKIE_NAME = DEFAULT_SETTINGS.cookieName;
@@ -64,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig 
   const routes = [...managementRoutes(taken.basePath), ...ownRoutes];
   const problems = validateRouteTable(routes, permissions);
   if (problems.length > 0) throw new Error(`the route table is invalid: ${problems.join('; ')}`);
+  const defaultKey = env[ENV.defaultUsageKey];
+  const spentKey = env[ENV.spentUsageKey];
   return {
     ...taken,
     tableName,
@@ -74,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig 
     cacheTtlMs: cacheTtlSeconds * 1000,
     negativeCacheTtlMs: numberVar(env, ENV.negativeCacheTtlSeconds, DEFAULT_NEGATIVE_CACHE_TTL_SECONDS) * 1000,
     cacheMaxEntries: numberVar(env, ENV.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES),
+    // Both or neither, and only with plans.
+    ...(taken.plans.length > 0 && defaultKey && spentKey ? { usage: { defaultKey, spentKey } } : {}),
   };
 }

@@ -132,7 +132,11 @@ describe('npm start with KEYGATE_CDK_OUT of another keygate app', () => {
     const client = localClient(endpoint[1]!, 'us-east-1');
     const { Item } = await client.send(new GetItemCommand({ TableName: endpoint[2]!, Key: SETTINGS_KEY, ConsistentRead: true }));
     client.destroy();
-    expect(readSettings(Item)).toEqual({ basePath: '/auth-service', permissions: WIDGETS, userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
+    const settings = readSettings(Item);
+    expect(settings).toMatchObject({ basePath: '/auth-service', permissions: WIDGETS, userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
+    // Its plans (the reference stack's), each with its usage plan's id as the runner knows it: the logical id.
+    expect(settings.plans.map((p) => [p.name, p.id.startsWith(`KeygateUsagePlansPlan${p.name}`)])).toEqual([['free', true], ['partner', true]]);
+    expect(settings.defaultPlan).toBe('free');
   });
 
   it("gives the console the widgets app's paths and permission", async () => {

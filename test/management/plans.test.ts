@@ -11,7 +11,7 @@ import { CLI_ACTOR } from '../../lambda/management/audit';
 import { buildDeps } from '../../lambda/management/deps';
 import { assignPlan, creditsOf } from '../../lambda/management/plan-service';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
-import { loadPlans } from '../../lambda/shared/plans-config';
+import { plansOf } from '../../lambda/core/settings';
 import { ApiGatewayUsagePlans } from '../../lambda/usage-plans/api-gateway';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Readable } from 'node:stream';
@@ -185,7 +185,7 @@ describe('Plans when API Gateway fails (aws-sdk-client-mock)', () => {
     const client = new APIGatewayClient({ region: 'us-east-1' });
     const mock = mockClient(client);
     mock.on(CreateApiKeyCommand).resolves({ id: 'madekey' }).on(CreateUsagePlanKeyCommand).rejects(fault).on(DeleteApiKeyCommand).resolves({});
-    const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client, Date.now, { plans: loadPlans(planEnv(3))!, usagePlans: new ApiGatewayUsagePlans(client) });
+    const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client, Date.now, { plans: plansOf(loadManagementConfig({ ...managementEnv(bed.table), ...planEnv(3) }))!, usagePlans: new ApiGatewayUsagePlans(client) });
     const { userId } = await makeUser(bed.accounts);
     const before = await usageKeyCount();
 
@@ -200,7 +200,7 @@ describe('Plans when API Gateway fails (aws-sdk-client-mock)', () => {
     const client = new APIGatewayClient({ region: 'us-east-1' });
     const mock = mockClient(client);
     mock.on(CreateApiKeyCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
-    const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client, Date.now, { plans: loadPlans(planEnv(3))!, usagePlans: new ApiGatewayUsagePlans(client) });
+    const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client, Date.now, { plans: plansOf(loadManagementConfig({ ...managementEnv(bed.table), ...planEnv(3) }))!, usagePlans: new ApiGatewayUsagePlans(client) });
     const { userId } = await makeUser(bed.accounts);
     const before = await usageKeyCount();
     await expect(assignPlan(deps, { userId }, 'free', CLI_ACTOR)).rejects.toMatchObject({ statusCode: 503, code: 'service_unavailable' });

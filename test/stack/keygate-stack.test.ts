@@ -11,7 +11,8 @@ import { ENV } from '../../lambda/shared/config';
 import { addKeygateChecks } from '../../lib/checks';
 import { gatewayResponses } from '../../lib/keygate-api';
 
-const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify');
+// The reference app has usage plans (REFERENCE_PLANS).
+const GATEWAY_RESPONSES = gatewayResponses('/v1/auth/verify', true);
 import { KeygateStack, acknowledgeReferenceFindings } from '../../lib/keygate-stack';
 import { ConditionalCheckFailedException, DynamoDBClient, type BatchGetItemCommandInput, type KeysAndAttributes, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { generateToken, parseToken } from '../../lambda/core/token';
@@ -125,6 +126,12 @@ describe('Stack: KeygateStack', () => {
         [ENV.cookieName]: 'keygate_session',
         [ENV.allowedOrigins]: '',
         [ENV.cacheTtlSeconds]: '5',
+        // usage plans (their ids and content: test/stack/usage-plans.test.ts); the two usage keys are the authorizer's only
+        [ENV.plans]: stack.resolve(stack.keygate.environment[ENV.plans]),
+        [ENV.defaultPlan]: 'free',
+        [ENV.usageKeyLimit]: '9000',
+        [ENV.defaultUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
+        [ENV.spentUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
       });
     });
   });
@@ -141,7 +148,7 @@ describe('Stack: KeygateStack', () => {
       ['AUTHORIZER_FAILURE', 500, 'authorizer_failure', 'the authorizer could not check the credentials'],
       ['AUTHORIZER_CONFIGURATION_ERROR', 500, 'authorizer_failure', 'the authorizer could not check the credentials'],
       ['MISSING_AUTHENTICATION_TOKEN', 404, 'not_found', 'no such route'],
-      ['THROTTLED', 429, 'throttled', 'too many requests, slow down'],
+      ['THROTTLED', 429, 'too_many_requests', "too many requests for this caller's plan; retry after a second"],
       ['REQUEST_TOO_LARGE', 413, 'request_too_large', 'the request is too large'],
       ['INTEGRATION_TIMEOUT', 504, 'timeout', 'the backend did not answer in time'],
       ['DEFAULT_4XX', 400, 'bad_request', 'Invalid request body'],
@@ -318,9 +325,11 @@ describe('Stack: KeygateStack', () => {
 
     it.each(['auth', 'keys', 'admin', 'clients'] as const)('grants the %s function exactly its MANAGEMENT_FUNCTIONS tableActions on the table', (target) => {
       // Act
-      const statements = statementsOf(stack.keygate.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
-      // Assess
+      const all = statementsOf(stack.keygate.managementFunctions[target]) as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+      const statements = all.filter((s) => [s.Action].flat().every((a) => a.startsWith('dynamodb:')));
+      // Assess: besides, with usage plans, POST, DELETE and GET on API Gateway (exactly which: test/stack/usage-plans.test.ts)
       expect(statements).toHaveLength(1);
+      expect(all.length - statements.length).toBe(MANAGEMENT_FUNCTIONS[target].usagePlans ? 3 : 0);
       expect([statements[0]!.Action].flat().sort()).toEqual([...MANAGEMENT_FUNCTIONS[target].tableActions].sort());
       expect(statements[0]!.Resource).toEqual(tableArn());
     });
