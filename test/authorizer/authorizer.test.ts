@@ -10,9 +10,9 @@ import { arnMatches } from '../../lambda/core/policy';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { closeTable, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 

@@ -13,12 +13,12 @@ import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { userPk } from '../../lambda/store/keys';
-import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { API_STAGE, authorizerEvent } from '../../fixtures/authorizer-events';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { emfMetrics } from '../support/emf';
-import { lambdaContext } from '../support/lambda-context';
+import { lambdaContext } from '../../fixtures/lambda-context';
 import { closeTable, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 
 const ORIGIN = 'https://app.example.com';

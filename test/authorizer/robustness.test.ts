@@ -15,13 +15,13 @@ import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { AUTHORIZER_LIMITS, createDynamoClient } from '../../lambda/store/dynamo-client';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { freePort } from '../support/dynamodb-local';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { freePort } from '../../fixtures/dynamodb';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { emfMetrics } from '../support/emf';
-import { lambdaContext } from '../support/lambda-context';
+import { lambdaContext } from '../../fixtures/lambda-context';
 import { closeTable, localClient, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 
 let client: DynamoDBClient;

@@ -17,10 +17,10 @@ import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-stor
 import { PROFILE_SK, keySk, userPk } from '../../lambda/store/keys';
 import { StoreUnavailableError, type CredentialStore } from '../../lambda/store/port';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
-import { authorizerEvent } from '../support/authorizer-events';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { captureStdout, loadAuthorizerHandler } from '../support/authorizer-handler';
-import { referenceEnv } from '../support/config';
-import { lambdaContext } from '../support/lambda-context';
+import { referenceEnv } from '../../fixtures/reference-env';
+import { lambdaContext } from '../../fixtures/lambda-context';
 import { closeTable, openTable } from '../support/table';
 
 const ORIGIN = 'https://app.example.com';

@@ -10,7 +10,7 @@ import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { lambdaContext } from '../support/lambda-context';
+import { lambdaContext } from '../../fixtures/lambda-context';
 import { ManagementApi, makeUser, managementEnv, proxyEvent, sessionFromCookie, type ProxyHandler } from '../support/management-api';
 import { closeTable, openTable } from '../support/table';
 import { issueSession } from '../../lambda/management/mint';
