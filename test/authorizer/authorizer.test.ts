@@ -2,17 +2,15 @@
  * The authorizer's decisions against DynamoDB Local: every key permission set
  * × every route, sessions, refusals, CSRF, precedence, malformed input.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
 import { keyGrantable, sessionPermissions } from '../../lambda/core/catalog';
 import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { arnMatches } from '../../lambda/core/policy';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { closeTable, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import type { KeygateConfig } from '../../lambda/shared/config';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { Testbed } from '../support/testbed';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
@@ -20,13 +18,11 @@ const ORIGIN = 'https://app.example.com';
 const protectedRoutes = REFERENCE_ROUTES.filter((r) => r.needs !== 'public');
 const grantable = keyGrantable(REFERENCE_CATALOG);
 
-let client: DynamoDBClient;
-let table: string;
+let bed: Testbed;
 let accounts: DynamoAccountStore;
-let config: KeygateConfig;
 
 function newAuthorizer(overrides: Partial<KeygateConfig> = {}, now?: () => number): Authorizer {
-  return new Authorizer({ store: new DynamoCredentialStore(client, table), config: { ...config, ...overrides }, ...(now ? { now } : {}) });
+  return bed.authorizer({ config: overrides, ...(now ? { now } : {}) });
 }
 
 /** What API Gateway would do with the policy: does any Allow cover the method ARN, and no Deny? */
@@ -43,11 +39,10 @@ async function human(admin = false) {
 }
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  accounts = new DynamoAccountStore(client, table);
-  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
+  bed = await Testbed.open({ deployment: (t) => referenceEnv(t, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }), handlers: false });
+  accounts = bed.accounts;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 describe('Class: Authorizer', () => {
   describe('Method: decide — API keys', () => {

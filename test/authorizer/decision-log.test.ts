@@ -5,9 +5,9 @@
  */
 import type { Decision } from '../../lambda/authorizer/authorizer';
 import { DecisionLog } from '../../lambda/authorizer/decision-log';
-import { authorizerEvent } from '../support/authorizer-events';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { emfMetrics } from '../support/emf';
-import { lambdaContext } from '../support/lambda-context';
+import { lambdaContext } from '../../fixtures/lambda-context';
 
 const NOW = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 const TRACE = 'Root=1-65f0c0de-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';

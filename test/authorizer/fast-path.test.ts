@@ -6,36 +6,32 @@
  * hits and misses only when the cache was consulted.
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
 import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { userPk } from '../../lambda/store/keys';
-import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
+import { API_STAGE, authorizerEvent } from '../../fixtures/authorizer-events';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { emfMetrics } from '../support/emf';
-import { lambdaContext } from '../support/lambda-context';
-import { closeTable, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { Testbed } from '../support/testbed';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 
 const ORIGIN = 'https://app.example.com';
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
 let accounts: DynamoAccountStore;
-let config: KeygateConfig;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  accounts = new DynamoAccountStore(client, table);
-  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
+  bed = await Testbed.open({ deployment: (t) => referenceEnv(t, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }), handlers: false });
+  ({ client, table, accounts } = bed);
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
-const newAuthorizer = (now?: () => number) => new Authorizer({ store: new DynamoCredentialStore(client, table), config, ...(now ? { now } : {}) });
+const newAuthorizer = (now?: () => number) => bed.authorizer(now ? { now } : {});
 const withKey = (key: string, method = 'GET', resource = '/v1/auth/me') => authorizerEvent(method, resource, { Authorization: `Bearer ${key}` });
 
 async function keyOf(permissions: string[]): Promise<string> {

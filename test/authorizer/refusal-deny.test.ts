@@ -8,17 +8,16 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { Authorizer, type Decision } from '../../lambda/authorizer/authorizer';
+import type { Decision } from '../../lambda/authorizer/authorizer';
 import { catalogWith, type PermissionDef, type RouteDef } from '../../lambda/core/catalog';
 import { routeConflicts } from '../../lambda/core/policy';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import type { CredentialLookup, CredentialStore } from '../../lambda/store/port';
-import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
-import { referenceEnv } from '../support/config';
+import { API_STAGE, authorizerEvent } from '../../fixtures/authorizer-events';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { VALUES, generateTable, iamAllows, random } from '../support/route-tables';
-import { closeTable, openTable } from '../support/table';
+import { Testbed } from '../support/testbed';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
@@ -28,9 +27,9 @@ const PERMISSIONS: readonly PermissionDef[] = catalogWith([
   { name: 'p2', grant: 'key', description: 'generated routes' },
 ]);
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
-let config: KeygateConfig;
 /**
  * The real store, each credential read once for all the tables: the
  * authorizers differ only in their route table, and this test is about
@@ -41,8 +40,8 @@ let store: CredentialStore;
 let credentials: { label: string; headers: Record<string, string> }[];
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
+  bed = await Testbed.open({ deployment: (t) => referenceEnv(t, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }), handlers: false });
+  ({ client, table } = bed);
   const real = new DynamoCredentialStore(client, table);
   const read = new Map<string, Promise<CredentialLookup>>();
   store = {
@@ -61,7 +60,7 @@ beforeAll(async () => {
   const { token } = await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 3600_000);
   credentials.push({ label: 'session, no Origin', headers: { Cookie: `keygate_session=${token.value}` } });
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 /** IAM's rule applied to the decision's policy; a 401 lets nothing through. */
 function gatewayAllows(decision: Decision, methodArn: string): boolean {
@@ -84,7 +83,7 @@ describe('Class: Authorizer', () => {
         { method: 'POST', path: '/a/{x}/c', needs: 'submit_score' },
         { method: 'POST', path: '/a/b/{y}', needs: 'delete_score' },
       ];
-      const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: { ...config, routes } });
+      const authorizer = bed.authorizer({ config: { routes } });
       const event = requestFor('POST', '/a/b/{y}', '/a/b/c', { Authorization: `Bearer ${token.value}` });
       // Act
       const decision = await authorizer.decide(event);
@@ -107,7 +106,7 @@ describe('Class: Authorizer', () => {
         const routes = generateTable(next);
         tally.tables++;
         if (routeConflicts(routes).length > 0) tally.overlapping++;
-        const authorizer = new Authorizer({ store, config: { ...config, routes, permissions: PERMISSIONS } });
+        const authorizer = bed.authorizer({ store, config: { routes, permissions: PERMISSIONS } });
         const requests: { method: string; resource: string; path: string }[] = [];
         for (const r of routes) {
           for (let n = 0; n < 2; n++) {

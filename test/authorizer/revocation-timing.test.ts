@@ -8,30 +8,28 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore, type KeyRecord } from '../../lambda/store/dynamo-account-store';
+import type { DynamoAccountStore, KeyRecord } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import type { CredentialStore } from '../../lambda/store/port';
-import { authorizerEvent } from '../support/authorizer-events';
-import { referenceEnv } from '../support/config';
-import { closeTable, openTable } from '../support/table';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { referenceEnv } from '../../fixtures/reference-env';
+import { Testbed } from '../support/testbed';
 import { issueKey, issueRotation } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const TTL_MS = 5000;
 const DOC_SENTENCE = 'within the credential cache TTL (5 s by default); a grace period at least the TTL long ends exactly on time';
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
-let config: KeygateConfig;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  config = loadConfig(referenceEnv(table));
-  accounts = new DynamoAccountStore(client, table);
+  bed = await Testbed.open({ deployment: referenceEnv, handlers: false });
+  ({ client, table, accounts } = bed);
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 async function freshKey(): Promise<{ userId: string; key: KeyRecord; value: string }> {
   const { userId } = await accounts.createUser({ kind: 'human', email: `timing-${Math.random()}@example.com` });
@@ -51,8 +49,8 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
     const { userId, key, value } = await freshKey();
     let now = 1_000_000;
     const cachedAt = now;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
-    expect(config.cacheTtlMs).toBe(TTL_MS);
+    const authorizer = bed.authorizer({ now: () => now });
+    expect(bed.config.cacheTtlMs).toBe(TTL_MS);
     expect(await verdict(authorizer, value)).toBe('allow');
 
     // Act: rotated at t = 500 ms with the grace period
@@ -70,7 +68,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
     // Prepare
     const { userId, key, value } = await freshKey();
     let now = 2_000_000;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
+    const authorizer = bed.authorizer({ now: () => now });
     expect(await verdict(authorizer, value)).toBe('allow');
     now += 500;
     const endsAt = now + graceMs;
@@ -107,7 +105,7 @@ describe('Class: Authorizer — when a rotated key stops working, with the old k
     };
     let now = 3_000_000;
     const sentAt = now;
-    const authorizer = new Authorizer({ store: slow, config, now: () => now });
+    const authorizer = bed.authorizer({ store: slow, now: () => now });
 
     // Act: the read goes out at t = 0 and sees the key unrotated; the rotation (grace = TTL)
     // happens at t = 100; the answer arrives at t = 3 s

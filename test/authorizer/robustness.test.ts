@@ -9,22 +9,22 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
+import type { KeygateConfig } from '../../lambda/shared/config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { AUTHORIZER_LIMITS, createDynamoClient } from '../../lambda/store/dynamo-client';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { freePort } from '../support/dynamodb-local';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { freePort } from '../../fixtures/dynamodb';
 import { captureStdout, loadAuthorizerHandler, type AuthorizerHandler } from '../support/authorizer-handler';
 import { emfMetrics } from '../support/emf';
-import { lambdaContext } from '../support/lambda-context';
-import { closeTable, localClient, openTable } from '../support/table';
-import { referenceEnv } from '../support/config';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { localClient } from '../support/table';
+import { Testbed } from '../support/testbed';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 
-let client: DynamoDBClient;
+let bed: Testbed;
 let table: string;
 let accounts: DynamoAccountStore;
 let config: KeygateConfig;
@@ -44,11 +44,11 @@ function countCommands(c: DynamoDBClient): Map<string, number> {
 }
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  accounts = new DynamoAccountStore(client, table);
-  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' }));
+  bed = await Testbed.open({ deployment: (t) => referenceEnv(t, { KEYGATE_ALLOWED_ORIGINS: 'https://app.example.com' }), handlers: false });
+  ({ table, config } = bed);
+  accounts = bed.accounts;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 describe('Class: Authorizer — malformed input', () => {
   it('never allows and never throws for 1,500 random or mangled credentials', async () => {
@@ -56,7 +56,7 @@ describe('Class: Authorizer — malformed input', () => {
     const { userId } = await accounts.createUser({ kind: 'human', email: 'fuzz@example.com' });
     const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
     const session = (await issueSession(accounts, DEFAULT_PREFIXES, userId, Date.now() + 60_000)).token.value;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config });
+    const authorizer = bed.authorizer();
     const mutate = (s: string, i: number): string => {
       const pos = i % s.length;
       switch (i % 8) {
@@ -98,7 +98,7 @@ describe('Class: Authorizer — malformed input', () => {
   });
 
   it('refuses events with missing or strange fields without throwing', async () => {
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config });
+    const authorizer = bed.authorizer();
     const { userId } = await accounts.createUser({ kind: 'human' });
     const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: ['submit_score'] })).token.value;
     const base = authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` });
@@ -119,7 +119,7 @@ describe('Class: Authorizer — a store that cannot answer', () => {
   it('throws (API Gateway answers 500) when DynamoDB is down, never allows', async () => {
     const port = await freePort(); // nothing listens here
     const down = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2 });
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(down, table), config });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(down, table) });
     const token = generateToken('user', newId()).value;
     await expect(authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token}` }))).rejects.toThrow('DynamoDB BatchGetItem failed');
     down.destroy();
@@ -132,7 +132,7 @@ describe('Class: Authorizer — a store that cannot answer', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     const hung = createDynamoClient({ ...AUTHORIZER_LIMITS, requestTimeout: 300 }, `http://127.0.0.1:${port}`);
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(hung, table), config });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(hung, table) });
     try {
       // Act + Assess: an error (API Gateway: 500), not a hang until the Lambda timeout
       await expect(authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${generateToken('user', newId()).value}` }))).rejects.toThrow(
@@ -150,7 +150,7 @@ describe('Class: Authorizer — a store that cannot answer', () => {
     const throttled = new DynamoDBClient({});
     const mock = mockClient(throttled);
     mock.on(BatchGetItemCommand).resolves({ Responses: {}, UnprocessedKeys: { [table]: { Keys: [{}] } } });
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(throttled, table), config });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(throttled, table) });
     const token = generateToken('user', newId()).value;
     await expect(authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${token}` }))).rejects.toThrow('unprocessed');
     mock.restore();
@@ -164,7 +164,7 @@ describe('Class: Authorizer — cache', () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
     const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] })).token.value;
     let now = Date.now();
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(counted, table), config, now: () => now });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(counted, table), now: () => now });
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${key}` }));
 
     expect((await ask()).cacheHit).toBe(false);
@@ -185,7 +185,7 @@ describe('Class: Authorizer — cache', () => {
     const counts = countCommands(counted);
     const { userId } = await accounts.createUser({ kind: 'human' });
     const key = (await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] })).token.value;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(counted, table), config });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(counted, table) });
     const ds = await Promise.all(Array.from({ length: 20 }, () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${key}` }))));
     expect(ds.every((d) => d.outcome === 'allow')).toBe(true);
     expect(counts.get('BatchGetItem')).toBe(1);
@@ -196,7 +196,7 @@ describe('Class: Authorizer — cache', () => {
     const { userId } = await accounts.createUser({ kind: 'human' });
     const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
     let now = Date.now();
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
+    const authorizer = bed.authorizer({ now: () => now });
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${token.value}` }));
     expect((await ask()).outcome).toBe('allow');
     await accounts.revokeKey(userId, token.id, now);
@@ -211,7 +211,7 @@ describe('Class: Authorizer — cache', () => {
     const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: 'k', permissions: [] });
     let now = Date.now();
     await accounts.revokeKey(userId, token.id, now + 1000);
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config, now: () => now });
+    const authorizer = bed.authorizer({ now: () => now });
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${token.value}` }));
     expect((await ask()).outcome).toBe('allow');
     now += 1000;
@@ -219,7 +219,7 @@ describe('Class: Authorizer — cache', () => {
   });
 
   it('stays within its entry bound under a flood of distinct unknown keys', async () => {
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: { ...config, cacheMaxEntries: 50 } });
+    const authorizer = bed.authorizer({ config: { cacheMaxEntries: 50 } });
     for (let i = 0; i < 120; i++) {
       await authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${generateToken('user', newId()).value}` }));
     }
@@ -230,7 +230,7 @@ describe('Class: Authorizer — cache', () => {
     const counted = localClient();
     const counts = countCommands(counted);
     let now = Date.now();
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(counted, table), config, now: () => now });
+    const authorizer = bed.authorizer({ store: new DynamoCredentialStore(counted, table), now: () => now });
     const ghost = generateToken('user', newId()).value;
     const ask = () => authorizer.decide(authorizerEvent('GET', '/v1/auth/me', { Authorization: `Bearer ${ghost}` }));
     await ask();

@@ -7,38 +7,36 @@
  * credits, and a failed write failing the decision (closed).
  */
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Authorizer, CREDITS_EXHAUSTED, QUOTA_CONTEXT, type Decision } from '../../lambda/authorizer/authorizer';
+import { CREDITS_EXHAUSTED, QUOTA_CONTEXT, type Decision } from '../../lambda/authorizer/authorizer';
 import { keyGrantable } from '../../lambda/core/catalog';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 import { issueKey, issueSession } from '../../lambda/management/mint';
-import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { PROFILE_SK, keySk, userPk } from '../../lambda/store/keys';
 import { StoreUnavailableError, type CredentialStore } from '../../lambda/store/port';
 import { REFERENCE_CATALOG } from '../../lib/reference-app';
-import { authorizerEvent } from '../support/authorizer-events';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { captureStdout, loadAuthorizerHandler } from '../support/authorizer-handler';
-import { referenceEnv } from '../support/config';
-import { lambdaContext } from '../support/lambda-context';
-import { closeTable, openTable } from '../support/table';
+import { referenceEnv } from '../../fixtures/reference-env';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { Testbed } from '../support/testbed';
 
 const ORIGIN = 'https://app.example.com';
 const USAGE = { defaultKey: 'D'.repeat(40), spentKey: 'S'.repeat(40) };
 /** 2025-03-10T12:00:00Z */
 const NOON = Date.UTC(2025, 2, 10, 12);
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
 let accounts: DynamoAccountStore;
-let config: KeygateConfig;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  accounts = new DynamoAccountStore(client, table);
-  config = loadConfig(referenceEnv(table, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }));
+  bed = await Testbed.open({ deployment: (t) => referenceEnv(t, { KEYGATE_ALLOWED_ORIGINS: ORIGIN }), handlers: false });
+  ({ client, table, accounts } = bed);
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 /** The real store, its calls counted. */
 function countingStore(): CredentialStore & { calls: { lookup: number; spendCredit: number } } {
@@ -52,13 +50,8 @@ function countingStore(): CredentialStore & { calls: { lookup: number; spendCred
   };
 }
 
-const newAuthorizer = (options: { store?: CredentialStore; usage?: boolean; now?: () => number } = {}) =>
-  new Authorizer({
-    store: options.store ?? new DynamoCredentialStore(client, table),
-    config,
-    ...(options.usage === false ? {} : { usage: USAGE }),
-    ...(options.now ? { now: options.now } : {}),
-  });
+const newAuthorizer = ({ usage = true, ...options }: { store?: CredentialStore; usage?: boolean; now?: () => number } = {}) =>
+  bed.authorizer({ ...options, ...(usage ? { usage: USAGE } : {}) });
 
 const call = (key: string, method = 'POST', resource = '/v1/scores') => authorizerEvent(method, resource, { Authorization: `Bearer ${key}` });
 

@@ -2,7 +2,7 @@ import { keyGrantable, sessionPermissions, validateRouteTable } from '../../lamb
 import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
 import { findRoute, refuse, type Principal } from '../../lambda/core/decision';
 import { PolicyCache, allowPolicy, arnMatches, parseMethodArn, routeArns, wildcardConflicts } from '../../lambda/core/policy';
-import { API_STAGE, concretePath } from '../support/authorizer-events';
+import { API_STAGE, concretePath } from '../../fixtures/authorizer-events';
 
 /** Every subset of the key-grantable permissions, and the two session sets. */
 function permissionSets(): string[][] {

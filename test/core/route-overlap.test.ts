@@ -7,7 +7,7 @@
  */
 import type { HttpMethod, RouteDef } from '../../lambda/core/catalog';
 import { allowPolicy, arnMatches, mayCall, routeConflicts, wildcardConflicts } from '../../lambda/core/policy';
-import { API_STAGE } from '../support/authorizer-events';
+import { API_STAGE } from '../../fixtures/authorizer-events';
 import { VALUES, generateTable, iamAllows, random } from '../support/route-tables';
 
 const route = (method: string, path: string, needs: string): RouteDef => ({ method: method as HttpMethod, path, needs });

@@ -22,9 +22,10 @@ import { openApiDocument } from '../../scripts/openapi-document';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
 import { servedOpenApi } from '../../local/openapi';
 import { OPENAPI_FILE, referenceDocument, referenceDocumentYaml } from '../../scripts/openapi';
-import { authorizerEvent } from '../support/authorizer-events';
-import { referenceEnv } from '../support/config';
-import { ManagementTestbed, ORIGIN, makeUser, proxyEvent, type ApiResponse, type CallOptions, type SignedInUser } from '../support/management-api';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { referenceEnv } from '../../fixtures/reference-env';
+import { ORIGIN, makeUser, proxyEvent, type ApiResponse, type CallOptions, type SignedInUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -130,7 +131,7 @@ describe('Document: openapi.yaml', () => {
       return route;
     };
 
-    let bed: ManagementTestbed;
+    let bed: Testbed;
     let controlPlane: ControlPlane;
     let admin: SignedInUser;
     let user: SignedInUser;
@@ -143,7 +144,7 @@ describe('Document: openapi.yaml', () => {
     beforeAll(async () => {
       // With plans, on the emulated API Gateway control plane, so the plan and usage routes can succeed.
       controlPlane = await startControlPlane(UsagePlanModel.fromPlans([{ id: 'planfree', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' } }]));
-      bed = await ManagementTestbed.open({
+      bed = await Testbed.open({
         env: { KEYGATE_PLANS: JSON.stringify([{ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' }, id: 'planfree' }]), AWS_ENDPOINT_URL_API_GATEWAY: controlPlane.endpoint },
       });
       admin = await bed.signIn({ admin: true });

@@ -5,7 +5,7 @@
 import { loadConfig } from '../../lambda/shared/config';
 import { OPENAPI_PATH, servedOpenApi } from '../../local/openapi';
 import { staticRoute } from '../../local/static-files';
-import { referenceEnv } from '../support/config';
+import { referenceEnv } from '../../fixtures/reference-env';
 
 describe('Function: staticRoute — the OpenAPI document', () => {
   const file = servedOpenApi(loadConfig(referenceEnv('table')), 'Keygate', 'http://127.0.0.1:3999');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { READY_LINE } from '../../local/quickstart';
 import { killQuietly } from '../../local/processes';
 import { synthesize } from '../../local/synth';
-import { freePort } from '../support/dynamodb-local';
+import { freePort } from '../../fixtures/dynamodb';
 
 export { freePort };
 export const REPO_ROOT = join(__dirname, '..', '..');

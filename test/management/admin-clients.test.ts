@@ -13,7 +13,6 @@ import { storedKeySecret } from '../../lambda/management/mint';
 import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
 import { CLIENTS_PK, clientDirectorySk } from '../../lambda/store/keys';
 import { IssueRefusedError } from '../../lambda/store/port';
-import { putSettings } from '../support/config';
 import { OAuthHarness, basic, type HarnessUser } from './oauth-harness';
 
 const REDIRECT = 'https://tool.example/callback';
@@ -28,10 +27,9 @@ let admin: HarnessUser;
 let store: DynamoClientStore;
 
 beforeAll(async () => {
-  h = await OAuthHarness.open();
+  h = await OAuthHarness.open({ settings: true });
   admin = await h.user({ admin: true });
   store = new DynamoClientStore(h.client, h.table, Date.now);
-  await putSettings(h.client, h.table);
 });
 afterAll(() => h.close());
 

@@ -9,14 +9,15 @@ import { auditPageResponse as auditListResponse, keyListResponse, rotatedBotKeyR
 import { encodeCursor } from '../../lambda/management/pagination';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementTestbed, makeUser, managementEnv, type SignedInUser } from '../support/management-api';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { makeUser, managementEnv, type SignedInUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 let admin: SignedInUser;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await Testbed.open();
   admin = await bed.signIn({ admin: true });
 });
 afterAll(() => bed.close());

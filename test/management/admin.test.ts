@@ -2,13 +2,14 @@
  * The admin Lambda through its real middy handler, behind the real
  * authorizer, against DynamoDB Local: users, bots, bot keys, disabling.
  */
-import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
+import { makeUser, type SignedInUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 let admin: SignedInUser;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await Testbed.open();
   admin = await bed.signIn({ admin: true });
 });
 afterAll(() => bed.close());

@@ -8,11 +8,12 @@ import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { ManagementApi, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ManagementHandlers } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { ManagementApi, makeUser, sessionFromCookie, type ManagementHandlers } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
 let handlers: ManagementHandlers;
@@ -20,12 +21,11 @@ let api: ManagementApi;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  handlers = loadHandlers(managementEnv(table));
-  api = new ManagementApi(client, table, handlers);
-  accounts = new DynamoAccountStore(client, table);
+  bed = await Testbed.open();
+  ({ client, table, api, accounts } = bed);
+  handlers = api.handlers;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 async function userWithKey(permissions: string[] = ['submit_score']) {
   const user = await makeUser(accounts);
@@ -172,7 +172,7 @@ describe('Handler: auth', () => {
     it('lets the user in again once the 15-minute window has passed', async () => {
       // Prepare: the auth handler on a clock the test moves
       let now = Date.now();
-      const deps = buildDeps(loadManagementConfig(managementEnv(table)), client, () => now);
+      const deps = buildDeps(loadManagementConfig(bed.env), client, () => now);
       const clocked = new ManagementApi(client, table, { ...handlers, auth: createAuthHandler(deps) });
       const user = await makeUser(accounts);
       for (let i = 0; i < 5; i++) await clocked.call('POST', '/v1/auth/login', { body: { email: user.email, password: `wrong ${i}` } });

@@ -4,42 +4,40 @@
  * API at /auth-service, with its own catalog and prefixes, gets working
  * login, keys with its own permission, and messages that name its paths.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { configEnvironment } from '../../lambda/shared/config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { ManagementApi, ORIGIN, loadHandlers, makeUser, type ManagementHandlers } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { ORIGIN, makeUser, type ManagementApi, type ManagementHandlers } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
-let client: DynamoDBClient;
-let table: string;
+let bed: Testbed;
 let api: ManagementApi;
 let handlers: ManagementHandlers;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  const env = {
-    ...configEnvironment(table, {
-      basePath: '/auth-service',
-      routes: [{ method: 'POST', path: '/widgets', needs: 'write_widgets' }],
-      permissions: [{ name: 'write_widgets', grant: 'key', description: 'create widgets' }],
-      userKeyPrefix: 'wk_',
-      botKeyPrefix: 'wbot_',
-      cookieName: 'keygate_session',
-      allowedOrigins: [ORIGIN],
-      plans: [],
-      defaultPlan: '',
-      usageKeyLimit: 9000,
-      cacheTtlSeconds: 0,
-      console: true,
+  bed = await Testbed.open({
+    deployment: (table) => ({
+      ...configEnvironment(table, {
+        basePath: '/auth-service',
+        routes: [{ method: 'POST', path: '/widgets', needs: 'write_widgets' }],
+        permissions: [{ name: 'write_widgets', grant: 'key', description: 'create widgets' }],
+        userKeyPrefix: 'wk_',
+        botKeyPrefix: 'wbot_',
+        cookieName: 'keygate_session',
+        allowedOrigins: [ORIGIN],
+        plans: [],
+        defaultPlan: '',
+        usageKeyLimit: 9000,
+        cacheTtlSeconds: 0,
+        console: true,
+      }),
+      KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0',
     }),
-    KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0',
-  };
-  handlers = loadHandlers(env);
-  api = new ManagementApi(client, table, handlers, undefined, env);
-  accounts = new DynamoAccountStore(client, table);
+  });
+  ({ api, accounts } = bed);
+  handlers = api.handlers;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 describe('Management API under another base path', () => {
   it('logs in, makes a key with the deployment\'s own permission, and names its own paths in messages', async () => {

@@ -9,23 +9,24 @@ import { createAuthHandler } from '../../lambda/management/auth-routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { lambdaContext } from '../support/lambda-context';
-import { ORIGIN, loadHandlers, makeUser, managementEnv, proxyEvent, type ManagementHandlers, type ProxyRequest } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { ORIGIN, makeUser, managementEnv, proxyEvent, type ManagementHandlers, type ProxyRequest } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
 let handlers: ManagementHandlers;
 let accounts: DynamoAccountStore;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  handlers = loadHandlers(managementEnv(table));
-  accounts = new DynamoAccountStore(client, table);
+  bed = await Testbed.open();
+  ({ client, table, accounts } = bed);
+  handlers = bed.api.handlers;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 async function invoke(target: keyof ManagementHandlers, req: ProxyRequest) {
   const res = await handlers[target](proxyEvent(req), lambdaContext());

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { USAGE, main, type CliIo } from '../../cli/keygate';
-import { ManagementTestbed, makeUser } from '../support/management-api';
+import { makeUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 import { putSettings } from '../support/config';
 import { closeTable, openTable } from '../support/table';
 
@@ -19,10 +20,10 @@ const LAUNCHER = join(REPO, 'bin', 'keygate.js');
 const PASSWORD = 'first admin passphrase';
 
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open({ settings: true });
+  bed = await Testbed.open({ settings: true });
 });
 afterAll(() => bed.close());
 
@@ -291,9 +292,9 @@ describe('CLI: main', () => {
 
 describe("CLI: the README's Deploy section", () => {
   // A table of its own: the block's e-mail addresses are the README's, which other tests here use too.
-  let fresh: ManagementTestbed;
+  let fresh: Testbed;
   beforeAll(async () => {
-    fresh = await ManagementTestbed.open({ settings: true });
+    fresh = await Testbed.open({ settings: true });
   });
   afterAll(() => fresh.close());
 

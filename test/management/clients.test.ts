@@ -5,13 +5,9 @@
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
-import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { storedKeySecret } from '../../lambda/management/mint';
-import { loadConfig } from '../../lambda/shared/config';
 import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
-import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { managementEnv } from '../support/management-api';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { OAuthHarness } from './oauth-harness';
 
 const REDIRECT = 'https://tool.example/callback';
@@ -126,7 +122,7 @@ describe('Clients: keys issued through a client, at the authorizer', () => {
     const user = await h.user();
     const fromClient = (await fileFlow(user, tool.id)).text;
     const byHand = (await h.request('POST', '/v1/keys', { cookie: user.cookie, json: { name: 'by hand', permissions: ['submit_score'] } })).body.key as string;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(h.client, h.table), config: loadConfig(managementEnv(h.table)) });
+    const authorizer = h.bed.authorizer();
     const decide = (key: string) => authorizer.decide(authorizerEvent('POST', '/v1/scores', { Authorization: `Bearer ${key}` }));
 
     // Act

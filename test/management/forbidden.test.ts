@@ -7,15 +7,16 @@
 import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import { arnMatches } from '../../lambda/core/policy';
 import { gatewayResponses } from '../../lib/keygate-api';
-import { API_STAGE, authorizerEvent } from '../support/authorizer-events';
-import { lambdaContext } from '../support/lambda-context';
-import { ManagementTestbed, ORIGIN, makeUser, proxyEvent } from '../support/management-api';
+import { API_STAGE, authorizerEvent } from '../../fixtures/authorizer-events';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { ORIGIN, makeUser, proxyEvent } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await Testbed.open();
 });
 afterAll(() => bed.close());
 

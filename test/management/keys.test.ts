@@ -8,18 +8,19 @@ import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { checksum, generateToken } from '../../lambda/core/token';
 import { loadConfig } from '../../lambda/shared/config';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementTestbed, makeUser, type SignedInUser } from '../support/management-api';
-import { referenceEnv } from '../support/config';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { makeUser, type SignedInUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
+import { referenceEnv } from '../../fixtures/reference-env';
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 let owner: SignedInUser;
 let session: string;
 /** every key value handed out, to check none reached the table */
 const issued: string[] = [];
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await Testbed.open();
   owner = await bed.signIn();
   session = owner.session;
 });

@@ -14,7 +14,8 @@ import { LAST_ADMIN, setUserDisabled } from '../../lambda/management/user-servic
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { HttpError } from '../../lambda/shared/errors';
 import { ManagementApi, makeUser, managementEnv, type ProxyHandler } from '../support/management-api';
-import { closeTable, localClient, createTable } from '../support/table';
+import { createTable } from '../../fixtures/dynamodb';
+import { closeTable, localClient } from '../support/table';
 
 const ROUNDS = 5;
 

@@ -7,13 +7,14 @@
 import { createHmac } from 'node:crypto';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { LOUD_LOGS } from '../support/quiet-logs';
-import { ManagementTestbed, makeUser } from '../support/management-api';
+import { makeUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open({ env: LOUD_LOGS });
+  bed = await Testbed.open({ env: LOUD_LOGS });
 });
 afterAll(() => bed.close());
 

@@ -5,15 +5,16 @@
  * `safeName` is the one rule other names reuse.
  */
 import { safeName } from '../../lambda/management/schemas';
-import { lambdaContext } from '../support/lambda-context';
-import { authorizerEvent } from '../support/authorizer-events';
-import { ManagementTestbed, ORIGIN, proxyEvent } from '../support/management-api';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { ORIGIN, proxyEvent } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
-let bed: ManagementTestbed;
+let bed: Testbed;
 let session: string;
 
 beforeAll(async () => {
-  bed = await ManagementTestbed.open();
+  bed = await Testbed.open();
   ({ session } = await bed.signIn());
 });
 afterAll(() => bed.close());

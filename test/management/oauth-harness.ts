@@ -5,18 +5,15 @@
  * The clients Lambda's clock can be moved forward (`skew`) to expire codes.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { createHandler as createExampleHandler } from '../../lambda/example/handler';
 import { createClientsHandler } from '../../lambda/management/client-routes';
 import { buildClientDeps } from '../../lambda/management/client-service';
-import { loadConfig } from '../../lambda/shared/config';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
 import { serveHttpApi, type HttpApi } from '../support/http-api';
-import { closeTable, openTable } from '../support/table';
-import { ORIGIN, loadHandlers, makeUser, managementEnv, sessionFromCookie, type ProxyHandler, type TestUser } from '../support/management-api';
+import { ORIGIN, makeUser, sessionFromCookie, type ProxyHandler, type TestUser } from '../support/management-api';
+import { Testbed, type TestbedOptions } from '../support/testbed';
 
 export { ORIGIN };
 
@@ -46,19 +43,42 @@ export class OAuthHarness {
   owner!: HarnessUser;
 
   private constructor(
-    readonly client: DynamoDBClient,
-    readonly table: string,
+    /** the table, the environment, the account store and the management Lambdas served here */
+    readonly bed: Testbed,
     readonly api: HttpApi,
-    readonly accounts: DynamoAccountStore,
     private readonly clock: { skew: number },
   ) {}
 
-  /** A fresh table of its own, the API served on it, and `owner`; `close` undoes it all. For a test file's `beforeAll`. */
-  static async open(): Promise<OAuthHarness> {
-    const { client, table } = await openTable();
-    const h = await OAuthHarness.start(client, table);
+  /**
+   * A fresh table of its own (a `Testbed`; `settings` writes the settings
+   * item), the API served on it, and `owner`; `close` undoes it all. For a
+   * test file's `beforeAll`. The server's own origin is not an allowed one:
+   * the hosted form's POST passes the CSRF rule as a same-origin request.
+   */
+  static async open(opts: Pick<TestbedOptions, 'settings'> = {}): Promise<OAuthHarness> {
+    const clock = { skew: 0 };
+    const bed = await Testbed.open({
+      ...opts,
+      handlers: ({ client, env }) => ({ clients: createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler }),
+    });
+    const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
+    const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
+    const api = await serveHttpApi(routes, { ...bed.api.handlers, example }, bed.api.authorizer);
+    const h = new OAuthHarness(bed, api, clock);
     h.owner = await h.user();
     return h;
+  }
+
+  get client(): DynamoDBClient {
+    return this.bed.client;
+  }
+
+  get table(): string {
+    return this.bed.table;
+  }
+
+  get accounts(): DynamoAccountStore {
+    return this.bed.accounts;
   }
 
   /** ms added to the clients Lambda's clock */
@@ -68,19 +88,6 @@ export class OAuthHarness {
 
   set skew(ms: number) {
     this.clock.skew = ms;
-  }
-
-  /** The server's own origin is not an allowed one: the hosted form's POST passes the CSRF rule as a same-origin request. */
-  static async start(client: DynamoDBClient, table: string): Promise<OAuthHarness> {
-    const env = managementEnv(table);
-    const handlers = loadHandlers(env);
-    const clock = { skew: 0 };
-    const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler;
-    const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
-    const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
-    const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
-    const api = await serveHttpApi(routes, { ...handlers, clients, example }, authorizer);
-    return new OAuthHarness(client, table, api, new DynamoAccountStore(client, table), clock);
   }
 
   get base(): string {
@@ -138,7 +145,7 @@ export class OAuthHarness {
 
   async close(): Promise<void> {
     await this.api.close();
-    await closeTable(this.client, this.table);
+    await this.bed.close();
   }
 }
 

@@ -6,19 +6,17 @@
  * works, at the authorizer and at the management Lambda's own caller check.
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAuthHandler } from '../../lambda/management/auth-routes';
-import { buildDeps } from '../../lambda/management/deps';
-import { loadManagementConfig } from '../../lambda/shared/management-config';
-import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
-import { lambdaContext } from '../support/lambda-context';
-import { ManagementApi, makeUser, managementEnv, proxyEvent, sessionFromCookie, type ProxyHandler } from '../support/management-api';
-import { closeTable, openTable } from '../support/table';
+import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
+import { lambdaContext } from '../../fixtures/lambda-context';
+import { makeUser, proxyEvent, sessionFromCookie, type ManagementApi, type ProxyHandler } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 import { issueSession } from '../../lambda/management/mint';
 import { DEFAULT_PREFIXES } from '../../lambda/core/token';
 
 const ROUNDS = 4;
 const LOGINS_PER_ROUND = 6;
 
+let bed: Testbed;
 let client: DynamoDBClient;
 let table: string;
 let api: ManagementApi;
@@ -26,17 +24,16 @@ let accounts: DynamoAccountStore;
 let auth: ProxyHandler;
 
 beforeAll(async () => {
-  ({ client, table } = await openTable());
-  // Enough room in the lockout for every racing login: this test is about sessions, not guessing.
-  const config = loadManagementConfig({ ...managementEnv(table), KEYGATE_LOGIN_MAX_FAILURES: '1000' });
-  const handler = createAuthHandler(buildDeps(config, client)) as ProxyHandler;
-  // Many scrypt runs share this process's threads: give each call a generous Lambda timeout.
-  auth = (event, context) => handler(event, { ...context, getRemainingTimeInMillis: () => 60_000 });
-  const unused = (() => Promise.reject(new Error('not under test'))) as ProxyHandler;
-  api = new ManagementApi(client, table, { auth, keys: unused, admin: unused, clients: unused });
-  accounts = new DynamoAccountStore(client, table);
+  bed = await Testbed.open({
+    // Enough room in the lockout for every racing login: this test is about sessions, not guessing.
+    env: { KEYGATE_LOGIN_MAX_FAILURES: '1000' },
+    // Many scrypt runs share this process's threads: give each call a generous Lambda timeout.
+    handlers: ({ loaded }) => ({ auth: (event, context) => loaded.auth(event, { ...context, getRemainingTimeInMillis: () => 60_000 }) }),
+  });
+  ({ client, table, api, accounts } = bed);
+  auth = api.handlers.auth;
 });
-afterAll(() => closeTable(client, table));
+afterAll(() => bed.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

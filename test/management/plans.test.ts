@@ -18,7 +18,8 @@ import { Readable } from 'node:stream';
 import { main, type CliIo } from '../../cli/keygate';
 import { settingsItem } from '../../lambda/core/settings-item';
 import { REFERENCE_SETTINGS } from '../support/config';
-import { ManagementTestbed, makeUser, managementEnv, type SignedInUser } from '../support/management-api';
+import { makeUser, managementEnv, type SignedInUser } from '../support/management-api';
+import { Testbed } from '../support/testbed';
 
 const PLANS = [
   { name: 'free', description: 'Free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' }, id: 'planfree' },
@@ -28,7 +29,7 @@ const STAGE = { apiId: 'api', stage: 'api' };
 
 let cp: ControlPlane;
 let model: UsagePlanModel;
-let bed: ManagementTestbed;
+let bed: Testbed;
 let admin: SignedInUser;
 
 const planEnv = (limit: number) => ({
@@ -44,7 +45,7 @@ beforeAll(async () => {
     { id: 'planpartner', throttle: { rateLimit: 50, burstLimit: 100 } },
   ]);
   cp = await startControlPlane(model);
-  bed = await ManagementTestbed.open({ env: planEnv(3) });
+  bed = await Testbed.open({ env: planEnv(3) });
   admin = await bed.signIn({ admin: true });
 });
 afterAll(async () => {

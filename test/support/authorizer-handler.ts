@@ -2,7 +2,7 @@
  * The real authorizer handler, loaded fresh with a test table, and what it
  * writes to stdout (one decision line per invocation, carrying its EMF metrics).
  */
-import { referenceEnv } from './config';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { LOUD_LOGS } from './quiet-logs';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 

@@ -1,10 +1,8 @@
-/** The reference app's Lambda environment (shared with the benchmark, in fixtures/) and deployment settings, for tests that load a config or a handler. */
+/** The reference app's deployment settings, for tests that load a config or a handler (its Lambda environment is fixtures/reference-env). */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_SETTINGS } from '../../lambda/core/settings';
 import { settingsItem, storedSettings, type DeploymentSettings } from '../../lambda/core/settings-item';
 import { REFERENCE_PERMISSIONS } from '../../lib/reference-app';
-
-export { referenceEnv } from '../../fixtures/reference-env';
 
 /** The reference app's deployment settings: the defaults and its own permissions. */
 export const REFERENCE_SETTINGS: DeploymentSettings = storedSettings({ ...DEFAULT_SETTINGS, permissions: REFERENCE_PERMISSIONS });

@@ -4,7 +4,7 @@
  * DynamoDB Local for the whole run (each test file makes its own tables).
  */
 import { ensureBundles } from '../../scripts/lambda-bundles';
-import { startDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal } from '../../fixtures/dynamodb';
 
 export default async function globalSetup(): Promise<void> {
   const [dynamo] = await Promise.all([startDynamoDbLocal(), ensureBundles()]);

@@ -1,4 +1,4 @@
-import type { RunningDynamo } from './dynamodb-local';
+import type { RunningDynamo } from '../../fixtures/dynamodb';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __DYNAMO__?: RunningDynamo }).__DYNAMO__?.stop();

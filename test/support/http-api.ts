@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Authorizer } from '../../lambda/authorizer/authorizer';
 import type { RouteDef } from '../../lambda/core/catalog';
-import { API_STAGE } from './authorizer-events';
-import { lambdaContext } from './lambda-context';
+import { API_STAGE } from '../../fixtures/authorizer-events';
+import { lambdaContext } from '../../fixtures/lambda-context';
 import type { ProxyHandler } from './management-api';
 
 export interface HttpRoute extends RouteDef {

@@ -10,16 +10,11 @@ import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { hashPassword } from '../../lambda/core/password';
 import type { ManagementFunctionName } from '../../lambda/core/management-routes';
 import { loadConfig, type KeygateConfig } from '../../lambda/shared/config';
-import { referenceEnv } from './config';
+import { referenceEnv } from '../../fixtures/reference-env';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
-import { authorizerEvent } from './authorizer-events';
-import { lambdaContext } from './lambda-context';
-import { putSettings } from './config';
-import { issueKey } from '../../lambda/management/mint';
-import { DEFAULT_PREFIXES, type NewToken } from '../../lambda/core/token';
-import type { NewKey } from '../../lambda/store/port';
-import { closeTable, openTable } from './table';
+import { authorizerEvent } from '../../fixtures/authorizer-events';
+import { lambdaContext } from '../../fixtures/lambda-context';
 
 export const ORIGIN = 'https://app.example.com';
 
@@ -198,46 +193,4 @@ export async function makeUser(accounts: DynamoAccountStore, opts: { admin?: boo
 /** A test user with a session token from a real login. */
 export interface SignedInUser extends TestUser {
   readonly session: string;
-}
-
-/**
- * What a management test file works on: a fresh table of its own, the
- * reference app's management handlers on it behind `ManagementApi`, and the
- * account store to make users straight in the table. `open` in the file's
- * `beforeAll`, `close` in its `afterAll`.
- */
-export class ManagementTestbed {
-  private constructor(
-    readonly client: DynamoDBClient,
-    readonly table: string,
-    readonly api: ManagementApi,
-    readonly accounts: DynamoAccountStore,
-  ) {}
-
-  /**
-   * `settings`: also write the deployment settings item, as the construct
-   * does at deploy time (the CLI reads it). `env`: more environment for the
-   * handlers, e.g. to turn their log lines and metrics back on (quiet-logs.ts).
-   */
-  static async open(opts: { settings?: boolean; env?: Record<string, string> } = {}): Promise<ManagementTestbed> {
-    const { client, table } = await openTable();
-    if (opts.settings) await putSettings(client, table);
-    const handlers = loadHandlers({ ...managementEnv(table), ...opts.env });
-    return new ManagementTestbed(client, table, new ManagementApi(client, table, handlers), new DynamoAccountStore(client, table));
-  }
-
-  /** A user made in the table (`makeUser`), then logged in through the API. */
-  async signIn(opts: Parameters<typeof makeUser>[1] = {}): Promise<SignedInUser> {
-    const user = await makeUser(this.accounts, opts);
-    return { ...user, session: await this.api.login(user.email, user.password) };
-  }
-
-  /** A user key made straight in the table, as `POST /keys` would make it (`issueKey`). */
-  async issueUserKey(userId: string, key: NewKey): Promise<NewToken> {
-    return (await issueKey(this.accounts, DEFAULT_PREFIXES, userId, 'user', key)).token;
-  }
-
-  close(): Promise<void> {
-    return closeTable(this.client, this.table);
-  }
 }

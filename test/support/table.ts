@@ -2,8 +2,6 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable } from '../../fixtures/dynamodb';
 
-export { createTable };
-
 export function localClient(): DynamoDBClient {
   if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) throw new Error('AWS_ENDPOINT_URL_DYNAMODB is not set: run through jest, whose global setup starts DynamoDB Local');
   return new DynamoDBClient({});
