@@ -18,7 +18,8 @@ import type { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../lambda/core/password';
 import { revokeUserKey, rotateBotKey } from '../lambda/management/admin-service';
 import { CLI_ACTOR } from '../lambda/management/audit';
-import { adminDeleteClient, buildClientDeps, listEveryClient, setClientDisabled, type ClientDeps } from '../lambda/management/client-service';
+import { adminDeleteClient, listEveryClient, setClientDisabled } from '../lambda/management/client-service';
+import { buildDeps, type ManagementDeps } from '../lambda/management/deps';
 import { listKeys, listUsers } from '../lambda/management/list-service';
 import { PageParameterError } from '../lambda/management/pagination';
 import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
@@ -237,7 +238,7 @@ function describeFailure(err: unknown): string {
 
 interface Command {
   readonly flags: readonly Flag[];
-  readonly run: (values: Values, io: CliIo, deps: () => Promise<ClientDeps>) => Promise<unknown>;
+  readonly run: (values: Values, io: CliIo, deps: () => Promise<ManagementDeps>) => Promise<unknown>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -380,7 +381,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const deps = async () => {
       client = new DynamoDBClient({});
       const plans = await loadDeploymentPlans(client, table, io.env);
-      return buildClientDeps(await loadDeploymentConfig(client, table, io.env), client, Date.now, plans ? { plans } : {});
+      return buildDeps(await loadDeploymentConfig(client, table, io.env), client, Date.now, plans ? { plans } : {});
     };
     const answer = await command.run(values, io, deps);
     io.out(JSON.stringify(answer, null, 2) + '\n');

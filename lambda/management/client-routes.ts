@@ -33,8 +33,8 @@ import {
   rotateClientSecret,
   setClientDisabled,
   updateClient,
-  type ClientDeps,
 } from './client-service';
+import type { ManagementDeps } from './deps';
 import { CARRIED, consentPage, errorPage, loginPage } from './oauth-pages';
 import {
   OAuthError,
@@ -109,7 +109,7 @@ function backToAuthorize(params: AuthorizationParams): string {
   return `authorize?${query.toString()}`;
 }
 
-export function clientOperations(deps: ClientDeps): { public: Record<string, PublicFn>; caller: Record<string, CallerFn> } {
+export function clientOperations(deps: ManagementDeps): { public: Record<string, PublicFn>; caller: Record<string, CallerFn> } {
   const describe = (request: AuthorizationRequest) => {
     const byName = new Map(deps.config.permissions.map((p) => [p.name, p]));
     return request.permissions.map((name) => ({ name, description: byName.get(name)?.description ?? name }));
@@ -283,6 +283,6 @@ export function clientOperations(deps: ClientDeps): { public: Record<string, Pub
   };
 }
 
-export function createClientsHandler(deps: ClientDeps) {
+export function createClientsHandler(deps: ManagementDeps) {
   return managementHandler(deps, clientOperations(deps));
 }

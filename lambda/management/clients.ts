@@ -2,6 +2,6 @@
 import { loadManagementConfig } from '../shared/management-config';
 import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { createClientsHandler } from './client-routes';
-import { buildClientDeps } from './client-service';
+import { buildDeps } from './deps';
 
-export const handler = createClientsHandler(buildClientDeps(loadManagementConfig(), createDynamoClient(MANAGEMENT_LIMITS)));
+export const handler = createClientsHandler(buildDeps(loadManagementConfig(), createDynamoClient(MANAGEMENT_LIMITS)));

@@ -8,7 +8,7 @@ import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { storedKeySecret } from '../../lambda/management/mint';
 import { loadConfig } from '../../lambda/shared/config';
-import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
+import { DynamoClientStore } from '../../lambda/store/dynamo-clients';
 import { DynamoCredentialStore } from '../../lambda/store/dynamo-credential-store';
 import { authorizerEvent } from '../support/authorizer-events';
 import { managementEnv } from '../support/management-api';

@@ -8,7 +8,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { createHandler as createExampleHandler } from '../../lambda/example/handler';
 import { createClientsHandler } from '../../lambda/management/client-routes';
-import { buildClientDeps } from '../../lambda/management/client-service';
+import { buildDeps } from '../../lambda/management/deps';
 import { loadConfig } from '../../lambda/shared/config';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
@@ -75,7 +75,7 @@ export class OAuthHarness {
     const env = managementEnv(table);
     const handlers = loadHandlers(env);
     const clock = { skew: 0 };
-    const clients = createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler;
+    const clients = createClientsHandler(buildDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler;
     const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
     const authorizer = new Authorizer({ store: new DynamoCredentialStore(client, table), config: loadConfig(env) });
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));
