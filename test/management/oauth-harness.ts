@@ -7,7 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Authorizer } from '../../lambda/authorizer/authorizer';
 import { createHandler as createExampleHandler } from '../../lambda/example/handler';
-import { createClientsHandler } from '../../lambda/management/client-routes';
+import { createClientsHandler } from '../../lambda/management/clients/routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { loadConfig } from '../../lambda/shared/config';
 import { loadManagementConfig } from '../../lambda/shared/management-config';

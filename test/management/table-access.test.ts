@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { createAdminHandler } from '../../lambda/management/admin-routes';
-import { createAuthHandler } from '../../lambda/management/auth-routes';
+import { createAdminHandler } from '../../lambda/management/admin/routes';
+import { createAuthHandler } from '../../lambda/management/auth/routes';
 import { buildDeps } from '../../lambda/management/deps';
-import { createClientsHandler } from '../../lambda/management/client-routes';
-import { createKeysHandler } from '../../lambda/management/key-routes';
+import { createClientsHandler } from '../../lambda/management/clients/routes';
+import { createKeysHandler } from '../../lambda/management/keys/routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';

@@ -10,14 +10,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AuthorizationParams, AuthorizationRequest } from '../core/authorization-request';
-import { headerValues } from '../core/credentials';
-import { HttpError, csrfRejected, unauthorized, validation } from '../shared/errors';
-import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../shared/http';
-import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from './app';
-import { actorOf } from './audit';
+import type { AuthorizationParams, AuthorizationRequest } from '../../core/authorization-request';
+import { headerValues } from '../../core/credentials';
+import { HttpError, csrfRejected, unauthorized, validation } from '../../shared/errors';
+import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../../shared/http';
+import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from '../app';
+import { actorOf } from '../audit';
 import { adminUpdateClientBody, authorizeDecisionBody, createClientBody, holderRevokeBody, updateClientBody } from './client-schemas';
-import { emptyBody } from './schemas';
+import { emptyBody } from '../schemas';
 import {
   adminDeleteClient,
   clientFile,
@@ -34,7 +34,7 @@ import {
   setClientDisabled,
   updateClient,
 } from './client-service';
-import type { ManagementDeps } from './deps';
+import type { ManagementDeps } from '../deps';
 import { CARRIED, consentPage, errorPage, loginPage } from './oauth-pages';
 import {
   OAuthError,
@@ -52,7 +52,7 @@ import {
   sessionUser,
   type AuthorizationRefusal,
 } from './oauth-service';
-import { login, sessionCookie } from './session-service';
+import { login, sessionCookie } from '../session-service';
 
 const logger = new Logger({ serviceName: 'keygate-clients' });
 

@@ -4,20 +4,20 @@
  * client file flow; a user's authorized apps; revocation of a key by
  * whoever holds it.
  */
-import { credentialRefusal, grantRule, notTheIssuedCredential } from '../core/credential-rule';
-import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
-import { ID_PATTERN, keyHint, newId, parseToken } from '../core/token';
-import { conflict, notFound, validation } from '../shared/errors';
-import type { AuditEntry, ClientRecord, GrantRef, KeyRecord, UserRecord } from '../store/port';
-import { auditEntries, type Actor } from './audit';
-import type { Caller } from './caller';
+import { credentialRefusal, grantRule, notTheIssuedCredential } from '../../core/credential-rule';
+import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../../core/oauth';
+import { ID_PATTERN, keyHint, newId, parseToken } from '../../core/token';
+import { conflict, notFound, validation } from '../../shared/errors';
+import type { AuditEntry, ClientRecord, GrantRef, KeyRecord, UserRecord } from '../../store/port';
+import { auditEntries, type Actor } from '../audit';
+import type { Caller } from '../caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
-import type { ManagementDeps } from './deps';
-import { checkKeyPermissions } from './key-service';
-import type { PageInput } from './list-service';
-import { issueClientKey } from './mint';
-import { nextCursor, pageRequest } from './pagination';
-import { iso, isoOrNull, keyStatus } from './views';
+import type { ManagementDeps } from '../deps';
+import { checkKeyPermissions } from '../key-service';
+import type { PageInput } from '../list-service';
+import { issueClientKey } from '../mint';
+import { nextCursor, pageRequest } from '../pagination';
+import { iso, isoOrNull, keyStatus } from '../views';
 
 /** Grants revoked per round while a client is deleted. */
 const DELETE_PAGE = 25;

@@ -3,14 +3,14 @@
  * checked caller: the admin Lambda wires them by operation name. Each one
  * is a thin call of a shared service, which the CLI calls too.
  */
-import { json, noContent, readJsonBody } from '../shared/http';
+import { json, noContent, readJsonBody } from '../../shared/http';
 import { revokeUserKey, rotateBotKey } from './admin-service';
-import { pageInput, pathId, type CallerRequest } from './app';
-import { actorOf } from './audit';
-import { listAudit, listKeys, listUsers } from './list-service';
-import { rotateKeyBody as rotateUserKeyBody } from './schemas';
-import { existingUser } from './user-service';
-import { userView } from './views';
+import { pageInput, pathId, type CallerRequest } from '../app';
+import { actorOf } from '../audit';
+import { listAudit, listKeys, listUsers } from '../list-service';
+import { rotateKeyBody as rotateUserKeyBody } from '../schemas';
+import { existingUser } from '../user-service';
+import { userView } from '../views';
 
 const page = (req: CallerRequest) => pageInput(req.event);
 const userIdOf = (req: CallerRequest) => pathId(req.event, 'userId', 'user');

@@ -6,18 +6,18 @@
  * expiry unless the key is revoked (docs/design.md says why).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../core/authorization-request';
-import { extractCredential, headerValues } from '../core/credentials';
-import { originPasses } from '../core/decision';
-import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
-import { credentialRefusal } from '../core/credential-rule';
-import { ID_PATTERN, parseToken, verifySecret } from '../core/token';
-import { keyGrantable } from '../core/catalog';
-import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
-import type { Actor } from './audit';
+import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../../core/authorization-request';
+import { extractCredential, headerValues } from '../../core/credentials';
+import { originPasses } from '../../core/decision';
+import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../../core/oauth';
+import { credentialRefusal } from '../../core/credential-rule';
+import { ID_PATTERN, parseToken, verifySecret } from '../../core/token';
+import { keyGrantable } from '../../core/catalog';
+import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../../store/port';
+import type { Actor } from '../audit';
 import { grantablePermissions, grantRevocation, issueKey, usableClient } from './client-service';
-import type { ManagementDeps } from './deps';
-import { clientAuthFailed } from './login-telemetry';
+import type { ManagementDeps } from '../deps';
+import { clientAuthFailed } from '../login-telemetry';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;

@@ -1,7 +1,7 @@
 /** The admin Lambda's routes: users, bot accounts and bot keys (README, Management API). Every route needs `admin`, held only by an admin's session. */
-import { json, readJsonBody } from '../shared/http';
-import type { ManagementDeps } from './deps';
-import { managementHandler, pathId, type CallerRequest } from './app';
+import { json, readJsonBody } from '../../shared/http';
+import type { ManagementDeps } from '../deps';
+import { managementHandler, pathId, type CallerRequest } from '../app';
 import {
   getUserOperation,
   listUserAuditOperation,
@@ -9,12 +9,12 @@ import {
   listUsersOperation,
   revokeUserKeyOperation,
   rotateUserKeyOperation,
-} from './admin-operations';
-import { actorOf } from './audit';
-import { createKeyBody, createUserBody, updateUserBody } from './schemas';
-import { createBotKey, createUser, setUserDisabled } from './user-service';
-import { userView } from './views';
-import { PLAN_ADMIN_OPERATIONS } from './plan-routes';
+} from './operations';
+import { actorOf } from '../audit';
+import { createKeyBody, createUserBody, updateUserBody } from '../schemas';
+import { createBotKey, createUser, setUserDisabled } from '../user-service';
+import { userView } from '../views';
+import { PLAN_ADMIN_OPERATIONS } from '../plan-routes';
 
 async function postUser({ event, deps, caller }: CallerRequest) {
   const body = readJsonBody(event, createUserBody);
