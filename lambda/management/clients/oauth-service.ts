@@ -14,6 +14,7 @@ import { credentialRefusal } from '../../core/credential-rule';
 import { ID_PATTERN, parseToken, verifySecret } from '../../core/token';
 import { keyGrantable } from '../../core/catalog';
 import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../../store/port';
+import { OAuthError } from '../../shared/errors';
 import type { Actor } from '../audit';
 import { grantablePermissions, grantRevocation, issueKey, usableClient } from './client-service';
 import type { ManagementDeps } from '../deps';
@@ -24,21 +25,6 @@ export const CODE_LIFETIME_MS = 5 * 60 * 1000;
 
 
 // ---- errors of the token and revocation endpoints (RFC 6749 §5.2)
-
-export type TokenErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
-
-/** An RFC 6749 §5.2 error: `{error, error_description}`, the body OAuth client libraries parse. */
-export class OAuthError extends Error {
-  constructor(
-    readonly error: TokenErrorCode,
-    readonly description: string,
-    readonly statusCode: number = error === 'invalid_client' ? 401 : 400,
-    readonly headers: Readonly<Record<string, string>> = error === 'invalid_client' ? { 'WWW-Authenticate': 'Basic realm="keygate", charset="UTF-8"' } : {},
-  ) {
-    super(description);
-    this.name = 'OAuthError';
-  }
-}
 
 // ---- the authorization request
 

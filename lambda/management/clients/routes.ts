@@ -12,7 +12,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AuthorizationParams, AuthorizationRequest } from '../../core/authorization-request';
 import { headerValues } from '../../core/credentials';
-import { HttpError, csrfRejected, unauthorized, validation } from '../../shared/errors';
+import { HttpError, OAuthError, csrfRejected, unauthorized, validation } from '../../shared/errors';
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../../shared/http';
 import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from '../app';
 import { actorOf } from '../audit';
@@ -37,7 +37,6 @@ import {
 import type { ManagementDeps } from '../deps';
 import { CARRIED, consentPage, errorPage, loginPage } from './oauth-pages';
 import {
-  OAuthError,
   approve,
   denied,
   errorRedirect,
@@ -109,180 +108,178 @@ function backToAuthorize(params: AuthorizationParams): string {
   return `authorize?${query.toString()}`;
 }
 
-export function clientOperations(deps: ManagementDeps): { public: Record<string, PublicFn>; caller: Record<string, CallerFn> } {
-  const describe = (request: AuthorizationRequest) => {
-    const byName = new Map(deps.config.permissions.map((p) => [p.name, p]));
-    return request.permissions.map((name) => ({ name, description: byName.get(name)?.description ?? name }));
-  };
-
-  /** What every authorize step answers for a request it cannot take: a page or a 400, or the error sent back to the client. */
-  const refusal = (event: APIGatewayProxyEvent, check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult => {
-    if (check.kind === 'invalid') {
-      if (asJson) throw validation(check.message);
-      return errorPage(400, check.message);
-    }
-    const redirectTo = errorRedirect(check, issuerOf(event));
-    return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
-  };
-
-  const FOREIGN_FORM = 'this page was submitted from another site; start again from the application';
-  const NO_SESSION = 'authorizing a client needs a login session (the session cookie)';
-
-  const authorizeRequest: PublicFn = async ({ event }) => {
-    const asJson = wantsJson(event);
-    const params = queryParams(event);
-    const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
-    const { request, client } = loaded;
-    const session = await sessionUser(deps, event);
-    if (!session) {
-      if (asJson) throw unauthorized(NO_SESSION);
-      return loginPage({ clientName: client.name, params });
-    }
-    const permissions = describe(request);
-    if (asJson) {
-      return json(200, {
-        client: { id: client.clientId, name: client.name },
-        user: { id: session.user.userId, email: session.user.email ?? null },
-        redirectUri: request.redirectUri,
-        state: request.state ?? null,
-        permissions,
-      });
-    }
-    return consentPage({ clientName: client.name, userEmail: session.user.email ?? session.user.userId, redirectUri: request.redirectUri, permissions, params });
-  };
-
-  /** The hosted login form's POST: login's rules (lockout, Origin), then back to the consent page with the cookie. */
-  const loginStep = async (event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> => {
-    if (!originAllowed(deps, event, true)) return errorPage(403, FOREIGN_FORM);
-    const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(event, loaded, false);
-    const clientName = loaded.client.name;
-    const { email, password } = params.values;
-    if (!email || !password) return loginPage({ clientName, params, ...(email ? { email } : {}), error: 'enter your e-mail and password' }, 400);
-    try {
-      const session = await login(deps, email, password);
-      const cookie = sessionCookie(deps.config.cookieName, session.token.value, deps.config.sessionLifetimeMs / 1000);
-      return redirect(303, backToAuthorize(params), { 'Set-Cookie': cookie });
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      return loginPage({ clientName, params, email, error: err.message }, err.statusCode, { ...err.headers });
-    }
-  };
-
-  const authorizeDecision: PublicFn = async ({ event }) => {
-    // The hosted form posts a form; anything else is read as JSON, like every other management body.
-    const asJson = contentType(event) !== FORM;
-    let params: AuthorizationParams;
-    if (asJson) {
-      const { decision, ...values } = readJsonBody(event, authorizeDecisionBody);
-      params = { values: { ...values, decision }, repeated: new Set() };
-    } else {
-      params = formParams(rawBody(event));
-    }
-    const decision = params.values.decision;
-    if (!asJson && decision === 'login') return loginStep(event, params);
-    if (!originAllowed(deps, event, false)) {
-      if (asJson) throw csrfRejected('a session cookie on POST needs an Origin header from an allowed origin');
-      return errorPage(403, FOREIGN_FORM);
-    }
-    const loaded = await loadAuthorization(deps, params);
-    if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
-    const session = await sessionUser(deps, event);
-    if (!session) {
-      if (asJson) throw unauthorized(NO_SESSION);
-      return loginPage({ clientName: loaded.client.name, params, error: 'your session has ended; sign in again' }, 401);
-    }
-    let redirectTo: string;
-    if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user, issuerOf(event));
-    else if (decision === 'deny') redirectTo = denied(loaded.request, issuerOf(event));
-    else throw validation("'decision' has to be 'approve' or 'deny'");
-    return asJson ? json(200, { redirectTo }) : redirect(302, redirectTo);
-  };
-
-  const oauthToken: PublicFn = async ({ event }) =>
-    oauthEndpoint(event, async (form) => {
-      const { token, client } = await exchangeCode(deps, event, form);
-      return json(200, token, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(client.isPublic ? ANY_ORIGIN : {}) });
-    });
-
-  const oauthRevoke: PublicFn = async ({ event }) =>
-    oauthEndpoint(event, async (form) => {
-      const client = await revokeToken(deps, event, form);
-      return { statusCode: 200, headers: client.isPublic ? ANY_ORIGIN : {}, body: '' };
-    });
-
-  const oauthMetadata: PublicFn = async ({ event }) => json(200, serverMetadata(deps, issuerOf(event), deps.config.basePath));
-
-  const revokeKeyByHolder: PublicFn = async ({ event }) => {
-    const { key } = readJsonBody(event, holderRevokeBody);
-    return json(200, await revokeByHolder(deps, key));
-  };
-
-  const clientId = (event: APIGatewayProxyEvent) => pathId(event, 'clientId', 'client');
-
-  return {
-    public: {
-      oauthAuthorizeRequest: authorizeRequest,
-      oauthAuthorize: authorizeDecision,
-      oauthToken,
-      oauthRevoke,
-      oauthMetadata,
-      revokeKeyByHolder,
-    },
-    caller: {
-      createClient: async ({ event, caller }) => json(201, await createClient(deps, caller, readJsonBody(event, createClientBody), actorOf(caller))),
-      listClients: async ({ caller }) => json(200, await listClients(deps, caller.userId)),
-      getClient: async ({ event, caller }) => json(200, clientView(await ownClient(deps, caller.userId, clientId(event)))),
-      updateClient: async ({ event, caller }) => {
-        const id = clientId(event);
-        const body = parseJsonBody(event);
-        if (body !== null && typeof body === 'object' && 'public' in body) {
-          throw validation("'public': a client cannot switch between public and confidential; register a new client");
-        }
-        return json(200, await updateClient(deps, caller, id, validateBody(body, updateClientBody), actorOf(caller)));
-      },
-      deleteClient: async ({ event, caller }) => {
-        await deleteClient(deps, caller, clientId(event), actorOf(caller));
-        return noContent();
-      },
-      rotateClientSecret: async ({ event, caller }) => {
-        readJsonBody(event, emptyBody);
-        return json(201, await rotateClientSecret(deps, caller, clientId(event), actorOf(caller)));
-      },
-      clientFile: async ({ event, caller }) => {
-        // No body to read: a plain HTML form may post here, whatever it sends.
-        const file = await clientFile(deps, caller, clientId(event), actorOf(caller));
-        return {
-          statusCode: 200,
-          headers: {
-            'Content-Type': 'application/octet-stream',
-            'Content-Disposition': `attachment; filename="${file.filename}"`,
-            'X-Content-Type-Options': 'nosniff',
-            'Cache-Control': 'no-store',
-          },
-          body: file.content,
-        };
-      },
-      // Admins (the route table's `admin`): every client, disable/enable, delete.
-      listAllClients: async ({ event }) => json(200, await listEveryClient(deps, pageInput(event))),
-      setClientDisabled: async ({ event, caller }) => {
-        const { disabled } = readJsonBody(event, adminUpdateClientBody);
-        return json(200, await setClientDisabled(deps, clientId(event), disabled, actorOf(caller)));
-      },
-      adminDeleteClient: async ({ event, caller }) => {
-        await adminDeleteClient(deps, clientId(event), actorOf(caller));
-        return noContent();
-      },
-      listAuthorizations: async ({ caller }) => json(200, await listAuthorizations(deps, caller.userId)),
-      revokeAuthorization: async ({ event, caller }) => {
-        await revokeAuthorization(deps, caller.userId, clientId(event), actorOf(caller));
-        return noContent();
-      },
-    },
-  };
+function describe(deps: ManagementDeps, request: AuthorizationRequest) {
+  const byName = new Map(deps.config.permissions.map((p) => [p.name, p]));
+  return request.permissions.map((name) => ({ name, description: byName.get(name)?.description ?? name }));
 }
 
+/** What every authorize step answers for a request it cannot take: a page or a 400, or the error sent back to the client. */
+function refusal(event: APIGatewayProxyEvent, check: AuthorizationRefusal, asJson: boolean): APIGatewayProxyResult {
+  if (check.kind === 'invalid') {
+    if (asJson) throw validation(check.message);
+    return errorPage(400, check.message);
+  }
+  const redirectTo = errorRedirect(check, issuerOf(event));
+  return asJson ? json(200, { error: check.error, error_description: check.description, redirectTo }) : redirect(302, redirectTo);
+}
+
+const FOREIGN_FORM = 'this page was submitted from another site; start again from the application';
+const NO_SESSION = 'authorizing a client needs a login session (the session cookie)';
+
+const authorizeRequest: PublicFn = async ({ event, deps }) => {
+  const asJson = wantsJson(event);
+  const params = queryParams(event);
+  const loaded = await loadAuthorization(deps, params);
+  if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
+  const { request, client } = loaded;
+  const session = await sessionUser(deps, event);
+  if (!session) {
+    if (asJson) throw unauthorized(NO_SESSION);
+    return loginPage({ clientName: client.name, params });
+  }
+  const permissions = describe(deps, request);
+  if (asJson) {
+    return json(200, {
+      client: { id: client.clientId, name: client.name },
+      user: { id: session.user.userId, email: session.user.email ?? null },
+      redirectUri: request.redirectUri,
+      state: request.state ?? null,
+      permissions,
+    });
+  }
+  return consentPage({ clientName: client.name, userEmail: session.user.email ?? session.user.userId, redirectUri: request.redirectUri, permissions, params });
+};
+
+/** The hosted login form's POST: login's rules (lockout, Origin), then back to the consent page with the cookie. */
+async function loginStep(deps: ManagementDeps, event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> {
+  if (!originAllowed(deps, event, true)) return errorPage(403, FOREIGN_FORM);
+  const loaded = await loadAuthorization(deps, params);
+  if (loaded.kind !== 'valid') return refusal(event, loaded, false);
+  const clientName = loaded.client.name;
+  const { email, password } = params.values;
+  if (!email || !password) return loginPage({ clientName, params, ...(email ? { email } : {}), error: 'enter your e-mail and password' }, 400);
+  try {
+    const session = await login(deps, email, password);
+    const cookie = sessionCookie(deps.config.cookieName, session.token.value, deps.config.sessionLifetimeMs / 1000);
+    return redirect(303, backToAuthorize(params), { 'Set-Cookie': cookie });
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    return loginPage({ clientName, params, email, error: err.message }, err.statusCode, { ...err.headers });
+  }
+}
+
+const authorizeDecision: PublicFn = async ({ event, deps }) => {
+  // The hosted form posts a form; anything else is read as JSON, like every other management body.
+  const asJson = contentType(event) !== FORM;
+  let params: AuthorizationParams;
+  if (asJson) {
+    const { decision, ...values } = readJsonBody(event, authorizeDecisionBody);
+    params = { values: { ...values, decision }, repeated: new Set() };
+  } else {
+    params = formParams(rawBody(event));
+  }
+  const decision = params.values.decision;
+  if (!asJson && decision === 'login') return loginStep(deps, event, params);
+  if (!originAllowed(deps, event, false)) {
+    if (asJson) throw csrfRejected('a session cookie on POST needs an Origin header from an allowed origin');
+    return errorPage(403, FOREIGN_FORM);
+  }
+  const loaded = await loadAuthorization(deps, params);
+  if (loaded.kind !== 'valid') return refusal(event, loaded, asJson);
+  const session = await sessionUser(deps, event);
+  if (!session) {
+    if (asJson) throw unauthorized(NO_SESSION);
+    return loginPage({ clientName: loaded.client.name, params, error: 'your session has ended; sign in again' }, 401);
+  }
+  let redirectTo: string;
+  if (decision === 'approve') redirectTo = await approve(deps, loaded.request, session.user, issuerOf(event));
+  else if (decision === 'deny') redirectTo = denied(loaded.request, issuerOf(event));
+  else throw validation("'decision' has to be 'approve' or 'deny'");
+  return asJson ? json(200, { redirectTo }) : redirect(302, redirectTo);
+};
+
+const oauthToken: PublicFn = async ({ event, deps }) =>
+  oauthEndpoint(event, async (form) => {
+    const { token, client } = await exchangeCode(deps, event, form);
+    return json(200, token, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(client.isPublic ? ANY_ORIGIN : {}) });
+  });
+
+const oauthRevoke: PublicFn = async ({ event, deps }) =>
+  oauthEndpoint(event, async (form) => {
+    const client = await revokeToken(deps, event, form);
+    return { statusCode: 200, headers: client.isPublic ? ANY_ORIGIN : {}, body: '' };
+  });
+
+const oauthMetadata: PublicFn = async ({ event, deps }) => json(200, serverMetadata(deps, issuerOf(event), deps.config.basePath));
+
+const revokeKeyByHolder: PublicFn = async ({ event, deps }) => {
+  const { key } = readJsonBody(event, holderRevokeBody);
+  return json(200, await revokeByHolder(deps, key));
+};
+
+const clientId = (event: APIGatewayProxyEvent) => pathId(event, 'clientId', 'client');
+
+const CLIENT_OPERATIONS: { public: Record<string, PublicFn>; caller: Record<string, CallerFn> } = {
+  public: {
+    oauthAuthorizeRequest: authorizeRequest,
+    oauthAuthorize: authorizeDecision,
+    oauthToken,
+    oauthRevoke,
+    oauthMetadata,
+    revokeKeyByHolder,
+  },
+  caller: {
+    createClient: async ({ event, caller, deps }) => json(201, await createClient(deps, caller, readJsonBody(event, createClientBody), actorOf(caller))),
+    listClients: async ({ caller, deps }) => json(200, await listClients(deps, caller.userId)),
+    getClient: async ({ event, caller, deps }) => json(200, clientView(await ownClient(deps, caller.userId, clientId(event)))),
+    updateClient: async ({ event, caller, deps }) => {
+      const id = clientId(event);
+      const body = parseJsonBody(event);
+      if (body !== null && typeof body === 'object' && 'public' in body) {
+        throw validation("'public': a client cannot switch between public and confidential; register a new client");
+      }
+      return json(200, await updateClient(deps, caller, id, validateBody(body, updateClientBody), actorOf(caller)));
+    },
+    deleteClient: async ({ event, caller, deps }) => {
+      await deleteClient(deps, caller, clientId(event), actorOf(caller));
+      return noContent();
+    },
+    rotateClientSecret: async ({ event, caller, deps }) => {
+      readJsonBody(event, emptyBody);
+      return json(201, await rotateClientSecret(deps, caller, clientId(event), actorOf(caller)));
+    },
+    clientFile: async ({ event, caller, deps }) => {
+      // No body to read: a plain HTML form may post here, whatever it sends.
+      const file = await clientFile(deps, caller, clientId(event), actorOf(caller));
+      return {
+        statusCode: 200,
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Disposition': `attachment; filename="${file.filename}"`,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        },
+        body: file.content,
+      };
+    },
+    // Admins (the route table's `admin`): every client, disable/enable, delete.
+    listAllClients: async ({ event, deps }) => json(200, await listEveryClient(deps, pageInput(event))),
+    setClientDisabled: async ({ event, caller, deps }) => {
+      const { disabled } = readJsonBody(event, adminUpdateClientBody);
+      return json(200, await setClientDisabled(deps, clientId(event), disabled, actorOf(caller)));
+    },
+    adminDeleteClient: async ({ event, caller, deps }) => {
+      await adminDeleteClient(deps, clientId(event), actorOf(caller));
+      return noContent();
+    },
+    listAuthorizations: async ({ caller, deps }) => json(200, await listAuthorizations(deps, caller.userId)),
+    revokeAuthorization: async ({ event, caller, deps }) => {
+      await revokeAuthorization(deps, caller.userId, clientId(event), actorOf(caller));
+      return noContent();
+    },
+  },
+};
+
 export function createClientsHandler(deps: ManagementDeps) {
-  return managementHandler(deps, clientOperations(deps));
+  return managementHandler(deps, CLIENT_OPERATIONS);
 }
