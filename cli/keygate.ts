@@ -16,9 +16,10 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../lambda/core/password';
-import { revokeUserKey, rotateBotKey } from '../lambda/management/admin-service';
+import { revokeUserKey, rotateBotKey } from '../lambda/management/admin/admin-service';
 import { CLI_ACTOR } from '../lambda/management/audit';
-import { adminDeleteClient, buildClientDeps, listEveryClient, setClientDisabled, type ClientDeps } from '../lambda/management/client-service';
+import { adminDeleteClient, listEveryClient, setClientDisabled } from '../lambda/management/clients/client-service';
+import { buildDeps, type ManagementDeps } from '../lambda/management/deps';
 import { listKeys, listUsers } from '../lambda/management/list-service';
 import { PageParameterError } from '../lambda/management/pagination';
 import { createKeyBody, createUserBody, rotateKeyBody } from '../lambda/management/schemas';
@@ -241,7 +242,7 @@ function describeFailure(err: unknown): string {
 
 interface Command {
   readonly flags: readonly Flag[];
-  readonly run: (values: Values, io: CliIo, deps: () => Promise<ClientDeps>) => Promise<unknown>;
+  readonly run: (values: Values, io: CliIo, deps: () => Promise<ManagementDeps>) => Promise<unknown>;
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -390,7 +391,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       client = new DynamoDBClient({});
       const config = await loadDeploymentConfig(client, table, io.env);
       const plans = plansOf(config);
-      return buildClientDeps(config, client, Date.now, plans ? { plans } : {});
+      return buildDeps(config, client, Date.now, plans ? { plans } : {});
     };
     const answer = await command.run(values, io, deps);
     io.out(JSON.stringify(answer, null, 2) + '\n');

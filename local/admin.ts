@@ -8,7 +8,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBase62 } from '../lambda/core/token';
 import { CLI_ACTOR } from '../lambda/management/audit';
 import { buildDeps } from '../lambda/management/deps';
-import { buildClientDeps } from '../lambda/management/client-service';
 import { createUserBody } from '../lambda/management/schemas';
 import { createUser } from '../lambda/management/user-service';
 import { HttpError } from '../lambda/shared/errors';
@@ -34,7 +33,7 @@ export async function ensureAdmin(client: DynamoDBClient, settings: Readonly<Rec
   const deps = buildDeps(loadManagementConfig(settings), client);
   // A data folder written by keygate 0.1: as `keygate upgrade-table` does. Both are no-ops on an up-to-date table.
   await deps.accounts.indexUsers();
-  await buildClientDeps(loadManagementConfig(settings), client).clients.indexClients();
+  await buildDeps(loadManagementConfig(settings), client).clients.indexClients();
   await deps.accounts.recountEnabledAdmins();
   const email = (env.KEYGATE_ADMIN_EMAIL || DEFAULT_ADMIN_EMAIL).toLowerCase();
   if (await deps.accounts.userIdByEmail(email)) return { email, created: false };

@@ -1,4 +1,4 @@
-import type { ManagementFunctionName } from '../core/management-routes';
+import type { ManagementFunctionName } from './management-routes';
 
 /**
  * The management Lambdas and the DynamoDB actions each uses, so the stack can grant
@@ -42,26 +42,26 @@ export interface ManagementFunctionDef {
 /** The management Lambdas: the construct makes one per entry, with exactly these grants. */
 export const MANAGEMENT_FUNCTIONS: Readonly<Record<ManagementFunctionName, ManagementFunctionDef>> = {
   auth: {
-    entry: 'lambda/management/auth.ts',
+    entry: 'lambda/management/auth/handler.ts',
     description: 'keygate: login, logout, sessions, password, verify',
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   },
   keys: {
-    entry: 'lambda/management/keys.ts',
+    entry: 'lambda/management/keys/handler.ts',
     description: 'keygate: create, list, rename, rotate, revoke API keys',
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     // revoking and rotating a key ends or moves its usage key; the holder reads its key's usage
     usagePlans: true,
   },
   admin: {
-    entry: 'lambda/management/admin.ts',
+    entry: 'lambda/management/admin/handler.ts',
     description: 'keygate: users and bot accounts, their keys and audit trails',
     tableActions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     // sets plans, disables users, revokes keys, reads any user's usage
     usagePlans: true,
   },
   clients: {
-    entry: 'lambda/management/clients.ts',
+    entry: 'lambda/management/clients/handler.ts',
     description: 'keygate: API clients, OAuth 2.0 (authorize, token, revoke, metadata), client file, authorized apps',
     tableActions: [
       'dynamodb:GetItem',

@@ -5,9 +5,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadManagementConfig, type ManagementConfig } from '../shared/management-config';
 import { DynamoAccountStore } from '../store/dynamo-account-store';
+import { DynamoClientStore } from '../store/dynamo-clients';
 import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
 import { DynamoCredentialStore } from '../store/dynamo-credential-store';
-import type { AccountStore } from '../store/port';
+import type { AccountStore, ClientStore } from '../store/port';
 import { plansOf, type PlansConfig } from '../core/settings';
 import { DynamoPlans } from '../store/dynamo-plans';
 import { ApiGatewayUsagePlans } from '../usage-plans/api-gateway';
@@ -16,6 +17,8 @@ import type { UsagePlans } from '../usage-plans/port';
 export interface ManagementDeps {
   readonly config: ManagementConfig;
   readonly accounts: AccountStore;
+  /** API clients, the keys issued through them, authorization codes */
+  readonly clients: ClientStore;
   /** the authorizer's read path, for the verify operation */
   readonly credentials: DynamoCredentialStore;
   /** epoch milliseconds */
@@ -41,6 +44,7 @@ export function buildDeps(config: ManagementConfig, client: DynamoDBClient, now:
     planStore: new DynamoPlans(client, config.tableName, now, config.auditRetentionMs),
     config,
     accounts: new DynamoAccountStore(client, config.tableName, now, config.auditRetentionMs),
+    clients: new DynamoClientStore(client, config.tableName, now, config.auditRetentionMs),
     credentials: new DynamoCredentialStore(client, config.tableName, true),
     now,
   };

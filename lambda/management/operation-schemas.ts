@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../shared/errors';
 import { pageQuery } from './pagination';
-import * as c from './client-schemas';
+import * as c from './clients/client-schemas';
 import * as s from './schemas';
 import * as pl from './plan-schemas';
 

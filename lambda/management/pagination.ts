@@ -18,21 +18,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HttpError } from '../shared/errors';
+import { PAGED_SORT_KEYS } from '../store/keys';
 
 export const PAGE_MAX = 100;
 /** Long enough for any cursor this module makes, short enough to refuse junk before decoding it. */
 const CURSOR_MAX_LENGTH = 512;
 const VERSION = 1;
 
-/** The lists that can be paged, and the shape of their sort keys. */
-export const PAGED_LISTS = {
-  users: /^USER#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
-  keys: /^KEY#[0-9A-Za-z]{12}$/,
-  clients: /^CLIENT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
-  audit: /^AUDIT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9A-Za-z]{12}$/,
-} as const;
-
-export type PagedList = keyof typeof PAGED_LISTS;
+/** The lists that can be paged; the shape of their sort keys is the layout's (store/keys.ts). */
+export type PagedList = keyof typeof PAGED_SORT_KEYS;
 
 /** A bad `limit` or `cursor`: a 400 that names the parameter (the CLI names its flag instead). */
 export class PageParameterError extends HttpError {
@@ -88,7 +82,7 @@ export function decodeCursor(cursor: string, list: PagedList, scope: string): st
     throw new PageParameterError('cursor', cursorProblem);
   }
   const [version, cursorList, cursorScope, sortKey] = Array.isArray(decoded) ? decoded : [];
-  if (version !== VERSION || cursorList !== list || cursorScope !== scope || typeof sortKey !== 'string' || !PAGED_LISTS[list].test(sortKey)) {
+  if (version !== VERSION || cursorList !== list || cursorScope !== scope || typeof sortKey !== 'string' || !PAGED_SORT_KEYS[list].test(sortKey)) {
     throw new PageParameterError('cursor', cursorProblem);
   }
   return sortKey;

@@ -40,3 +40,20 @@ export const tooManyAttempts = (retryAfterSeconds: number) =>
   new HttpError(429, 'too_many_attempts', `too many failed logins; try again in ${retryAfterSeconds} seconds`, {
     'Retry-After': String(retryAfterSeconds),
   });
+
+// ---- errors of the OAuth token and revocation endpoints (RFC 6749 §5.2)
+
+export type TokenErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+/** An RFC 6749 §5.2 error: `{error, error_description}`, the body OAuth client libraries parse. */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: TokenErrorCode,
+    readonly description: string,
+    readonly statusCode: number = error === 'invalid_client' ? 401 : 400,
+    readonly headers: Readonly<Record<string, string>> = error === 'invalid_client' ? { 'WWW-Authenticate': 'Basic realm="keygate", charset="UTF-8"' } : {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}

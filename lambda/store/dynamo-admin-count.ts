@@ -3,17 +3,19 @@
  * profiles in the transactions that change them, so "never below one" is a
  * DynamoDB condition (docs/design.md, Security invariants).
  */
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { n, num, s, type Item } from './account-records';
-import { DynamoAdapter } from './dynamo-adapter';
+import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { n, num, s } from './account-records';
 import { ADMIN_COUNT_KEY, PROFILE_SK } from './keys';
+import type { DynamoTable } from './table';
 
-export class DynamoAdminCount extends DynamoAdapter {
+export class DynamoAdminCount {
+  constructor(private readonly table: DynamoTable) {}
+
   /** Moves the count of enabled admins by `delta`; taking one away needs at least two. */
-  protected adminCountChange(delta: number): TransactWriteItem {
+  change(delta: number): TransactWriteItem {
     return {
       Update: {
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) },
         UpdateExpression: 'ADD #count :delta',
         ...(delta < 0 ? { ConditionExpression: '#count > :one', ExpressionAttributeValues: { ':delta': n(delta), ':one': n(1) } } : { ExpressionAttributeValues: { ':delta': n(delta) } }),
@@ -33,29 +35,9 @@ export class DynamoAdminCount extends DynamoAdapter {
    */
   async recountEnabledAdmins(): Promise<number> {
     const key = { pk: s(ADMIN_COUNT_KEY.pk), sk: s(ADMIN_COUNT_KEY.sk) };
-    let enabled = 0;
-    let start: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          FilterExpression: 'sk = :profile AND isAdmin = :yes AND disabled = :no',
-          ExpressionAttributeValues: { ':profile': s(PROFILE_SK), ':yes': { BOOL: true }, ':no': { BOOL: false } },
-          ProjectionExpression: 'pk',
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      enabled += out.Count ?? 0;
-      start = out.LastEvaluatedKey;
-    } while (start);
-    try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, count: n(enabled) }, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return enabled;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-      return num(out.Item?.count) ?? 0;
-    }
+    const enabled = (await this.table.scanSortKey(PROFILE_SK, 'pk', 'isAdmin = :yes AND disabled = :no', { ':yes': { BOOL: true }, ':no': { BOOL: false } })).length;
+    if (await this.table.putIfAbsent({ ...key, count: n(enabled) })) return enabled;
+    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }));
+    return num(out.Item?.count) ?? 0;
   }
 }

@@ -2,11 +2,13 @@
 import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { creditsAttributes, n, s, toKey, usageAttributes, type AuditEntry, type Item, type KeyRecord, type NewKey, type Page } from './account-records';
 import { grantItem } from './client-records';
-import { DynamoUsers } from './dynamo-users';
 import { KEY_SK_PREFIX, keySk, userPk } from './keys';
 import type { StoredKeySecret } from './port';
+import type { DynamoTable } from './table';
 
-export class DynamoKeys extends DynamoUsers {
+export class DynamoKeys {
+  constructor(private readonly table: DynamoTable) {}
+
   /**
    * Stores a key the service minted (`secret`: its id, hash and hint).
    * `also` adds items to the same transaction, right after the key (item 0),
@@ -20,38 +22,38 @@ export class DynamoKeys extends DynamoUsers {
     audit: readonly AuditEntry[] = [],
     also: readonly TransactWriteItem[] = [],
   ): Promise<{ createdAt: number }> {
-    const createdAt = key.createdAt ?? this.now();
-    await this.transact([
-      { Put: { TableName: this.tableName, Item: this.keyItem(userId, kind, secret, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+    const createdAt = key.createdAt ?? this.table.now();
+    await this.table.transact([
+      { Put: { TableName: this.table.name, Item: this.keyItem(userId, kind, secret, key, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...also,
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
     return { createdAt };
   }
 
   async getKey(userId: string, keyId: string): Promise<KeyRecord | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) }, ConsistentRead: true }),
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.name, Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) }, ConsistentRead: true }),
     );
     return out.Item ? toKey(out.Item) : undefined;
   }
 
   async listKeys(userId: string): Promise<KeyRecord[]> {
-    return (await this.queryPrefix(userId, KEY_SK_PREFIX)).map(toKey);
+    return (await this.table.queryAll(userPk(userId), KEY_SK_PREFIX)).map(toKey);
   }
 
   /** A page of a user's keys in key id order (stable, unlike creation time it needs no index). `after` is a key sort key. */
   async listKeysPage(userId: string, limit: number, after?: string): Promise<Page<KeyRecord>> {
-    const page = await this.queryPage(userPk(userId), KEY_SK_PREFIX, limit, after);
+    const page = await this.table.queryPage(userPk(userId), KEY_SK_PREFIX, limit, after);
     return { items: page.items.map(toKey), ...(page.last ? { last: page.last } : {}) };
   }
 
   /** Returns false when there is no such key. */
   async renameKey(userId: string, keyId: string, name: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
           UpdateExpression: 'SET #name = :name',
           ConditionExpression: 'attribute_exists(pk)',
@@ -59,7 +61,7 @@ export class DynamoKeys extends DynamoUsers {
           ExpressionAttributeValues: { ':name': s(name) },
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 
@@ -76,22 +78,22 @@ export class DynamoKeys extends DynamoUsers {
     next: NewKey,
     audit: readonly AuditEntry[] = [],
   ): Promise<{ createdAt: number } | undefined> {
-    const createdAt = next.createdAt ?? this.now();
+    const createdAt = next.createdAt ?? this.table.now();
     // The successor of a key issued through an API client stays that client's, so deleting the client still finds it.
     const clientId = next.clientId ?? old.clientId;
-    const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.tableName, Item: grantItem(clientId, userId, secret.keyId, createdAt) } }] : [];
+    const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.table.name, Item: grantItem(clientId, userId, secret.keyId, createdAt) } }] : [];
     // Item 1 is the old key: gone, revoked or already rotated.
-    const rotated = await this.transactUnlessFailed(1, [
+    const rotated = await this.table.transactUnlessFailed(1, [
       {
         Put: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Item: { ...this.keyItem(userId, old.kind, secret, { ...next, ...(clientId ? { clientId } : {}) }, createdAt), replaces: s(old.keyId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
           // The successor takes over the plan, usage key and credits (docs/design.md, Rate limits and quotas).
           UpdateExpression: 'SET revokedAt = :end, replacedBy = :next REMOVE #plan, usageKeyId, usageKey, credits, creditsRefill, creditsPeriod, creditsWindow',
@@ -101,16 +103,16 @@ export class DynamoKeys extends DynamoUsers {
         },
       },
       ...grant,
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
     return rotated ? { createdAt } : undefined;
   }
 
   /** The write that ends a key at `at` unless it ended earlier; fails the transaction when there is nothing to end. */
-  protected revokeKeyWrite(userId: string, keyId: string, at: number): TransactWriteItem {
+  revokeKeyWrite(userId: string, keyId: string, at: number): TransactWriteItem {
     return {
       Update: {
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: { pk: s(userPk(userId)), sk: s(keySk(keyId)) },
         UpdateExpression: 'SET revokedAt = :at',
         ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :at)',
@@ -124,8 +126,8 @@ export class DynamoKeys extends DynamoUsers {
    * repeating it keeps the first time, and revoking a key in its rotation
    * grace period ends it now.
    */
-  async revokeKey(userId: string, keyId: string, at = this.now(), audit: readonly AuditEntry[] = []): Promise<'revoked' | 'already_revoked' | 'missing'> {
-    const revoked = await this.transactUnlessFailed(0, [this.revokeKeyWrite(userId, keyId, at), ...this.auditPuts(audit)]);
+  async revokeKey(userId: string, keyId: string, at = this.table.now(), audit: readonly AuditEntry[] = []): Promise<'revoked' | 'already_revoked' | 'missing'> {
+    const revoked = await this.table.transactUnlessFailed(0, [this.revokeKeyWrite(userId, keyId, at), ...this.table.auditPuts(audit)]);
     if (revoked) return 'revoked';
     return (await this.getKey(userId, keyId)) ? 'already_revoked' : 'missing';
   }

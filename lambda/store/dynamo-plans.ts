@@ -1,19 +1,16 @@
 /**
  * The table side of plans (issue 19): a user's or key's plan and usage key,
- * a key's exact credits, and the count of usage keys keygate holds.
- *
- *   pk = USAGEKEYS  sk = COUNT   count = how many usage keys keygate holds (reserved ones included)
+ * a key's exact credits, and the count of usage keys keygate holds
+ * (`USAGE_KEY_COUNT_KEY`, keys.ts).
  *
  * The count is reserved before an API key is made and released after one is
  * deleted, so it never reads below what API Gateway holds (docs/design.md,
  * Rate limits and quotas).
  */
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { creditsAttributes, n, s, type AuditEntry, type Credits, type Item } from './account-records';
-import { DynamoAdapter } from './dynamo-adapter';
-import { PROFILE_SK, keySk, userPk } from './keys';
-
-export const USAGE_KEY_COUNT_KEY = { pk: 'USAGEKEYS', sk: 'COUNT' } as const;
+import { PROFILE_SK, USAGE_KEY_COUNT_KEY, keySk, userPk } from './keys';
+import { DEFAULT_AUDIT_RETENTION_MS, DynamoTable } from './table';
 
 /** A user (no keyId) or one of their keys. */
 export interface PlanTarget {
@@ -23,13 +20,19 @@ export interface PlanTarget {
 
 const itemKey = (t: PlanTarget): Item => ({ pk: s(userPk(t.userId)), sk: s(t.keyId ? keySk(t.keyId) : PROFILE_SK) });
 
-export class DynamoPlans extends DynamoAdapter {
+export class DynamoPlans {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, now: () => number = Date.now, auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS) {
+    this.table = new DynamoTable(client, tableName, now, auditRetentionMs);
+  }
+
   /** Takes one slot of the usage-key count; false when `limit` slots are taken. */
   async reserveUsageKey(limit: number): Promise<boolean> {
     try {
-      await this.client.send(
+      await this.table.client.send(
         new UpdateItemCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(USAGE_KEY_COUNT_KEY.pk), sk: s(USAGE_KEY_COUNT_KEY.sk) },
           UpdateExpression: 'ADD #count :one',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
@@ -47,9 +50,9 @@ export class DynamoPlans extends DynamoAdapter {
   /** Gives a slot back; never below 0. */
   async releaseUsageKey(): Promise<void> {
     try {
-      await this.client.send(
+      await this.table.client.send(
         new UpdateItemCommand({
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(USAGE_KEY_COUNT_KEY.pk), sk: s(USAGE_KEY_COUNT_KEY.sk) },
           UpdateExpression: 'ADD #count :minus',
           ConditionExpression: '#count > :zero',
@@ -64,9 +67,9 @@ export class DynamoPlans extends DynamoAdapter {
 
   /** How many usage keys keygate holds. */
   async usageKeyCount(): Promise<number> {
-    const out = await this.client.send(
+    const out = await this.table.client.send(
       new UpdateItemCommand({
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: { pk: s(USAGE_KEY_COUNT_KEY.pk), sk: s(USAGE_KEY_COUNT_KEY.sk) },
         UpdateExpression: 'ADD #count :zero',
         ExpressionAttributeNames: { '#count': 'count' },
@@ -118,7 +121,7 @@ export class DynamoPlans extends DynamoAdapter {
     }
     const update: TransactWriteItem = {
       Update: {
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: itemKey(target),
         UpdateExpression: clauses.filter(Boolean).join(' '),
         ConditionExpression: conditions.join(' AND '),
@@ -126,20 +129,20 @@ export class DynamoPlans extends DynamoAdapter {
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       },
     };
-    return this.transactUnlessFailed(0, [update, ...this.auditPuts(audit)]);
+    return this.table.transactUnlessFailed(0, [update, ...this.table.auditPuts(audit)]);
   }
 
   /** The usage keys retired from the target that may still exist at API Gateway. */
   async retiredUsageKeys(target: PlanTarget): Promise<string[]> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: itemKey(target), ProjectionExpression: 'retiredUsageKeys', ConsistentRead: true }));
+    const out = await this.table.client.send(new GetItemCommand({ TableName: this.table.name, Key: itemKey(target), ProjectionExpression: 'retiredUsageKeys', ConsistentRead: true }));
     return out.Item?.retiredUsageKeys?.SS ?? [];
   }
 
   /** Forgets a retired usage key once API Gateway no longer has it. */
   async forgetRetired(target: PlanTarget, usageKeyId: string): Promise<void> {
-    await this.client.send(
+    await this.table.client.send(
       new UpdateItemCommand({
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: itemKey(target),
         UpdateExpression: 'DELETE retiredUsageKeys :id',
         ConditionExpression: 'attribute_exists(pk)',
@@ -157,17 +160,17 @@ export class DynamoPlans extends DynamoAdapter {
     const set = Object.keys(attrs).map((name) => `${name} = :${name}`);
     const remove = all.filter((name) => !(name in attrs));
     const values: Item = { ':now': n(now), ...Object.fromEntries(Object.entries(attrs).map(([k, v]) => [`:${k}`, v])) };
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: itemKey({ userId, keyId }),
           UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : ''].filter(Boolean).join(' '),
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(revokedAt) OR revokedAt > :now)',
           ExpressionAttributeValues: values,
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 }

@@ -25,8 +25,6 @@ import {
   type LoginAttempts,
   type SessionRecord,
 } from './account-records';
-import { TransactionConditionError, epochIs } from './dynamo-adapter';
-import { DynamoKeys } from './dynamo-keys';
 import {
   ATTEMPTS_SK,
   CREDENTIALS_EPOCH,
@@ -41,8 +39,11 @@ import {
   userPk,
 } from './keys';
 import { StaleCredentialsError, type StoredSessionSecret, type VerifiedCredentials } from './port';
+import { TransactionConditionError, epochIs, type DynamoTable } from './table';
 
-export class DynamoSessions extends DynamoKeys {
+export class DynamoSessions {
+  constructor(private readonly table: DynamoTable) {}
+
   /**
    * Makes a session under the user's current credentials epoch. A login
    * passes what it checked the password against: the session is then written
@@ -59,11 +60,11 @@ export class DynamoSessions extends DynamoKeys {
     audit: readonly AuditEntry[] = [],
     verified?: VerifiedCredentials,
   ): Promise<{ createdAt: number }> {
-    const createdAt = this.now();
+    const createdAt = this.table.now();
     const items: TransactWriteItem[] = [
       {
         Put: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Item: {
             pk: s(userPk(userId)),
             sk: s(sessionSk(secret.sessionId)),
@@ -81,7 +82,7 @@ export class DynamoSessions extends DynamoKeys {
     if (verified) {
       items.push({
         ConditionCheck: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
           ConditionExpression: `passwordHash = :hash AND ${epochIs(verified.credentialsEpoch)}`,
           ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
@@ -90,7 +91,7 @@ export class DynamoSessions extends DynamoKeys {
       });
     }
     try {
-      await this.transact([...items, ...this.auditPuts(audit)]);
+      await this.table.transact([...items, ...this.table.auditPuts(audit)]);
     } catch (err) {
       if (verified && err instanceof TransactionConditionError && err.failed.includes(1)) throw new StaleCredentialsError();
       throw err;
@@ -100,20 +101,20 @@ export class DynamoSessions extends DynamoKeys {
 
   /** Every session item, expired ones included (TTL removes them late). */
   async listSessions(userId: string): Promise<SessionRecord[]> {
-    return (await this.queryPrefix(userId, SESSION_SK_PREFIX)).map(toSession);
+    return (await this.table.queryAll(userPk(userId), SESSION_SK_PREFIX)).map(toSession);
   }
 
   /** Returns false when there is no such session. */
   async deleteSession(userId: string, sessionId: string, audit: readonly AuditEntry[] = []): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Delete: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(userPk(userId)), sk: s(sessionSk(sessionId)) },
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 
@@ -121,13 +122,13 @@ export class DynamoSessions extends DynamoKeys {
   async callerState(userId: string, credential: { kind: 'key' | 'session'; id: string }): Promise<CallerState> {
     const pk = userPk(userId);
     const sk = credential.kind === 'key' ? keySk(credential.id) : sessionSk(credential.id);
-    const out = await this.client.send(
+    const out = await this.table.client.send(
       new BatchGetItemCommand({
-        RequestItems: { [this.tableName]: { Keys: [{ pk: s(pk), sk: s(PROFILE_SK) }, { pk: s(pk), sk: s(sk) }], ConsistentRead: true } },
+        RequestItems: { [this.table.name]: { Keys: [{ pk: s(pk), sk: s(PROFILE_SK) }, { pk: s(pk), sk: s(sk) }], ConsistentRead: true } },
       }),
     );
     if (out.UnprocessedKeys && Object.keys(out.UnprocessedKeys).length > 0) throw new Error('DynamoDB left keys unprocessed');
-    const items = out.Responses?.[this.tableName] ?? [];
+    const items = out.Responses?.[this.table.name] ?? [];
     const userItem = items.find((i) => i.sk?.S === PROFILE_SK);
     const credItem = items.find((i) => i.sk?.S === sk);
     return {
@@ -151,16 +152,16 @@ export class DynamoSessions extends DynamoKeys {
   }
 
   /** The counter of `registerLoginAttempt` for any partition key (API clients count their authentications too). */
-  protected async registerAttempt(pk: string, windowMs: number): Promise<LoginAttempts> {
+  async registerAttempt(pk: string, windowMs: number): Promise<LoginAttempts> {
     const key = { pk: s(pk), sk: s(ATTEMPTS_SK) };
     for (let tries = 0; ; tries++) {
-      const now = this.now();
+      const now = this.table.now();
       const cutoff = n(now - windowMs);
       try {
         // No window yet (or just cleared by a successful login): this starts one; a current window: count in it.
-        const out = await this.client.send(
+        const out = await this.table.client.send(
           new UpdateItemCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             Key: key,
             UpdateExpression: 'SET attempts = if_not_exists(attempts, :zero) + :one, windowStart = if_not_exists(windowStart, :now), #ttl = if_not_exists(#ttl, :ttl)',
             ConditionExpression: 'attribute_not_exists(pk) OR windowStart > :cutoff',
@@ -175,9 +176,9 @@ export class DynamoSessions extends DynamoKeys {
       }
       try {
         // An old window: start a new one, unless another attempt just did.
-        await this.client.send(
+        await this.table.client.send(
           new PutItemCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             Item: { ...key, attempts: n(1), windowStart: n(now), [TTL_ATTRIBUTE]: n(ttlOf(now + windowMs)) },
             ConditionExpression: 'windowStart <= :cutoff',
             ExpressionAttributeValues: { ':cutoff': cutoff },
@@ -191,8 +192,8 @@ export class DynamoSessions extends DynamoKeys {
     }
   }
 
-  protected async clearAttempts(pk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(pk), sk: s(ATTEMPTS_SK) } }));
+  async clearAttempts(pk: string): Promise<void> {
+    await this.table.client.send(new DeleteItemCommand({ TableName: this.table.name, Key: { pk: s(pk), sk: s(ATTEMPTS_SK) } }));
   }
 
   /**
@@ -202,17 +203,12 @@ export class DynamoSessions extends DynamoKeys {
    */
   async logHashKey(): Promise<Buffer> {
     const key = { pk: s(SETTINGS_PK), sk: s(LOG_HASH_KEY_SK) };
-    const read = async () => (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item?.secret?.B;
+    const read = async () => (await this.table.client.send(new GetItemCommand({ TableName: this.table.name, Key: key, ConsistentRead: true }))).Item?.secret?.B;
     const existing = await read();
     if (existing) return Buffer.from(existing);
     const fresh = randomBytes(32);
-    try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { ...key, secret: { B: fresh } }, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return fresh;
-    } catch (err) {
-      // Another instance made it first: use theirs.
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return Buffer.from((await read())!);
-    }
+    if (await this.table.putIfAbsent({ ...key, secret: { B: fresh } })) return fresh;
+    // Another instance made it first: use theirs.
+    return Buffer.from((await read())!);
   }
 }

@@ -1,20 +1,18 @@
 /** Users: profiles, the e-mail index, the user directory, flags and passwords. */
-import {
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { newId } from '../core/token';
 import { n, num, s, str, toUser, type AuditEntry, type Item, type NewUser, type Page, type UserRecord } from './account-records';
-import { MAX_TRANSACTION_ITEMS, TransactionConditionError, epochIs } from './dynamo-adapter';
-import { DynamoAdminCount } from './dynamo-admin-count';
+import type { DynamoAdminCount } from './dynamo-admin-count';
 import { CREDENTIALS_EPOCH, EMAIL_SK, PROFILE_SK, USERS_PK, USER_DIRECTORY_PREFIX, emailPk, sessionSk, userDirectorySk, userPk } from './keys';
 import { EmailTakenError, type FlagsResult, type VerifiedCredentials } from './port';
+import { MAX_TRANSACTION_ITEMS, TransactionConditionError, epochIs, type DynamoTable } from './table';
 
-export class DynamoUsers extends DynamoAdminCount {
+export class DynamoUsers {
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly adminCount: DynamoAdminCount,
+  ) {}
+
   /**
    * Creates a user; the e-mail, when given, is claimed in the same transaction
    * so it stays unique, and the user's pointer in the directory (`listUsers`)
@@ -22,7 +20,7 @@ export class DynamoUsers extends DynamoAdminCount {
    */
   async createUser(user: NewUser, audit: (userId: string) => readonly AuditEntry[] = () => []): Promise<{ userId: string; createdAt: number }> {
     const userId = newId();
-    const createdAt = this.now();
+    const createdAt = this.table.now();
     const email = user.email?.toLowerCase();
     const item: Item = {
       pk: s(userPk(userId)),
@@ -35,23 +33,23 @@ export class DynamoUsers extends DynamoAdminCount {
       ...(email ? { email: s(email) } : {}),
       ...(user.passwordHash ? { passwordHash: s(user.passwordHash) } : {}),
     };
-    const items: TransactWriteItem[] = [{ Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+    const items: TransactWriteItem[] = [{ Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }];
     if (email) {
       items.push({
         Put: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Item: { pk: s(emailPk(email)), sk: s(EMAIL_SK), userId: s(userId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
     }
     const directory: TransactWriteItem = {
-      Put: { TableName: this.tableName, Item: { pk: s(USERS_PK), sk: s(userDirectorySk(createdAt, userId)), userId: s(userId) } },
+      Put: { TableName: this.table.name, Item: { pk: s(USERS_PK), sk: s(userDirectorySk(createdAt, userId)), userId: s(userId) } },
     };
     // A new admin is enabled: one more in the count.
-    const counted = user.admin === true ? [this.adminCountChange(+1)] : [];
+    const counted = user.admin === true ? [this.adminCount.change(+1)] : [];
     try {
-      await this.transact([...items, directory, ...counted, ...this.auditPuts(audit(userId))]);
+      await this.table.transact([...items, directory, ...counted, ...this.table.auditPuts(audit(userId))]);
     } catch (err) {
       if (err instanceof TransactionConditionError && email && err.failed.includes(1)) throw new EmailTakenError();
       throw err;
@@ -60,8 +58,8 @@ export class DynamoUsers extends DynamoAdminCount {
   }
 
   async getUser(userId: string): Promise<UserRecord | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) }, ConsistentRead: true }),
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.name, Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toUser(out.Item) : undefined;
   }
@@ -72,7 +70,7 @@ export class DynamoUsers extends DynamoAdminCount {
    * (without their password hashes). `after` is a directory sort key.
    */
   async listUsers(limit: number, after?: string): Promise<Page<UserRecord>> {
-    const page = await this.queryPage(USERS_PK, USER_DIRECTORY_PREFIX, limit, after);
+    const page = await this.table.queryPage(USERS_PK, USER_DIRECTORY_PREFIX, limit, after);
     const ids = page.items.map((i) => str(i.userId)).filter((id): id is string => id !== undefined);
     const profiles = await this.getProfiles(ids);
     return { items: ids.flatMap((id) => profiles.get(id) ?? []), ...(page.last ? { last: page.last } : {}) };
@@ -85,42 +83,16 @@ export class DynamoUsers extends DynamoAdminCount {
    */
   async indexUsers(): Promise<number> {
     let added = 0;
-    let start: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :profile',
-          ProjectionExpression: 'userId, createdAt',
-          ExpressionAttributeValues: { ':profile': s(PROFILE_SK) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const userId = str(item.userId);
-        if (!userId) continue;
-        try {
-          await this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: { pk: s(USERS_PK), sk: s(userDirectorySk(num(item.createdAt) ?? 0, userId)), userId: s(userId) },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          );
-          added++;
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        }
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (const item of await this.table.scanSortKey(PROFILE_SK, 'userId, createdAt')) {
+      const userId = str(item.userId);
+      if (userId && (await this.table.putIfAbsent({ pk: s(USERS_PK), sk: s(userDirectorySk(num(item.createdAt) ?? 0, userId)), userId: s(userId) }))) added++;
+    }
     return added;
   }
 
   async userIdByEmail(email: string): Promise<string | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(emailPk(email)), sk: s(EMAIL_SK) }, ConsistentRead: true }),
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.name, Key: { pk: s(emailPk(email)), sk: s(EMAIL_SK) }, ConsistentRead: true }),
     );
     return str(out.Item?.userId);
   }
@@ -153,7 +125,7 @@ export class DynamoUsers extends DynamoAdminCount {
       const items: TransactWriteItem[] = [
         {
           Update: {
-            TableName: this.tableName,
+            TableName: this.table.name,
             Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
             UpdateExpression: 'SET disabled = :d, isAdmin = :a',
             // As read: a concurrent change would make `delta` wrong.
@@ -161,11 +133,11 @@ export class DynamoUsers extends DynamoAdminCount {
             ExpressionAttributeValues: { ':d': { BOOL: disabled }, ':a': { BOOL: admin }, ':wasD': { BOOL: user.disabled }, ':wasA': { BOOL: user.admin } },
           },
         },
-        ...(delta === 0 ? [] : [this.adminCountChange(delta)]),
-        ...this.auditPuts(audit),
+        ...(delta === 0 ? [] : [this.adminCount.change(delta)]),
+        ...this.table.auditPuts(audit),
       ];
       try {
-        await this.transact(items);
+        await this.table.transact(items);
         return 'updated';
       } catch (err) {
         if (!(err instanceof TransactionConditionError)) throw err;
@@ -195,17 +167,17 @@ export class DynamoUsers extends DynamoAdminCount {
     const next = current.credentialsEpoch + 1;
     const update: TransactWriteItem = {
       Update: {
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: { pk: s(userPk(userId)), sk: s(PROFILE_SK) },
         UpdateExpression: 'SET passwordHash = :new, passwordChangedAt = :at, #epoch = :next',
         ConditionExpression: `passwordHash = :current AND ${epochIs(current.credentialsEpoch)}`,
         ExpressionAttributeNames: { '#epoch': CREDENTIALS_EPOCH },
-        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(current.passwordHash), ':at': n(this.now()), ':next': n(next), ':epoch': n(current.credentialsEpoch) },
+        ExpressionAttributeValues: { ':new': s(newHash), ':current': s(current.passwordHash), ':at': n(this.table.now()), ':next': n(next), ':epoch': n(current.credentialsEpoch) },
       },
     };
     const keep: TransactWriteItem = {
       Update: {
-        TableName: this.tableName,
+        TableName: this.table.name,
         Key: { pk: s(userPk(userId)), sk: s(sessionSk(keepSession)) },
         UpdateExpression: 'SET #epoch = :next',
         ConditionExpression: 'attribute_exists(pk)',
@@ -213,44 +185,27 @@ export class DynamoUsers extends DynamoAdminCount {
         ExpressionAttributeValues: { ':next': n(next) },
       },
     };
-    const auditItems = this.auditPuts(audit);
+    const auditItems = this.table.auditPuts(audit);
     const deletes = endSessions
       .filter((id) => id !== keepSession)
-      .map((id): TransactWriteItem => ({ Delete: { TableName: this.tableName, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
+      .map((id): TransactWriteItem => ({ Delete: { TableName: this.table.name, Key: { pk: s(userPk(userId)), sk: s(sessionSk(id)) } } }));
     const room = MAX_TRANSACTION_ITEMS - 2 - auditItems.length;
     try {
-      await this.transact([update, keep, ...auditItems, ...deletes.slice(0, room)]);
+      await this.table.transact([update, keep, ...auditItems, ...deletes.slice(0, room)]);
     } catch (err) {
       if (err instanceof TransactionConditionError && (err.failed.includes(0) || err.failed.includes(1))) return false;
       throw err;
     }
     for (let i = room; i < deletes.length; i += MAX_TRANSACTION_ITEMS) {
-      await this.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
+      await this.table.transact(deletes.slice(i, i + MAX_TRANSACTION_ITEMS));
     }
     return true;
   }
 
-  /** Profiles by id, without password hashes; unprocessed keys are read again. */
-  protected async getProfiles(userIds: readonly string[]): Promise<Map<string, UserRecord>> {
-    const found = new Map<string, UserRecord>();
-    let keys = [...new Set(userIds)].map((id) => ({ pk: s(userPk(id)), sk: s(PROFILE_SK) }));
-    for (let attempt = 1; keys.length > 0; attempt++) {
-      if (attempt > 5) throw new Error('DynamoDB left keys unprocessed');
-      const out = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.tableName]: {
-              Keys: keys,
-              ConsistentRead: true,
-              ProjectionExpression: 'userId, email, kind, isAdmin, disabled, createdAt',
-            },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) found.set(str(item.userId) ?? '', toUser(item));
-      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
-      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
-    }
-    return found;
+  /** Profiles by id, without password hashes. */
+  private async getProfiles(userIds: readonly string[]): Promise<Map<string, UserRecord>> {
+    const keys = [...new Set(userIds)].map((id) => ({ pk: s(userPk(id)), sk: s(PROFILE_SK) }));
+    const items = await this.table.batchGet(keys, 'userId, email, kind, isAdmin, disabled, createdAt');
+    return new Map(items.map((item) => [str(item.userId) ?? '', toUser(item)]));
   }
 }

@@ -11,6 +11,7 @@
  *   pk = EMAIL#<email>   sk = EMAIL            e-mail → userId, unique
  *   pk = LOGIN#<email>   sk = ATTEMPTS         login attempts in the current window (ttl)
  *   pk = ADMINS          sk = ENABLED          how many admins are enabled
+ *   pk = USAGEKEYS       sk = COUNT            how many usage keys keygate holds (reserved ones included)
  *   pk = SETTINGS        sk = DEPLOYMENT       the deployment's settings, for the CLI
  *   pk = SETTINGS        sk = LOG_HASH_KEY     the key login log lines hash e-mails with
  *   pk = CLIENT#<clientId>      sk = CLIENT                  an API client
@@ -33,6 +34,9 @@ export { CREDENTIALS_EPOCH, LOOKUP_ATTRIBUTES, PK, SETTINGS_PK, SETTINGS_SK, SK,
  * this code, which counts as 0.
  */
 export const ADMIN_COUNT_KEY = { pk: 'ADMINS', sk: 'ENABLED' } as const;
+
+/** How many usage keys keygate holds (`count`), reserved before one is made, released after one is deleted (docs/design.md, Rate limits and quotas). */
+export const USAGE_KEY_COUNT_KEY = { pk: 'USAGEKEYS', sk: 'COUNT' } as const;
 
 export const userPk = (userId: string) => `USER#${userId}`;
 export const PROFILE_SK = 'PROFILE';
@@ -72,3 +76,17 @@ export const CODE_SK = 'CODE';
 export const CLIENTS_PK = 'CLIENTS';
 export const CLIENT_DIRECTORY_PREFIX = 'CLIENT#';
 export const clientDirectorySk = (createdAt: number, clientId: string) => `${CLIENT_DIRECTORY_PREFIX}${new Date(createdAt).toISOString()}#${clientId}`;
+
+/**
+ * The shape of the sort keys of each list that can be paged (users, keys,
+ * clients, audit records), so a cursor's sort key is checked against its
+ * list's layout (lambda/management/pagination.ts).
+ */
+const ISO_TIME = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z`;
+const ID = '[0-9A-Za-z]{12}';
+export const PAGED_SORT_KEYS = {
+  users: new RegExp(`^${USER_DIRECTORY_PREFIX}${ISO_TIME}#${ID}$`),
+  keys: new RegExp(`^${KEY_SK_PREFIX}${ID}$`),
+  clients: new RegExp(`^${CLIENT_DIRECTORY_PREFIX}${ISO_TIME}#${ID}$`),
+  audit: new RegExp(`^${AUDIT_SK_PREFIX}${ISO_TIME}#${ID}$`),
+} as const;

@@ -2,7 +2,7 @@
  * What the domain needs from storage: `CredentialStore` for the authorizer
  * (adapter: `dynamo-credential-store.ts`), `AccountStore` for the management
  * services (adapter: `dynamo-account-store.ts`), `ClientStore` for the client
- * and OAuth services (adapter: `dynamo-client-store.ts`). Domain code depends on these,
+ * and OAuth services (adapter: `dynamo-clients.ts`). Domain code depends on these,
  * never on the AWS SDK.
  */
 import type { CreditsPeriod } from '../core/credits';

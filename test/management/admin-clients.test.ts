@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { main, type CliIo } from '../../cli/keygate';
 import { generateToken } from '../../lambda/core/token';
 import { storedKeySecret } from '../../lambda/management/mint';
-import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
+import { DynamoClientStore } from '../../lambda/store/dynamo-clients';
 import { CLIENTS_PK, clientDirectorySk } from '../../lambda/store/keys';
 import { IssueRefusedError } from '../../lambda/store/port';
 import { OAuthHarness, basic, type HarnessUser } from './oauth-harness';

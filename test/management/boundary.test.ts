@@ -5,7 +5,7 @@
  * would.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createAuthHandler } from '../../lambda/management/auth-routes';
+import { createAuthHandler } from '../../lambda/management/auth/routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';

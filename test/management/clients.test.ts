@@ -6,7 +6,7 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PREFIXES, generateToken } from '../../lambda/core/token';
 import { storedKeySecret } from '../../lambda/management/mint';
-import { DynamoClientStore } from '../../lambda/store/dynamo-client-store';
+import { DynamoClientStore } from '../../lambda/store/dynamo-clients';
 import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { OAuthHarness } from './oauth-harness';
 

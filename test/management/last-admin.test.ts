@@ -6,8 +6,8 @@
  */
 import { DeleteItemCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CLI_ACTOR } from '../../lambda/management/audit';
-import { createAdminHandler } from '../../lambda/management/admin-routes';
-import { createAuthHandler } from '../../lambda/management/auth-routes';
+import { createAdminHandler } from '../../lambda/management/admin/routes';
+import { createAuthHandler } from '../../lambda/management/auth/routes';
 import { buildDeps } from '../../lambda/management/deps';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { LAST_ADMIN, setUserDisabled } from '../../lambda/management/user-service';

@@ -6,8 +6,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHandler as createExampleHandler } from '../../lambda/example/handler';
-import { createClientsHandler } from '../../lambda/management/client-routes';
-import { buildClientDeps } from '../../lambda/management/client-service';
+import { createClientsHandler } from '../../lambda/management/clients/routes';
+import { buildDeps } from '../../lambda/management/deps';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
@@ -59,7 +59,7 @@ export class OAuthHarness {
     const clock = { skew: 0 };
     const bed = await Testbed.open({
       ...opts,
-      handlers: ({ client, env }) => ({ clients: createClientsHandler(buildClientDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler }),
+      handlers: ({ client, env }) => ({ clients: createClientsHandler(buildDeps(loadManagementConfig(env), client, () => Date.now() + clock.skew)) as ProxyHandler }),
     });
     const example = createExampleHandler(new Set([ORIGIN])) as unknown as ProxyHandler;
     const routes = REFERENCE_ROUTES.map((r) => ({ ...r, fn: r.target }));

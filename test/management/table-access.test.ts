@@ -6,12 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { createAdminHandler } from '../../lambda/management/admin-routes';
-import { createAuthHandler } from '../../lambda/management/auth-routes';
+import { createAdminHandler } from '../../lambda/management/admin/routes';
+import { createAuthHandler } from '../../lambda/management/auth/routes';
 import { buildDeps } from '../../lambda/management/deps';
-import { createClientsHandler } from '../../lambda/management/client-routes';
-import { buildClientDeps } from '../../lambda/management/client-service';
-import { createKeysHandler } from '../../lambda/management/key-routes';
+import { createClientsHandler } from '../../lambda/management/clients/routes';
+import { createKeysHandler } from '../../lambda/management/keys/routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
@@ -65,7 +64,7 @@ describe('Module: table-access', () => {
       auth: createAuthHandler(buildDeps(config, recordingClient(used.auth))),
       keys: createKeysHandler(buildDeps(config, recordingClient(used.keys))),
       admin: createAdminHandler(buildDeps(config, recordingClient(used.admin))),
-      clients: createClientsHandler(buildClientDeps(config, recordingClient(used.clients))),
+      clients: createClientsHandler(buildDeps(config, recordingClient(used.clients))),
     };
     const api = new ManagementApi(client, table, handlers);
     const accounts = new DynamoAccountStore(client, table);

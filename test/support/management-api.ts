@@ -33,10 +33,10 @@ export function loadHandlers(env: Record<string, string>): ManagementHandlers {
   // Each load reads the environment afresh, so one test file can load two deployments.
   jest.isolateModules(() => {
     handlers = {
-      auth: (require('../../lambda/management/auth') as { handler: ProxyHandler }).handler,
-      keys: (require('../../lambda/management/keys') as { handler: ProxyHandler }).handler,
-      admin: (require('../../lambda/management/admin') as { handler: ProxyHandler }).handler,
-      clients: (require('../../lambda/management/clients') as { handler: ProxyHandler }).handler,
+      auth: (require('../../lambda/management/auth/handler') as { handler: ProxyHandler }).handler,
+      keys: (require('../../lambda/management/keys/handler') as { handler: ProxyHandler }).handler,
+      admin: (require('../../lambda/management/admin/handler') as { handler: ProxyHandler }).handler,
+      clients: (require('../../lambda/management/clients/handler') as { handler: ProxyHandler }).handler,
     };
   });
   return handlers!;

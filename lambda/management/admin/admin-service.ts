@@ -3,11 +3,11 @@
  * disabling it (./user-service.ts): read one user, rotate a bot's key,
  * revoke anyone's key. Shared by the admin API and the CLI.
  */
-import { conflict } from '../shared/errors';
-import type { Actor } from './audit';
-import type { ManagementDeps } from './deps';
-import { ownKey, revokeKey, rotateKey } from './key-service';
-import { existingUser } from './user-service';
+import { conflict } from '../../shared/errors';
+import type { Actor } from '../audit';
+import type { ManagementDeps } from '../deps';
+import { ownKey, revokeKey, rotateKey } from '../key-service';
+import { existingUser } from '../user-service';
 
 export const NOT_A_BOT_KEY =
   "this key belongs to a person's account, and an admin never receives the secret of a person's key: revoke it instead, and its owner can make a new one";

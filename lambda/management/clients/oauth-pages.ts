@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { PermissionDef } from '../core/catalog';
-import type { AuthorizationParams } from '../core/authorization-request';
+import type { PermissionDef } from '../../core/catalog';
+import type { AuthorizationParams } from '../../core/authorization-request';
 
 const STYLE = [
   'body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2330;margin:0;padding:2rem 1rem}',

@@ -4,33 +4,20 @@
  * client file flow; a user's authorized apps; revocation of a key by
  * whoever holds it.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { credentialRefusal, grantRule, notTheIssuedCredential } from '../core/credential-rule';
-import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../core/oauth';
-import { ID_PATTERN, keyHint, newId, parseToken } from '../core/token';
-import { conflict, notFound, validation } from '../shared/errors';
-import type { ManagementConfig } from '../shared/management-config';
-import { DynamoClientStore } from '../store/dynamo-client-store';
-import type { AuditEntry, ClientRecord, ClientStore, GrantRef, KeyRecord, UserRecord } from '../store/port';
-import { auditEntries, type Actor } from './audit';
-import type { Caller } from './caller';
+import { credentialRefusal, grantRule, notTheIssuedCredential } from '../../core/credential-rule';
+import { API_KEY_FILENAME, CLIENT_SECRET_PREFIX, fillTemplate, generateSecretToken, redirectUriProblem, templateProblem } from '../../core/oauth';
+import { ID_PATTERN, keyHint, newId, parseToken } from '../../core/token';
+import { conflict, notFound, validation } from '../../shared/errors';
+import type { AuditEntry, ClientRecord, GrantRef, KeyRecord, UserRecord } from '../../store/port';
+import { auditEntries, type Actor } from '../audit';
+import type { Caller } from '../caller';
 import type { CreateClientInput, UpdateClientInput } from './client-schemas';
-import { buildDeps, type ManagementDeps, type PlanDeps } from './deps';
-import { checkKeyPermissions } from './key-service';
-import type { PageInput } from './list-service';
-import { issueClientKey } from './mint';
-import { nextCursor, pageRequest } from './pagination';
-import { iso, isoOrNull, keyStatus } from './views';
-
-export interface ClientDeps extends ManagementDeps {
-  /** the same store as `accounts`, with the client items */
-  readonly clients: ClientStore;
-}
-
-export function buildClientDeps(config: ManagementConfig, client: DynamoDBClient, now: () => number = Date.now, planDeps: PlanDeps = {}): ClientDeps {
-  const clients = new DynamoClientStore(client, config.tableName, now, config.auditRetentionMs);
-  return { ...buildDeps(config, client, now, planDeps), accounts: clients, clients };
-}
+import type { ManagementDeps } from '../deps';
+import { checkKeyPermissions } from '../key-service';
+import type { PageInput } from '../list-service';
+import { issueClientKey } from '../mint';
+import { nextCursor, pageRequest } from '../pagination';
+import { iso, isoOrNull, keyStatus } from '../views';
 
 /** Grants revoked per round while a client is deleted. */
 const DELETE_PAGE = 25;
@@ -85,7 +72,7 @@ export function grantablePermissions(deps: ManagementDeps, client: ClientRecord)
 
 // ---- clients
 
-export async function createClient(deps: ClientDeps, caller: Caller, input: CreateClientInput, actor: Actor) {
+export async function createClient(deps: ManagementDeps, caller: Caller, input: CreateClientInput, actor: Actor) {
   const permissions = checkKeyPermissions(input.permissions, deps.config.permissions);
   const redirectUris = checkRedirectUris(input.redirectUris);
   checkFile(input.apiKeyFilename, input.apiKeyTemplate);
@@ -118,7 +105,7 @@ export async function createClient(deps: ClientDeps, caller: Caller, input: Crea
  * does not exist (docs/design.md, API clients). The issue transaction checks
  * the same again, so a disable racing an issue cannot slip a key through.
  */
-export async function usableClient(deps: ClientDeps, clientId: string): Promise<ClientRecord | undefined> {
+export async function usableClient(deps: ManagementDeps, clientId: string): Promise<ClientRecord | undefined> {
   const client = await deps.clients.getClient(clientId);
   if (!client || client.deletedAt !== undefined || client.disabled) return undefined;
   const owner = await deps.accounts.getUser(client.ownerId);
@@ -126,19 +113,19 @@ export async function usableClient(deps: ClientDeps, clientId: string): Promise<
 }
 
 /** A client of `ownerId`; anyone else's is as unknown as one that does not exist. */
-export async function ownClient(deps: ClientDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
+export async function ownClient(deps: ManagementDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
   const client = await deps.clients.getClient(clientId);
   if (!client || client.ownerId !== ownerId) throw notFound('no such client');
   return client;
 }
 
-async function liveOwnClient(deps: ClientDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
+async function liveOwnClient(deps: ManagementDeps, ownerId: string, clientId: string): Promise<ClientRecord> {
   const client = await ownClient(deps, ownerId, clientId);
   if (client.deletedAt !== undefined) throw conflict('client is being deleted; repeat DELETE to finish it');
   return client;
 }
 
-export async function listClients(deps: ClientDeps, ownerId: string) {
+export async function listClients(deps: ManagementDeps, ownerId: string) {
   const clients = (await deps.clients.listOwnedClients(ownerId)).sort((a, b) => b.createdAt - a.createdAt);
   return { clients: clients.map(clientView) };
 }
@@ -148,7 +135,7 @@ export async function listClients(deps: ClientDeps, ownerId: string) {
  * issued keep their permissions (a key's never change); codes not yet
  * exchanged get at most the client's new permissions.
  */
-export async function updateClient(deps: ClientDeps, caller: Caller, clientId: string, input: UpdateClientInput, actor: Actor) {
+export async function updateClient(deps: ManagementDeps, caller: Caller, clientId: string, input: UpdateClientInput, actor: Actor) {
   const client = await liveOwnClient(deps, caller.userId, clientId);
   const permissions = input.permissions === undefined ? undefined : checkKeyPermissions(input.permissions, deps.config.permissions);
   const redirectUris = input.redirectUris === undefined ? undefined : checkRedirectUris(input.redirectUris);
@@ -170,7 +157,7 @@ export async function updateClient(deps: ClientDeps, caller: Caller, clientId: s
   return clientView((await deps.clients.getClient(clientId)) ?? client);
 }
 
-export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor) {
+export async function rotateClientSecret(deps: ManagementDeps, caller: Caller, clientId: string, actor: Actor) {
   const client = await liveOwnClient(deps, caller.userId, clientId);
   if (client.isPublic) throw conflict('a public client has no secret; it proves itself with PKCE');
   const secret = generateSecretToken(CLIENT_SECRET_PREFIX, clientId);
@@ -187,12 +174,12 @@ export async function rotateClientSecret(deps: ClientDeps, caller: Caller, clien
  * deletion cut short (a timeout) leaves the client marked `deleting`;
  * repeating DELETE resumes it.
  */
-export async function deleteClient(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<number> {
+export async function deleteClient(deps: ManagementDeps, caller: Caller, clientId: string, actor: Actor): Promise<number> {
   return removeClientAndKeys(deps, await ownClient(deps, caller.userId, clientId), actor);
 }
 
 /** The deletion itself, for the owner and for an admin (audited with the actor, in the owner's trail too). */
-async function removeClientAndKeys(deps: ClientDeps, client: ClientRecord, actor: Actor): Promise<number> {
+async function removeClientAndKeys(deps: ManagementDeps, client: ClientRecord, actor: Actor): Promise<number> {
   const { clientId, ownerId } = client;
   if (!(await deps.clients.markClientDeleted(ownerId, clientId))) throw notFound('no such client');
   let revoked = 0;
@@ -218,7 +205,7 @@ export function adminClientView(client: ClientRecord, owner: UserRecord | undefi
 }
 
 /** Every client, oldest first, with its owner; clients registered while paging show up on a later page. */
-export async function listEveryClient(deps: ClientDeps, input: PageInput) {
+export async function listEveryClient(deps: ManagementDeps, input: PageInput) {
   const { limit, after } = pageRequest(input, 'clients', ALL_CLIENTS, CLIENT_PAGE_DEFAULT);
   const page = await deps.clients.listAllClients(limit, after);
   const owners = new Map<string, UserRecord | undefined>();
@@ -226,7 +213,7 @@ export async function listEveryClient(deps: ClientDeps, input: PageInput) {
   return { clients: page.items.map((c) => adminClientView(c, owners.get(c.ownerId))), next: nextCursor(page, 'clients', ALL_CLIENTS) };
 }
 
-async function anyClient(deps: ClientDeps, clientId: string): Promise<ClientRecord> {
+async function anyClient(deps: ManagementDeps, clientId: string): Promise<ClientRecord> {
   const client = ID_PATTERN.test(clientId) ? await deps.clients.getClient(clientId) : undefined;
   if (!client) throw notFound('no such client');
   return client;
@@ -238,7 +225,7 @@ async function anyClient(deps: ClientDeps, clientId: string): Promise<ClientReco
  * through it keep working (they are the approving users'); deleting it is
  * what revokes them. Repeating it changes nothing and files no record.
  */
-export async function setClientDisabled(deps: ClientDeps, clientId: string, disabled: boolean, actor: Actor) {
+export async function setClientDisabled(deps: ManagementDeps, clientId: string, disabled: boolean, actor: Actor) {
   const client = await anyClient(deps, clientId);
   if (client.deletedAt !== undefined) throw conflict('client is being deleted; repeat DELETE to finish it');
   if (client.disabled !== disabled) {
@@ -250,7 +237,7 @@ export async function setClientDisabled(deps: ClientDeps, clientId: string, disa
 }
 
 /** An admin deletes any client: the owner's deletion (every key issued through it revoked), audited in the admin's and the owner's trails. */
-export async function adminDeleteClient(deps: ClientDeps, clientId: string, actor: Actor): Promise<number> {
+export async function adminDeleteClient(deps: ManagementDeps, clientId: string, actor: Actor): Promise<number> {
   return removeClientAndKeys(deps, await anyClient(deps, clientId), actor);
 }
 
@@ -267,7 +254,7 @@ export function grantRevocation(actor: Actor, clientId: string, grant: GrantRef,
  * file flow"). A POST, since a GET that makes a credential could be set off
  * by any page the user visits.
  */
-export async function clientFile(deps: ClientDeps, caller: Caller, clientId: string, actor: Actor): Promise<{ filename: string; content: string }> {
+export async function clientFile(deps: ManagementDeps, caller: Caller, clientId: string, actor: Actor): Promise<{ filename: string; content: string }> {
   const client = ID_PATTERN.test(clientId) ? await usableClient(deps, clientId) : undefined;
   if (!client) throw notFound('no such client');
   if (client.apiKeyTemplate === undefined || client.apiKeyFilename === undefined) {
@@ -280,7 +267,7 @@ export async function clientFile(deps: ClientDeps, caller: Caller, clientId: str
 }
 
 /** Issues a key of `userId` through `client` (for a code, or for the client file). */
-export async function issueKey(deps: ClientDeps, userId: string, client: ClientRecord, permissions: readonly string[], codeId: string | undefined, actor: Actor) {
+export async function issueKey(deps: ManagementDeps, userId: string, client: ClientRecord, permissions: readonly string[], codeId: string | undefined, actor: Actor) {
   const { token, createdAt } = await issueClientKey(
     deps.clients,
     deps.config.prefixes,
@@ -306,7 +293,7 @@ function liveClientKeys(keys: readonly KeyRecord[], now: number, clientId?: stri
 }
 
 /** The clients the user holds live keys from, most recently authorized first. */
-export async function listAuthorizations(deps: ClientDeps, userId: string) {
+export async function listAuthorizations(deps: ManagementDeps, userId: string) {
   const now = deps.now();
   const byClient = new Map<string, KeyRecord[]>();
   for (const key of liveClientKeys(await deps.accounts.listKeys(userId), now)) {
@@ -329,7 +316,7 @@ export async function listAuthorizations(deps: ClientDeps, userId: string) {
 }
 
 /** Revokes every live key the user holds from a client. Repeating it changes nothing. */
-export async function revokeAuthorization(deps: ClientDeps, userId: string, clientId: string, actor: Actor): Promise<number> {
+export async function revokeAuthorization(deps: ManagementDeps, userId: string, clientId: string, actor: Actor): Promise<number> {
   const keys = liveClientKeys(await deps.accounts.listKeys(userId), deps.now(), clientId);
   const outcomes = await Promise.all(
     keys.map((k) => {

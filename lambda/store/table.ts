@@ -1,6 +1,7 @@
 /**
- * The base of the DynamoDB account store (`dynamo-account-store.ts`): the
- * table, the clock, transactions with their audit records, paged queries.
+ * The one table helper every part of the DynamoDB store composes
+ * (`dynamo-users.ts`, `dynamo-keys.ts`, …): the client, the table name, the
+ * clock, transactions with their audit records, paging, scans and batch reads.
  *
  * Every change is written in one TransactWriteItems together with its audit
  * records, so a change is never without its record, nor a record without
@@ -8,7 +9,11 @@
  * UpdateItem or DeleteItem; there is no separate transaction permission.)
  */
 import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  PutItemCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
   type DynamoDBClient,
@@ -36,20 +41,24 @@ export function epochIs(epoch: number): string {
   return epoch === 0 ? '(attribute_not_exists(#epoch) OR #epoch = :epoch)' : '#epoch = :epoch';
 }
 
+/** BatchGetItem reads at most 100 keys per call. */
+const MAX_BATCH_GET = 100;
+
 /**
- * What every part of the account store shares: the table, the clock, and
- * transactions that carry their audit records. The layout comes from `keys.ts`.
+ * What every part of the store shares: the table, the clock, and
+ * transactions that carry their audit records. The layout comes from `keys.ts`;
+ * this knows no key but the audit record's.
  */
-export class DynamoAdapter {
+export class DynamoTable {
   constructor(
-    protected readonly client: DynamoDBClient,
-    protected readonly tableName: string,
-    protected readonly now: () => number = Date.now,
-    protected readonly auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
+    readonly client: DynamoDBClient,
+    readonly name: string,
+    readonly now: () => number = Date.now,
+    readonly auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS,
   ) {}
 
   /** Audit items for a transaction: one record per trail, so an actor acting on itself is filed once. */
-  protected auditPuts(entries: readonly AuditEntry[]): TransactWriteItem[] {
+  auditPuts(entries: readonly AuditEntry[]): TransactWriteItem[] {
     const at = this.now();
     const seen = new Set<string>();
     const out: TransactWriteItem[] = [];
@@ -59,7 +68,7 @@ export class DynamoAdapter {
       const auditId = newId();
       out.push({
         Put: {
-          TableName: this.tableName,
+          TableName: this.name,
           Item: {
             pk: s(userPk(e.userId)),
             sk: s(auditSk(at, auditId)),
@@ -83,7 +92,7 @@ export class DynamoAdapter {
    * Runs a transaction; false when the condition of item `index` failed
    * (what it guards changed meanwhile). Any other failure is thrown.
    */
-  protected async transactUnlessFailed(index: number, items: TransactWriteItem[]): Promise<boolean> {
+  async transactUnlessFailed(index: number, items: TransactWriteItem[]): Promise<boolean> {
     try {
       await this.transact(items);
       return true;
@@ -98,7 +107,7 @@ export class DynamoAdapter {
    * a conflict with a concurrent write (such as the authorizer's `lastUsedAt`
    * update) is retried a few times with jitter.
    */
-  protected async transact(items: TransactWriteItem[]): Promise<void> {
+  async transact(items: TransactWriteItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -119,10 +128,10 @@ export class DynamoAdapter {
    * after the sort key `after`. Reads one item more than asked, so `last` is
    * set only when another page really follows.
    */
-  protected async queryPage(pk: string, prefix: string, limit: number, after?: string, forward = true): Promise<Page<Item>> {
+  async queryPage(pk: string, prefix: string, limit: number, after?: string, forward = true): Promise<Page<Item>> {
     const out = await this.client.send(
       new QueryCommand({
-        TableName: this.tableName,
+        TableName: this.name,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(prefix) },
         ScanIndexForward: forward,
@@ -139,15 +148,16 @@ export class DynamoAdapter {
     return { items: page, last: str(page[page.length - 1]!.sk)! };
   }
 
-  protected async queryPrefix(userId: string, prefix: string): Promise<Item[]> {
+  /** Every item of one partition whose sort key starts with `prefix`. */
+  async queryAll(pk: string, prefix: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.name,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': s(userPk(userId)), ':prefix': s(prefix) },
+          ExpressionAttributeValues: { ':pk': s(pk), ':prefix': s(prefix) },
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
@@ -156,5 +166,59 @@ export class DynamoAdapter {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /**
+   * Every item of the whole table whose sort key is `sk`, with the attributes
+   * `projection` names: a consistent Scan, so for one-off tools with
+   * table-wide access (the CLI, the local runner), never for a request.
+   */
+  async scanSortKey(sk: string, projection: string, filter = '', values: Item = {}): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.name,
+          ConsistentRead: true,
+          FilterExpression: `sk = :sk${filter ? ` AND ${filter}` : ''}`,
+          ExpressionAttributeValues: { ':sk': s(sk), ...values },
+          ProjectionExpression: projection,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Writes `item` unless an item with its key exists; false when one did. */
+  async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** The items of `keys` that exist, 100 keys a call; unprocessed keys are read again. */
+  async batchGet(keys: readonly Item[], projection?: string): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let i = 0; i < keys.length; i += MAX_BATCH_GET) {
+      let batch: Item[] = keys.slice(i, i + MAX_BATCH_GET);
+      for (let attempt = 1; batch.length > 0; attempt++) {
+        if (attempt > 5) throw new Error('DynamoDB left keys unprocessed');
+        const out = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.name]: { Keys: batch, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) } } }),
+        );
+        found.push(...(out.Responses?.[this.name] ?? []));
+        batch = out.UnprocessedKeys?.[this.name]?.Keys ?? [];
+        if (batch.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+      }
+    }
+    return found;
   }
 }

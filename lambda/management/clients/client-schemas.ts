@@ -6,8 +6,8 @@
  * checked in `client-service.ts`, with the same error.
  */
 import { z } from 'zod';
-import { MAX_REDIRECT_URI_LENGTH, MAX_TEMPLATE_LENGTH } from '../core/oauth';
-import { safeName } from './schemas';
+import { MAX_REDIRECT_URI_LENGTH, MAX_TEMPLATE_LENGTH } from '../../core/oauth';
+import { safeName } from '../schemas';
 
 export const MAX_REDIRECT_URIS = 10;
 

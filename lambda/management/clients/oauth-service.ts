@@ -6,17 +6,19 @@
  * expiry unless the key is revoked (docs/design.md says why).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../core/authorization-request';
-import { extractCredential, headerValues } from '../core/credentials';
-import { originPasses } from '../core/decision';
-import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../core/oauth';
-import { credentialRefusal } from '../core/credential-rule';
-import { ID_PATTERN, parseToken, verifySecret } from '../core/token';
-import { keyGrantable } from '../core/catalog';
-import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../store/port';
-import type { Actor } from './audit';
-import { grantablePermissions, grantRevocation, issueKey, usableClient, type ClientDeps } from './client-service';
-import { clientAuthFailed } from './login-telemetry';
+import { checkAuthorizationRequest, type AuthorizationCheck, type AuthorizationParams, type AuthorizationRequest, type ClientRules } from '../../core/authorization-request';
+import { extractCredential, headerValues } from '../../core/credentials';
+import { originPasses } from '../../core/decision';
+import { CLIENT_SECRET_PREFIX, CODE_PREFIX, generateSecretToken, parseBasicAuth, parseSecretToken, pkceMatches, secretTokenMatches, withQuery } from '../../core/oauth';
+import { credentialRefusal } from '../../core/credential-rule';
+import { ID_PATTERN, parseToken, verifySecret } from '../../core/token';
+import { keyGrantable } from '../../core/catalog';
+import { IssueRefusedError, type ClientRecord, type CodeRecord, type UserRecord } from '../../store/port';
+import { OAuthError } from '../../shared/errors';
+import type { Actor } from '../audit';
+import { grantablePermissions, grantRevocation, issueKey, usableClient } from './client-service';
+import type { ManagementDeps } from '../deps';
+import { clientAuthFailed } from '../login-telemetry';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -24,25 +26,10 @@ export const CODE_LIFETIME_MS = 5 * 60 * 1000;
 
 // ---- errors of the token and revocation endpoints (RFC 6749 §5.2)
 
-export type TokenErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
-
-/** An RFC 6749 §5.2 error: `{error, error_description}`, the body OAuth client libraries parse. */
-export class OAuthError extends Error {
-  constructor(
-    readonly error: TokenErrorCode,
-    readonly description: string,
-    readonly statusCode: number = error === 'invalid_client' ? 401 : 400,
-    readonly headers: Readonly<Record<string, string>> = error === 'invalid_client' ? { 'WWW-Authenticate': 'Basic realm="keygate", charset="UTF-8"' } : {},
-  ) {
-    super(description);
-    this.name = 'OAuthError';
-  }
-}
-
 // ---- the authorization request
 
 /** The client as the authorization rules see it (`client` passed `usableClient`, or is undefined). */
-function clientRules(deps: ClientDeps, client: ClientRecord | undefined): ClientRules | undefined {
+function clientRules(deps: ManagementDeps, client: ClientRecord | undefined): ClientRules | undefined {
   if (!client) return undefined;
   return { clientId: client.clientId, redirectUris: client.redirectUris, permissions: grantablePermissions(deps, client) };
 }
@@ -54,7 +41,7 @@ export type LoadedAuthorization =
 
 export type AuthorizationRefusal = Exclude<AuthorizationCheck, { kind: 'valid' }>;
 
-export async function loadAuthorization(deps: ClientDeps, params: AuthorizationParams): Promise<LoadedAuthorization> {
+export async function loadAuthorization(deps: ManagementDeps, params: AuthorizationParams): Promise<LoadedAuthorization> {
   const clientId = params.values.client_id;
   const client = clientId !== undefined && ID_PATTERN.test(clientId) && !params.repeated.has('client_id') ? await usableClient(deps, clientId) : undefined;
   const check = checkAuthorizationRequest(params, clientRules(deps, client));
@@ -98,7 +85,7 @@ export interface SessionUser {
  * An API key never approves anything (a key must not mint keys), so a
  * request with an Authorization header has no session here.
  */
-export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent): Promise<SessionUser | undefined> {
+export async function sessionUser(deps: ManagementDeps, event: APIGatewayProxyEvent): Promise<SessionUser | undefined> {
   const credential = extractCredential(event.headers, event.multiValueHeaders, deps.config.cookieName);
   if (credential.source !== 'cookie') return undefined;
   const parsed = parseToken(credential.value, ['session'], deps.config.prefixes);
@@ -116,7 +103,7 @@ export async function sessionUser(deps: ClientDeps, event: APIGatewayProxyEvent)
  * (the operator's front end) or the page's own origin (the hosted form).
  * `missingOk` is login's rule: scripts send no Origin and cannot be tricked.
  */
-export function originAllowed(deps: ClientDeps, event: APIGatewayProxyEvent, missingOk: boolean): boolean {
+export function originAllowed(deps: ManagementDeps, event: APIGatewayProxyEvent, missingOk: boolean): boolean {
   return originPasses(headerValues('origin', event.headers, event.multiValueHeaders)[0], deps.config.allowedOrigins, missingOk, ownOrigin(event));
 }
 
@@ -139,7 +126,7 @@ export function ownOrigin(event: APIGatewayProxyEvent): string | undefined {
  */
 
 /** Approves a checked request: a single-use code bound to client, redirect URI, user, permissions and PKCE challenge. */
-export async function approve(deps: ClientDeps, request: AuthorizationRequest, user: UserRecord, issuer: string): Promise<string> {
+export async function approve(deps: ManagementDeps, request: AuthorizationRequest, user: UserRecord, issuer: string): Promise<string> {
   const code = generateSecretToken(CODE_PREFIX);
   const now = deps.now();
   await deps.clients.createCode({
@@ -173,7 +160,7 @@ export function errorRedirect(check: Extract<AuthorizationRefusal, { kind: 'erro
  * lockout would let anyone stop every user's code exchange and revocation,
  * and a ~190-bit secret cannot be guessed anyway (docs/design.md).
  */
-export async function authenticateClient(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
+export async function authenticateClient(deps: ManagementDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
   const header = headerValues('authorization', event.headers, event.multiValueHeaders);
   if (header.length > 1) throw new OAuthError('invalid_request', 'more than one Authorization header');
   const basic = parseBasicAuth(header[0]);
@@ -210,7 +197,7 @@ export interface IssuedToken {
 }
 
 /** `grant_type=authorization_code`: checks the code against everything it is bound to, then issues the key once (and says to which client). */
-export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<{ readonly token: IssuedToken; readonly client: ClientRecord }> {
+export async function exchangeCode(deps: ManagementDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<{ readonly token: IssuedToken; readonly client: ClientRecord }> {
   const { values, repeated } = form;
   if (repeated.size > 0) throw new OAuthError('invalid_request', `${[...repeated].join(', ')} given more than once`);
   if (values.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
@@ -256,7 +243,7 @@ export async function exchangeCode(deps: ClientDeps, event: APIGatewayProxyEvent
  * is revoked, since either the client or an attacker holding the code is
  * not who the user approved.
  */
-async function reused(deps: ClientDeps, code: CodeRecord): Promise<OAuthError> {
+async function reused(deps: ManagementDeps, code: CodeRecord): Promise<OAuthError> {
   if (code.keyId !== undefined) {
     const grant = { userId: code.userId, keyId: code.keyId };
     await deps.clients.revokeGrant(code.clientId, grant, [grantRevocation({ authMethod: 'oauth' }, code.clientId, grant, 'code_reused')]);
@@ -271,7 +258,7 @@ async function reused(deps: ClientDeps, code: CodeRecord): Promise<OAuthError> {
  * issued to another client, gets the same 200 and changes nothing
  * (RFC 7009 §2.2), so the endpoint tells nobody about other clients' keys.
  */
-export async function revokeToken(deps: ClientDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
+export async function revokeToken(deps: ManagementDeps, event: APIGatewayProxyEvent, form: AuthorizationParams): Promise<ClientRecord> {
   const client = await authenticateClient(deps, event, form);
   const value = form.values.token;
   if (!value) throw new OAuthError('invalid_request', 'token is missing');
@@ -297,7 +284,7 @@ export function issuerOf(event: APIGatewayProxyEvent): string {
   return /\.execute-api\.[a-z0-9-]+\.amazonaws\.com(:\d+)?$/.test(origin) && stage ? `${origin}/${stage}` : origin;
 }
 
-export function serverMetadata(deps: ClientDeps, issuer: string, basePath: string) {
+export function serverMetadata(deps: ManagementDeps, issuer: string, basePath: string) {
   const base = issuer + basePath;
   const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
   return {

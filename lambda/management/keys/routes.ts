@@ -1,15 +1,15 @@
 /** The keys Lambda's routes: a user's own API keys (README, Management API). Every route needs `manage_keys`, a session-only permission. */
-import { operationPath } from '../core/management-routes';
-import { validation } from '../shared/errors';
-import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../shared/http';
-import type { ManagementDeps } from './deps';
-import { managementHandler, pageInput, pathId, type CallerRequest } from './app';
-import { actorOf } from './audit';
-import { createKey, ownKey, renameKey, revokeKey, rotateKey } from './key-service';
-import { listKeys } from './list-service';
-import { createKeyBody, renameKeyBody, rotateKeyBody } from './schemas';
-import { keyView } from './views';
-import { PLAN_KEY_OPERATIONS } from './plan-routes';
+import { operationPath } from '../../core/management-routes';
+import { validation } from '../../shared/errors';
+import { json, noContent, parseJsonBody, readJsonBody, validateBody } from '../../shared/http';
+import type { ManagementDeps } from '../deps';
+import { managementHandler, pageInput, pathId, type CallerRequest } from '../app';
+import { actorOf } from '../audit';
+import { createKey, ownKey, renameKey, revokeKey, rotateKey } from '../key-service';
+import { listKeys } from '../list-service';
+import { createKeyBody, renameKeyBody, rotateKeyBody } from '../schemas';
+import { keyView } from '../views';
+import { PLAN_KEY_OPERATIONS } from '../plan-routes';
 
 /** `?limit=1..100` (default 50) and `?cursor=`; `keys` in key id order, and `next`. */
 async function getKeys({ event, deps, caller }: CallerRequest) {

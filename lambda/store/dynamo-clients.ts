@@ -1,20 +1,12 @@
 /**
- * API clients, authorization codes and the keys issued through clients.
- * An account store too: client items share the table, and their writes
- * share its transactions and audit records (a change is never without its
- * record). Layout in `client-records.ts`.
+ * The `ClientStore` port on DynamoDB: API clients, authorization codes and
+ * the keys issued through clients. Client items share the table, and their
+ * writes share its transactions and audit records (a change is never
+ * without its record); a key issued through a client is written by the keys
+ * part (`dynamo-keys.ts`), which it composes. Layout in `client-records.ts`.
  */
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
-import { n, s, ttlOf, type Item } from './account-records';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { n, s, ttlOf, type AuditEntry, type Item, type NewKey } from './account-records';
 import {
   clientItem,
   codeItem,
@@ -28,7 +20,7 @@ import {
   type GrantRef,
   type NewClient,
 } from './client-records';
-import { DynamoAccountStore, TransactionConditionError, type AuditEntry, type NewKey } from './dynamo-account-store';
+import { DynamoKeys } from './dynamo-keys';
 import { IssueRefusedError, type ClientStore, type CodeUse, type Page, type StoredClientSecret, type StoredKeySecret } from './port';
 import {
   CLIENTS_PK,
@@ -45,23 +37,28 @@ import {
   ownedClientSk,
   userPk,
 } from './keys';
+import { DEFAULT_AUDIT_RETENTION_MS, DynamoTable, TransactionConditionError } from './table';
 
-/** BatchGetItem reads at most 100 keys per call. */
-const MAX_BATCH_GET = 100;
+export class DynamoClientStore implements ClientStore {
+  private readonly table: DynamoTable;
+  private readonly keys: DynamoKeys;
 
-/** The `ClientStore` port on DynamoDB, and an account store too (see above). */
-export class DynamoClientStore extends DynamoAccountStore implements ClientStore {
+  constructor(client: DynamoDBClient, tableName: string, now: () => number = Date.now, auditRetentionMs: number = DEFAULT_AUDIT_RETENTION_MS) {
+    this.table = new DynamoTable(client, tableName, now, auditRetentionMs);
+    this.keys = new DynamoKeys(this.table);
+  }
+
   // ---- clients
 
   /** Registers a client the service minted: its id and, for a confidential one, its secret's hash and hint. */
   async createClient(ownerId: string, clientId: string, client: NewClient, secret: StoredClientSecret | undefined, audit: readonly AuditEntry[]): Promise<{ client: ClientRecord }> {
-    const createdAt = this.now();
+    const createdAt = this.table.now();
     const item = clientItem(clientId, ownerId, client, createdAt, secret);
-    await this.transact([
-      { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.tableName, Item: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)), clientId: s(clientId) } } },
-      { Put: { TableName: this.tableName, Item: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(createdAt, clientId)), clientId: s(clientId) } } },
-      ...this.auditPuts(audit),
+    await this.table.transact([
+      { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.table.name, Item: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)), clientId: s(clientId) } } },
+      { Put: { TableName: this.table.name, Item: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(createdAt, clientId)), clientId: s(clientId) } } },
+      ...this.table.auditPuts(audit),
     ]);
     return { client: toClient(item) };
   }
@@ -72,7 +69,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
    * clients. `after` is a directory sort key.
    */
   async listAllClients(limit: number, after?: string): Promise<Page<ClientRecord>> {
-    const page = await this.queryPage(CLIENTS_PK, CLIENT_DIRECTORY_PREFIX, limit, after);
+    const page = await this.table.queryPage(CLIENTS_PK, CLIENT_DIRECTORY_PREFIX, limit, after);
     const ids = page.items.map((i) => i.clientId?.S ?? '').filter((id) => id !== '');
     const found = new Map((await this.getClients(ids)).map((c) => [c.clientId, c]));
     return { items: ids.flatMap((id) => found.get(id) ?? []), ...(page.last ? { last: page.last } : {}) };
@@ -85,80 +82,44 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
    */
   async indexClients(): Promise<number> {
     let added = 0;
-    let start: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :client',
-          ProjectionExpression: 'clientId, createdAt',
-          ExpressionAttributeValues: { ':client': s(CLIENT_SK) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const clientId = item.clientId?.S;
-        if (!clientId) continue;
-        try {
-          await this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(Number(item.createdAt?.N ?? 0), clientId)), clientId: s(clientId) },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          );
-          added++;
-        } catch (err) {
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        }
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for (const item of await this.table.scanSortKey(CLIENT_SK, 'clientId, createdAt')) {
+      const clientId = item.clientId?.S;
+      if (clientId && (await this.table.putIfAbsent({ pk: s(CLIENTS_PK), sk: s(clientDirectorySk(Number(item.createdAt?.N ?? 0), clientId)), clientId: s(clientId) }))) added++;
+    }
     return added;
   }
 
   /** An admin disables or enables a live client. False when there is none (or its deletion began). */
   async setClientDisabled(clientId: string, disabled: boolean, audit: readonly AuditEntry[]): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           UpdateExpression: 'SET disabled = :disabled, updatedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
-          ExpressionAttributeValues: { ':disabled': { BOOL: disabled }, ':now': n(this.now()) },
+          ExpressionAttributeValues: { ':disabled': { BOOL: disabled }, ':now': n(this.table.now()) },
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) }, ConsistentRead: true }),
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.name, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toClient(out.Item) : undefined;
   }
 
   /** The clients a user registered, deleted ones included (their deletion may be unfinished). */
   async listOwnedClients(ownerId: string): Promise<ClientRecord[]> {
-    const ids = (await this.queryPrefix(ownerId, OWNED_CLIENT_SK_PREFIX)).map((i) => i.clientId?.S ?? '').filter((id) => id !== '');
+    const ids = (await this.table.queryAll(userPk(ownerId), OWNED_CLIENT_SK_PREFIX)).map((i) => i.clientId?.S ?? '').filter((id) => id !== '');
     return this.getClients(ids);
   }
 
   async getClients(clientIds: readonly string[]): Promise<ClientRecord[]> {
-    const out: ClientRecord[] = [];
-    for (let i = 0; i < clientIds.length; i += MAX_BATCH_GET) {
-      let keys: Item[] | undefined = clientIds.slice(i, i + MAX_BATCH_GET).map((id) => ({ pk: s(clientPk(id)), sk: s(CLIENT_SK) }));
-      for (let tries = 0; keys && keys.length > 0; tries++) {
-        if (tries >= 5) throw new Error('DynamoDB left keys unprocessed');
-        const res: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        out.push(...(res.Responses?.[this.tableName] ?? []).map(toClient));
-        keys = res.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return out;
+    return (await this.table.batchGet(clientIds.map((id) => ({ pk: s(clientPk(id)), sk: s(CLIENT_SK) })))).map(toClient);
   }
 
   /** Changes a live client of `ownerId`. Returns false when there is none. */
@@ -166,7 +127,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
     const set: string[] = ['updatedAt = :now'];
     const remove: string[] = [];
     const names: Record<string, string> = {};
-    const values: Item = { ':now': n(this.now()), ':owner': s(ownerId) };
+    const values: Item = { ':now': n(this.table.now()), ':owner': s(ownerId) };
     const assign = (field: string, value: Item[string] | null) => {
       names[`#${field}`] = field;
       if (value === null) remove.push(`#${field}`);
@@ -180,10 +141,10 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
     if (changes.permissions !== undefined) assign('permissions', { L: changes.permissions.map(s) });
     if (changes.apiKeyFilename !== undefined) assign('apiKeyFilename', changes.apiKeyFilename === null ? null : s(changes.apiKeyFilename));
     if (changes.apiKeyTemplate !== undefined) assign('apiKeyTemplate', changes.apiKeyTemplate === null ? null : s(changes.apiKeyTemplate));
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: 'ownerId = :owner AND attribute_not_exists(deletedAt)',
@@ -191,23 +152,23 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
           ExpressionAttributeValues: values,
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 
   /** Stores a new secret (minted by the service) for a live confidential client of `ownerId`; the old one stops at once. False when there is none. */
   async rotateClientSecret(ownerId: string, clientId: string, secret: StoredClientSecret, audit: readonly AuditEntry[]): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           UpdateExpression: 'SET secretHash = :hash, secretHint = :hint, updatedAt = :now',
           ConditionExpression: 'ownerId = :owner AND isPublic = :false AND attribute_not_exists(deletedAt)',
-          ExpressionAttributeValues: { ':hash': s(secret.hash), ':hint': s(secret.hint), ':now': n(this.now()), ':owner': s(ownerId), ':false': { BOOL: false } },
+          ExpressionAttributeValues: { ':hash': s(secret.hash), ':hint': s(secret.hint), ':now': n(this.table.now()), ':owner': s(ownerId), ':false': { BOOL: false } },
         },
       },
-      ...this.auditPuts(audit),
+      ...this.table.auditPuts(audit),
     ]);
   }
 
@@ -217,14 +178,14 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
    * first mark when repeated. Returns false when `ownerId` has no such client.
    */
   async markClientDeleted(ownerId: string, clientId: string): Promise<boolean> {
-    return this.transactUnlessFailed(0, [
+    return this.table.transactUnlessFailed(0, [
       {
         Update: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :now)',
           ConditionExpression: 'ownerId = :owner',
-          ExpressionAttributeValues: { ':now': n(this.now()), ':owner': s(ownerId) },
+          ExpressionAttributeValues: { ':now': n(this.table.now()), ':owner': s(ownerId) },
         },
       },
     ]);
@@ -233,11 +194,11 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
   /** Last step of a deletion, once every grant is revoked: the client, its owner's reference and its directory pointer go. */
   async removeClient(client: Pick<ClientRecord, 'clientId' | 'ownerId' | 'createdAt'>, audit: readonly AuditEntry[]): Promise<void> {
     const { clientId, ownerId } = client;
-    await this.transact([
-      { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) } } },
-      { Delete: { TableName: this.tableName, Key: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)) } } },
-      { Delete: { TableName: this.tableName, Key: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(client.createdAt, clientId)) } } },
-      ...this.auditPuts(audit),
+    await this.table.transact([
+      { Delete: { TableName: this.table.name, Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) } } },
+      { Delete: { TableName: this.table.name, Key: { pk: s(userPk(ownerId)), sk: s(ownedClientSk(clientId)) } } },
+      { Delete: { TableName: this.table.name, Key: { pk: s(CLIENTS_PK), sk: s(clientDirectorySk(client.createdAt, clientId)) } } },
+      ...this.table.auditPuts(audit),
     ]);
   }
 
@@ -259,13 +220,13 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
     code: CodeUse | undefined,
     audit: readonly AuditEntry[],
   ): Promise<{ createdAt: number }> {
-    const createdAt = key.createdAt ?? this.now();
+    const createdAt = key.createdAt ?? this.table.now();
     const keyId = secret.keyId;
     const { clientId, ownerId } = client;
     const also: TransactWriteItem[] = [
       {
         ConditionCheck: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(clientPk(clientId)), sk: s(CLIENT_SK) },
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND (attribute_not_exists(disabled) OR disabled = :false)',
           ExpressionAttributeValues: { ':false': { BOOL: false } },
@@ -274,18 +235,18 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
       {
         // The owner's profile as the authorizer reads it: a missing flag counts as disabled.
         ConditionCheck: {
-          TableName: this.tableName,
+          TableName: this.table.name,
           Key: { pk: s(userPk(ownerId)), sk: s(PROFILE_SK) },
           ConditionExpression: 'disabled = :false',
           ExpressionAttributeValues: { ':false': { BOOL: false } },
         },
       },
-      { Put: { TableName: this.tableName, Item: grantItem(clientId, userId, keyId, createdAt) } },
+      { Put: { TableName: this.table.name, Item: grantItem(clientId, userId, keyId, createdAt) } },
       ...(code
         ? [
             {
               Update: {
-                TableName: this.tableName,
+                TableName: this.table.name,
                 Key: { pk: s(codePk(code.codeId)), sk: s(CODE_SK) },
                 UpdateExpression: 'SET usedAt = :now, keyId = :key',
                 ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
@@ -296,7 +257,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
         : []),
     ];
     try {
-      await this.createKey(userId, 'user', secret, { ...key, createdAt, clientId }, audit, also);
+      await this.keys.createKey(userId, 'user', secret, { ...key, createdAt, clientId }, audit, also);
       return { createdAt };
     } catch (err) {
       if (err instanceof TransactionConditionError) {
@@ -310,7 +271,7 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
 
   /** A page of the keys issued through a client, for every user. */
   async grantsPage(clientId: string, limit: number): Promise<GrantRef[]> {
-    return (await this.queryPage(clientPk(clientId), GRANT_SK_PREFIX, limit)).items.map(toGrant);
+    return (await this.table.queryPage(clientPk(clientId), GRANT_SK_PREFIX, limit)).items.map(toGrant);
   }
 
   /**
@@ -319,25 +280,25 @@ export class DynamoClientStore extends DynamoAccountStore implements ClientStore
    * resumes where it stopped.
    */
   async revokeGrant(clientId: string, grant: GrantRef, audit: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked'> {
-    const at = this.now();
-    const dropRef: TransactWriteItem = { Delete: { TableName: this.tableName, Key: { pk: s(clientPk(clientId)), sk: s(grantSk(grant.userId, grant.keyId)) } } };
-    const revoked = await this.transactUnlessFailed(0, [this.revokeKeyWrite(grant.userId, grant.keyId, at), dropRef, ...this.auditPuts(audit)]);
+    const at = this.table.now();
+    const dropRef: TransactWriteItem = { Delete: { TableName: this.table.name, Key: { pk: s(clientPk(clientId)), sk: s(grantSk(grant.userId, grant.keyId)) } } };
+    const revoked = await this.table.transactUnlessFailed(0, [this.keys.revokeKeyWrite(grant.userId, grant.keyId, at), dropRef, ...this.table.auditPuts(audit)]);
     if (revoked) return 'revoked';
-    await this.client.send(new DeleteItemCommand(dropRef.Delete!));
+    await this.table.client.send(new DeleteItemCommand(dropRef.Delete!));
     return 'already_revoked';
   }
 
   // ---- authorization codes
 
   async createCode(code: CodeRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.tableName, Item: codeItem(code, ttlOf(code.expiresAt)), ConditionExpression: 'attribute_not_exists(pk)' }),
+    await this.table.client.send(
+      new PutItemCommand({ TableName: this.table.name, Item: codeItem(code, ttlOf(code.expiresAt)), ConditionExpression: 'attribute_not_exists(pk)' }),
     );
   }
 
   async getCode(codeId: string): Promise<CodeRecord | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: s(codePk(codeId)), sk: s(CODE_SK) }, ConsistentRead: true }),
+    const out = await this.table.client.send(
+      new GetItemCommand({ TableName: this.table.name, Key: { pk: s(codePk(codeId)), sk: s(CODE_SK) }, ConsistentRead: true }),
     );
     return out.Item ? toCode(out.Item) : undefined;
   }

@@ -2,18 +2,18 @@
  * The auth Lambda's routes: login, logout, who am I, sessions, password
  * change, key verification and the caller's own audit trail (docs/design.md).
  */
-import { headerValues } from '../core/credentials';
-import { originPasses, requestOrigin } from '../core/decision';
-import { operationPath } from '../core/management-routes';
-import { csrfRejected, notFound, validation } from '../shared/errors';
-import { json, noContent, readJsonBody } from '../shared/http';
-import type { ManagementDeps } from './deps';
-import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from './app';
-import { verifyKey } from './key-service';
-import { listAudit } from './list-service';
-import { emptyBody, loginBody, passwordBody, verifyBody } from './schemas';
-import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from './session-service';
-import { iso, sessionView, userView } from './views';
+import { headerValues } from '../../core/credentials';
+import { originPasses, requestOrigin } from '../../core/decision';
+import { operationPath } from '../../core/management-routes';
+import { csrfRejected, notFound, validation } from '../../shared/errors';
+import { json, noContent, readJsonBody } from '../../shared/http';
+import type { ManagementDeps } from '../deps';
+import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from '../app';
+import { verifyKey } from '../key-service';
+import { listAudit } from '../list-service';
+import { emptyBody, loginBody, passwordBody, verifyBody } from '../schemas';
+import { changePassword, clearedSessionCookie, endSession, login, sessionCookie } from '../session-service';
+import { iso, sessionView, userView } from '../views';
 
 
 async function postLogin({ event, deps }: PublicRequest) {

@@ -1,7 +1,0 @@
-/** Lambda entry: API clients and OAuth, wired to the environment (TABLE_NAME, KEYGATE_*). The operations are in ./client-routes.ts. */
-import { loadManagementConfig } from '../shared/management-config';
-import { MANAGEMENT_LIMITS, createDynamoClient } from '../store/dynamo-client';
-import { createClientsHandler } from './client-routes';
-import { buildClientDeps } from './client-service';
-
-export const handler = createClientsHandler(buildClientDeps(loadManagementConfig(), createDynamoClient(MANAGEMENT_LIMITS)));
