@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from './checks';
 import { Keygate, KeygateTable } from './index';
-import { EXAMPLE_ROUTES, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from './reference-app';
+import { EXAMPLE_ROUTES, REFERENCE_DEFAULT_PLAN, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from './reference-app';
 
 export interface KeygateStackProps extends StackProps {
   /**
@@ -103,7 +103,7 @@ export class KeygateStack extends Stack {
       routes: EXAMPLE_ROUTES.map((route) => ({ ...route, handler: this.exampleFunction })),
       allowedOrigins,
       plans: REFERENCE_PLANS,
-      defaultPlan: 'free',
+      defaultPlan: REFERENCE_DEFAULT_PLAN,
       ...given('cookieName', props.cookieName ?? stringContext(this, 'keygate:cookieName')),
       ...given('stageName', props.stageName ?? stringContext(this, 'keygate:stageName')),
       ...given('userKeyPrefix', props.userKeyPrefix ?? stringContext(this, 'keygate:userKeyPrefix')),

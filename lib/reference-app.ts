@@ -30,11 +30,20 @@ export const EXAMPLE_ROUTES: readonly RouteDef[] = [
   { method: 'PATCH', path: '/v1/sessions/{sessionId}', needs: 'customise_session' },
 ];
 
-/** The reference app's plans (SPEC §12): `free` is the default, so it is also the shared safety throttle. */
+/**
+ * The reference app's plans (SPEC §12). Everyone without a plan of their own
+ * shares the default plan's one bucket, so the default, `shared`, is a
+ * deployment-wide safety throttle with room for everyone; `free` and
+ * `partner` are what an admin gives a user or a key.
+ */
 export const REFERENCE_PLANS: readonly PlanDef[] = [
+  { name: 'shared', description: 'shared: everyone without a plan of their own, together: 100 requests/s, bursts of 200, no quota', throttle: { rateLimit: 100, burstLimit: 200 } },
   { name: 'free', description: 'free: 5 requests/s, bursts of 10, 1,000 a day', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' } },
   { name: 'partner', description: 'partner: 50 requests/s, bursts of 100, no quota', throttle: { rateLimit: 50, burstLimit: 100 } },
 ];
+
+/** The plan of everyone without one of their own. */
+export const REFERENCE_DEFAULT_PLAN = 'shared';
 
 /** Which Lambda of the reference app answers a route. */
 export type ReferenceTarget = ManagementFunctionName | 'example';

@@ -145,15 +145,15 @@ describe('Document: openapi.yaml', () => {
       // With plans, on the emulated API Gateway control plane, so the plan and usage routes can succeed.
       controlPlane = await startControlPlane(UsagePlanModel.fromPlans([{ id: 'planfree', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' } }]));
       bed = await Testbed.open({
-        env: { KEYGATE_PLANS: JSON.stringify([{ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' }, id: 'planfree' }]), AWS_ENDPOINT_URL_API_GATEWAY: controlPlane.endpoint },
+        env: { KEYGATE_PLANS: JSON.stringify([{ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 100, period: 'DAY' }, id: 'planfree' }]), KEYGATE_DEFAULT_PLAN: 'free', AWS_ENDPOINT_URL_API_GATEWAY: controlPlane.endpoint },
       });
       admin = await bed.signIn({ admin: true });
       user = await bed.signIn();
       userKey = (await bed.api.call('POST', '/v1/keys', { session: user.session, body: { name: 'docs', permissions: ['submit_score', 'customise_score'] } })).body.key;
     });
     afterAll(async () => {
-      await bed.close();
-      await controlPlane.close();
+      await bed?.close();
+      await controlPlane?.close();
     });
 
     const NOTABLE_HEADERS = ['set-cookie', 'www-authenticate', 'retry-after'];

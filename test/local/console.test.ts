@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../../lambda/shared/config';
 import { CONSOLE_CSP } from '../../lambda/console/handler';
-import { REFERENCE_PERMISSIONS, REFERENCE_PLANS } from '../../lib/reference-app';
+import { REFERENCE_DEFAULT_PLAN, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from '../../lib/reference-app';
 import { loadStack } from '../../local/assembly';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { CDK_OUT, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
@@ -182,7 +182,7 @@ describe('npm start serving a consumer app with basePath /identity', () => {
     expect(json.prefixes).toEqual({ user: 'user_key_', bot: 'bot_key_' });
     // The reference app's plans, as GET {base}/plans shows them (no usage plan id).
     expect(json.plans).toEqual(
-      REFERENCE_PLANS.map((p) => ({ name: p.name, description: p.description, throttle: p.throttle, quota: p.quota ?? null, default: p.name === 'free' })),
+      REFERENCE_PLANS.map((p) => ({ name: p.name, description: p.description, throttle: p.throttle, quota: p.quota ?? null, default: p.name === REFERENCE_DEFAULT_PLAN })),
     );
     expect(json.example).toEqual({ method: 'POST', path: '/identity/scores', permission: 'submit_score' });
   });

@@ -51,12 +51,13 @@ afterAll(async () => {
 });
 
 describe('the reference plans, over the runner', () => {
-  it('lists free (the default) and partner', async () => {
+  it('lists shared (the default), free and partner', async () => {
     // Act
     const res = await asAdmin('GET', '/v1/plans');
     // Assess
     expect(res.body.plans).toEqual([
-      expect.objectContaining({ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' }, default: true }),
+      expect.objectContaining({ name: 'shared', throttle: { rateLimit: 100, burstLimit: 200 }, quota: null, default: true }),
+      expect.objectContaining({ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' }, default: false }),
       expect.objectContaining({ name: 'partner', throttle: { rateLimit: 50, burstLimit: 100 }, quota: null, default: false }),
     ]);
   });

@@ -135,17 +135,23 @@ describe('npm start with KEYGATE_CDK_OUT of another keygate app', () => {
     const settings = readSettings(Item);
     expect(settings).toMatchObject({ basePath: '/auth-service', permissions: WIDGETS, userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
     // Its plans (the reference stack's), each with its usage plan's id as the runner knows it: the logical id.
-    expect(settings.plans.map((p) => [p.name, p.id.startsWith(`KeygateUsagePlansPlan${p.name}`)])).toEqual([['free', true], ['partner', true]]);
-    expect(settings.defaultPlan).toBe('free');
+    expect(settings.plans.map((p) => [p.name, p.id.startsWith(`KeygateUsagePlansPlan${p.name}`)])).toEqual([['shared', true], ['free', true], ['partner', true]]);
+    expect(settings.defaultPlan).toBe('shared');
   });
 
   it("gives the console the widgets app's paths and permission", async () => {
-    const html = await (await fetch(`${runner.base}/_keygate/`)).text();
-    const config = JSON.parse(/<script type="application\/json" id="console-config">([\s\S]*?)<\/script>/.exec(html)![1]!);
+    // Act: the old address redirects to the console under the app's base path, which reads config.json
+    const old = await fetch(`${runner.base}/_keygate/`, { redirect: 'manual' });
+    const config = (await (await fetch(`${runner.base}/auth-service/console/config.json`)).json()) as Json;
+    // Assess
+    expect(old.status).toBe(302);
+    expect(old.headers.get('location')).toBe('/auth-service/console/');
     expect(config).toMatchObject({
-      paths: { login: '/auth-service/auth/login', keys: '/auth-service/keys', rotateKey: '/auth-service/keys/{keyId}/rotate' },
-      permissions: [{ name: 'write_widgets', description: 'change widgets' }],
-      example: { method: 'POST', path: '/auth-service/scores', permission: 'write_widgets' },
+      basePath: '/auth-service',
+      paths: { login: '/auth-service/auth/login', listKeys: '/auth-service/keys', rotateKey: '/auth-service/keys/{keyId}/rotate' },
+      permissions: expect.arrayContaining([{ name: 'write_widgets', description: 'change widgets', keyGrantable: true }]),
+      // the first route of the app's a new key can call, with no path parameter
+      example: { method: 'PATCH', path: '/auth-service/nowhere', permission: 'write_widgets' },
     });
   });
   it("serves the widgets app's OpenAPI document at /openapi.json: its base path, routes, permission and this runner", async () => {

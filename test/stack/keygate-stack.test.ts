@@ -128,7 +128,7 @@ describe('Stack: KeygateStack', () => {
         [ENV.cacheTtlSeconds]: '5',
         // usage plans (their ids and content: test/stack/usage-plans.test.ts); the two usage keys are the authorizer's only
         [ENV.plans]: stack.resolve(stack.keygate.environment[ENV.plans]),
-        [ENV.defaultPlan]: 'free',
+        [ENV.defaultPlan]: 'shared',
         [ENV.usageKeyLimit]: '9000',
         [ENV.defaultUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
         [ENV.spentUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
@@ -172,7 +172,7 @@ describe('Stack: KeygateStack', () => {
     it('substitutes nothing the client sent: only the resource path, API Gateway\'s quoted message and the authorizer\'s error fields', () => {
       // API Gateway fills these templates by plain substitution, unescaped: `$context.path`
       // (the request line as sent) let `/v1/x","error_code":"pwned` add a second error_code.
-      const allowed = new Set(['$context.resourcePath', '$context.error.messageString', '$context.authorizer.error_code', '$context.authorizer.error_message']);
+      const allowed = new Set(['$context.resourcePath', '$context.error.messageString', '$context.authorizer.error_code', '$context.authorizer.error_message', '$context.authorizer.quota_code', '$context.authorizer.quota_message']);
       const all = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
       const used = new Set(all.flatMap((r) => Object.values((r.Properties as { ResponseTemplates: Record<string, string> }).ResponseTemplates).flatMap((t) => t.match(/\$[!{]*[A-Za-z][\w.]*/g) ?? [])));
       expect([...used].filter((ref) => !allowed.has(ref))).toEqual([]);

@@ -195,7 +195,12 @@ describe('Construct: Keygate', () => {
         userKeyPrefix: 'user_key_',
         botKeyPrefix: 'bot_key_',
         cookieName: 'keygate_session',
+        // without plans the item stores no plan setting; it reads as the defaults
+        plans: [],
+        defaultPlan: '',
+        usageKeyLimit: 9000,
       });
+      expect(Object.keys(JSON.parse(call.parameters.Item!.settings!.S!))).not.toContain('plans');
       expect(resource!.Properties.Update).toEqual(resource!.Properties.Create);
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
