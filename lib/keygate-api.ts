@@ -245,6 +245,8 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
   { type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, code: str('validation'), message: '$context.error.messageString' },
   { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, code: str('unsupported_media_type'), message: str('unsupported content type') },
   { type: ResponseType.QUOTA_EXCEEDED, status: 429, code: str('throttled'), message: str('quota exceeded') },
+  // A method that requires a usage key got none a plan knows (its authorizer removed by hand, say).
+  { type: ResponseType.INVALID_API_KEY, status: 403, code: str('forbidden'), message: str('no usage plan admits this request') },
   { type: ResponseType.WAF_FILTERED, status: 403, code: str('forbidden'), message: str('the request was blocked') },
   { type: ResponseType.RESOURCE_NOT_FOUND, status: 404, code: str('not_found'), message: str('no such resource') },
   // `messageString` is API Gateway's own message, already a quoted JSON string.

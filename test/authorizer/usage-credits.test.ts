@@ -147,14 +147,15 @@ describe('Class: Authorizer — usage identifier key', () => {
   it('is wired from KEYGATE_DEFAULT_USAGE_KEY and KEYGATE_SPENT_USAGE_KEY in the handler', async () => {
     // Prepare
     const key = await newKey();
-    process.env.KEYGATE_DEFAULT_USAGE_KEY = USAGE.defaultKey;
-    process.env.KEYGATE_SPENT_USAGE_KEY = USAGE.spentKey;
     let handler;
     try {
-      handler = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN });
+      handler = loadAuthorizerHandler({ TABLE_NAME: table, KEYGATE_ALLOWED_ORIGINS: ORIGIN,
+        // the usage keys count only with plans
+        KEYGATE_PLANS: JSON.stringify([{ name: 'free', id: 'planfree', throttle: { rateLimit: 5, burstLimit: 10 } }]),
+        KEYGATE_DEFAULT_PLAN: 'free',
+        KEYGATE_DEFAULT_USAGE_KEY: USAGE.defaultKey, KEYGATE_SPENT_USAGE_KEY: USAGE.spentKey });
     } finally {
-      delete process.env.KEYGATE_DEFAULT_USAGE_KEY;
-      delete process.env.KEYGATE_SPENT_USAGE_KEY;
+      for (const name of ['KEYGATE_DEFAULT_USAGE_KEY', 'KEYGATE_SPENT_USAGE_KEY', 'KEYGATE_PLANS', 'KEYGATE_DEFAULT_PLAN']) delete process.env[name];
     }
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {

@@ -48,10 +48,15 @@ describe('a template broken on purpose', () => {
 
   beforeAll(async () => {
     const dir = await brokenCopy('served', (t, methodId) => {
-      // POST /v1/scores loses its authorizer, DELETE /v1/scores/{scoreId} goes, and so does the 404 gateway response.
+      // POST /v1/scores loses its authorizer and its usage-key requirement, GET /v1/scores/{scoreId} only its
+      // authorizer, DELETE /v1/scores/{scoreId} goes, and so does the 404 gateway response.
       const post = t.Resources[methodId('POST', '/v1/scores')]!.Properties!;
       post.AuthorizationType = 'NONE';
       delete post.AuthorizerId;
+      delete post.ApiKeyRequired;
+      const get = t.Resources[methodId('GET', '/v1/scores/{scoreId}')]!.Properties!;
+      get.AuthorizationType = 'NONE';
+      delete get.AuthorizerId;
       delete t.Resources[methodId('DELETE', '/v1/scores/{scoreId}')];
       delete t.Resources[typeOf(t, 'AWS::ApiGateway::GatewayResponse', 'MISSING_AUTHENTICATION_TOKEN')];
     });
@@ -72,6 +77,15 @@ describe('a template broken on purpose', () => {
     expect(open.headers.get('x-amzn-errortype')).toBeNull();
     expect(stillProtected.status).toBe(401);
     expect(stillProtected.headers.get('x-amzn-errortype')).toBe('UnauthorizedException');
+  });
+
+  it("refuses a route that lost its authorizer but still requires a usage key: no authorizer, no usage key, 403 forbidden", async () => {
+    // Act
+    const res = await call(runner.base, 'GET', '/v1/scores/1');
+    // Assess: API Gateway's INVALID_API_KEY, in keygate's error shape
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ status_code: 403, error_code: 'forbidden' });
+    expect(res.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
   });
 
   it('answers a removed route and an unknown route through DEFAULT_4XX once MISSING_AUTHENTICATION_TOKEN is gone', async () => {

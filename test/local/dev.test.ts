@@ -99,7 +99,7 @@ describe('Function: isFresh (a team\'s app)', () => {
 
   it('keeps the declared sources in this repository', () => {
     // Assess
-    expect(appSources(REPO_ROOT, join(REPO_ROOT, 'cdk.out'))).toEqual(['bin', 'lib', 'lambda', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json']);
+    expect(appSources(REPO_ROOT, join(REPO_ROOT, 'cdk.out'))).toEqual(['bin', 'lib', 'lambda', 'console', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json']);
   });
 });
 

@@ -9,7 +9,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Cont
 export type AuthorizerHandler = (e: APIGatewayRequestAuthorizerEvent, c: Context) => Promise<APIGatewayAuthorizerResult>;
 
 /** Loads `lambda/authorizer/handler.ts` with these settings, its metrics on; its module-level config reads them. */
-export function loadAuthorizerHandler(env: { TABLE_NAME: string; KEYGATE_ALLOWED_ORIGINS: string }): AuthorizerHandler {
+export function loadAuthorizerHandler(env: { TABLE_NAME: string; KEYGATE_ALLOWED_ORIGINS: string } & Record<string, string>): AuthorizerHandler {
   Object.assign(process.env, referenceEnv(env.TABLE_NAME, env), LOUD_LOGS);
   let handler: AuthorizerHandler | undefined;
   jest.isolateModules(() => {
