@@ -1,12 +1,15 @@
 /**
- * The five API Gateway REST calls keygate's management Lambdas make, served
- * over HTTP on the loopback address from a UsagePlanModel, in API Gateway's
- * JSON shapes (what `@aws-sdk/client-api-gateway` sends and reads):
+ * The five API Gateway REST calls keygate's management Lambdas make, and two
+ * reads for whoever checks on them (tests, a curious developer), served over
+ * HTTP on the loopback address from a UsagePlanModel, in API Gateway's JSON
+ * shapes (what `@aws-sdk/client-api-gateway` sends and reads):
  *   CreateApiKey        POST   /apikeys                          → 201 ApiKey
  *   CreateUsagePlanKey  POST   /usageplans/{id}/keys             → 201 UsagePlanKey
  *   DeleteUsagePlanKey  DELETE /usageplans/{id}/keys/{keyId}     → 202
  *   DeleteApiKey        DELETE /apikeys/{id}                     → 202
  *   GetUsage            GET    /usageplans/{id}/usage?keyId&startDate&endDate → 200 Usage
+ *   GetApiKeys          GET    /apikeys                          → 200 ApiKeys (`item`: one page, no values)
+ *   GetApiKey           GET    /apikeys/{id}                     → 200 ApiKey (no value)
  * Errors carry `x-amzn-ErrorType` and `{"message"}`, as API Gateway's do.
  * Point a client at it with the SDK's AWS_ENDPOINT_URL_API_GATEWAY.
  */
@@ -68,6 +71,13 @@ async function serve(model: UsagePlanModel, req: IncomingMessage, res: ServerRes
       case 'DELETE /usageplans/{}/keys/{}':
         model.removeKey(parts[1]!, parts[3]!);
         return send(res, 202, undefined);
+      case 'GET /apikeys':
+        return send(res, 200, { item: model.listKeys().map((k) => apiKeyView(k, false)) });
+      case 'GET /apikeys/{}': {
+        const key = model.getKey(parts[1]!);
+        if (!key) throw new UsagePlanError('NotFoundException', 'Invalid API Key identifier specified');
+        return send(res, 200, apiKeyView(key, false));
+      }
       case 'DELETE /apikeys/{}':
         model.deleteKey(parts[1]!);
         return send(res, 202, undefined);
@@ -91,9 +101,10 @@ async function serve(model: UsagePlanModel, req: IncomingMessage, res: ServerRes
   }
 }
 
-function apiKeyView(key: ApiKeyDef) {
+/** An ApiKey; its value only where API Gateway gives it unasked (CreateApiKey), as GetApiKey(s) do without `includeValue(s)`. */
+function apiKeyView(key: ApiKeyDef, withValue = true) {
   const seconds = Math.floor(key.createdDate / 1000);
-  return { id: key.id, value: key.value, name: key.name, enabled: key.enabled, createdDate: seconds, lastUpdatedDate: seconds, stageKeys: [] };
+  return { id: key.id, ...(withValue ? { value: key.value } : {}), name: key.name, enabled: key.enabled, createdDate: seconds, lastUpdatedDate: seconds, stageKeys: [] };
 }
 
 function json(body: string): Record<string, unknown> {

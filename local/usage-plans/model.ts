@@ -190,6 +190,11 @@ export class UsagePlanModel {
     return this.keys.get(keyId);
   }
 
+  /** GetApiKeys: every key, in the order made. */
+  listKeys(): ApiKeyDef[] {
+    return [...this.keys.values()];
+  }
+
   /** CreateUsagePlanKey. Like API Gateway, a key may be in only one plan per API stage. */
   addKey(planId: string, keyId: string): ApiKeyDef {
     const plan = this.plan(planId);
