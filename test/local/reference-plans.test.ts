@@ -6,11 +6,18 @@
  * default and credits-spent keys, THROTTLED and QUOTA_EXCEEDED bodies) is
  * what the runner enforces; plans are set through the admin API.
  */
-import { call, startRunner, synthOnce, type StartedRunner } from './runner-process';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { call, REPO_ROOT, startRunner, synthOnce, type StartedRunner } from './runner-process';
 
 jest.setTimeout(60_000);
 
-const ADMIN = { email: 'plans-admin@example.com', password: 'plans-admin-password-1' };
+// The quick start's admin, so the README's blocks run as written; its password is given instead of printed.
+const ADMIN = { email: 'admin@keygate.local', password: 'plans-admin-password-1' };
+const workDir = mkdtempSync(join(tmpdir(), 'keygate-plans-qs-'));
 let runner: StartedRunner;
 let cookie: string;
 let botId: string;
@@ -48,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.stop();
+  rmSync(workDir, { recursive: true, force: true });
 });
 
 describe('the reference plans, over the runner', () => {
@@ -113,5 +121,30 @@ describe('the reference plans, over the runner', () => {
     expect(refused).toHaveLength(15);
     for (const r of refused) expect([r.status, r.body.error_code]).toEqual([429, 'credits_exhausted']);
     expect(await usedToday(`?keyId=${k.id}`)).toBe(5);
+  });
+
+  it('runs the README\'s "Rate limits and quotas" block as written, after the quick start: the plans, the partner plan, the usage, a burst refused with 429', async () => {
+    // Prepare: the quick start's commented block, then the section's, in one shell as a reader would
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const blockAfter = (marker: string) => /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(marker)))![1]!;
+    const script = [blockAfter('same steps, commented'), blockAfter('## Rate limits and quotas')]
+      .join('\n')
+      .replaceAll('http://127.0.0.1:3000', runner.base)
+      .replaceAll('<printed password>', ADMIN.password);
+    // Act
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], { cwd: workDir });
+    // Assess: the quick start's 3 lines, then the section's
+    const [, key, , plans, me, partner, usage, free, ...burst] = stdout.trim().split('\n');
+    expect(key).toMatch(/^user_key_/);
+    expect(JSON.parse(plans!).plans.map((p: { name: string }) => p.name)).toEqual(['shared', 'free', 'partner']);
+    expect(me).toMatch(/^[0-9A-Za-z]{12}$/);
+    expect(JSON.parse(partner!)).toEqual({ plan: 'partner', usageKey: 'own' });
+    expect(JSON.parse(usage!)).toMatchObject({ plan: 'partner', bucket: 'user', remaining: null });
+    expect(JSON.parse(free!)).toEqual({ plan: 'free', usageKey: 'own' });
+    const counts = Object.fromEntries(burst.map((l) => l.trim().split(/\s+/).reverse()).map(([status, n]) => [status, Number(n)]));
+    expect(Object.keys(counts).sort()).toEqual(['200', '429']);
+    expect(counts['200']! + counts['429']!).toBe(20);
+    expect(counts['200']).toBeGreaterThanOrEqual(10); // the burst; a token or two may come back while the 20 start
+    expect(counts['429']).toBeGreaterThanOrEqual(1);
   });
 });
