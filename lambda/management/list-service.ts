@@ -5,6 +5,7 @@
  */
 import type { ManagementDeps } from './deps';
 import { nextCursor, pageRequest } from './pagination';
+import { sweepEndedKeys } from './usage-keys';
 import { auditView, keyView, userView } from './views';
 
 export const USER_PAGE_DEFAULT = 50;
@@ -27,10 +28,15 @@ export async function listUsers(deps: ManagementDeps, input: PageInput) {
   return { users: page.items.map(userView), next: nextCursor(page, 'users', ALL_USERS) };
 }
 
-/** A user's keys in key id order (stable); never a secret. */
+/**
+ * A user's keys in key id order (stable); never a secret. The ended keys on
+ * the page that still hold a usage key have it deleted (docs/design.md,
+ * Rate limits and quotas: expired keys).
+ */
 export async function listKeys(deps: ManagementDeps, userId: string, input: PageInput) {
   const { limit, after } = pageRequest(input, 'keys', userId, KEY_PAGE_DEFAULT);
   const page = await deps.accounts.listKeysPage(userId, limit, after);
+  await sweepEndedKeys(deps, userId, page.items);
   const now = deps.now();
   return { keys: page.items.map((k) => keyView(k, now)), next: nextCursor(page, 'keys', userId) };
 }

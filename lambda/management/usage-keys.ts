@@ -9,6 +9,9 @@
  *           DeleteApiKey → forget it → give the slot back; a failure leaves
  *           it recorded, and the next change to that user or key (a retry)
  *           finishes it.
+ *   sweep:  a key that ended (revoked, expired) still naming a usage key, or
+ *           with one recorded as retired, has it deleted when its owner's
+ *           keys are listed (`sweepEndedKeys`).
  * Shared by the plan, key and user services; imports none of them.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -20,6 +23,7 @@ import type { KeyRecord } from '../store/port';
 import type { UsagePlans } from '../usage-plans/port';
 import { UsagePlansError } from '../usage-plans/port';
 import type { ManagementDeps } from './deps';
+import { keyStatus } from './views';
 
 /** A usage key's value: random, not a credential (with source AUTHORIZER no client can send one). */
 export const USAGE_KEY_LENGTH = 40;
@@ -102,8 +106,51 @@ export async function restoreUsageKey(deps: ManagementDeps, target: PlanTarget, 
   if (!written) await undoUsageKey(deps, usagePlans, made.usageKeyId);
 }
 
+/**
+ * After keys were revoked through their API client (the client deleted, an
+ * authorization or a token revoked, a code reused): their usage keys go. The
+ * revocation is done whatever API Gateway answers; what it refuses is logged
+ * and left to the owner's next sweep (`sweepEndedKeys`).
+ */
+export async function afterGrantsRevoked(deps: ManagementDeps, grants: readonly { userId: string; keyId: string }[]): Promise<void> {
+  if (!deps.usagePlans) return;
+  for (const { userId, keyId } of grants) {
+    try {
+      const key = await deps.accounts.getKey(userId, keyId);
+      if (key) await sweepEndedKeys(deps, userId, [key]);
+    } catch (err) {
+      logger.warn('usage_key_sweep_failed', { userId, keyId, error: err as Error });
+    }
+  }
+}
+
 /** After a key is revoked: its usage key goes. A rotated key handed its usage key to its successor and has none. */
 export async function afterKeyRevoked(deps: ManagementDeps, userId: string, key: KeyRecord): Promise<void> {
   if (!deps.usagePlans) return;
   await retireUsageKey(deps, { userId, keyId: key.keyId }, key);
+}
+
+/** Whether a key holds a usage key it no longer needs: it ended still naming one, or one awaits deletion. */
+export const needsSweep = (key: KeyRecord, now: number): boolean =>
+  (key.retiredUsageKeys?.length ?? 0) > 0 || (key.usageKeyId !== undefined && ['revoked', 'expired'].includes(keyStatus(key, now)));
+
+/**
+ * Deletes the usage keys that `keys` (one user's, as just read) no longer
+ * need: an expired key's, a revoked key's whose deletion failed, a retired
+ * one not yet deleted. The plan stays stored. Housekeeping: what API Gateway
+ * refuses now is logged and stays recorded for the next sweep; it never
+ * fails the caller's request. No read or write when there is nothing to do.
+ */
+export async function sweepEndedKeys(deps: ManagementDeps, userId: string, keys: readonly KeyRecord[]): Promise<void> {
+  if (!deps.usagePlans) return;
+  const now = deps.now();
+  for (const key of keys.filter((k) => needsSweep(k, now))) {
+    const target = { userId, keyId: key.keyId };
+    const ended = ['revoked', 'expired'].includes(keyStatus(key, now));
+    try {
+      await retireUsageKey(deps, target, ended ? key : {});
+    } catch (err) {
+      logger.warn('usage_key_sweep_failed', { userId, keyId: key.keyId, error: err as Error });
+    }
+  }
 }

@@ -91,6 +91,8 @@ export interface KeyRecord {
   readonly plan?: string;
   readonly usageKeyId?: string;
   readonly usageKey?: string;
+  /** usage keys the key no longer names whose deletion at API Gateway is not finished (dynamo-plans.ts) */
+  readonly retiredUsageKeys?: readonly string[];
   readonly credits?: Credits;
 }
 
@@ -180,6 +182,7 @@ export function toKey(item: Item): KeyRecord {
     ...present('plan', str(item.plan)),
     ...present('usageKeyId', str(item.usageKeyId)),
     ...present('usageKey', str(item.usageKey)),
+    ...present('retiredUsageKeys', item.retiredUsageKeys?.SS),
     ...present('credits', toCredits(item)),
   };
 }

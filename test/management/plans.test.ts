@@ -13,6 +13,9 @@ import { assignPlan, creditsOf } from '../../lambda/management/plan-service';
 import { loadManagementConfig } from '../../lambda/shared/management-config';
 import { plansOf } from '../../lambda/core/settings';
 import { ApiGatewayUsagePlans } from '../../lambda/usage-plans/api-gateway';
+import { UsagePlansError, type UsagePlans } from '../../lambda/usage-plans/port';
+import { revokeKey } from '../../lambda/management/key-service';
+import { DEFAULT_PREFIXES, parseToken } from '../../lambda/core/token';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { Readable } from 'node:stream';
 import { main, type CliIo } from '../../cli/keygate';
@@ -145,6 +148,63 @@ describe('Plans (issue 19)', () => {
     const after = [(await record(userId))!.usageKeyId, (await record(userId, key.id))!.usageKeyId];
     for (const id of after) expect(model.getKey(id!)).toMatchObject({ enabled: true });
     expect(await usageKeyCount()).toBe(2);
+  });
+
+  it('deletes the usage keys of the keys issued through an API client when the client is deleted', async () => {
+    // Prepare: a key of a user through the client file flow, given a plan of its own
+    const owner = await bed.signIn();
+    const client = await bed.api.call('POST', '/v1/clients', {
+      session: owner.session,
+      body: { name: 'Tool', redirectUris: ['https://tool.example.com/cb'], permissions: ['submit_score'], apiKeyFilename: 'k.txt', apiKeyTemplate: '%%KEYGATE_KEY%%' },
+    });
+    expect(client.status).toBe(201);
+    const file = await bed.api.call('POST', '/v1/clients/{clientId}/file', { session: owner.session, params: { clientId: client.body.id } });
+    expect(file.status).toBe(200);
+    const parsed = parseToken(String(file.body).trim(), ['user'], DEFAULT_PREFIXES);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const keyId = parsed.token.id;
+    expect((await asAdmin('PUT', KEY_PLAN, { params: { userId: owner.userId, keyId }, body: { plan: 'free' } })).status).toBe(200);
+    const usageKeyId = (await record(owner.userId, keyId))!.usageKeyId!;
+    const before = await usageKeyCount();
+    // Act
+    const deleted = await bed.api.call('DELETE', '/v1/clients/{clientId}', { session: owner.session, params: { clientId: client.body.id } });
+    // Assess: the key revoked, its usage key gone at API Gateway and from the count, its plan kept on the revoked key
+    expect(deleted.status).toBe(204);
+    expect(model.getKey(usageKeyId)).toBeUndefined();
+    expect(await usageKeyCount()).toBe(before - 1);
+    const key = await bed.accounts.getKey(owner.userId, keyId);
+    expect(key).toMatchObject({ plan: 'free', revokedAt: expect.any(Number) });
+    expect(key).not.toHaveProperty('usageKeyId');
+  });
+
+  it("deletes an expired key's usage key when its owner's keys are listed, and one API Gateway failed to delete at revocation", async () => {
+    // Prepare: two keys of a user, each with a plan: one expires, one is revoked while DeleteApiKey fails
+    const user = await bed.signIn();
+    const expiring = await bed.issueUserKey(user.userId, { name: 'short-lived', permissions: [], expiresAt: Date.now() + 1_000 });
+    const revoked = await bed.issueUserKey(user.userId, { name: 'revoked', permissions: [] });
+    for (const keyId of [expiring.id, revoked.id]) expect((await asAdmin('PUT', KEY_PLAN, { params: { userId: user.userId, keyId }, body: { plan: 'free' } })).status).toBe(200);
+    const usageKeyIds = [(await record(user.userId, expiring.id))!.usageKeyId!, (await record(user.userId, revoked.id))!.usageKeyId!];
+    const before = await usageKeyCount();
+    const real = new ApiGatewayUsagePlans(new APIGatewayClient({ endpoint: cp.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    const failingDelete: UsagePlans = Object.assign(Object.create(real) as UsagePlans, {
+      deleteKey: () => Promise.reject(new UsagePlansError('throttled', 'Too Many Requests')),
+    });
+    const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client, Date.now, { plans: plansOf(loadManagementConfig({ ...managementEnv(bed.table), ...planEnv(3) }))!, usagePlans: failingDelete });
+    await expect(revokeKey(deps, user.userId, revoked.id, CLI_ACTOR)).rejects.toMatchObject({ statusCode: 503 });
+    expect(await record(user.userId, revoked.id)).toMatchObject({ retiredUsageKeys: [usageKeyIds[1]] });
+    await new Promise((r) => setTimeout(r, 1_100)); // the first key's end
+    // Act
+    const listed = await bed.api.call('GET', '/v1/keys', { session: user.session });
+    // Assess
+    expect(listed.status).toBe(200);
+    for (const id of usageKeyIds) expect(model.getKey(id)).toBeUndefined();
+    expect(await usageKeyCount()).toBe(before - 2);
+    const [expired, ended] = [await record(user.userId, expiring.id), await record(user.userId, revoked.id)];
+    expect(expired).toMatchObject({ plan: 'free' });
+    for (const k of [expired, ended]) {
+      expect(k).not.toHaveProperty('usageKeyId');
+      expect(k).not.toHaveProperty('retiredUsageKeys');
+    }
   });
 
   it('refuses a usage key past the deployment limit with 409, before API Gateway is asked', async () => {

@@ -17,6 +17,7 @@ import { checkKeyPermissions } from '../key-service';
 import type { PageInput } from '../list-service';
 import { issueClientKey } from '../mint';
 import { nextCursor, pageRequest } from '../pagination';
+import { afterGrantsRevoked, sweepEndedKeys } from '../usage-keys';
 import { iso, isoOrNull, keyStatus } from '../views';
 
 /** Grants revoked per round while a client is deleted. */
@@ -188,6 +189,8 @@ async function removeClientAndKeys(deps: ManagementDeps, client: ClientRecord, a
     if (page.length === 0) break;
     const outcomes = await Promise.all(page.map((grant) => deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'client_deleted')])));
     revoked += outcomes.filter((o) => o === 'revoked').length;
+    // Their usage keys go after them; API Gateway's refusal never holds up a revocation (docs/design.md, Rate limits and quotas).
+    await afterGrantsRevoked(deps, page);
   }
   await deps.clients.removeClient(client, auditEntries(actor, 'client_deleted', `client:${clientId}`, [ownerId], { revokedKeys: String(revoked) }));
   return revoked;
@@ -318,12 +321,9 @@ export async function listAuthorizations(deps: ManagementDeps, userId: string) {
 /** Revokes every live key the user holds from a client. Repeating it changes nothing. */
 export async function revokeAuthorization(deps: ManagementDeps, userId: string, clientId: string, actor: Actor): Promise<number> {
   const keys = liveClientKeys(await deps.accounts.listKeys(userId), deps.now(), clientId);
-  const outcomes = await Promise.all(
-    keys.map((k) => {
-      const grant = { userId, keyId: k.keyId };
-      return deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'authorization_revoked')]);
-    }),
-  );
+  const grants = keys.map((k) => ({ userId, keyId: k.keyId }));
+  const outcomes = await Promise.all(grants.map((grant) => deps.clients.revokeGrant(clientId, grant, [grantRevocation(actor, clientId, grant, 'authorization_revoked')])));
+  await afterGrantsRevoked(deps, grants);
   return outcomes.filter((o) => o === 'revoked').length;
 }
 
@@ -349,5 +349,6 @@ export async function revokeByHolder(deps: ManagementDeps, value: string): Promi
   const outcome = await deps.accounts.revokeKey(token.userId, token.id, now, audit);
   if (outcome === 'missing') throw notFound('key is not known');
   const after = await deps.accounts.getKey(token.userId, token.id);
+  if (after) await sweepEndedKeys(deps, token.userId, [after]);
   return { keyId: token.id, revokedAt: iso(after?.revokedAt ?? now) };
 }

@@ -19,6 +19,7 @@ import type { Actor } from '../audit';
 import { grantablePermissions, grantRevocation, issueKey, usableClient } from './client-service';
 import type { ManagementDeps } from '../deps';
 import { clientAuthFailed } from '../login-telemetry';
+import { afterGrantsRevoked } from '../usage-keys';
 
 /** RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED"; keygate's is 5. */
 export const CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -247,6 +248,7 @@ async function reused(deps: ManagementDeps, code: CodeRecord): Promise<OAuthErro
   if (code.keyId !== undefined) {
     const grant = { userId: code.userId, keyId: code.keyId };
     await deps.clients.revokeGrant(code.clientId, grant, [grantRevocation({ authMethod: 'oauth' }, code.clientId, grant, 'code_reused')]);
+    await afterGrantsRevoked(deps, [grant]);
   }
   return new OAuthError('invalid_grant', 'code was already used; the key issued for it is now revoked');
 }
@@ -268,6 +270,7 @@ export async function revokeToken(deps: ManagementDeps, event: APIGatewayProxyEv
   if (!credential || !verifySecret(parsed.token, credential.secretHash) || credential.clientId !== client.clientId) return client;
   const grant = { userId: parsed.token.userId, keyId: parsed.token.id };
   await deps.clients.revokeGrant(client.clientId, grant, [grantRevocation({ authMethod: 'oauth' }, client.clientId, grant, 'revoked_by_client')]);
+  await afterGrantsRevoked(deps, [grant]);
   return client;
 }
 
