@@ -1,12 +1,12 @@
 /**
  * `GET /openapi.json`: the OpenAPI document of the app the runner serves,
- * generated (scripts/openapi-document.ts) from the settings its authorizer is given in the
+ * generated (local/openapi-document.ts) from the settings its authorizer is given in the
  * template (read by served-app.ts): that app's base path, routes,
  * permissions, key prefixes and cookie. Like the console, it is the
  * runner's, not part of the template.
  */
 import type { KeygateConfig } from '../lambda/shared/config';
-import { openApiDocument } from '../scripts/openapi-document';
+import { openApiDocument } from './openapi-document';
 import type { StaticFile } from './static-files';
 
 export const OPENAPI_PATH = '/openapi.json';

@@ -13,7 +13,7 @@ import { issueKey, issueRotation } from './mint';
 import type { CreateKeyInput } from './schemas';
 import { iso, isoOrNull, keyStatus } from './views';
 import { afterKeyRevoked } from './usage-keys';
-import { creditsOf } from './plan-service';
+import { creditsOf } from './usage-keys';
 
 const DAY_MS = 24 * 3600 * 1000;
 const quoted = (names: readonly string[]) => names.map((p) => `'${p}'`).join(', ');

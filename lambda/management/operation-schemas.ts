@@ -1,6 +1,6 @@
 /**
  * What each management operation reads and answers, for the generated OpenAPI
- * document (scripts/openapi-document.ts, `npm run openapi`): one entry per operation of
+ * document (local/openapi-document.ts, `npm run openapi`): one entry per operation of
  * MANAGEMENT_ROUTES (core/management-routes.ts), keyed by its name, made of
  * the zod schemas the handlers parse with and the views are typed by
  * (schemas.ts). A test fails when an operation has no entry here.

@@ -7,17 +7,16 @@
 import { conflict, validation } from '../shared/errors';
 import type { PlansConfig } from '../core/settings';
 import type { PlanTarget } from '../store/dynamo-plans';
-import type { Credits, KeyRecord, UserRecord } from '../store/port';
+import type { Credits, KeyRecord } from '../store/port';
 import type { UsagePlans } from '../usage-plans/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { ownKey } from './key-service';
 import type { CreditsInput } from './plan-schemas';
-import { finishRetired, gatewayError, makeUsageKey, planOf, restoreUsageKey, retireUsageKey, undoUsageKey } from './usage-keys';
+import { NO_PLANS, creditsOf, finishRetired, gatewayError, makeUsageKey, planOf, undoUsageKey } from './usage-keys';
 import { existingUser } from './user-service';
 import { keyStatus } from './views';
 
-export const NO_PLANS = 'this deployment has no plans (the keygate construct was given no `plans`), so there is nothing to assign or count';
 const DAY_MS = 24 * 3600 * 1000;
 export const DEFAULT_USAGE_DAYS = 7;
 export const MAX_USAGE_DAYS = 90;
@@ -92,21 +91,6 @@ export async function assignPlan(deps: ManagementDeps, target: PlanTarget, planN
   return answer;
 }
 
-/** Disabling a user deletes their and their keys' usage keys; enabling makes them again from the stored plans. Repeating either finishes it. */
-export async function afterUserFlagChange(deps: ManagementDeps, user: UserRecord, disabled: boolean): Promise<void> {
-  if (!deps.usagePlans) return;
-  const now = deps.now();
-  const keys = (await deps.accounts.listKeys(user.userId)).filter((k) => k.plan !== undefined || k.usageKeyId !== undefined);
-  const targets: [PlanTarget, { plan?: string; usageKeyId?: string }, boolean][] = [
-    [{ userId: user.userId }, user, true],
-    ...keys.map((k): [PlanTarget, KeyRecord, boolean] => [{ userId: user.userId, keyId: k.keyId }, k, !['revoked', 'expired'].includes(keyStatus(k, now))]),
-  ];
-  for (const [target, current, live] of targets) {
-    if (disabled || !live) await retireUsageKey(deps, target, current);
-    else await restoreUsageKey(deps, target, current, now);
-  }
-}
-
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -153,15 +137,6 @@ export async function usageOf(deps: ManagementDeps, userId: string, keyId: strin
   }
   const last = days[days.length - 1];
   return { ...base, days: days.map((d) => ({ date: d.date, used: d.used })), remaining: plan.quota ? (last?.remaining ?? plan.quota.limit) : null };
-}
-
-/** The current refill window (UTC): `YYYY-MM-DD` for day, `YYYY-MM` for month. */
-export const creditsWindow = (period: 'day' | 'month', now: number) => (period === 'day' ? day(now) : day(now).slice(0, 7));
-
-/** Credits as stored, from the API's input; they need plans (the spent plan answers 429 for a key whose credits are spent). */
-export function creditsOf(deps: ManagementDeps, input: CreditsInput, now: number): Credits {
-  if (!deps.plans) throw validation(`'credits': ${NO_PLANS}`);
-  return { remaining: input.remaining, ...(input.refill ? { refill: input.refill, window: creditsWindow(input.refill.period, now) } : {}) };
 }
 
 /** Sets (or with null, removes) a live key's credits. */

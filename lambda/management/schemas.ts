@@ -57,7 +57,7 @@ export function safeName(maxLength = 100) {
 }
 
 const keyName = safeName(100);
-/** The document lists the deployment's key-grantable permissions here (see scripts/openapi-document.ts). */
+/** The document lists the deployment's key-grantable permissions here (see local/openapi-document.ts). */
 const permissions = z
   .array(z.string().max(64).meta({ id: 'KeyPermission' }))
   .max(64)
@@ -114,7 +114,7 @@ export const id = z
   .string()
   .regex(ID_PATTERN)
   .meta({ id: 'Id', description: 'A user, key or session id (12 base62 characters).' });
-/** The document lists the deployment's catalog here (see scripts/openapi-document.ts). */
+/** The document lists the deployment's catalog here (see local/openapi-document.ts). */
 export const permissionName = z.string().meta({ id: 'Permission', description: 'A permission name from the catalog.' });
 const permissionList = z.array(permissionName);
 
@@ -200,7 +200,7 @@ export const keyListResponse = z.object({ keys: z.array(keyResponse), next }).me
 export const userListResponse = z.object({ users: z.array(userResponse), next }).meta({ id: 'UserList' });
 
 const newKeyShape = {
-  /** The document gives its pattern, from the deployment's key prefixes (see scripts/openapi-document.ts). */
+  /** The document gives its pattern, from the deployment's key prefixes (see local/openapi-document.ts). */
   key: z.string().meta({ id: 'ApiKey', description: 'The secret, shown this once only. Send it as `Authorization: Bearer <key>`.' }),
   id,
   name: z.string(),

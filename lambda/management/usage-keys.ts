@@ -12,17 +12,21 @@
  *   sweep:  a key that ended (revoked, expired) still naming a usage key, or
  *           with one recorded as retired, has it deleted when its owner's
  *           keys are listed (`sweepEndedKeys`).
- * Shared by the plan, key and user services; imports none of them.
+ * Also the hooks the key and user services call (credits on a new key, a
+ * user disabled or enabled). Shared by the plan, key and user services;
+ * imports none of them.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { creditsWindow } from '../core/credits';
 import { randomBase62 } from '../core/token';
-import { conflict, serviceUnavailable } from '../shared/errors';
+import { conflict, serviceUnavailable, validation } from '../shared/errors';
 import type { PlanConfig, PlansConfig } from '../core/settings';
 import type { PlanTarget } from '../store/dynamo-plans';
-import type { KeyRecord } from '../store/port';
+import type { Credits, KeyRecord, UserRecord } from '../store/port';
 import type { UsagePlans } from '../usage-plans/port';
 import { UsagePlansError } from '../usage-plans/port';
 import type { ManagementDeps } from './deps';
+import type { CreditsInput } from './plan-schemas';
 import { keyStatus } from './views';
 
 /** A usage key's value: random, not a credential (with source AUTHORIZER no client can send one). */
@@ -153,4 +157,27 @@ export async function sweepEndedKeys(deps: ManagementDeps, userId: string, keys:
       logger.warn('usage_key_sweep_failed', { userId, keyId: key.keyId, error: err as Error });
     }
   }
+}
+
+export const NO_PLANS = 'this deployment has no plans (the keygate construct was given no `plans`), so there is nothing to assign or count';
+
+/** Disabling a user deletes their and their keys' usage keys; enabling makes them again from the stored plans. Repeating either finishes it. */
+export async function afterUserFlagChange(deps: ManagementDeps, user: UserRecord, disabled: boolean): Promise<void> {
+  if (!deps.usagePlans) return;
+  const now = deps.now();
+  const keys = (await deps.accounts.listKeys(user.userId)).filter((k) => k.plan !== undefined || k.usageKeyId !== undefined);
+  const targets: [PlanTarget, { plan?: string; usageKeyId?: string }, boolean][] = [
+    [{ userId: user.userId }, user, true],
+    ...keys.map((k): [PlanTarget, KeyRecord, boolean] => [{ userId: user.userId, keyId: k.keyId }, k, !['revoked', 'expired'].includes(keyStatus(k, now))]),
+  ];
+  for (const [target, current, live] of targets) {
+    if (disabled || !live) await retireUsageKey(deps, target, current);
+    else await restoreUsageKey(deps, target, current, now);
+  }
+}
+
+/** Credits as stored, from the API's input; they need plans (the spent plan answers 429 for a key whose credits are spent). */
+export function creditsOf(deps: ManagementDeps, input: CreditsInput, now: number): Credits {
+  if (!deps.plans) throw validation(`'credits': ${NO_PLANS}`);
+  return { remaining: input.remaining, ...(input.refill ? { refill: input.refill, window: creditsWindow(input.refill.period, now) } : {}) };
 }

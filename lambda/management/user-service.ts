@@ -7,7 +7,7 @@ import { EmailTakenError, type UserRecord } from '../store/port';
 import { auditEntries, type Actor } from './audit';
 import type { ManagementDeps } from './deps';
 import { createKey } from './key-service';
-import { afterUserFlagChange } from './plan-service';
+import { afterUserFlagChange } from './usage-keys';
 import type { CreateKeyInput, CreateUserInput } from './schemas';
 
 /** Humans log in with a password; bots never log in, so they have none and cannot be admins (admin is a session permission). */

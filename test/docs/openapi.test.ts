@@ -1,5 +1,5 @@
 /**
- * docs/openapi.yaml is generated (`npm run openapi`, scripts/openapi-document.ts): the
+ * docs/openapi.yaml is generated (`npm run openapi`, local/openapi-document.ts): the
  * committed file has to be the generated one, every management operation
  * has to have its schemas, and the real handlers, behind the real authorizer
  * on DynamoDB Local, have to answer as the document says: each answer's
@@ -18,7 +18,7 @@ import { createHandler } from '../../lambda/example/handler';
 import { OPERATION_SCHEMAS } from '../../lambda/management/operation-schemas';
 import { DEFAULT_COOKIE_NAME, loadConfig } from '../../lambda/shared/config';
 import { gatewayResponses } from '../../lib/keygate-api';
-import { openApiDocument } from '../../scripts/openapi-document';
+import { openApiDocument } from '../../local/openapi-document';
 import { REFERENCE_ROUTES } from '../../lib/reference-app';
 import { servedOpenApi } from '../../local/openapi';
 import { OPENAPI_FILE, referenceDocument, referenceDocumentYaml } from '../../scripts/openapi';
