@@ -31,7 +31,6 @@ type ReportsStackClass = new (scope: import('constructs').Construct, id: string)
 /** The README's stack, written out as printed and loaded. */
 function readmeReportsStack(): ReportsStackClass {
   const files = writeReadmeFiles(SECTION, snippetDir);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(files['lib/reports-stack.ts']!) as { ReportsStack: ReportsStackClass }).ReportsStack;
 }
 
