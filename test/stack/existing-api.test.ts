@@ -189,6 +189,21 @@ describe("Construct: Keygate on the app's own RestApi", () => {
       template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'live' });
     });
 
+    it('passes cdk-nag on everything keygate made, with plans and allowed origins too, once acknowledged', () => {
+      // Prepare
+      const { stack, api, backend } = appStack();
+      const keygate = new Keygate(stack, 'Keygate', keygateProps(api, backend, { allowedOrigins: ['https://shop.example.com'], plans: [{ name: 'free', throttle: { rateLimit: 5, burstLimit: 10 } }] }));
+      acknowledgeKeygateFindings(keygate);
+      const keygatePaths = [keygate.node.path, ...keygate.methods.map((m) => m.node.path)];
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack.node.root);
+      // Assess: what is left is the app's: its API, stage, backend and GET /status
+      const paths = report.violations.flatMap((v) => v.violatingResources.map((r) => r.constructPath ?? ''));
+      expect(paths.filter((p) => keygatePaths.some((k) => p === k || p.startsWith(`${k}/`)))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['Shop/ShopApi/DeploymentStage.live/Resource', 'Shop/ShopApi/Default/status/GET/Resource']));
+      expect(paths.filter((p) => !/^Shop\/(ShopApi\/(Resource|DeploymentStage\.live\/Resource|Default\/status\/GET\/Resource)|Backend\/)/.test(p))).toEqual([]);
+    });
+
     it('keeps an app gateway response of a type keygate does not set', () => {
       // Prepare
       const { stack, api, backend } = appStack();
