@@ -42,36 +42,43 @@ export function acknowledgeFunctionFindings(fn: IFunction): void {
   }
 }
 
-/** Everything the `Keygate` construct accepts: its API, its functions, its settings writer. */
+/**
+ * Everything the `Keygate` construct accepts: its API, its functions, its
+ * settings writer. On an API of the app's (`KeygateProps.api`), only
+ * keygate's methods: the API, its stage and its own methods stay the app's
+ * to check.
+ */
 export function acknowledgeKeygateFindings(keygate: Keygate): void {
   const api = keygate.api;
+  const ownApi = keygate.node.tryFindChild('Api') === api;
   const functions = [keygate.authorizerFunction, ...Object.values(keygate.managementFunctions), ...(keygate.consoleFunction ? [keygate.consoleFunction] : [])];
   for (const fn of functions) acknowledgeFunctionFindings(fn);
-  acknowledge(
-    api,
-    'AwsSolutions-COG4',
-    'keygate is itself the authorizer: a Lambda REQUEST authorizer checks API keys and session cookies against DynamoDB; Cognito is not used by design.',
-  );
-  acknowledge(
-    api,
-    'AwsSolutions-APIG2',
-    'Bodies are validated by each Lambda (unknown fields, types, permissions), which answers 400 in the keygate error shape; a gateway model would duplicate that with a different error body.',
-  );
-  acknowledge(
-    api.deploymentStage,
-    'AwsSolutions-APIG3',
-    'WAF is a per-deployment choice with its own cost; the stage keeps API Gateway throttling and login attempts are rate-limited in the auth Lambda. Attach a web ACL to the stage where needed.',
-  );
-  acknowledge(
-    api,
-    `AwsSolutions-IAM4[${APIGW_LOGS_ROLE}]`,
-    'The account-wide API Gateway logging role uses the AWS-managed policy made for it; it only writes CloudWatch logs.',
-  );
+  const cognito = 'keygate is itself the authorizer: a Lambda REQUEST authorizer checks API keys and session cookies against DynamoDB; Cognito is not used by design.';
+  if (ownApi) {
+    acknowledge(api, 'AwsSolutions-COG4', cognito);
+    acknowledge(
+      api,
+      'AwsSolutions-APIG2',
+      'Bodies are validated by each Lambda (unknown fields, types, permissions), which answers 400 in the keygate error shape; a gateway model would duplicate that with a different error body.',
+    );
+    acknowledge(
+      api.deploymentStage,
+      'AwsSolutions-APIG3',
+      'WAF is a per-deployment choice with its own cost; the stage keeps API Gateway throttling and login attempts are rate-limited in the auth Lambda. Attach a web ACL to the stage where needed.',
+    );
+    acknowledge(
+      api,
+      `AwsSolutions-IAM4[${APIGW_LOGS_ROLE}]`,
+      'The account-wide API Gateway logging role uses the AWS-managed policy made for it; it only writes CloudWatch logs.',
+    );
+  } else {
+    for (const method of keygate.methods) acknowledge(method, 'AwsSolutions-COG4', cognito);
+  }
   // keygate's own public routes (login, verify, …) and CORS preflights; a
   // public route of your own is yours to acknowledge.
   const publicManagement = new Set(keygate.routes.filter((r) => r.operation && r.needs === 'public').map((r) => `${r.method} ${r.path}`));
   const consolePages = new Set(keygate.consoleFunction ? consoleRoutes(keygate.basePath).map((r) => `${r.method} ${r.path}`) : []);
-  for (const method of api.methods) {
+  for (const method of ownApi ? api.methods : keygate.methods) {
     if ((method.node.defaultChild as CfnMethod).authorizationType !== AuthorizationType.NONE) continue;
     if (method.httpMethod === 'OPTIONS') {
       acknowledge(method, 'AwsSolutions-APIG4', 'CORS preflight requests never carry credentials; the preflight only answers which origins are allowed.');

@@ -3,19 +3,25 @@
  * access logs, the REQUEST authorizer, one method per route, and keygate's
  * bodies for every error API Gateway answers itself.
  */
-import { Duration, Names } from 'aws-cdk-lib';
+import { Duration, Names, Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
   ApiKeySourceType,
   AuthorizationType,
   CfnAuthorizer,
+  CfnGatewayResponse,
+  type CfnMethod,
+  type CfnRestApi,
   Cors,
   EndpointType,
+  type GatewayResponse,
   type IResource,
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  type Method,
+  type MethodOptions,
   MethodLoggingLevel,
   RequestAuthorizer,
   Resource,
@@ -86,6 +92,13 @@ export interface RestApiOptions {
   readonly gatewayCacheSeconds: number;
   /** the verify route, for the 401 body's pointer (none when the app has none) */
   readonly verifyPath: string | undefined;
+  /**
+   * The app's own REST API (`KeygateProps.api`): keygate adds its
+   * authorizer, methods, preflights and gateway responses to it, on the
+   * app's stage, instead of making one; `stageName`, `restApiName`,
+   * `cloudWatchRole` and the access logs are then the app's.
+   */
+  readonly api?: RestApi;
   readonly stageName: string;
   readonly restApiName: string | undefined;
   readonly cloudWatchRole: boolean;
@@ -100,12 +113,65 @@ export interface RestApiOptions {
 
 /**
  * Makes the REST API in `scope` (children `AccessLogs`, `Api`, `Authorizer`:
- * the ids KeygateApi used, so the reference app's API keeps its logical ids).
+ * the ids KeygateApi used, so the reference app's API keeps its logical ids),
+ * or adds keygate to the app's own (`options.api`): the authorizer, one
+ * method per route, preflights and gateway responses. Returns the methods
+ * keygate made (routes and preflights).
  */
-export function keygateRestApi(scope: Construct, options: RestApiOptions): { api: RestApi; authorizer: RequestAuthorizer } {
+export function keygateRestApi(scope: Construct, options: RestApiOptions): { api: RestApi; authorizer: RequestAuthorizer; methods: readonly Method[] } {
   const origins = [...options.allowedOrigins];
+  const existing = options.api !== undefined;
+  const api = options.api ?? newRestApi(scope, options);
+  const usagePlans = options.usagePlans ?? false;
+
+  // The app's API: every reason keygate cannot add itself to it, at once, before anything is added.
+  const resources = existing ? options.routes.map((route) => api.root.resourceForPath(route.path)) : undefined;
+  if (resources) {
+    const problems = existingApiProblems(scope, api, options.routes, resources, origins, usagePlans);
+    if (problems.length > 0) throw new Error(`Keygate ${scope.node.path} cannot be added to the API ${api.node.path}:\n- ${problems.join('\n- ')}`);
+    // Usage plans take each caller's usage key from keygate's authorizer (SPEC §12).
+    if (usagePlans) (api.node.defaultChild as CfnRestApi).apiKeySourceType = ApiKeySourceType.AUTHORIZER;
+  }
+
+  const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
+    handler: options.authorizerFunction,
+    identitySources: options.gatewayCacheSeconds > 0 ? [IdentitySource.header('Authorization')] : [],
+    resultsCacheTtl: Duration.seconds(options.gatewayCacheSeconds),
+  });
+  if (options.gatewayCacheSeconds === 0) {
+    // No identity source at all, so API Gateway calls the authorizer for
+    // header and cookie alike (CDK would write an empty string).
+    (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+  }
+
+  // On keygate's own API each resource is made just before its method, as always (the deployment's hash follows that order).
+  const methods: Method[] = options.routes.map((route, i) =>
+    (resources?.[i] ?? api.root.resourceForPath(route.path)).addMethod(route.method, new LambdaIntegration(route.handler, { allowTestInvoke: false }), methodOptions(route, authorizer, usagePlans, existing)),
+  );
+  methods.push(...addPreflights(api, options.routes, origins, resources));
+
+  const corsHeaders: Record<string, string> = origins[0]
+    ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
+    : {};
+  const responses: GatewayResponse[] = [];
+  for (const r of gatewayResponses(options.verifyPath, usagePlans)) {
+    responses.push(
+      api.addGatewayResponse(r.type.responseType, {
+        type: r.type,
+        statusCode: String(r.status),
+        responseHeaders: { ...corsHeaders, ...r.headers },
+        templates: { 'application/json': errorBody(r.status, r.code, r.message) },
+      }),
+    );
+  }
+  // What the app adds to its API after keygate, checked at synth.
+  if (existing) scope.node.addValidation({ validate: () => existingApiClashes(api, responses, usagePlans) });
+  return { api, authorizer, methods };
+}
+
+function newRestApi(scope: Construct, options: RestApiOptions): RestApi {
   const accessLogs = new LogGroup(scope, 'AccessLogs', { retention: options.logRetention });
-  const api = new RestApi(scope, 'Api', {
+  return new RestApi(scope, 'Api', {
     restApiName: options.restApiName ?? Names.uniqueResourceName(scope, { maxLength: 128, separator: '-' }),
     description: 'keygate-protected API',
     endpointTypes: [EndpointType.REGIONAL],
@@ -122,43 +188,88 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     },
     ...(options.usagePlans ? { apiKeySourceType: ApiKeySourceType.AUTHORIZER } : {}),
   });
+}
 
-  const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
-    handler: options.authorizerFunction,
-    identitySources: options.gatewayCacheSeconds > 0 ? [IdentitySource.header('Authorization')] : [],
-    resultsCacheTtl: Duration.seconds(options.gatewayCacheSeconds),
+/**
+ * A route's method options. On the app's API every option that decides who
+ * may call is set, so the API's `defaultMethodOptions` (an authorizer, IAM,
+ * an API key) never apply to keygate's methods.
+ */
+function methodOptions(route: RouteDef, authorizer: RequestAuthorizer, usagePlans: boolean, existing: boolean): MethodOptions {
+  const required = usagePlans && route.needs !== 'public';
+  const apiKey = required || existing ? { apiKeyRequired: required } : {};
+  return route.needs === 'public'
+    ? { authorizationType: AuthorizationType.NONE, ...apiKey }
+    : // Usage plans apply only to methods that require an API key: the authorizer's usageIdentifierKey.
+      { authorizationType: AuthorizationType.CUSTOM, authorizer, ...apiKey };
+}
+
+/** Why keygate cannot be added to the app's API as it is: empty when it can. */
+function existingApiProblems(
+  scope: Construct,
+  api: RestApi,
+  routes: readonly RouteDef[],
+  resources: readonly IResource[],
+  origins: readonly string[],
+  usagePlans: boolean,
+): string[] {
+  const problems: string[] = [];
+  if (Stack.of(api) !== Stack.of(scope)) {
+    problems.push(`the API is in stack ${Stack.of(api).node.path}, keygate in ${Stack.of(scope).node.path}: make keygate in the API's stack`);
+  }
+  if (api.latestDeployment === undefined) {
+    problems.push("the API has no deployment stage (deploy: false): keygate's methods, and its usage plans, need the stage the API deploys itself to");
+  }
+  const keySource = (api.node.defaultChild as CfnRestApi).apiKeySourceType;
+  if (usagePlans && keySource !== undefined && keySource !== ApiKeySourceType.AUTHORIZER) {
+    problems.push(`the API takes API keys from ${keySource}; with plans, keygate's authorizer hands API Gateway each caller's usage key (apiKeySourceType AUTHORIZER)`);
+  }
+  routes.forEach((route, i) => {
+    if (resources[i]!.node.tryFindChild(route.method)) {
+      problems.push(`${route.method} ${route.path} is already a method of the API: keygate makes the method of each route in its table; remove the API's, or leave the route out of keygate's routes`);
+    }
   });
-  if (options.gatewayCacheSeconds === 0) {
-    // No identity source at all, so API Gateway calls the authorizer for
-    // header and cookie alike (CDK would write an empty string).
-    (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+  const rules = preflightRules(routes);
+  const checked = new Set<string>();
+  for (const resource of resources) {
+    if (checked.has(resource.path) || !resource.node.tryFindChild('OPTIONS')) continue;
+    checked.add(resource.path);
+    const rule = rules.get(resource.path);
+    if (rule === 'none') {
+      problems.push(`${resource.path} has an OPTIONS method (the API's own, or its defaultCorsPreflightOptions): keygate allows no preflight there (OAuth authorize)`);
+    } else if (rule === 'any-origin' || origins.length > 0) {
+      problems.push(`${resource.path} has an OPTIONS method (the API's own, or its defaultCorsPreflightOptions): keygate answers the preflights of its routes itself, from allowedOrigins`);
+    }
   }
+  return problems;
+}
 
-  for (const route of options.routes) {
-    const integration = new LambdaIntegration(route.handler, { allowTestInvoke: false });
-    api.root.resourceForPath(route.path).addMethod(
-      route.method,
-      integration,
-      route.needs === 'public'
-        ? { authorizationType: AuthorizationType.NONE }
-        : // Usage plans apply only to methods that require an API key: the authorizer's usageIdentifierKey.
-          { authorizationType: AuthorizationType.CUSTOM, authorizer, ...(options.usagePlans ? { apiKeyRequired: true } : {}) },
+/**
+ * What the app added to its API that clashes with keygate, wherever it was
+ * added (before or after the construct): a gateway response of a type
+ * keygate sets (an API has one response per type, the last one written
+ * wins), and, with plans, a method that requires an API key without an
+ * authorizer to hand one over (it would refuse every request).
+ */
+function existingApiClashes(api: RestApi, own: readonly GatewayResponse[], usagePlans: boolean): string[] {
+  const ownCfn = new Set(own.map((r) => r.node.defaultChild));
+  const types = new Set(own.map((r) => (r.node.defaultChild as CfnGatewayResponse).responseType));
+  const problems = api.node.root.node
+    .findAll()
+    .filter((c): c is CfnGatewayResponse => c instanceof CfnGatewayResponse && c.restApiId === api.restApiId && !ownCfn.has(c) && types.has(c.responseType))
+    .map(
+      (c) =>
+        `${c.node.path} sets the API's ${c.responseType} gateway response, which keygate sets (every error of the API in keygate's error shape): remove it`,
     );
+  if (usagePlans) {
+    for (const method of api.methods) {
+      const cfn = method.node.defaultChild as CfnMethod;
+      if (cfn.apiKeyRequired === true && cfn.authorizationType !== AuthorizationType.CUSTOM) {
+        problems.push(`${method.httpMethod} ${method.resource.path} requires an API key but has no Lambda authorizer; with plans the API takes keys only from an authorizer (keygate's), so it would refuse every request`);
+      }
+    }
   }
-  addPreflights(api, options.routes, origins);
-
-  const corsHeaders: Record<string, string> = origins[0]
-    ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
-    : {};
-  for (const r of gatewayResponses(options.verifyPath, options.usagePlans ?? false)) {
-    api.addGatewayResponse(r.type.responseType, {
-      type: r.type,
-      statusCode: String(r.status),
-      responseHeaders: { ...corsHeaders, ...r.headers },
-      templates: { 'application/json': errorBody(r.status, r.code, r.message) },
-    });
-  }
-  return { api, authorizer };
+  return problems;
 }
 
 /**
@@ -259,17 +370,24 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
  * origins, except where a route's own rule says otherwise
  * (`RouteDef.cors`): none at all on the OAuth authorize resource, and any
  * origin, without credentials, on the token and revocation resources,
- * even when no origin is allowed.
+ * even when no origin is allowed. On the app's API, only on the resources
+ * of keygate's routes (`only`).
  */
-function addPreflights(api: RestApi, routes: readonly RouteDef[], origins: string[]): void {
-  const rules = new Map(routes.filter((r) => r.cors !== undefined).map((r) => [r.path, r.cors]));
-  const resources: IResource[] = [api.root, ...api.root.node.findAll().filter((c): c is Resource => c instanceof Resource)];
+function addPreflights(api: RestApi, routes: readonly RouteDef[], origins: string[], only?: readonly IResource[]): Method[] {
+  const rules = preflightRules(routes);
+  const resources = only ? [...new Set(only)] : [api.root, ...api.root.node.findAll().filter((c): c is Resource => c instanceof Resource)];
+  const methods: Method[] = [];
   for (const resource of resources) {
     const rule = rules.get(resource.path);
     if (rule === 'none') continue;
-    if (rule === 'any-origin') resource.addCorsPreflight(anyOriginCorsOptions());
-    else if (origins.length > 0) resource.addCorsPreflight(corsOptions(origins));
+    if (rule === 'any-origin') methods.push(resource.addCorsPreflight(anyOriginCorsOptions()));
+    else if (origins.length > 0) methods.push(resource.addCorsPreflight(corsOptions(origins)));
   }
+  return methods;
+}
+
+function preflightRules(routes: readonly RouteDef[]): Map<string, RouteDef['cors']> {
+  return new Map(routes.filter((r) => r.cors !== undefined).map((r) => [r.path, r.cors]));
 }
 
 function anyOriginCorsOptions(): CorsOptions {

@@ -1,5 +1,5 @@
 import { Duration, Names } from 'aws-cdk-lib';
-import type { RequestAuthorizer, RestApi, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
+import type { Method, RequestAuthorizer, RestApi, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -50,6 +50,28 @@ export interface KeygateProps extends KeygateSettingsProps {
   readonly alarmAction?: ITopic | IAlarmAction;
 
   /**
+   * A REST API your app already has (an `aws_apigateway.RestApi` of the same
+   * stack, deployed to its stage): keygate adds its authorizer, the
+   * management routes under `basePath`, your `routes`, its preflights, its
+   * gateway responses and (with `plans`) its usage plans to it, on that
+   * API's stage, instead of making a REST API of its own. The API's stage,
+   * name, logging and CloudWatch role stay yours, so `stageName`,
+   * `restApiName` and `cloudWatchRole` may not be given with it.
+   *
+   * Methods you add to it yourself are not in keygate's table: one without
+   * keygate's `authorizer` is public, one with it is refused by the
+   * authorizer as an unknown route (403 `unknown_route`). Refused at
+   * construction: a method the API already has for one of keygate's routes,
+   * an OPTIONS method where keygate answers preflights (or must have none),
+   * `deploy: false`, another stack, and with `plans` an API key source other
+   * than AUTHORIZER; at synth: a gateway response of a type keygate sets,
+   * and with `plans` a method that requires an API key without an authorizer.
+   *
+   * @default - keygate makes its own REST API
+   */
+  readonly api?: RestApi;
+
+  /**
    * Name of the API Gateway stage; it is the first path segment of every URL.
    *
    * @default 'api'
@@ -91,10 +113,12 @@ export interface KeygateProps extends KeygateSettingsProps {
 export class Keygate extends Construct {
   /** The table users, keys, sessions and audit records live in. */
   public readonly table: KeygateTable;
-  /** The REST API, one method per route. */
+  /** The REST API: keygate's own, or the one given as `api`. */
   public readonly api: RestApi;
-  /** The REQUEST authorizer on every non-public method. */
+  /** The REQUEST authorizer on every non-public method of keygate's routes (`IAuthorizer`). */
   public readonly authorizer: RequestAuthorizer;
+  /** The methods keygate made: one per route, and the CORS preflights. */
+  public readonly methods: readonly Method[];
   /** The authorizer Lambda. */
   public readonly authorizerFunction: LambdaFunction;
   /** The console's Lambda (`console` prop), serving `${basePath}/console/`; undefined when the console is off. */
@@ -116,14 +140,18 @@ export class Keygate extends Construct {
   constructor(scope: Construct, id: string, props: KeygateProps = {}) {
     super(scope, id);
     const resolved = resolveSettings(props);
-    if (resolved.problems.length > 0) throw new Error(`Keygate ${this.node.path} is misconfigured:\n- ${resolved.problems.join('\n- ')}`);
+    // With the app's API, what would configure a REST API of keygate's own is the app's.
+    const apiOwnProps = (['stageName', 'restApiName', 'cloudWatchRole'] as const).filter((k) => props[k] !== undefined);
+    const problems = [...resolved.problems];
+    if (props.api && apiOwnProps.length > 0) problems.push(`${apiOwnProps.join(', ')} belong to the API given as api (its deployOptions.stageName, restApiName, cloudWatchRole): leave them out`);
+    if (problems.length > 0) throw new Error(`Keygate ${this.node.path} is misconfigured:\n- ${problems.join('\n- ')}`);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.table = Construct.isConstruct(props.table) ? props.table : new KeygateTable(this, 'Store', props.table);
     const table = this.table.table;
     this.basePath = resolved.settings.basePath;
     this.routes = resolved.routes;
-    const restApiName = props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
+    const restApiName = props.api?.restApiName ?? props.restApiName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     // Usage plans (SPEC §12), only with plans: made before the Lambdas, whose environment carries their ids.
     const planned = resolved.settings;
     const usage = planned.plans.length > 0 ? createUsagePlans(this, { plans: planned.plans, defaultPlan: planned.defaultPlan, restApiName }) : undefined;
@@ -174,7 +202,8 @@ export class Keygate extends Construct {
 
     const ownRoutes = props.routes ?? [];
     const verify = resolved.managementRoutes.find((r) => r.operation === 'verify');
-    const { api, authorizer } = keygateRestApi(this, {
+    const { api, authorizer, methods } = keygateRestApi(this, {
+      ...(props.api ? { api: props.api } : {}),
       authorizerFunction: this.authorizerFunction,
       routes: [
         ...resolved.managementRoutes.map((r) => ({ method: r.method, path: r.path, needs: r.needs, cors: r.cors, handler: management[r.fn] })),
@@ -192,6 +221,7 @@ export class Keygate extends Construct {
     });
     this.api = api;
     this.authorizer = authorizer;
+    this.methods = methods;
 
     // The item stores the settings core/settings.ts marks as stored (STORED_SETTINGS): with plans, their ids too.
     this.deploymentSettings = writeDeploymentSettings(this, 'DeploymentSettings', table, settings, logRetention);

@@ -125,6 +125,8 @@ let typecheck: Promise<Run>;
 let commands: string[] = [];
 let runner: StartedRunner | undefined;
 let registry: { url: string; close: () => void } | undefined;
+/** the CDK app command of the README's existing-API stack */
+let reportsApp: string;
 
 beforeAll(async () => {
   // Pack: the package as `npm pack` makes it (prepack's build, skipped when dist/ is current).
@@ -169,6 +171,9 @@ beforeAll(async () => {
   }
   const tsx = join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   writeFileSync(join(appDir, 'cdk.json'), JSON.stringify({ app: `"${process.execPath}" "${tsx}" bin/widgets.ts` }));
+  // The README's existing-API stack gets an entry of its own (scaffolding, like cdk.json): an app has one already.
+  writeFileSync(join(appDir, 'bin', 'reports.ts'), "import { App } from 'aws-cdk-lib';\nimport { ReportsStack } from '../lib/reports-stack';\n\nnew ReportsStack(new App(), 'Reports');\n");
+  reportsApp = `"${process.execPath}" "${tsx}" bin/reports.ts`;
   writeFileSync(
     join(appDir, 'tsconfig.json'),
     JSON.stringify({
@@ -413,5 +418,40 @@ describe("the app's template, as `keygate dev` synthesized it", () => {
     expect(call).toMatchObject({ service: 'DynamoDB', action: 'PutItem', parameters: { Item: { pk: { S: 'SETTINGS' }, sk: { S: 'DEPLOYMENT' } } } });
     expect(settings).toMatchObject({ basePath: '/auth-service', userKeyPrefix: 'user_key_', botKeyPrefix: 'bot_key_', cookieName: 'keygate_session' });
     expect(settings.permissions.map((p: Json) => p.name)).toEqual(['read_widgets', 'write_widgets']);
+  });
+});
+
+describe("the README's stack with keygate on the app's own RestApi, synthesized by the app's CDK CLI", () => {
+  let reports: Template;
+
+  beforeAll(async () => {
+    // Act: the app's own CDK CLI, off the network as `keygate dev` runs it
+    const out = join(work, 'reports.out');
+    const synth = await run(process.execPath, [join(appDir, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--app', reportsApp, '--output', out], {
+      cwd: appDir,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1', FORCE_COLOR: '0' },
+    });
+    numbers.synthReports = `${synth.ms} ms`;
+    reports = Template.fromJSON(JSON.parse(readFileSync(join(out, 'Reports.template.json'), 'utf8')) as Record<string, unknown>);
+  }, 180_000);
+
+  it("adds keygate to the app's API and its stage: one REST API, one stage", () => {
+    // Assess
+    reports.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    reports.resourceCountIs('AWS::ApiGateway::Stage', 1);
+    reports.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'prod' });
+  });
+
+  it("puts keygate's authorizer on its routes' methods and leaves the app's health check public", () => {
+    // Prepare
+    const [authorizerId] = Object.keys(reports.findResources('AWS::ApiGateway::Authorizer'));
+    const methods = Object.values(reports.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties as Json);
+    const parts = reports.findResources('AWS::ApiGateway::Resource');
+    const onPart = (part: string) => methods.filter((m) => parts[m.ResourceId?.Ref]?.Properties.PathPart === part && m.HttpMethod === 'GET');
+    // Assess
+    expect(onPart('health')).toEqual([expect.objectContaining({ AuthorizationType: 'NONE' })]);
+    expect(onPart('reports')).toEqual([expect.objectContaining({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } })]);
+    // GET /account/keys and the admin's GET /account/admin/users/{userId}/keys
+    expect(onPart('keys')).toEqual([0, 1].map(() => expect.objectContaining({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } })));
   });
 });
