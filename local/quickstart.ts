@@ -6,6 +6,7 @@
  * password appears only on the start that generated it; afterwards the
  * commands carry a placeholder.
  */
+import type { PlanConfig } from '../lambda/core/settings';
 import type { AdminSeed } from './admin';
 import type { ExampleRoute, ManagementPaths } from './served-app';
 
@@ -25,6 +26,8 @@ export interface QuickStartInfo {
   readonly paths?: Pick<ManagementPaths, 'login' | 'me' | 'keys'>;
   /** a route to try the new key on */
   readonly example?: ExampleRoute;
+  /** the served app's usage plans (SPEC §12) and its default plan; none: no plans line */
+  readonly plans?: { readonly plans: readonly PlanConfig[]; readonly defaultPlan: string };
   /** lines that say what the runner cannot do as AWS would (printed under the addresses) */
   readonly notes?: readonly string[];
   readonly startedInMs: number;
@@ -43,6 +46,7 @@ export function quickStart(i: QuickStartInfo): string {
     `  template   ${i.template}`,
     `  DynamoDB   ${i.dynamoEndpoint}  table ${i.tables.join(', ')}  ${i.dataDir ? `data in ${i.dataDir}/` : 'in memory'}`,
   ];
+  if (i.plans && i.plans.plans.length > 0) lines.push(`  plans      ${planSummary(i.plans)}; past its plan's limit a call is 429 too_many_requests (README: Rate limits and quotas)`);
   lines.push(...(i.notes ?? []).map((n) => `  note       ${n}`));
   if (admin && i.paths) {
     if (admin.generatedPassword) {
@@ -66,6 +70,16 @@ export function quickStart(i: QuickStartInfo): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** `shared 100 r/s, burst 200 (the default); free 5 r/s, burst 10, 1,000 a DAY` */
+export function planSummary({ plans, defaultPlan }: { readonly plans: readonly PlanConfig[]; readonly defaultPlan: string }): string {
+  return plans
+    .map((p) => {
+      const quota = p.quota ? `, ${p.quota.limit.toLocaleString('en-US')} a ${p.quota.period.toLowerCase()}` : '';
+      return `${p.name} ${p.throttle.rateLimit} r/s, burst ${p.throttle.burstLimit}${quota}${p.name === defaultPlan ? ' (the default)' : ''}`;
+    })
+    .join('; ');
 }
 
 /** Log in; make a key with the example route's permission; call the route with it (or, with no such route, ask who the session is). */

@@ -127,6 +127,7 @@ export async function run(options: RunnerOptions, env: NodeJS.ProcessEnv, lifecy
         ...(controlPlane ? [`usage plans emulated in memory (${model.usagePlans!.plans.length}); API Gateway control plane for the Lambdas at ${controlPlane.endpoint}`] : []),
       ],
       ...(admin ? { admin } : {}),
+      ...(readable && readable.config.plans.length > 0 ? { plans: { plans: readable.config.plans, defaultPlan: readable.config.defaultPlan } } : {}),
       ...(readable ? { paths: readable.paths, ...(readable.example ? { example: readable.example } : {}) } : {}),
       startedInMs: Date.now() - t0,
     }),

@@ -49,6 +49,20 @@ describe('Function: quickStart', () => {
     expect(quickStart(info)).not.toContain('console ');
   });
 
+  it("names the served app's plans with their limits and the default, and the 429 past them; nothing without plans", () => {
+    const plans = {
+      plans: [
+        { name: 'shared', id: 'a', throttle: { rateLimit: 100, burstLimit: 200 } },
+        { name: 'free', id: 'b', throttle: { rateLimit: 5, burstLimit: 10 }, quota: { limit: 1000, period: 'DAY' as const } },
+      ],
+      defaultPlan: 'shared',
+    };
+    expect(quickStart({ ...info, plans })).toContain(
+      "\n  plans      shared 100 r/s, burst 200 (the default); free 5 r/s, burst 10, 1,000 a day; past its plan's limit a call is 429 too_many_requests (README: Rate limits and quotas)\n",
+    );
+    expect(quickStart(info)).not.toContain('plans ');
+  });
+
   it('never shows a password it did not generate', () => {
     const text = quickStart({ ...info, admin: { email: 'admin@keygate.local', created: false } });
     expect(text).toContain(`"password":"${PASSWORD_PLACEHOLDER}"`);
