@@ -174,7 +174,8 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {}, userPla
         if (live(k)) actions.append(action('Revoke', () => revoke(k), { className: 'danger', 'aria-label': 'Revoke key ' + keyLabel(k) }));
         if (!actions.childNodes.length) actions.append(h('span', { className: 'hint', text: 'None' }));
         let planNode = null;
-        if (plans) {
+        if (plans && !live(k)) planNode = '—';
+        else if (plans) {
           planNode = h('div', {}, planCell(k, userPlan(), ops.whose));
           const controls = h('div', { className: 'actions' });
           if (rotatable(k) && ops.setPlan) {
@@ -189,7 +190,7 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {}, userPla
         return {
           cells: [
             nameCell,
-            k.permissions.join(', ') || 'None',
+            h('div', { className: 'idents', text: k.permissions.join(', ') || 'None' }),
             keyStatus(k),
             when(k.lastUsedAt),
             k.clientId ? clientNames[k.clientId] || k.clientId : '—',
@@ -269,10 +270,16 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {}, userPla
 }
 
 export async function keysView({ me }) {
+  // The person's plan as it is now (an admin may have changed it since sign-in).
+  let plan = me.user.plan;
+  if (plansOn()) {
+    const fresh = await call('me');
+    if (fresh.ok) plan = fresh.data.user.plan;
+  }
   let clientNames = {};
   if (me.permissions.includes('manage_clients') && has('listAuthorizations')) {
     const res = await call('listAuthorizations');
     if (res.ok) clientNames = Object.fromEntries(res.data.authorizations.map((a) => [a.clientId, a.name]));
   }
-  return h('div', {}, h('h1', { text: 'API keys' }), await keysPanel(ownKeys, { clientNames, userPlan: () => me.user.plan }));
+  return h('div', {}, h('h1', { text: 'API keys' }), await keysPanel(ownKeys, { clientNames, userPlan: () => plan }));
 }

@@ -64,9 +64,8 @@ export function usageText(u, who) {
   const used = today ? today.used : 0;
   const week = u.days.reduce((sum, d) => sum + d.used, 0);
   const shared = u.bucket === 'user' ? ' by ' + who + ' (they share one plan)' : '';
-  const lines = ['Today (UTC): ' + count(used) + (used === 1 ? ' request' : ' requests') + shared + '; ' + count(week) + ' since ' + u.from + '.'];
-  lines.push(u.remaining === null ? 'Plan “' + u.plan + '” has no quota.' : count(u.remaining) + ' left of plan “' + u.plan + '”’s quota in this period.');
-  if (u.credits) lines.push('Credits: ' + creditsText(u.credits) + '.');
+  const lines = ['Today (UTC): ' + count(used) + (used === 1 ? ' request' : ' requests') + shared + '. Since ' + u.from + ': ' + count(week) + '.'];
+  lines.push(u.remaining === null ? 'Plan “' + u.plan + '” has no quota.' : count(u.remaining) + (u.remaining === 1 ? ' request' : ' requests') + ' left of the quota of plan “' + u.plan + '” in this period.');
   return lines;
 }
 
