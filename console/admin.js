@@ -128,7 +128,7 @@ export async function userView({ params, me, refresh }) {
   const planFact = h('dd', {});
   const showPlan = () => {
     const def = defaultPlan();
-    planFact.textContent = u.plan ? u.plan + ', their own' : def ? def.name + ', the default shared by everyone without a plan' : 'None';
+    planFact.textContent = u.plan ? u.plan + ', their own' : def ? 'None of their own: the default, ' + def.name : 'None';
   };
   if (plansOn()) {
     showPlan();

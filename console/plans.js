@@ -58,7 +58,7 @@ export function planCell(k, userPlan, whose) {
 /** An answer of a usage route in sentences. `who` names whose keys share a user's bucket. */
 export function usageText(u, who) {
   if (u.bucket === 'default') {
-    return ['These calls count in the default plan “' + (u.plan || '') + '”, together with everyone else’s without a plan of their own, so there is no count of their own to show.'];
+    return ['The calls count in the default plan “' + (u.plan || '') + '”, which everyone without a plan of their own shares, so there is no count of theirs alone to show.'];
   }
   const today = u.days.find((d) => d.date === u.to);
   const used = today ? today.used : 0;
@@ -107,7 +107,7 @@ function planSelect(label, current, none, attrs = {}) {
 export function userPlanForm(user, save, done) {
   const msg = messageBox();
   const def = defaultPlan();
-  const f = planSelect('Plan', user.plan, 'None of their own' + (def ? ' (the default, ' + def.name + ')' : ''));
+  const f = planSelect('Their plan', user.plan, def ? 'None: the default, ' + def.name : 'None');
   f.wrap.append(h('p', { className: 'hint', id: f.input.id + '-hint', text: 'Their keys without a plan of their own share this plan’s limits.' }));
   f.input.setAttribute('aria-describedby', f.input.id + '-hint');
   const submit = h('button', { type: 'submit', className: 'primary', text: 'Save plan' });
