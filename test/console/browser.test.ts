@@ -208,7 +208,7 @@ run('the console in Chromium', () => {
 
     // Keyboard only: the user's plan from the select, then Save plan.
     await section(page, `user/${botId}`);
-    expect(await text(page, 'dl.facts')).toMatch(/Plan\s+shared, the default/);
+    expect(await text(page, 'dl.facts')).toMatch(/Plan\s+None of their own: the default, shared/);
     await tabTo(page, "document.activeElement?.tagName === 'SELECT' && document.activeElement.closest('form')?.querySelector('h2')?.textContent === 'Plan'");
     // Options: none of their own, shared, free, partner: three down is partner.
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
