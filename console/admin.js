@@ -6,6 +6,7 @@ import { call, config, everyPage, has } from './api.js';
 import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { keysPanel, userKeys } from './keys.js';
 import { auditPanel } from './account.js';
+import { plansOn, canSetPlans, defaultPlan, limitsText, userPlanForm, usageControl } from './plans.js';
 
 const userLabel = (u) => (u.kind === 'bot' ? 'bot ' : '') + (u.email || u.id);
 const kindWords = (u) => (u.kind === 'bot' ? 'Bot' : u.admin ? 'Person, admin' : 'Person');
@@ -124,6 +125,15 @@ export async function userView({ params, me, refresh }) {
     h('dt', { text: 'Id' }), h('dd', { text: u.id }),
     h('dt', { text: 'Created' }), h('dd', { text: when(u.createdAt) }),
   );
+  const planFact = h('dd', {});
+  const showPlan = () => {
+    const def = defaultPlan();
+    planFact.textContent = u.plan ? u.plan + ', their own' : def ? 'None of their own: the default, ' + def.name : 'None';
+  };
+  if (plansOn()) {
+    showPlan();
+    facts.append(h('dt', { text: 'Plan' }), planFact);
+  }
   const buttons = h('div', { className: 'buttons' });
   if (u.id !== me.user.id) {
     buttons.append(
@@ -142,13 +152,27 @@ export async function userView({ params, me, refresh }) {
       }, { className: u.disabled ? 'primary' : 'danger' }),
     );
   }
-  const keys = await keysPanel(userKeys(u));
+  const handle = {};
+  const keys = await keysPanel(userKeys(u), { userPlan: () => u.plan, handle });
+  const planParts = [];
+  if (canSetPlans()) {
+    planParts.push(
+      userPlanForm(u, (plan) => call('setUserPlan', { params: { userId: u.id }, body: { plan } }), async () => {
+        showPlan();
+        await handle.reload();
+      }),
+    );
+  }
+  if (plansOn() && has('userUsage')) {
+    planParts.push(h('section', { className: 'card', 'aria-labelledby': 'uusage-h' }, h('h2', { id: 'uusage-h', text: 'Usage' }), usageControl('Show usage of ' + userLabel(u), () => call('userUsage', { params: { userId: u.id } }), 'all their keys')));
+  }
   const audit = auditPanel((cursor) => call('listUserAudit', { params: { userId: u.id }, query: { limit: 25, cursor } }), 'Activity of ' + userLabel(u) + ', newest first');
   await audit.load();
   return h('div', {},
     h('p', {}, h('a', { href: '#users', text: '← Users and bots' })),
     h('h1', { className: 'name', text: userLabel(u) }),
     facts, buttons, msg,
+    ...planParts,
     keys,
     h('section', { 'aria-labelledby': 'uaudit-h' }, h('h2', { id: 'uaudit-h', text: 'Activity' }), audit.node),
   );
@@ -203,12 +227,12 @@ export async function allClientsView() {
   return h('div', {}, h('h1', { text: 'All API clients' }), msg, wrap);
 }
 
-const limits = (t) => (t ? Object.entries(t).map(([k, v]) => k + ' ' + v).join(', ') : '—');
-
 export async function plansView() {
   const rows = (config.plans || []).map((p) => ({
-    cells: [h('span', { className: 'name', text: p.name + (p.default ? ' (default)' : '') }), p.description || '—', limits(p.throttle), p.quota ? limits(p.quota) : 'No quota'],
+    cells: [h('span', { className: 'name', text: p.name + (p.default ? ' (default)' : '') }), p.description || '—', limitsText(p)],
   }));
-  const note = has('setUserPlan') || has('setKeyPlan') ? 'Set a user’s or key’s plan from the user’s page.' : 'This deployment sets plans in its configuration; the API has no operation to change a user’s or key’s plan.';
-  return h('div', {}, h('h1', { text: 'Plans' }), table('Plans', ['Plan', 'Description', 'Throttle', 'Quota'], rows), h('p', { className: 'hint', text: note }));
+  const note = canSetPlans()
+    ? 'Set a user’s or a key’s plan on the user’s page (Users and bots). A key’s own plan wins over its user’s; everyone without one shares the default plan’s limits.'
+    : 'This deployment has no operation to change a user’s or a key’s plan.';
+  return h('div', {}, h('h1', { text: 'Plans' }), table('Plans and their limits', ['Plan', 'Description', 'Limits'], rows), h('p', { className: 'hint', text: note }));
 }

@@ -6,7 +6,7 @@
  * session ended (see onSessionEnded).
  */
 
-/** @type {{ basePath: string, paths: Record<string, string>, permissions: { name: string, description: string, keyGrantable: boolean }[], prefixes: Record<string, string>, plans: object[], example: { method: string, path: string, permission: string } | null }} */
+/** @type {{ basePath: string, paths: Record<string, string>, methods: Record<string, string>, permissions: { name: string, description: string, keyGrantable: boolean }[], prefixes: Record<string, string>, plans: object[], example: { method: string, path: string, permission: string } | null }} */
 export let config = null;
 
 let sessionEnded = () => {};
@@ -75,20 +75,14 @@ export async function call(operation, { params, query, body, signIn = false } = 
   return out;
 }
 
-/** The HTTP method of an operation: the config names paths only, the console knows what each does. */
-const METHODS = {
-  login: 'POST', logout: 'POST', changePassword: 'POST', createKey: 'POST', rotateKey: 'POST', createUser: 'POST',
-  createBotKey: 'POST', rotateUserKey: 'POST', createClient: 'POST', rotateClientSecret: 'POST',
-  renameKey: 'PATCH', updateUser: 'PATCH', updateClient: 'PATCH', setClientDisabled: 'PATCH', setKeyPlan: 'PATCH', setUserPlan: 'PATCH',
-  endSession: 'DELETE', revokeKey: 'DELETE', revokeUserKey: 'DELETE', deleteClient: 'DELETE', adminDeleteClient: 'DELETE', revokeAuthorization: 'DELETE',
-};
-const methodOf = (operation) => (config.methods && config.methods[operation]) || METHODS[operation] || 'GET';
+/** The HTTP method of an operation, from config.json (the same route table as the paths). */
+const methodOf = (operation) => config.methods[operation] || 'GET';
 
 /** Words for a field name the API reports ('name' → 'Name'). */
 const FIELD = {
   name: 'The name', permissions: 'Permissions', expiresInDays: 'Expiry', gracePeriodSeconds: 'The grace period', email: 'The e-mail address',
   password: 'The password', newPassword: 'The new password', currentPassword: 'The current password', redirectUris: 'Redirect URIs',
-  limit: 'The page size', cursor: 'The page',
+  limit: 'The page size', cursor: 'The page', plan: 'The plan', from: 'The first day', to: 'The last day',
 };
 
 /** "in 894 seconds" → "in 15 minutes" */

@@ -6,6 +6,7 @@
 import { call, config, everyPage, has } from './api.js';
 import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { secretBox } from './secret.js';
+import { plansOn, planCell, usageControl, keyPlanInPlace } from './plans.js';
 
 export const keyLabel = (k) => '“' + k.name + '” (ending …' + k.hint + ')';
 
@@ -23,11 +24,16 @@ const rotatable = (k) => k.status === 'active' && !k.replacedBy;
 /** The operations on the person's own keys. */
 export const ownKeys = {
   label: 'your keys',
+  whose: 'your',
+  everyKey: 'all your keys',
   list: () => everyPage('listKeys', 'keys'),
   create: (body) => call('createKey', { body }),
   rename: (k, name) => call('renameKey', { params: { keyId: k.id }, body: { name } }),
   rotate: (k, grace) => call('rotateKey', { params: { keyId: k.id }, body: grace > 0 ? { gracePeriodSeconds: grace } : {} }),
   revoke: (k) => call('revokeKey', { params: { keyId: k.id } }),
+  usageOp: 'keyUsage',
+  usage: (k) => call('keyUsage', { params: { keyId: k.id } }),
+  setPlan: null,
 };
 
 /** The operations an admin has on `user`'s keys: a person's keys can only be revoked (an admin never gets their secret). */
@@ -36,11 +42,16 @@ export function userKeys(user) {
   const bot = user.kind === 'bot';
   return {
     label: 'keys of ' + (user.email || 'bot ' + user.id),
+    whose: 'the user’s',
+    everyKey: 'all the user’s keys',
     list: () => everyPage('listUserKeys', 'keys', { params: { userId: user.id } }),
     create: bot && has('createBotKey') ? (body) => call('createBotKey', { params: { userId: user.id }, body }) : null,
     rename: null,
     rotate: bot && has('rotateUserKey') ? (k, grace) => call('rotateUserKey', { params: params(k), body: grace > 0 ? { gracePeriodSeconds: grace } : {} }) : null,
     revoke: (k) => call('revokeUserKey', { params: params(k) }),
+    usageOp: 'userUsage',
+    usage: (k) => call('userUsage', { params: { userId: user.id }, query: { keyId: k.id } }),
+    setPlan: has('setKeyPlan') ? (k, plan) => call('setKeyPlan', { params: params(k), body: { plan } }) : null,
   };
 }
 
@@ -130,8 +141,12 @@ function renameInPlace(cellNode, k, ops, done) {
   input.select();
 }
 
-/** The keys list and (when `ops.create`) the create form, with the shown-once secret between them. */
-export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) {
+/**
+ * The keys list and (when `ops.create`) the create form, with the shown-once
+ * secret between them. With plans, each key shows its plan (own, `userPlan()`
+ * or the default), credits and usage on demand. `handle.reload` reloads it.
+ */
+export async function keysPanel(ops, { heading = 'h2', clientNames = {}, userPlan = () => null, handle = {} } = {}) {
   const secret = secretBox();
   const listMsg = messageBox();
   const listWrap = h('div', {});
@@ -147,26 +162,39 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
     if (keys.length === 0) {
       listWrap.replaceChildren(h('p', { className: 'empty', text: 'No keys yet.' }));
     } else {
-      const extra = keys.some((k) => k.plan !== undefined || k.usage !== undefined);
-      const headers = ['Key', 'Permissions', 'Status', 'Last used', 'Client', ...(extra ? ['Plan and usage'] : []), 'Actions'];
+      const plans = plansOn();
+      const headers = ['Key', 'Permissions', 'Status', 'Last used', 'Client', ...(plans ? ['Plan and usage'] : []), 'Actions'];
       const rows = keys.map((k) => {
         const nameCell = h('span', {}, h('span', { className: 'name', text: k.name }), h('span', { className: 'hint', text: ' ending …' + k.hint + ', id ' + k.id }));
         const actions = h('div', { className: 'actions' });
         if (live(k) && ops.rename) {
-          actions.append(action('Rename', () => renameInPlace(nameCell, k, ops, (text) => load(text)), { 'aria-label': 'Rename key ' + keyLabel(k) }));
+          actions.append(action('Rename', () => renameInPlace(nameCell, k, ops, (text) => back(text, 'Rename key ' + keyLabel(k))), { 'aria-label': 'Rename key ' + keyLabel(k) }));
         }
         if (rotatable(k) && ops.rotate) actions.append(action('Rotate', () => rotate(k), { 'aria-label': 'Rotate key ' + keyLabel(k) }));
         if (live(k)) actions.append(action('Revoke', () => revoke(k), { className: 'danger', 'aria-label': 'Revoke key ' + keyLabel(k) }));
         if (!actions.childNodes.length) actions.append(h('span', { className: 'hint', text: 'None' }));
-        const usage = [k.plan ? 'Plan ' + k.plan : '', k.usage ? JSON.stringify(k.usage) : ''].filter(Boolean).join('; ') || '—';
+        let planNode = null;
+        if (plans && !live(k)) planNode = '—';
+        else if (plans) {
+          planNode = h('div', {}, planCell(k, userPlan(), ops.whose));
+          const controls = h('div', { className: 'actions' });
+          if (rotatable(k) && ops.setPlan) {
+            const planBox = planNode;
+            controls.append(
+              action('Set plan', () => keyPlanInPlace(planBox, k, keyLabel(k), (plan) => ops.setPlan(k, plan), (text) => back(text, 'Set plan of key ' + keyLabel(k))), { 'aria-label': 'Set plan of key ' + keyLabel(k) }),
+            );
+          }
+          if (live(k) && has(ops.usageOp)) planNode.append(usageControl('Show usage of key ' + keyLabel(k), () => ops.usage(k), ops.everyKey));
+          if (controls.childNodes.length) planNode.append(controls);
+        }
         return {
           cells: [
             nameCell,
-            k.permissions.join(', ') || 'None',
+            h('div', { className: 'idents', text: k.permissions.join(', ') || 'None' }),
             keyStatus(k),
             when(k.lastUsedAt),
             k.clientId ? clientNames[k.clientId] || k.clientId : '—',
-            ...(extra ? [usage] : []),
+            ...(plans ? [planNode] : []),
             actions,
           ],
           live: live(k),
@@ -178,6 +206,14 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
       show(listMsg, message, 'ok');
       listMsg.focus();
     } else hide(listMsg);
+  }
+
+  /** After an in-place form: reload; a message gets focus, a cancel gives it back to the button that opened the form. */
+  async function back(message, buttonLabel) {
+    await load(message);
+    if (message) return;
+    const button = [...listWrap.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === buttonLabel);
+    if (button) button.focus();
   }
 
   async function rotate(k) {
@@ -216,6 +252,7 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
     await load('Key ' + keyLabel(k) + ' revoked.');
   }
 
+  handle.reload = load;
   await load();
   // The shown-once secret first, then the list, then the form that makes a key.
   const parts = [secret.node, h('section', { className: 'list', 'aria-label': ops.label }, h(heading, { text: ops.label.charAt(0).toUpperCase() + ops.label.slice(1) }), listMsg, listWrap)];
@@ -233,10 +270,16 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {} } = {}) 
 }
 
 export async function keysView({ me }) {
+  // The person's plan as it is now (an admin may have changed it since sign-in).
+  let plan = me.user.plan;
+  if (plansOn()) {
+    const fresh = await call('me');
+    if (fresh.ok) plan = fresh.data.user.plan;
+  }
   let clientNames = {};
   if (me.permissions.includes('manage_clients') && has('listAuthorizations')) {
     const res = await call('listAuthorizations');
     if (res.ok) clientNames = Object.fromEntries(res.data.authorizations.map((a) => [a.clientId, a.name]));
   }
-  return h('div', {}, h('h1', { text: 'API keys' }), await keysPanel(ownKeys, { clientNames }));
+  return h('div', {}, h('h1', { text: 'API keys' }), await keysPanel(ownKeys, { clientNames, userPlan: () => plan }));
 }

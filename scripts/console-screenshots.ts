@@ -1,8 +1,10 @@
+/// <reference lib="dom.iterable" />
 /**
  * Regenerates the README's pictures of the console, docs/images/console-1280.png
  * and docs/images/console-390.png: starts the local runner (in memory), signs
  * in as its admin in headless Chromium, makes two keys (one revoked, one
- * rotated) and photographs the keys section at 1280 and 390 px. No secret
+ * rotated), gives the admin the plan `partner` and one key `free` with
+ * credits, shows that key's usage, and photographs the keys section at 1280 and 390 px. No secret
  * ends up in a picture: the shown-once box is hidden first. `npm run screenshots`.
  */
 import { mkdirSync } from 'node:fs';
@@ -36,6 +38,21 @@ async function main(): Promise<void> {
     await make('CI deploys', 1);
     await make('score uploader on the build server', 2);
     await page.click('.secret .buttons button'); // "I saved it; hide it": no secret in a picture
+    // Plans (SPEC §12): the admin on partner, the CI key on free with daily credits, as an admin sets them.
+    // A string, not a function: tsx would wrap a function's inner names in a helper the page does not have.
+    await page.evaluate(`(async () => {
+      const send = (method, path, body) =>
+        fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then((r) => r.json());
+      const me = await send('GET', '/v1/auth/me');
+      const ci = (await send('GET', '/v1/keys')).keys.find((k) => k.name === 'CI deploys');
+      await send('PUT', '/v1/admin/users/' + me.user.id + '/plan', { plan: 'partner' });
+      await send('PUT', '/v1/admin/users/' + me.user.id + '/keys/' + ci.id + '/plan', { plan: 'free' });
+      await send('PUT', '/v1/admin/users/' + me.user.id + '/keys/' + ci.id + '/credits', { credits: { remaining: 500, refill: { amount: 500, period: 'day' } } });
+    })()`);
+    await section(page, 'account');
+    await section(page, 'keys');
+    await page.click('button[aria-label^="Show usage of key “CI deploys”"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('tbody .usage')].some((u) => /Today/.test(u.textContent ?? '')));
     const out = join(REPO_ROOT, 'docs', 'images');
     mkdirSync(out, { recursive: true });
     for (const width of [1280, 390]) {

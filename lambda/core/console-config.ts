@@ -22,6 +22,8 @@ export interface ConsoleConfig {
   readonly basePath: string;
   /** every management operation → the path the browser calls (stage or domain mapping included), parameters as `{name}` */
   readonly paths: Readonly<Record<string, string>>;
+  /** every management operation → its HTTP method, from the same route table */
+  readonly methods: Readonly<Record<string, string>>;
   readonly permissions: readonly { readonly name: string; readonly description: string; readonly keyGrantable: boolean }[];
   readonly prefixes: { readonly user: string; readonly bot: string };
   /** the deployment's usage plans (SPEC §12); empty when it has none */
@@ -53,6 +55,7 @@ export function consoleConfig(input: ConsoleConfigInput): ConsoleConfig {
   return {
     basePath,
     paths,
+    methods: Object.fromEntries(MANAGEMENT_ROUTES.map((r) => [r.operation, r.method])),
     permissions: input.permissions.map((p) => ({ name: p.name, description: p.description, keyGrantable: p.grant === 'key' })),
     prefixes: { user: input.prefixes.user, bot: input.prefixes.bot },
     plans: (input.plans ?? []).map((p) => ({

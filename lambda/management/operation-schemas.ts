@@ -350,7 +350,8 @@ export const OPERATION_SCHEMAS: Readonly<Record<string, OperationSchema>> = {
     summary: 'Approve or deny an authorization (or log in, from the hosted form)',
     description:
       'Public at the gateway: the session cookie and the CSRF rule (an allowed Origin, or the page\'s own) are checked here. The hosted form posts the ' +
-      'same fields form-encoded (`decision=login` with `email` and `password` logs in like `/auth/login`, then 303 back to the request).',
+      'same fields form-encoded (`decision=login` with `email` and `password` logs in like `/auth/login`, then 303 back to the request; ' +
+      '`decision=switch`, the consent page\'s "Not you?", ends the session and clears the cookie, then 303 back to the request).',
     body: c.authorizeDecisionBody,
     responses: {
       200: ok('Where to send the browser: the redirect URI with `code`, `state` and `iss` (RFC 9207), or with `error`.', c.redirectResponse),

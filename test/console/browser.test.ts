@@ -8,6 +8,8 @@
  * 390 px. Skipped, with the reason printed, where /usr/bin/chromium is absent.
  */
 import type { Page } from 'puppeteer-core';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 import { startRunner, synthOnce, type StartedRunner } from '../local/runner-process';
 import { hasChromium, launch, openConsole, section, seriousFindings, settled, signIn, CHROMIUM, type LaunchedBrowser } from './driver';
 
@@ -161,6 +163,173 @@ run('the console in Chromium', () => {
     expect(await page.evaluate(() => document.body.innerText)).not.toMatch(/user_key_/);
     await settled(page);
     expect(await seriousFindings(page)).toEqual([]);
+    await page.close();
+  });
+  /** A management call from the signed-in page (its session cookie, its origin). */
+  const api = (page: Page, method: string, path: string, body?: unknown) =>
+    page.evaluate(
+      async (m, p, b) => {
+        const res = await fetch(p, { method: m, credentials: 'same-origin', headers: { 'content-type': 'application/json' }, ...(b === undefined ? {} : { body: JSON.stringify(b) }) });
+        return { status: res.status, body: await res.json().catch(() => null) };
+      },
+      method,
+      path,
+      body as never,
+    ) as Promise<{ status: number; body: Json }>;
+  /** Presses Tab until `test` holds for the focused element (at most 60 times); the keyboard-only way to a control. */
+  const tabTo = async (page: Page, test: string) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(test)) return;
+    }
+    throw new Error(`Tab never reached ${test}`);
+  };
+  const signedIn = async (page: Page) => {
+    await settled(page);
+    if (await page.$('main[data-view="sign-in"]')) await signIn(page, EMAIL, PASSWORD);
+  };
+
+  it("lets an admin set a user's and a key's plan with the keyboard only, shows plans, credits and usage, with no serious axe finding", async () => {
+    const page = await openConsole(chromium.browser, consoleUrl, 1280);
+    await signedIn(page);
+    // Prepare: a bot with a key that has called the API twice, and 5 credits
+    const bot = await api(page, 'POST', '/v1/admin/users', { kind: 'bot', email: 'plans-bot@example.com' });
+    expect(bot.status).toBe(201);
+    const botId = bot.body.user.id as string;
+    const made = await api(page, 'POST', `/v1/admin/users/${botId}/keys`, { name: 'uploader', permissions: [example.permission] });
+    expect(made.status).toBe(201);
+    const botKeyLabel = `“uploader” (ending …${made.body.hint as string})`;
+
+    // The plans section lists each plan with its limits.
+    await section(page, 'plans');
+    expect(await text(page, 'main table')).toMatch(/free[\s\S]*5 requests\/s, bursts of 10, 1,000 a day/);
+    expect(await text(page, 'main table')).toMatch(/shared \(default\)[\s\S]*100 requests\/s, bursts of 200, no quota/);
+    expect(await seriousFindings(page)).toEqual([]);
+
+    // Keyboard only: the user's plan from the select, then Save plan.
+    await section(page, `user/${botId}`);
+    expect(await text(page, 'dl.facts')).toMatch(/Plan\s+None of their own: the default, shared/);
+    await tabTo(page, "document.activeElement?.tagName === 'SELECT' && document.activeElement.closest('form')?.querySelector('h2')?.textContent === 'Plan'");
+    // Options: none of their own, shared, free, partner: three down is partner.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => (document.activeElement as HTMLSelectElement).value)).toBe('partner');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Save plan');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /Plan “partner” set/.test(document.activeElement?.textContent ?? ''));
+    expect(await text(page, 'dl.facts')).toMatch(/Plan\s+partner, their own/);
+    await page.waitForFunction(() => /partner the user’s plan/.test(document.querySelector('tbody')?.textContent ?? ''));
+    expect((await api(page, 'GET', `/v1/admin/users/${botId}`)).body.user.plan).toBe('partner');
+
+    // Keyboard only: the key's own plan, in place in its row.
+    await tabTo(page, `document.activeElement?.getAttribute('aria-label') === 'Set plan of key ${botKeyLabel}'`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'SELECT');
+    expect(await seriousFindings(page)).toEqual([]);
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => (document.activeElement as HTMLSelectElement).value)).toBe('free');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /now has plan “free” of its own/.test(document.activeElement?.textContent ?? ''));
+    expect(await text(page, 'tbody')).toMatch(/free its own plan\s*5 requests\/s, bursts of 10, 1,000 a day/);
+    expect((await api(page, 'GET', `/v1/admin/users/${botId}/keys`)).body.keys[0].plan).toBe('free');
+
+    // Credits show where set; usage on demand counts the key's own calls in its own bucket.
+    expect((await api(page, 'PUT', `/v1/admin/users/${botId}/keys/${made.body.id as string}/credits`, { credits: { remaining: 5, refill: { amount: 5, period: 'day' } } })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await useKey(made.body.key as string)).status).toBeLessThan(400);
+    await section(page, 'users');
+    await section(page, `user/${botId}`);
+    expect(await text(page, 'tbody')).toMatch(/Credits: 3 requests left, refilled to 5 each day/);
+    await page.click(`button[aria-label="Show usage of key ${botKeyLabel}"]`);
+    await page.waitForFunction(() => /Today \(UTC\)/.test(document.querySelector('tbody .usage')?.textContent ?? ''));
+    const usage = await text(page, 'tbody .usage');
+    expect(usage).toMatch(/Today \(UTC\): 2 requests\. Since \d{4}-\d{2}-\d{2}: 2\./);
+    expect(usage).toMatch(/998 requests left of the quota of plan “free” in this period\./);
+    expect(await seriousFindings(page)).toEqual([]);
+
+    // Clearing the key's plan: back to the user's.
+    await page.click(`button[aria-label="Set plan of key ${botKeyLabel}"]`);
+    await page.select('td select', '');
+    await page.click('td form button[type=submit]');
+    await page.waitForFunction(() => /has no plan of its own now/.test(document.activeElement?.textContent ?? ''));
+    expect(await text(page, 'tbody')).toMatch(/partner the user’s plan/);
+
+    // The admin's own keys: on the default plan, whose shared counts are not shown.
+    expect((await api(page, 'POST', '/v1/keys', { name: 'mine', permissions: [example.permission] })).status).toBe(201);
+    await section(page, 'keys');
+    expect(await text(page, 'thead')).toMatch(/Plan and usage/);
+    const own = await page.$$('button[aria-label^="Show usage of key"]');
+    await own[0]!.click();
+    await page.waitForFunction(() => /default plan “shared”/.test(document.querySelector('tbody .usage')?.textContent ?? ''));
+    for (const width of [1280, 390]) {
+      await page.setViewport({ width, height: 900 });
+      for (const hash of ['keys', 'plans', `user/${botId}`]) {
+        await section(page, hash);
+        expect({ width, hash, findings: await seriousFindings(page) }).toEqual({ width, hash, findings: [] });
+        expect({ hash, width: await page.evaluate(() => document.documentElement.scrollWidth) }).toEqual({ hash, width });
+      }
+    }
+    await page.close();
+  });
+
+  it('shows no plan, credits, usage or plan control where the deployment has no plans', async () => {
+    // A deployment without plans answers config.json with `plans: []` (consoleConfig; test/local/console.test.ts):
+    // the page is given exactly that, the rest of the answer as this runner serves it.
+    const real = (await (await fetch(`${consoleUrl}config.json`)).json()) as Json;
+    const page = await chromium.browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (req.url() === `${consoleUrl}config.json`) void req.respond({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...real, plans: [] }) });
+      else void req.continue();
+    });
+    await page.goto(consoleUrl, { waitUntil: 'networkidle0' });
+    await signedIn(page);
+    expect((await api(page, 'POST', '/v1/keys', { name: 'no plans', permissions: [example.permission] })).status).toBe(201);
+    await section(page, 'keys');
+    expect(await text(page, 'thead')).not.toMatch(/Plan/);
+    expect(await page.$('button[aria-label^="Show usage"]')).toBeNull();
+    expect(await text(page, '#nav')).not.toMatch(/Plans/);
+    const adminId = (await api(page, 'GET', '/v1/auth/me')).body.user.id as string;
+    await section(page, `user/${adminId}`);
+    const headings = await page.$$eval('main h2, main dl.facts dt', (els) => els.map((e) => e.textContent));
+    expect(headings).toEqual(expect.arrayContaining(['Activity']));
+    expect(headings).not.toEqual(expect.arrayContaining(['Plan']));
+    expect(headings).not.toEqual(expect.arrayContaining(['Usage']));
+    expect(await page.$('main select, main .plan, main .usage-wrap')).toBeNull();
+    await page.close();
+  });
+
+  it('OAuth pages: "Not you?" signs out and back in with the keyboard to the same request; axe finds nothing serious', async () => {
+    const page = await openConsole(chromium.browser, consoleUrl, 390);
+    await signedIn(page);
+    const redirect = 'http://127.0.0.1:8765/callback';
+    const client = await api(page, 'POST', '/v1/clients', { name: 'Browser Tool', redirectUris: [redirect], permissions: [example.permission] });
+    expect(client.status).toBe(201);
+    const query = new URLSearchParams({ response_type: 'code', client_id: client.body.id, redirect_uri: redirect, state: 'st', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+    const authorize = `${runner.base}/v1/oauth/authorize?${query}`;
+    await page.goto(authorize, { waitUntil: 'networkidle0' });
+    expect(await text(page, 'main')).toMatch(new RegExp(`Signed in as ${EMAIL}`));
+    expect(await seriousFindings(page)).toEqual([]);
+    // Keyboard only: Tab past Approve and Deny to "Not you?"'s button, Enter.
+    await tabTo(page, "document.activeElement?.getAttribute('value') === 'switch'");
+    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    expect(page.url()).toBe(authorize);
+    expect(await text(page, 'h1')).toBe('Sign in to continue to Browser Tool');
+    expect(await seriousFindings(page)).toEqual([]);
+    // A wrong password: the error is a sentence.
+    await tabTo(page, "document.activeElement?.id === 'email'");
+    await page.keyboard.type(EMAIL);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not the password');
+    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    expect(await text(page, '.error')).toBe('E-mail or password is wrong.');
+    expect(await seriousFindings(page)).toEqual([]);
+    await tabTo(page, "document.activeElement?.id === 'password'");
+    await page.keyboard.type(PASSWORD);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    expect(page.url()).toBe(authorize);
+    expect(await text(page, 'main')).toMatch(/Browser Tool wants an API key for your account/);
     await page.close();
   });
 });

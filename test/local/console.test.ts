@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../../lambda/shared/config';
 import { CONSOLE_CSP } from '../../lambda/console/handler';
+import { consoleConfig } from '../../lambda/core/console-config';
 import { REFERENCE_DEFAULT_PLAN, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from '../../lib/reference-app';
 import { loadStack } from '../../local/assembly';
 import type { CfnTemplate } from '../../local/intrinsics';
@@ -175,6 +176,9 @@ describe('npm start serving a consumer app with basePath /identity', () => {
       listAllClients: '/identity/admin/clients',
       oauthMetadata: '/.well-known/oauth-authorization-server',
     });
+    // Each operation's method from the same route table: the page names none.
+    expect(json.methods).toMatchObject({ login: 'POST', listKeys: 'GET', renameKey: 'PATCH', setUserPlan: 'PUT', setKeyPlan: 'PUT', keyUsage: 'GET', revokeKey: 'DELETE' });
+    expect(Object.keys(json.methods).sort()).toEqual(Object.keys(json.paths).sort());
     const byName = Object.fromEntries((json.permissions as { name: string }[]).map((p) => [p.name, p]));
     for (const p of REFERENCE_PERMISSIONS) expect(byName[p.name]).toEqual({ name: p.name, description: p.description, keyGrantable: true });
     expect(byName.manage_keys).toMatchObject({ keyGrantable: false });
@@ -201,5 +205,13 @@ describe('npm start serving a consumer app with basePath /identity', () => {
     expect(await create(`https://${host}`)).toMatchObject({ status: 403, json: { error_code: 'csrf_rejected' } });
     const foreignLogin = await raw(runner.port, 'POST', '/identity/auth/login', { host, origin: 'https://evil.example', 'content-type': 'application/json' }, JSON.stringify(ADMIN));
     expect(foreignLogin).toMatchObject({ status: 403, json: { error_code: 'csrf_rejected' } });
+  });
+});
+
+describe('Function: consoleConfig', () => {
+  it('gives a deployment without plans `plans: []`, so the page shows no plan, usage or plan control', () => {
+    const config = consoleConfig({ basePath: '/v1', permissions: REFERENCE_PERMISSIONS, routes: [], prefixes: { user: 'user_key_', bot: 'bot_key_' }, publicPrefix: '' });
+    expect(config.plans).toEqual([]);
+    expect(config.methods.setKeyPlan).toBe('PUT');
   });
 });

@@ -190,12 +190,101 @@ describe('OAuth: the hosted login form', () => {
     expect(foreign.headers.get('set-cookie')).toBeNull();
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
-    expect(wrong.text).toContain('e-mail or password is wrong');
+    expect(wrong.text).toContain('E-mail or password is wrong.');
     expect(wrong.text).toContain(`value="${dave.email}"`);
     expect(formFields(wrong.text)).toEqual(fields);
     expect(locked.status).toBe(429);
     expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(locked.text).toContain('too many failed logins');
+    expect(locked.text).toMatch(/Too many failed logins; try again in \d+ minutes\./);
+  });
+});
+
+describe('OAuth: "Not you?" on the consent page', () => {
+  const consentQuery = (clientId: string) => new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'same', code_challenge: CHALLENGE, code_challenge_method: 'S256' });
+
+  it('signs out and comes back to the same authorization request, which asks to sign in; another account then sees the consent page', async () => {
+    // Prepare: frank is signed in on the consent page; grace is the one who should answer
+    const tool = await h.registerClient(h.owner, { name: 'Switch Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const frank = await h.user();
+    const grace = await h.user();
+    const query = consentQuery(tool.id);
+    const consent = await h.request('GET', `/v1/oauth/authorize?${query}`, { cookie: frank.cookie });
+    expect(consent.text).toContain(`<strong>${frank.email}</strong>`);
+    expect(consent.text).toContain('<p>Not you?</p>');
+    expect(consent.text).toContain('<button type="submit" name="decision" value="switch" class="secondary">Sign out and use another account</button>');
+
+    // Act: "Not you?" from the page's own origin
+    const switched = await h.request('POST', '/v1/oauth/authorize', { cookie: frank.cookie, origin: h.base, form: formFields(consent.text, 'switch') });
+
+    // Assess: back to the same request without the cookie, frank's session ended (audited as a logout), nothing issued
+    expect(switched.status).toBe(303);
+    expect(switched.headers.get('set-cookie')).toMatch(/^keygate_session=; .*Max-Age=0$/);
+    const back = new URL(switched.headers.get('location')!, `${h.base}/v1/oauth/`);
+    expect(back.href).toBe(`${h.base}/v1/oauth/authorize?${query}`);
+    expect((await h.request('GET', '/v1/auth/me', { cookie: frank.cookie })).status).toBe(401);
+    const login = await h.request('GET', back.href);
+    expect(login.text).toContain('Sign in to continue to Switch Tool');
+    expect(formFields(login.text)).toEqual({ ...Object.fromEntries(query), decision: 'login' });
+    const signedIn = await h.request('POST', '/v1/oauth/authorize', { origin: h.base, form: { ...formFields(login.text), email: grace.email, password: grace.password } });
+    const graceCookie = /keygate_session=([^;]+);/.exec(signedIn.headers.get('set-cookie') ?? '')![1]!;
+    const again = await h.request('GET', new URL(signedIn.headers.get('location')!, back).href, { cookie: graceCookie });
+    expect(again.text).toContain(`<strong>${grace.email}</strong>`);
+    const { records } = await h.accounts.listAudit(frank.userId, 5);
+    expect(records[0]).toMatchObject({ action: 'logout', actorId: frank.userId, authMethod: 'session' });
+    expect((await h.request('GET', '/v1/keys', { cookie: graceCookie })).body.keys).toEqual([]);
+  });
+
+  it('refuses "Not you?" from another site, and keeps the session', async () => {
+    const tool = await h.registerClient(h.owner, { name: 'Switch Tool 2', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const henry = await h.user();
+    const consent = await h.request('GET', `/v1/oauth/authorize?${consentQuery(tool.id)}`, { cookie: henry.cookie });
+    const foreign = await h.request('POST', '/v1/oauth/authorize', { cookie: henry.cookie, origin: 'https://evil.example', form: formFields(consent.text, 'switch') });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    expect(foreign.text).toContain('This page was submitted from another site; start again from the application.');
+    expect((await h.request('GET', '/v1/auth/me', { cookie: henry.cookie })).status).toBe(200);
+  });
+
+  it('without a session (already signed out elsewhere) still clears the cookie and goes back to the request', async () => {
+    const tool = await h.registerClient(h.owner, { name: 'Switch Tool 3', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const res = await h.request('POST', '/v1/oauth/authorize', { origin: h.base, form: { ...Object.fromEntries(consentQuery(tool.id)), decision: 'switch' } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`authorize?${consentQuery(tool.id)}`);
+    expect(res.headers.get('set-cookie')).toMatch(/Max-Age=0$/);
+  });
+});
+
+describe('OAuth: every error on the hosted pages is a sentence in sentence case', () => {
+  it('says each refusal as a sentence: unknown client, unregistered redirect URI, a missing field, a wrong password, a lockout, a foreign form, an ended session', async () => {
+    const tool = await h.registerClient(h.owner, { name: 'Sentence Tool', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const ivy = await h.user();
+    const good = { response_type: 'code', client_id: tool.id, redirect_uri: REDIRECT, code_challenge: CHALLENGE, code_challenge_method: 'S256' };
+    const form = (values: Record<string, string>, origin: string = h.base) => h.request('POST', '/v1/oauth/authorize', { origin, form: values });
+    const pages = {
+      unknownClient: await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ ...good, client_id: 'AAAAAAAAAAAA' })}`),
+      noClientId: await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ redirect_uri: REDIRECT })}`),
+      twoRedirects: await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(good)}&redirect_uri=${encodeURIComponent(REDIRECT)}`),
+      unregistered: await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams({ ...good, redirect_uri: 'https://evil.example/cb' })}`),
+      missingPassword: await form({ ...good, decision: 'login', email: ivy.email }),
+      wrongPassword: await form({ ...good, decision: 'login', email: ivy.email, password: 'not it' }),
+      foreign: await form({ ...good, decision: 'login', email: ivy.email, password: ivy.password }, 'https://evil.example'),
+      noSession: await form({ ...good, decision: 'approve' }),
+    };
+    for (let i = 0; i < 5; i++) await form({ ...good, decision: 'login', email: ivy.email, password: 'not it' });
+    const locked = await form({ ...good, decision: 'login', email: ivy.email, password: ivy.password });
+
+    const errors = Object.fromEntries(Object.entries({ ...pages, locked }).map(([name, page]) => [name, /<p class="error" role="alert">([^<]*)<\/p>/.exec(page.text)?.[1]]));
+    expect(errors).toEqual({
+      unknownClient: 'There is no client with this client_id.',
+      noClientId: 'The client_id is missing.',
+      twoRedirects: 'The redirect_uri is given more than once.',
+      unregistered: 'The redirect_uri is not registered for this client.',
+      missingPassword: 'Enter your e-mail and password.',
+      wrongPassword: 'E-mail or password is wrong.',
+      foreign: 'This page was submitted from another site; start again from the application.',
+      noSession: 'Your session has ended; sign in again.',
+      locked: expect.stringMatching(/^Too many failed logins; try again in \d+ minutes\.$/),
+    });
   });
 });
 
@@ -222,9 +311,9 @@ describe('OAuth: refusals', () => {
     });
     expect(unknown).toMatchObject({ status: 400 });
     expect(unknown.headers.get('location')).toBeNull();
-    expect(unknown.text).toContain('there is no client with this client_id');
+    expect(unknown.text).toContain('There is no client with this client_id.');
     expect(mismatch.status).toBe(400);
-    expect(mismatch.text).toContain('redirect_uri is not registered for this client');
+    expect(mismatch.text).toContain('The redirect_uri is not registered for this client.');
     expect(json.status).toBe(400);
     expect(json.body).toMatchObject({ error_code: 'validation', error_message: 'redirect_uri is not registered for this client' });
   });

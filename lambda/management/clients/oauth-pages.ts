@@ -29,6 +29,8 @@ const STYLE = [
   'button.secondary{background:#fff;color:#1d2330;border-color:#b9bfcc}',
   '.error{background:#fdecec;border:1px solid #f2b8b8;color:#8a1c1c;padding:.6rem .8rem;border-radius:4px}',
   '.muted{color:#5b6475;font-size:.9rem}',
+  '.switch{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #d8dbe2}',
+  '.switch p{margin:0 0 .5rem}',
 ].join('');
 
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
@@ -38,6 +40,26 @@ export const CARRIED = ['response_type', 'client_id', 'redirect_uri', 'scope', '
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** "in 900 seconds" → "in 15 minutes" (a lockout's wait, for a person). */
+function readableWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} ${seconds === 1 ? 'second' : 'seconds'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 90 ? `${minutes} minutes` : `${Math.ceil(minutes / 60)} hours`;
+}
+
+/**
+ * An error as a sentence in sentence case for the page: a capital first
+ * letter ("The client_id …" where it starts with a parameter's name, which
+ * keeps its spelling), a full stop, and waits in minutes. The JSON answers
+ * keep the API's own wording.
+ */
+export function pageSentence(message: string): string {
+  let text = message.trim().replace(/in (\d+) seconds/g, (_, n: string) => `in ${readableWait(Number(n))}`);
+  if (/^[a-z]+_[a-z_]+\b/.test(text)) text = `The ${text}`;
+  text = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** `form-action` sources: this origin, plus the origin a consent form's answer redirects to. */
@@ -101,7 +123,7 @@ export function loginPage(page: LoginPage, statusCode = 200, headers: Record<str
     statusCode,
     'Sign in',
     `<h1>Sign in to continue to ${escapeHtml(page.clientName)}</h1>
-${page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : ''}
+${page.error ? `<p class="error" role="alert">${escapeHtml(pageSentence(page.error))}</p>` : ''}
 <form method="post" action="authorize">
 ${hiddenFields(page.params)}
 <input type="hidden" name="decision" value="login">
@@ -123,7 +145,10 @@ export interface ConsentPage {
   readonly params: AuthorizationParams;
 }
 
-/** Names the client and each permission in words; Approve or Deny. */
+/**
+ * Names the client and each permission in words; Approve or Deny. "Not you?"
+ * signs out and comes back to the same request, which then asks to sign in.
+ */
 export function consentPage(page: ConsentPage): APIGatewayProxyResult {
   const redirect = new URL(page.redirectUri);
   const items = page.permissions.map((p) => `<li><code>${escapeHtml(p.name)}</code>: ${escapeHtml(p.description)}</li>`).join('\n');
@@ -143,6 +168,11 @@ ${hiddenFields(page.params)}
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </div>
+</form>
+<form method="post" action="authorize" class="switch">
+${hiddenFields(page.params)}
+<p>Not you?</p>
+<button type="submit" name="decision" value="switch" class="secondary">Sign out and use another account</button>
 </form>`,
     { redirectOrigin: redirect.origin },
   );
@@ -154,7 +184,7 @@ export function errorPage(statusCode: number, message: string): APIGatewayProxyR
     statusCode,
     'Cannot authorize',
     `<h1>This authorization request cannot be completed</h1>
-<p class="error" role="alert">${escapeHtml(message)}</p>
+<p class="error" role="alert">${escapeHtml(pageSentence(message))}</p>
 <p class="muted">Nothing was shared. Tell the application's author, or go back to the application and try again.</p>`,
   );
 }

@@ -15,7 +15,7 @@ import { headerValues } from '../../core/credentials';
 import { HttpError, OAuthError, csrfRejected, unauthorized, validation } from '../../shared/errors';
 import { json, noContent, parseJsonBody, rawBody, readJsonBody, validateBody } from '../../shared/http';
 import { managementHandler, pageInput, pathId, type CallerRequest, type PublicRequest } from '../app';
-import { actorOf } from '../audit';
+import { actorOf, auditEntries } from '../audit';
 import { adminUpdateClientBody, authorizeDecisionBody, createClientBody, holderRevokeBody, updateClientBody } from './client-schemas';
 import { emptyBody } from '../schemas';
 import {
@@ -51,7 +51,7 @@ import {
   sessionUser,
   type AuthorizationRefusal,
 } from './oauth-service';
-import { login, sessionCookie } from '../session-service';
+import { clearedSessionCookie, login, sessionCookie } from '../session-service';
 
 const logger = new Logger({ serviceName: 'keygate-clients' });
 
@@ -168,6 +168,25 @@ async function loginStep(deps: ManagementDeps, event: APIGatewayProxyEvent, para
   }
 }
 
+/**
+ * "Not you?" on the consent page: ends the session the page was signed in
+ * with (like logout) and goes back to the same authorization request, which
+ * then asks to sign in. Same-origin forms only, like the decision.
+ */
+async function switchStep(deps: ManagementDeps, event: APIGatewayProxyEvent, params: AuthorizationParams): Promise<APIGatewayProxyResult> {
+  if (!originAllowed(deps, event, false)) return errorPage(403, FOREIGN_FORM);
+  const loaded = await loadAuthorization(deps, params);
+  if (loaded.kind !== 'valid') return refusal(event, loaded, false);
+  const session = await sessionUser(deps, event);
+  if (session) {
+    const { userId } = session.user;
+    const actor = { actorId: userId, authMethod: 'session' as const, credentialId: session.sessionId };
+    // Already gone (a concurrent logout) is fine: the cookie is cleared either way.
+    await deps.accounts.deleteSession(userId, session.sessionId, auditEntries(actor, 'logout', `session:${session.sessionId}`, [userId]));
+  }
+  return redirect(303, backToAuthorize(params), { 'Set-Cookie': clearedSessionCookie(deps.config.cookieName) });
+}
+
 const authorizeDecision: PublicFn = async ({ event, deps }) => {
   // The hosted form posts a form; anything else is read as JSON, like every other management body.
   const asJson = contentType(event) !== FORM;
@@ -180,6 +199,7 @@ const authorizeDecision: PublicFn = async ({ event, deps }) => {
   }
   const decision = params.values.decision;
   if (!asJson && decision === 'login') return loginStep(deps, event, params);
+  if (!asJson && decision === 'switch') return switchStep(deps, event, params);
   if (!originAllowed(deps, event, false)) {
     if (asJson) throw csrfRejected('a session cookie on POST needs an Origin header from an allowed origin');
     return errorPage(403, FOREIGN_FORM);
