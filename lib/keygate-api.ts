@@ -41,9 +41,10 @@ import { LOOKUP_ATTRIBUTES, PK, SK } from '../lambda/core/table-schema';
 const LAST_USED_ATTRIBUTE = 'lastUsedAt';
 /**
  * What its exact-credits writes name: `credits` and `creditsWindow` change;
- * `creditsRefill` is only read, by the refill's update expression.
+ * `creditsRefill` is only read, by the refill's update expression, and
+ * `creditsPeriod` by its condition.
  */
-const CREDIT_ATTRIBUTES = ['credits', 'creditsWindow', 'creditsRefill'];
+const CREDIT_ATTRIBUTES = ['credits', 'creditsWindow', 'creditsRefill', 'creditsPeriod'];
 
 /**
  * The authorizer reads a credential and its owner in one BatchGetItem, and

@@ -11,7 +11,7 @@ import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
-import type { CredentialLookup, CredentialStore } from '../store/port';
+import type { CredentialLookup, CredentialState, CredentialStore } from '../store/port';
 
 /** Why a credential was refused with 401; logged, never shown to the caller. */
 export type UnauthorizedReason =
@@ -73,8 +73,11 @@ interface Derived {
   policy?: { readonly apiStage: string; readonly document: PolicyDocument };
   /** with usage plans: the API key value API Gateway counts this principal's requests against */
   readonly usageKey: string | undefined;
-  /** a key with exact credits: each request spends one; `period` when they refill */
-  readonly credits: { readonly period?: CreditsPeriod } | undefined;
+  /**
+   * a key with exact credits: each request spends one of `keyId`'s (its own,
+   * or in a rotation's grace period its successor's); `period` when they refill
+   */
+  readonly credits: { readonly keyId: string; readonly period?: CreditsPeriod } | undefined;
 }
 
 /** The error a 403 carries when the policy, not a refusal of this authorizer, refused the request. */
@@ -94,6 +97,12 @@ export const QUOTA_CONTEXT = {
   quota_message: "this caller's plan quota is spent for the current period",
 } as const;
 export const CREDITS_EXHAUSTED = 'credits_exhausted';
+
+/** Whose credits a key spends (its own, or a rotated key's successor's) and when they refill. */
+function creditsOf(token: ParsedToken, key: CredentialState): NonNullable<Derived['credits']> {
+  const keyId = key.creditsOn ?? token.id;
+  return key.creditsRefill !== undefined && key.creditsPeriod ? { keyId, period: key.creditsPeriod } : { keyId };
+}
 
 /** The message for a key whose credits are spent, with their next refill when they refill. */
 export function creditsSpentMessage(period: CreditsPeriod | undefined, now: number): string {
@@ -169,7 +178,7 @@ export class Authorizer {
     const decision = this.authorize(event, derived, cacheHit);
     // Keys without credits: no store call at all, as before.
     if (derived.credits === undefined || decision.outcome !== 'allow') return decision;
-    return this.spendCredit(token, derived.credits.period, decision, event.methodArn);
+    return this.spendCredit(token.userId, derived.credits, decision, event.methodArn);
   }
 
   private derive(token: ParsedToken, { credential, user }: CredentialLookup): Derived {
@@ -200,7 +209,7 @@ export class Authorizer {
       context,
       // The key's own plan wins over its user's; everyone else shares the default plan's key.
       usageKey: this.usage ? (key?.usageKey ?? user!.usageKey ?? this.usage.defaultKey) : undefined,
-      credits: key?.credits === undefined ? undefined : key.creditsRefill !== undefined && key.creditsPeriod ? { period: key.creditsPeriod } : {},
+      credits: key?.credits === undefined && key?.creditsOn === undefined ? undefined : creditsOf(token, key),
     };
   }
 
@@ -211,9 +220,10 @@ export class Authorizer {
    * Gateway answer 429 `credits_exhausted`; without them, a 403 deny. The
    * store failing throws: fail closed.
    */
-  private async spendCredit(token: ParsedToken, period: CreditsPeriod | undefined, decision: Decision & { outcome: 'allow' }, methodArn: string): Promise<Decision> {
+  private async spendCredit(userId: string, credits: NonNullable<Derived['credits']>, decision: Decision & { outcome: 'allow' }, methodArn: string): Promise<Decision> {
     const now = this.now();
-    if ((await this.store.spendCredit(token.userId, token.id, period && creditsWindow(period, now))) === 'ok') return { ...decision, credits: 'ok' };
+    const { keyId, period } = credits;
+    if ((await this.store.spendCredit(userId, keyId, period && creditsWindow(period, now))) === 'ok') return { ...decision, credits: 'ok' };
     const message = creditsSpentMessage(period, now);
     const { result } = decision;
     if (!this.usage) {

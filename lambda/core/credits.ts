@@ -17,3 +17,8 @@ export function nextRefillAt(period: CreditsPeriod, at: number): number {
   const d = new Date(at);
   return period === 'day' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
+
+/** The period a window is of, from its form (`YYYY-MM-DD` a day, `YYYY-MM` a month). */
+export function windowPeriod(window: string): CreditsPeriod {
+  return window.length === 10 ? 'day' : 'month';
+}

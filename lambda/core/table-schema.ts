@@ -29,7 +29,7 @@ export const CREDENTIALS_EPOCH = 'credentialsEpoch';
  * checks the two are this one list). The credential's `secretHash`,
  * `permissions`, `expiresAt`, `revokedAt`, `lastUsedAt`, (keys) `clientId`,
  * passed on to backends, and (sessions) `credentialsEpoch`; the owner's `kind`, `isAdmin`, `disabled` and
- * `credentialsEpoch`; the usage key of the key or its owner (`usageKey`, issue 19) and a key's exact credits (`credits`, `creditsRefill`, `creditsPeriod`, `creditsWindow`); the key attributes `pk` and `sk` (IAM needs them
+ * `credentialsEpoch`; the usage key of the key or its owner (`usageKey`, issue 19) and a key's exact credits (`credits`, `creditsRefill`, `creditsPeriod`, `creditsWindow`, and a rotated key's `creditsOn`); the key attributes `pk` and `sk` (IAM needs them
  * listed; `sk` tells the two items apart). Never `passwordHash`.
  *
  * Named with `AttributesToGet` rather than a `ProjectionExpression`: the same
@@ -57,6 +57,7 @@ export const LOOKUP_ATTRIBUTES: readonly string[] = [
   'creditsRefill',
   'creditsPeriod',
   'creditsWindow',
+  'creditsOn',
 ];
 
 /** The deployment's settings item (core/settings-item.ts), read by the CLI; the construct may write only this partition. */

@@ -103,7 +103,7 @@ export async function rotateKey(deps: ManagementDeps, userId: string, keyId: str
   const rotated = await issueRotation(deps.accounts, deps.config.prefixes, userId, old, endsAt, next, (newKeyId) =>
     auditEntries(actor, 'key_rotated', `key:${keyId}`, [userId], { newKeyId, oldKeyEndsAt: iso(endsAt) }),
   );
-  if (!rotated) throw conflict('key was revoked or rotated meanwhile');
+  if (!rotated) throw conflict('key was revoked, rotated or spent credits meanwhile; nothing was changed, try again');
   return { ...createdKeyView(rotated.token, next, rotated.createdAt), replaces: keyId, previousKeyEndsAt: iso(endsAt) };
 }
 

@@ -76,7 +76,12 @@ export async function assignPlan(deps: ManagementDeps, target: PlanTarget, planN
     written = await deps.planStore.setPlan(
       target,
       { ...(plan ? { plan: plan.name } : {}), ...made },
-      { ...(current.usageKeyId ? { expectedKeyId: current.usageKeyId, retire: current.usageKeyId } : {}), ...(target.keyId ? { liveAt: now } : {}) },
+      {
+        ...(current.usageKeyId ? { expectedKeyId: current.usageKeyId, retire: current.usageKeyId } : {}),
+        ...(target.keyId ? { liveAt: now } : {}),
+        // A new usage key only while the user is enabled: a disabling in between has already deleted theirs.
+        ...(made ? { ownerEnabled: true } : {}),
+      },
       audit,
     );
   } catch (err) {
@@ -85,7 +90,7 @@ export async function assignPlan(deps: ManagementDeps, target: PlanTarget, planN
   }
   if (!written) {
     if (made) await undoUsageKey(deps, usagePlans, made.usageKeyId);
-    throw conflict(`the ${target.keyId ? 'key' : 'user'} changed meanwhile (revoked, or its plan set by someone else); nothing was changed, try again`);
+    throw conflict(`the ${target.keyId ? 'key' : 'user'} changed meanwhile (revoked, disabled, or its plan set by someone else); nothing was changed, try again`);
   }
   await finishRetired(deps, target);
   return answer;

@@ -103,7 +103,7 @@ export async function restoreUsageKey(deps: ManagementDeps, target: PlanTarget, 
   const plan = plans ? planOf(plans, current.plan) : undefined;
   if (!plans || !usagePlans || !plan || current.usageKeyId) return;
   const made = await makeUsageKey(deps, usagePlans, plans, target, plan);
-  const written = await deps.planStore.setPlan(target, { plan: plan.name, ...made }, target.keyId ? { liveAt: now } : {}).catch(async (err: unknown) => {
+  const written = await deps.planStore.setPlan(target, { plan: plan.name, ...made }, { ...(target.keyId ? { liveAt: now } : {}), ownerEnabled: true }).catch(async (err: unknown) => {
     await undoUsageKey(deps, usagePlans, made.usageKeyId);
     throw err;
   });
@@ -165,6 +165,8 @@ export const NO_PLANS = 'this deployment has no plans (the keygate construct was
 export async function afterUserFlagChange(deps: ManagementDeps, user: UserRecord, disabled: boolean): Promise<void> {
   if (!deps.usagePlans) return;
   const now = deps.now();
+  // Read again after the flag was written: a plan assigned meanwhile (before the flag) may have made a usage key.
+  if (disabled) user = (await deps.accounts.getUser(user.userId)) ?? user;
   const keys = (await deps.accounts.listKeys(user.userId)).filter((k) => k.plan !== undefined || k.usageKeyId !== undefined);
   const targets: [PlanTarget, { plan?: string; usageKeyId?: string }, boolean][] = [
     [{ userId: user.userId }, user, true],

@@ -1,4 +1,5 @@
 import { BatchGetItemCommand, ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { windowPeriod } from '../core/credits';
 import type { ParsedToken } from '../core/token';
 import { n, num, s, type Item, present } from './account-records';
 import { CREDENTIALS_EPOCH, LOOKUP_ATTRIBUTES, PROFILE_SK, credentialSk, keySk, userPk } from './keys';
@@ -92,8 +93,9 @@ export class DynamoCredentialStore implements CredentialStore {
         TableName: this.tableName,
         Key,
         UpdateExpression: 'SET credits = creditsRefill - :one, creditsWindow = :window',
-        ConditionExpression: 'creditsRefill >= :one AND (attribute_not_exists(creditsWindow) OR creditsWindow < :window)',
-        ExpressionAttributeValues: { ':one': n(1), ':window': s(window) },
+        // Only a key that refills in the window's period: a day's window on a monthly key would refill it daily.
+        ConditionExpression: 'creditsRefill >= :one AND creditsPeriod = :period AND (attribute_not_exists(creditsWindow) OR creditsWindow < :window)',
+        ExpressionAttributeValues: { ':one': n(1), ':window': s(window), ':period': s(windowPeriod(window)) },
       }),
     );
     if (refilled) return 'ok';
@@ -130,6 +132,7 @@ function toCredential(item: Item): CredentialState {
     ...present('creditsRefill', num(item.creditsRefill)),
     ...present('creditsPeriod', CREDITS_PERIODS.includes(item.creditsPeriod?.S ?? '') ? (item.creditsPeriod!.S as CreditsPeriod) : undefined),
     ...present('creditsWindow', item.creditsWindow?.S || undefined),
+    ...present('creditsOn', item.creditsOn?.S || undefined),
   };
 }
 

@@ -68,7 +68,8 @@ export class DynamoKeys {
   /**
    * Creates `old`'s successor and sets `old`'s end to `endsAt`, atomically.
    * Returns undefined when `old` is gone, revoked or already rotated, so two
-   * rotations of one key can never both succeed.
+   * rotations of one key can never both succeed, or when its credits changed
+   * since `old` was read.
    */
   async rotateKey(
     userId: string,
@@ -82,7 +83,19 @@ export class DynamoKeys {
     // The successor of a key issued through an API client stays that client's, so deleting the client still finds it.
     const clientId = next.clientId ?? old.clientId;
     const grant: TransactWriteItem[] = clientId ? [{ Put: { TableName: this.table.name, Item: grantItem(clientId, userId, secret.keyId, createdAt) } }] : [];
-    // Item 1 is the old key: gone, revoked or already rotated.
+    // The successor takes over the plan, usage key and credits (docs/design.md, Rate limits and quotas).
+    // The credits only as read: a request that spent one since fails the rotation (no credit handed over twice),
+    // and the old key, during its grace period, spends the successor's (`creditsOn`), keeping its refill rule to
+    // know the window. Written only if the old key's credits are still what was read.
+    const credits = old.credits;
+    const creditsCondition = credits
+      ? ` AND credits = :remaining AND ${credits.window ? 'creditsWindow = :window' : 'attribute_not_exists(creditsWindow)'}`
+      : ' AND attribute_not_exists(credits)';
+    const creditsValues: Item = credits ? { ':remaining': n(credits.remaining), ...(credits.window ? { ':window': s(credits.window) } : {}) } : {};
+    const handOver = credits
+      ? 'SET revokedAt = :end, replacedBy = :next, creditsOn = :next REMOVE #plan, usageKeyId, usageKey, credits, creditsWindow'
+      : 'SET revokedAt = :end, replacedBy = :next REMOVE #plan, usageKeyId, usageKey, credits, creditsRefill, creditsPeriod, creditsWindow';
+    // Item 1 is the old key: gone, revoked, already rotated, or its credits spent meanwhile.
     const rotated = await this.table.transactUnlessFailed(1, [
       {
         Put: {
@@ -95,11 +108,10 @@ export class DynamoKeys {
         Update: {
           TableName: this.table.name,
           Key: { pk: s(userPk(userId)), sk: s(keySk(old.keyId)) },
-          // The successor takes over the plan, usage key and credits (docs/design.md, Rate limits and quotas).
-          UpdateExpression: 'SET revokedAt = :end, replacedBy = :next REMOVE #plan, usageKeyId, usageKey, credits, creditsRefill, creditsPeriod, creditsWindow',
+          UpdateExpression: handOver,
           ExpressionAttributeNames: { '#plan': 'plan' },
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(secret.keyId) },
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt)${creditsCondition}`,
+          ExpressionAttributeValues: { ':end': n(endsAt), ':next': s(secret.keyId), ...creditsValues },
         },
       },
       ...grant,

@@ -10,7 +10,7 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { creditsAttributes, n, s, type AuditEntry, type Credits, type Item } from './account-records';
 import { PROFILE_SK, USAGE_KEY_COUNT_KEY, keySk, userPk } from './keys';
-import { DEFAULT_AUDIT_RETENTION_MS, DynamoTable } from './table';
+import { DEFAULT_AUDIT_RETENTION_MS, DynamoTable, TransactionConditionError } from './table';
 
 /** A user (no keyId) or one of their keys. */
 export interface PlanTarget {
@@ -86,13 +86,15 @@ export class DynamoPlans {
    * `retire`: a usage key the item no longer names but that API Gateway still
    * holds, recorded in `retiredUsageKeys` until `forgetRetired` (so a retry
    * finishes deleting it). Written only if the target exists, its usage key is
-   * still `expectedKeyId` (absent: none) and, with `liveAt`, a key is not
-   * revoked by then. False when that failed.
+   * still `expectedKeyId` (absent: none), with `liveAt`, a key is not
+   * revoked by then, and with `ownerEnabled`, the user is not disabled (a
+   * disabling that ran meanwhile would not see the new usage key). False when
+   * that failed.
    */
   async setPlan(
     target: PlanTarget,
     next: { plan?: string; usageKeyId?: string; usageKey?: string },
-    opts: { expectedKeyId?: string; retire?: string; liveAt?: number },
+    opts: { expectedKeyId?: string; retire?: string; liveAt?: number; ownerEnabled?: boolean },
     audit: readonly AuditEntry[] = [],
   ): Promise<boolean> {
     const set: string[] = [];
@@ -114,6 +116,11 @@ export class DynamoPlans {
       conditions.push('(attribute_not_exists(revokedAt) OR revokedAt > :now)');
       values[':now'] = n(opts.liveAt);
     }
+    // The user's own item carries the flag; a key's needs a check of its owner's profile (below).
+    if (opts.ownerEnabled && !target.keyId) {
+      conditions.push('disabled = :false');
+      values[':false'] = { BOOL: false };
+    }
     const clauses = [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : ''];
     if (opts.retire) {
       clauses.push('ADD retiredUsageKeys :retire');
@@ -129,7 +136,16 @@ export class DynamoPlans {
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       },
     };
-    return this.table.transactUnlessFailed(0, [update, ...this.table.auditPuts(audit)]);
+    const owner: TransactWriteItem[] = opts.ownerEnabled && target.keyId
+      ? [{ ConditionCheck: { TableName: this.table.name, Key: itemKey({ userId: target.userId }), ConditionExpression: 'disabled = :false', ExpressionAttributeValues: { ':false': { BOOL: false } } } }]
+      : [];
+    try {
+      await this.table.transact([update, ...owner, ...this.table.auditPuts(audit)]);
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionConditionError && (err.failed.includes(0) || (owner.length > 0 && err.failed.includes(1)))) return false;
+      throw err;
+    }
   }
 
   /** The usage keys retired from the target that may still exist at API Gateway. */

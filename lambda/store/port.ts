@@ -52,6 +52,12 @@ export interface CredentialState {
   readonly creditsPeriod?: CreditsPeriod;
   /** keys only: the period the credits are for, `YYYY-MM-DD` (day) or `YYYY-MM` (month), UTC */
   readonly creditsWindow?: string;
+  /**
+   * keys only: a rotated key that had credits spends its successor's (this
+   * key id's) during its grace period; `creditsRefill`/`creditsPeriod` stay
+   * on it to name the window.
+   */
+  readonly creditsOn?: string;
 }
 
 /** A credential and its owner, read together in one round trip. Either may be missing. */
@@ -114,6 +120,7 @@ export interface AccountStore {
   listKeysPage(userId: string, limit: number, after?: string): Promise<Page<KeyRecord>>;
   renameKey(userId: string, keyId: string, name: string, audit?: readonly AuditEntry[]): Promise<boolean>;
   /** Creates `old`'s successor (`secret`) and ends `old` at `endsAt`, atomically; undefined when `old` is gone, revoked or already rotated. */
+  /** Undefined also when `old`'s credits changed since it was read (a request spent one): nothing is handed over twice. */
   rotateKey(userId: string, old: KeyRecord, endsAt: number, secret: StoredKeySecret, next: NewKey, audit?: readonly AuditEntry[]): Promise<{ createdAt: number } | undefined>;
   revokeKey(userId: string, keyId: string, at?: number, audit?: readonly AuditEntry[]): Promise<'revoked' | 'already_revoked' | 'missing'>;
 

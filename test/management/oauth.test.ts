@@ -245,6 +245,26 @@ describe('OAuth: "Not you?" on the consent page', () => {
     expect((await h.request('GET', '/v1/auth/me', { cookie: henry.cookie })).status).toBe(200);
   });
 
+  it('refuses "Not you?" without an Origin, sends nowhere for an unregistered redirect URI, and ends nothing on a GET', async () => {
+    // Prepare
+    const tool = await h.registerClient(h.owner, { name: 'Switch Tool 4', redirectUris: [REDIRECT], permissions: ['submit_score'] });
+    const ida = await h.user();
+    const fields = { ...Object.fromEntries(consentQuery(tool.id)), decision: 'switch' };
+    // Act
+    const noOrigin = await h.request('POST', '/v1/oauth/authorize', { cookie: ida.cookie, origin: null, form: fields });
+    const elsewhere = await h.request('POST', '/v1/oauth/authorize', { cookie: ida.cookie, origin: h.base, form: { ...fields, redirect_uri: 'https://evil.example/cb' } });
+    const asGet = await h.request('GET', `/v1/oauth/authorize?${new URLSearchParams(fields)}`, { cookie: ida.cookie });
+    // Assess: no redirect anywhere, no cookie cleared, the session alive
+    expect(noOrigin.status).toBe(403);
+    expect(elsewhere.status).toBe(400);
+    for (const res of [noOrigin, elsewhere, asGet]) {
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+    expect(asGet.text).toContain(`<strong>${ida.email}</strong>`);
+    expect((await h.request('GET', '/v1/auth/me', { cookie: ida.cookie })).status).toBe(200);
+  });
+
   it('without a session (already signed out elsewhere) still clears the cookie and goes back to the request', async () => {
     const tool = await h.registerClient(h.owner, { name: 'Switch Tool 3', redirectUris: [REDIRECT], permissions: ['submit_score'] });
     const res = await h.request('POST', '/v1/oauth/authorize', { origin: h.base, form: { ...Object.fromEntries(consentQuery(tool.id)), decision: 'switch' } });

@@ -262,7 +262,7 @@ describe('Stack: KeygateStack', () => {
           Effect: 'Allow',
           Resource: tableArn(),
           Condition: {
-            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'credits', 'creditsWindow', 'creditsRefill'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt', 'credits', 'creditsWindow', 'creditsRefill', 'creditsPeriod'] },
             StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
           },
         },
