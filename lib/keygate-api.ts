@@ -134,8 +134,13 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
   }
 
+  // One integration per handler: with `scopePermissionToMethod: false` each handler gets one
+  // permission for this API (`api-id/*/*/*`), not one per method, so a large route table does not
+  // spend a CloudFormation resource (500 per stack) on each route's permission (docs/design.md, Large route tables).
+  const integrations = new Map<IFunction, LambdaIntegration>();
   for (const route of options.routes) {
-    const integration = new LambdaIntegration(route.handler, { allowTestInvoke: false });
+    let integration = integrations.get(route.handler);
+    if (!integration) integrations.set(route.handler, (integration = new LambdaIntegration(route.handler, { scopePermissionToMethod: false })));
     api.root.resourceForPath(route.path).addMethod(
       route.method,
       integration,

@@ -132,7 +132,8 @@ export class Authorizer {
     this.config = options.config;
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
-    this.policies = new PolicyCache(options.config.routes);
+    // Compressed only without API Gateway's result cache: then every request reaches this authorizer (core/policy.ts).
+    this.policies = new PolicyCache(options.config.routes, undefined, options.config.gatewayCacheSeconds === 0);
     this.grants = grantRule(options.config.permissions);
   }
 
