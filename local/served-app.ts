@@ -123,7 +123,7 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   const example = exampleRoute(model, config.routes, keyPermissions);
   // loadConfig has checked them: the settings are the ones the construct wrote. The
   // bundled ones as variables too (their JSON), for the readers that take variables (the first admin's).
-  const environment = { ...fn.environment, ...Object.fromEntries(Object.entries(file ?? {}).map(([k, v]) => [k, JSON.stringify(v)])) };
+  const environment = { ...Object.fromEntries(Object.entries(file ?? {}).map(([k, v]) => [k, JSON.stringify(v)])), ...fn.environment };
   const settings = storedSettings(settingsFromEnv(environment));
   const consolePath = config.console ? `${basePath}/console/` : undefined;
   return { basePath, paths, config, settings, environment, keyPermissions, ...(example ? { example } : {}), ...(consolePath ? { consolePath } : {}) };

@@ -410,15 +410,16 @@ export function cleanSetting<K extends keyof KeygateSettings>(k: K, value: Keyga
  * The settings in an environment, as a keygate Lambda reads them when it
  * starts: unset (or '' where that is not a value) is the default; a missing
  * required one or an invalid one throws with a message that names its variable.
- * With `file` (the bundled settings file's JSON), the bundled settings are
- * read from it alone, under the same names and rules.
+ * With `file` (the bundled settings file's JSON), a bundled setting the
+ * environment does not set is read from it, under the same name and rule
+ * (the construct sets them in the file only; a test or a tool may still set one as a variable).
  */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>, file?: unknown): KeygateSettings {
   if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file))) throw new Error(`${SETTINGS_FILE} has to be a JSON object`);
   const out: Record<string, unknown> = {};
   for (const k of SETTING_NAMES) {
     const s = SETTINGS[k] as Setting<unknown>;
-    if (s.bundled && file !== undefined) {
+    if (s.bundled && file !== undefined && env[s.env] === undefined) {
       const value = (file as Record<string, unknown>)[s.env];
       if (value === undefined) throw new Error(`${SETTINGS_FILE} has no ${s.env}; the keygate construct writes it into every keygate Lambda`);
       const [problem] = s.problems(value, `${SETTINGS_FILE}: ${s.env}`);

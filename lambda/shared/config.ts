@@ -78,7 +78,7 @@ export function bundledSettings(dir: string = __dirname): unknown {
   }
 }
 
-/** The Lambda's settings: `env`, and the bundled settings file (`bundledSettings`) when the Lambda has one. */
+/** The Lambda's settings: `env`, and the bundled settings file (`bundledSettings`) for the bundled settings `env` does not set. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: unknown = bundledSettings()): KeygateConfig {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new Error(`${ENV.tableName} is not set`);
