@@ -1,7 +1,7 @@
 import { catalogWith, keyGrantable, sessionPermissions, validateRouteTable, type HttpMethod, type RouteDef } from '../../lambda/core/catalog';
 import { managementRoutes } from '../../lambda/core/management-routes';
 import { REFERENCE_CATALOG, REFERENCE_ROUTES } from '../../lib/reference-app';
-import { findRoute, refuse, type Principal } from '../../lambda/core/decision';
+import { findRoute, refuse, routeFinder, type Principal } from '../../lambda/core/decision';
 import { PolicyCache, allowPolicy, arnMatches, compressedPatterns, parseMethodArn, routeArns, routeConflicts, wildcardConflicts } from '../../lambda/core/policy';
 import { API_STAGE, concretePath } from '../../fixtures/authorizer-events';
 import { VALUES, generateApp, generateTable, iamAllows, random } from '../support/route-tables';
@@ -257,6 +257,14 @@ describe('Module: decision', () => {
     expect(refuse(session, route('GET', '/v1/auth/me'), 'GET', undefined, origins)).toBeUndefined();
     expect(refuse(session, route('POST', '/v1/scores'), 'POST', 'https://app.example.com.evil.io', origins)?.code).toBe('csrf_rejected');
     expect(refuse(session, route('DELETE', '/v1/keys/{keyId}'), 'DELETE', undefined, origins)?.code).toBe('csrf_rejected');
+  });
+
+  it('finds with its index what the scan finds, for every route of a 500-route table, ANY and unknown resources included', () => {
+    const routes = [...REFERENCE_ROUTES, ...generateApp(500).routes, { method: 'ANY', path: '/any/{x}', needs: 'public' } as const];
+    const find = routeFinder(routes);
+    const asked = [...routes.flatMap((r) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, r.path] as const)), ['GET', '/nowhere'] as const, ['GET', ''] as const];
+    for (const [m, p] of asked) expect({ m, p, found: find(m, p) }).toEqual({ m, p, found: findRoute(routes, m, p) });
+    expect(find('DELETE', '/any/{x}')?.path).toBe('/any/{x}');
   });
 
   it('refuses routes outside the table', () => {

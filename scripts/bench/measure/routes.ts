@@ -14,7 +14,7 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { catalogWith, keyGrantable, type RouteDef } from '../../../lambda/core/catalog';
 import { managementRoutes } from '../../../lambda/core/management-routes';
 import { allowPolicy, routeConflicts } from '../../../lambda/core/policy';
-import { DEFAULT_SETTINGS, configEnvironment } from '../../../lambda/core/settings';
+import { DEFAULT_SETTINGS, configEnvironment, lambdaSettings } from '../../../lambda/core/settings';
 import { Keygate } from '../../../lib/keygate';
 import { generateApp } from '../../../test/support/route-tables';
 import { ensureBundles } from '../../lambda-bundles';
@@ -32,31 +32,44 @@ export interface RouteTableResult {
   /** the deployment's own routes and the management API's: what the authorizer holds */
   readonly tableRoutes: number;
   readonly permissions: number;
-  /** `new Keygate(…)` and `app.synth()` of a stack with this table; `error` when the construct refuses it */
-  readonly synth: { readonly ms: number } | { readonly error: string };
+  /**
+   * `new Keygate(…)` and `app.synth()` of a stack with this table (after one
+   * warm-up synth), CDK's check of CloudFormation's 500 resources per stack
+   * lifted: the time and the stack's resources; `error` when the construct refuses it
+   */
+  readonly synth: { readonly ms: number; readonly resources: number } | { readonly error: string };
   /** `routeConflicts` over the whole table (µs; median of runs) */
   readonly overlapCheckUs: number;
-  /** the Allow policy's JSON, for a key with every key permission and one with a single one */
-  readonly policyBytes: { readonly allPermissions: number; readonly onePermission: number };
-  readonly policyResources: { readonly allPermissions: number; readonly onePermission: number };
-  /** the settings as Lambda environment variables (names and values), as `configEnvironment` writes them */
+  /** the Allow policy's JSON, for a key with every key permission and one with a single one: every route listed, and compressed (`compressedPatterns`, what the authorizer returns without the gateway cache) */
+  readonly policyBytes: { readonly full: PolicySizes; readonly compressed: PolicySizes };
+  readonly policyResources: { readonly full: PolicySizes; readonly compressed: PolicySizes };
+  /** the Lambda environment (names and values) as the construct writes it (`lambdaSettings`), and with the routes and permissions in it as they were before the settings file (`configEnvironment`) */
   readonly environmentBytes: number;
+  readonly environmentBytesWithRoutes: number;
+  /** `keygate-settings.json`, bundled with every keygate Lambda */
+  readonly settingsFileBytes: number;
   readonly hit: HitResult;
   readonly miss: MissResult;
 }
 
+interface PolicySizes {
+  readonly allPermissions: number;
+  readonly onePermission: number;
+}
+
 function synthMs(routes: readonly RouteDef[], permissions: ReturnType<typeof generateApp>['permissions']): RouteTableResult['synth'] {
   const start = process.hrtime.bigint();
+  let resources: number;
   try {
-    const app = new App();
+    const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
     const stack = new Stack(app, `Routes${routes.length}`, { env: { account: '123456789012', region: 'us-east-1' } });
     const backend = new LambdaFunction(stack, 'Backend', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({ statusCode: 200 })') });
     new Keygate(stack, 'Keygate', { permissions, routes: routes.map((r) => ({ ...r, handler: backend })), cloudWatchRole: false });
-    app.synth();
+    resources = Object.keys((app.synth().getStackByName(stack.stackName).template as { Resources: object }).Resources).length;
   } catch (err) {
     return { error: (err as Error).message.slice(0, 300) };
   }
-  return { ms: round(Number(process.hrtime.bigint() - start) / 1e6) };
+  return { ms: round(Number(process.hrtime.bigint() - start) / 1e6), resources };
 }
 
 function overlapUs(routes: readonly RouteDef[]): number {
@@ -72,23 +85,31 @@ function overlapUs(routes: readonly RouteDef[]): number {
 export async function measureRoutes(run: RunContext): Promise<RouteTableResult[]> {
   const { setup, pinCore, bundles, workDir, log } = run;
   await ensureBundles();
+  // CDK's own modules load on the first synth: not part of any table's figure.
+  synthMs(generateApp(10).routes, generateApp(10).permissions);
   const out: RouteTableResult[] = [];
   for (const size of ROUTE_TABLE_SIZES) {
     const app = generateApp(size);
     const catalog = catalogWith(app.permissions);
     const table = [...managementRoutes(DEFAULT_SETTINGS.basePath), ...app.routes];
     const grantable = keyGrantable(catalog);
-    const policy = (perms: string[]) => {
-      const doc = allowPolicy(API_STAGE, table, new Set(perms));
+    const policy = (perms: string[], compress: boolean) => {
+      const doc = allowPolicy(API_STAGE, table, new Set(perms), compress);
       return { bytes: JSON.stringify(doc).length, resources: doc.Statement.reduce((n, s) => n + s.Resource.length, 0) };
     };
-    const all = policy(grantable);
-    const one = policy([grantable[0]!]);
+    const sizes = (compress: boolean) => {
+      const all = policy(grantable, compress);
+      const one = policy([grantable[0]!], compress);
+      return { bytes: { allPermissions: all.bytes, onePermission: one.bytes }, resources: { allPermissions: all.resources, onePermission: one.resources } };
+    };
+    const full = sizes(false);
+    const compressed = sizes(true);
     log(`routes ${size}: synth`);
     const synth = synthMs(app.routes, app.permissions);
     const settings = { ...DEFAULT_SETTINGS, routes: app.routes, permissions: app.permissions };
     const environment = configEnvironment('keygate-bench', settings);
-    const environmentBytes = Object.entries(environment).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const bytesOf = (env: Record<string, string>) => Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const split = lambdaSettings('keygate-bench', settings);
 
     log(`routes ${size}: seeding keys with the table's permissions`);
     const keys = await setup.seedKeys(run.counts.missWarmup + run.counts.missRounds + 20, 4, grantable);
@@ -108,9 +129,11 @@ export async function measureRoutes(run: RunContext): Promise<RouteTableResult[]
       permissions: app.permissions.length,
       synth,
       overlapCheckUs: overlapUs(table),
-      policyBytes: { allPermissions: all.bytes, onePermission: one.bytes },
-      policyResources: { allPermissions: all.resources, onePermission: one.resources },
-      environmentBytes,
+      policyBytes: { full: full.bytes, compressed: compressed.bytes },
+      policyResources: { full: full.resources, compressed: compressed.resources },
+      environmentBytes: bytesOf(split.environment),
+      environmentBytesWithRoutes: bytesOf(environment),
+      settingsFileBytes: split.file.length,
       hit,
       miss,
     });
