@@ -134,11 +134,11 @@ function mayStartWith(path: string, prefix: readonly string[]): boolean {
  */
 export function compressedPatterns(routes: readonly RouteDef[], permissions: ReadonlySet<string>): string[] {
   const wildcards = new Map<string, string>();
+  const management = routes.filter((r) => r.operation !== undefined);
   for (const method of REQUEST_METHODS) {
     const answering = routes.filter((r) => routeMethods(r.method).includes(method));
     const allowed = answering.filter((r) => mayCall(r, permissions));
     const refused = answering.filter((r) => !mayCall(r, permissions));
-    const management = routes.filter((r) => r.operation !== undefined);
     const prefixes = new Map<string, string[]>();
     for (const r of allowed) {
       const head: string[] = [];
