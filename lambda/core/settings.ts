@@ -428,7 +428,13 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
       continue;
     }
     const raw = env[s.env];
-    if (raw === undefined && s.required) throw new Error(`${s.env} is not set; the keygate construct sets it on every keygate Lambda`);
+    if (raw === undefined && s.required) {
+      throw new Error(
+        s.bundled
+          ? `${s.env} is not set, and there is no ${SETTINGS_FILE} beside the handler; the keygate construct writes that file into every keygate Lambda`
+          : `${s.env} is not set; the keygate construct sets it on every keygate Lambda`,
+      );
+    }
     if (raw === undefined || (raw === '' && !s.required)) {
       out[k] = s.default;
       continue;

@@ -15,7 +15,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { consoleRoutes, managementRoutes } from '../../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
-import { ENV } from '../../lambda/shared/config';
+import { ENV, loadConfig } from '../../lambda/shared/config';
 import { readSettings } from '../../lambda/core/settings-item';
 import { SETTINGS_FILE } from '../../lambda/core/settings';
 import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from '../../lib/checks';
@@ -113,6 +113,19 @@ describe('Construct: Keygate', () => {
           [ENV.permissions]: WIDGET_PERMISSIONS,
         });
       }
+    });
+
+    it('tells the authorizer about a gateway cache (then it lists every route in its policies), and says nothing without one', () => {
+      // Prepare
+      const { stack: cached, backend: cachedBackend } = widgetsStack();
+      const withCache = new Keygate(cached, 'Keygate', widgetsProps(cachedBackend, { sessions: false, gatewayCacheTtl: Duration.minutes(5) }));
+      const env = (k: Keygate) => Template.fromStack(Stack.of(k)).toJSON().Resources[logicalId(Stack.of(k), k.authorizerFunction)].Properties.Environment.Variables as Record<string, unknown>;
+      // Act
+      const config = loadConfig({ ...Stack.of(withCache).resolve(withCache.environment), TABLE_NAME: 't' }, JSON.parse(withCache.settingsFile));
+      // Assess
+      expect(env(withCache)[ENV.gatewayCacheSeconds]).toBe('300');
+      expect(config.gatewayCacheSeconds).toBe(300);
+      expect(Object.keys(env(keygate))).not.toContain(ENV.gatewayCacheSeconds);
     });
 
     it('makes one Lambda per MANAGEMENT_FUNCTIONS entry, granted exactly its table actions', () => {
