@@ -122,7 +122,7 @@ export interface Setting<T> {
   /**
    * Travels in the settings file bundled with every keygate Lambda
    * (`SETTINGS_FILE`, next to its handler, read once at cold start) rather
-   * than in its environment, whose 4 KB held about 50 routes: the route
+   * than in its environment, whose 4 KB (3.5 KB by the construct) held 37 generated routes: the route
    * table and the permission catalog, which only grow with the app
    * (docs/design.md, Large route tables). Read under the same name and rule.
    */
