@@ -47,21 +47,23 @@ export function keygateAssetPath(name: string): string {
  * The folder a keygate Lambda is deployed from: its pre-built bundle and
  * the deployment's settings file (`SETTINGS_FILE`, core/settings.ts) side by
  * side. Made at synth in the system's temporary folder, named by the bundle
- * folder and the file's text, so the same app synthesizes into the same
+ * folder, its entries and the file's text, so the same app synthesizes into the same
  * folder; the bundle's files are symbolic links (`Code.fromAsset` follows
  * them), so a rebuilt bundle is never staled by an old copy. The asset's hash
  * covers the settings file: a changed route table is a new Lambda version.
  */
 export function keygateAssetWithSettings(name: string, settingsFile: string): string {
   const bundle = keygateAssetPath(name);
-  const id = createHash('sha256').update(bundle).update('\0').update(settingsFile).digest('hex').slice(0, 24);
-  const root = join(tmpdir(), 'keygate-assets');
+  const entries = readdirSync(bundle);
+  const id = createHash('sha256').update([bundle, ...entries, settingsFile].join('\0')).digest('hex').slice(0, 24);
+  // One folder per system user: another's would not be writable.
+  const root = join(tmpdir(), `keygate-assets-${process.getuid?.() ?? 'user'}`);
   const dir = join(root, `${name}-${id}`);
   if (existsSync(join(dir, SETTINGS_FILE))) return dir;
   mkdirSync(root, { recursive: true });
   // Built aside and renamed into place, so a parallel synth never sees half a folder.
   const building = mkdtempSync(join(root, `.${name}-`));
-  for (const entry of readdirSync(bundle)) symlinkSync(join(bundle, entry), join(building, entry));
+  for (const entry of entries) symlinkSync(join(bundle, entry), join(building, entry));
   writeFileSync(join(building, SETTINGS_FILE), settingsFile);
   try {
     renameSync(building, dir);
