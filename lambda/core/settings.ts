@@ -45,7 +45,7 @@ export interface KeygateSettings {
   /**
    * API Gateway's cache of authorizer results (seconds; 0: none). With it, a
    * policy also answers requests the authorizer never saw, so the authorizer
-   * lists every route and compresses nothing (core/policy.ts, `compressedResources`).
+   * lists every route and compresses nothing (core/policy.ts, `compressedPatterns`).
    */
   readonly gatewayCacheSeconds: number;
 }
@@ -122,9 +122,10 @@ export interface Setting<T> {
   /**
    * Travels in the settings file bundled with every keygate Lambda
    * (`SETTINGS_FILE`, next to its handler, read once at cold start) rather
-   * than in its environment, whose 4 KB (3.5 KB by the construct) held 37 generated routes: the route
-   * table and the permission catalog, which only grow with the app
-   * (docs/design.md, Large route tables). Read under the same name and rule.
+   * than in its environment, whose 4 KB (3.5 KB by the construct) held 37
+   * generated routes: the route table and the permission catalog, which
+   * only grow with the app (docs/design.md, Large route tables). Read under
+   * the same name and rule.
    */
   readonly bundled?: true;
   /**
