@@ -145,9 +145,18 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     (authorizer.node.defaultChild as CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
   }
 
+  // One integration per handler: with `scopePermissionToMethod: false` each handler gets one
+  // permission for this API (`api-id/*/*/*`), not one per method, so a large route table does not
+  // spend a CloudFormation resource (500 per stack) on each route's permission (docs/design.md, Large route tables).
+  const integrations = new Map<IFunction, LambdaIntegration>();
+  const integrationOf = (fn: IFunction): LambdaIntegration => {
+    let integration = integrations.get(fn);
+    if (!integration) integrations.set(fn, (integration = new LambdaIntegration(fn, { scopePermissionToMethod: false })));
+    return integration;
+  };
   // On keygate's own API each resource is made just before its method, as always (the deployment's hash follows that order).
   const methods: Method[] = options.routes.map((route, i) =>
-    (resources?.[i] ?? api.root.resourceForPath(route.path)).addMethod(route.method, new LambdaIntegration(route.handler, { allowTestInvoke: false }), methodOptions(route, authorizer, usagePlans, existing)),
+    (resources?.[i] ?? api.root.resourceForPath(route.path)).addMethod(route.method, integrationOf(route.handler), methodOptions(route, authorizer, usagePlans, existing)),
   );
   methods.push(...addPreflights(api, options.routes, origins, resources));
 

@@ -9,11 +9,10 @@ import { BASE_PATH_PATTERN, consoleRoutes, managementRoutes, type ManagementRout
 import { wildcardConflicts } from '../lambda/core/policy';
 import {
   DEFAULT_SETTINGS,
-  SETTINGS_ENV,
   SETTING_NAMES,
   USAGE_KEY_ENV,
-  configEnvironment,
   crossSettingsProblems,
+  lambdaSettings,
   settingsProblems,
   type KeygateSettings,
   type PlanDef,
@@ -214,9 +213,9 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
     // The plans get their usage plans' ids once those exist (`withPlanIds`); the default plan is the first.
     plans: (props.plans ?? []).map((p) => ({ ...p, id: PLAN_ID_PLACEHOLDER })),
     defaultPlan: props.defaultPlan ?? props.plans?.[0]?.name ?? '',
+    gatewayCacheSeconds: props.gatewayCacheTtl?.toSeconds() ?? 0,
   };
-  const { basePath, permissions: ownPermissions, routes: ownRoutes, userKeyPrefix, botKeyPrefix, cacheTtlSeconds } = settings;
-  const gatewayCacheSeconds = props.gatewayCacheTtl?.toSeconds() ?? 0;
+  const { basePath, permissions: ownPermissions, routes: ownRoutes, userKeyPrefix, botKeyPrefix, cacheTtlSeconds, gatewayCacheSeconds } = settings;
   const sessions = props.sessions ?? true;
 
   // Each setting's own rule (the one the Lambdas and the CLI check too): the base path first, since the routes hang on it; the routes as a table below.
@@ -249,16 +248,16 @@ export function resolveSettings(props: KeygateSettingsProps): ResolvedSettings {
   problems.push(...crossSettingsProblems(settings));
   if (props.usageKeyLimit !== undefined && settings.plans.length === 0) problems.push('usageKeyLimit needs plans');
 
+  // The routes and permissions travel in the bundled settings file, not the environment (core/settings.ts, `bundled`).
   // The table name is a token at synth time, and short: measure the rest, with
   // the placeholder plan ids (as long as API Gateway's) and the authorizer's two usage keys.
   const usageKeys = settings.plans.length > 0 ? USAGE_KEY_ENV.defaultKey.length + USAGE_KEY_ENV.spentKey.length + 2 * USAGE_KEY_LENGTH : 0;
-  const envBytes = Object.entries(configEnvironment('', settings)).reduce((n, [k, v]) => n + k.length + v.length, usageKeys);
+  const environment = Object.entries(lambdaSettings('', settings).environment);
+  const envBytes = environment.reduce((n, [k, v]) => n + k.length + v.length, usageKeys);
   if (envBytes > MAX_ENVIRONMENT_BYTES - 512) {
-    const what =
-      settings.plans.length > 0
-        ? `routes, permissions and plans take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions}, ${SETTINGS_ENV.plans})`
-        : `routes and permissions take ${envBytes} bytes of the 4 KB Lambda environment (${SETTINGS_ENV.routes}, ${SETTINGS_ENV.permissions})`;
-    problems.push(`the ${what}; shorten them`);
+    const largest = environment.sort((a, b) => b[1].length - a[1].length).slice(0, 2).map(([k]) => k);
+    const what = settings.plans.length > 0 ? 'plans and origins' : 'origins';
+    problems.push(`the settings take ${envBytes} bytes of the 4 KB Lambda environment (most in ${largest.join(', ')}); shorten the ${what}`);
   }
   return { settings, routes, managementRoutes: management, consoleRoutes: console, gatewayCacheSeconds, sessions, problems };
 }

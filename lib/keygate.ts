@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { RouteDef } from '../lambda/core/catalog';
 import type { ManagementFunctionName } from '../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../lambda/core/management-functions';
-import { USAGE_KEY_ENV, configEnvironment } from '../lambda/core/settings';
+import { USAGE_KEY_ENV, lambdaSettings } from '../lambda/core/settings';
 import { writeDeploymentSettings } from './deployment-settings';
 import { createAlarms, type KeygateAlarms } from './keygate-alarms';
 import { grantAuthorizerAccess, keygateRestApi } from './keygate-api';
@@ -129,8 +129,14 @@ export class Keygate extends Construct {
   public readonly basePath: string;
   /** Every route: the management routes under `basePath`, then yours. */
   public readonly routes: readonly RouteDef[];
-  /** The settings every keygate Lambda gets as environment variables (TABLE_NAME, KEYGATE_*). */
+  /** The settings every keygate Lambda gets as environment variables (TABLE_NAME, KEYGATE_*), all but the bundled ones. */
   public readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The settings file bundled with every keygate Lambda next to its handler
+   * (`keygate-settings.json`): the route table and the permission catalog,
+   * which outgrow the 4 KB Lambda environment (docs/design.md, Large route tables).
+   */
+  public readonly settingsFile: string;
   /** Writes the deployment's settings item (for the CLI) at deploy time. */
   public readonly deploymentSettings: AwsCustomResource;
   public readonly alarms: KeygateAlarms;
@@ -157,12 +163,15 @@ export class Keygate extends Construct {
     const usage = planned.plans.length > 0 ? createUsagePlans(this, { plans: planned.plans, defaultPlan: planned.defaultPlan, restApiName }) : undefined;
     this.usagePlans = usage?.plans ?? {};
     const settings = usage ? withPlanIds(planned, usage.ids) : planned;
-    this.environment = configEnvironment(table.tableName, settings);
+    const { environment, file } = lambdaSettings(table.tableName, settings);
+    this.environment = environment;
+    this.settingsFile = file;
 
     this.authorizerFunction = keygateFunction(this, 'AuthorizerFunction', {
       asset: 'authorizer',
       description: 'keygate: checks API keys and session cookies, returns the routes the caller may use',
       environment: { ...this.environment, ...(usage ? { [USAGE_KEY_ENV.defaultKey]: usage.defaultKey, [USAGE_KEY_ENV.spentKey]: usage.spentKey } : {}) },
+      settingsFile: this.settingsFile,
       // The authorizer sits in front of every request: more memory is more CPU, so a shorter cold start.
       memorySize: 512,
       timeout: Duration.seconds(5),
@@ -176,6 +185,7 @@ export class Keygate extends Construct {
         asset: name,
         description: def.description,
         environment: { ...this.environment },
+        settingsFile: this.settingsFile,
         // Passwords are hashed with scrypt: CPU (memory) decides how long a login takes.
         memorySize: 1024,
         timeout: Duration.seconds(10),
@@ -193,6 +203,7 @@ export class Keygate extends Construct {
         asset: 'console',
         description: 'keygate: serves the console (web page) and its config.json',
         environment: { ...this.environment },
+        settingsFile: this.settingsFile,
         memorySize: 256,
         timeout: Duration.seconds(5),
         logRetention,

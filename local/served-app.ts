@@ -2,13 +2,13 @@
  * What the runner says about the app it serves comes from that app, not
  * from the reference app: its base path, the permissions a key may carry,
  * and a route to try a key on. All of it is read from the settings the
- * stack gives its authorizer (the environment in the template, validated by
- * the same `loadConfig` the Lambda runs at cold start), checked against the
- * API's resources in the template.
+ * stack gives its authorizer (the environment in the template and the
+ * settings file in its asset, validated by the same `loadConfig` the Lambda
+ * runs at cold start), checked against the API's resources in the template.
  */
 import type { PermissionDef, RouteDef } from '../lambda/core/catalog';
 import { operationPath } from '../lambda/core/management-routes';
-import { loadConfig, type KeygateConfig } from '../lambda/shared/config';
+import { bundledSettings, loadConfig, type KeygateConfig } from '../lambda/shared/config';
 import { settingsFromEnv } from '../lambda/core/settings';
 import { storedSettings, type DeploymentSettings } from '../lambda/core/settings-item';
 import { matchResource } from './gateway';
@@ -59,7 +59,7 @@ export interface ServedApp {
   readonly config: KeygateConfig;
   /** what the deployment records in its table for the CLI (SETTINGS/DEPLOYMENT) */
   readonly settings: DeploymentSettings;
-  /** the authorizer's environment as the template sets it (the settings every keygate Lambda gets) */
+  /** the authorizer's settings as variables: its environment as the template sets it, and its bundled settings file's */
   readonly environment: Readonly<Record<string, string>>;
   readonly keyPermissions: readonly PermissionDef[];
   readonly example?: ExampleRoute;
@@ -95,8 +95,10 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   const fn = authorizerFunction(model);
   if (!fn) return { unreadable: 'the API has no single Lambda authorizer' };
   let config: KeygateConfig;
+  let file: unknown;
   try {
-    config = loadConfig(fn.environment);
+    file = bundledSettings(fn.codeDir);
+    config = loadConfig(fn.environment, file);
   } catch (err) {
     return { unreadable: `the settings of ${fn.logicalId} are not keygate's: ${(err as Error).message}` };
   }
@@ -119,8 +121,10 @@ export function servedApp(model: AppModel): ServedApp | { readonly unreadable: s
   };
   const keyPermissions = config.permissions.filter((p) => p.grant === 'key');
   const example = exampleRoute(model, config.routes, keyPermissions);
-  // loadConfig has checked the environment: the settings in it are the ones the construct wrote.
-  const settings = storedSettings(settingsFromEnv(fn.environment));
+  // loadConfig has checked them: the settings are the ones the construct wrote. The
+  // bundled ones as variables too (their JSON), for the readers that take variables (the first admin's).
+  const environment = { ...Object.fromEntries(Object.entries(file ?? {}).map(([k, v]) => [k, JSON.stringify(v)])), ...fn.environment };
+  const settings = storedSettings(settingsFromEnv(environment));
   const consolePath = config.console ? `${basePath}/console/` : undefined;
-  return { basePath, paths, config, settings, environment: fn.environment, keyPermissions, ...(example ? { example } : {}), ...(consolePath ? { consolePath } : {}) };
+  return { basePath, paths, config, settings, environment, keyPermissions, ...(example ? { example } : {}), ...(consolePath ? { consolePath } : {}) };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --only=hits,misses,credits,memory,cold]`:
+ * `npm run bench [-- --json] [-- --quick] [-- --only=hits,misses,credits,memory,cold,routes]`:
  * the authorizer's performance in one run, side by side with the floors it is
  * measured against.
  *
@@ -23,6 +23,7 @@ import type { RunContext } from './bench/measure/context';
 import { HIT_RUN_CACHE_TTL_SECONDS, measureHits } from './bench/measure/hits';
 import { measureMemory } from './bench/measure/memory';
 import { measureMisses } from './bench/measure/misses';
+import { measureRoutes } from './bench/measure/routes';
 import { canPin, cleanUp, cleanUpOnExit, track } from './bench/processes';
 import { LAMBDA_BUNDLE_OPTIONS } from './lambda-bundles';
 import { printTable, readsPerDecision, targets, type BenchDocument, type Measured } from './bench/report';
@@ -35,7 +36,7 @@ const asJson = args.includes('--json');
 const quick = args.includes('--quick');
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-const MEASUREMENTS = ['hits', 'misses', 'credits', 'memory', 'cold'] as const;
+const MEASUREMENTS = ['hits', 'misses', 'credits', 'memory', 'cold', 'routes'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 /** `--only=hits,cold` runs those measurements alone. */
@@ -79,6 +80,7 @@ async function measure(): Promise<BenchDocument> {
     ...(selected.has('credits') ? { credits: await measureCredits(run) } : {}),
     ...(selected.has('memory') ? { memory: await measureMemory(run) } : {}),
     ...(selected.has('cold') ? { coldStart: await measureColdStarts(run) } : {}),
+    ...(selected.has('routes') ? { routes: await measureRoutes(run) } : {}),
   };
 
   if (process.env.KEYGATE_BENCH_KEEP) log(`KEYGATE_BENCH_KEEP: bundles kept in ${workDir}`);

@@ -6,7 +6,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { credentialRefusal, effectivePermissions, grantRule, type GrantRule } from '../core/credential-rule';
 import { extractCredential, headerValues } from '../core/credentials';
 import { creditsWindow, nextRefillAt, type CreditsPeriod } from '../core/credits';
-import { findRoute, isUnsafeMethod, refuse, requestOrigin, type Principal } from '../core/decision';
+import { isUnsafeMethod, refuse, requestOrigin, routeFinder, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
 import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, type ParsedToken } from '../core/token';
@@ -134,6 +134,7 @@ export class Authorizer {
   private readonly grants: GrantRule;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
   private readonly usage: AuthorizerOptions['usage'];
+  private readonly findRoute: ReturnType<typeof routeFinder>;
 
   constructor(options: AuthorizerOptions) {
     this.store = options.store;
@@ -141,8 +142,10 @@ export class Authorizer {
     this.config = options.config;
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
-    this.policies = new PolicyCache(options.config.routes);
+    // Compressed only without API Gateway's result cache: then every request reaches this authorizer (core/policy.ts).
+    this.policies = new PolicyCache(options.config.routes, undefined, options.config.gatewayCacheSeconds === 0);
     this.grants = grantRule(options.config.permissions);
+    this.findRoute = routeFinder(options.config.routes);
   }
 
   /** Entries in the credential cache (for tests and the benchmark). */
@@ -285,7 +288,7 @@ export class Authorizer {
     const { principal } = derived;
     const arn = parseMethodArn(event.methodArn);
     const method = event.httpMethod ?? arn?.method ?? '';
-    const route = findRoute(this.config.routes, method, event.resource ?? '');
+    const route = this.findRoute(method, event.resource ?? '');
     // Only a session cookie on an unsafe method needs the Origin (CSRF rule in `refuse`).
     const origin =
       principal.authMethod === 'session' && isUnsafeMethod(method) ? headerValues('origin', event.headers, event.multiValueHeaders)[0] : undefined;

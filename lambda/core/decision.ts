@@ -33,6 +33,18 @@ export function findRoute(routes: readonly RouteDef[], method: string, resource:
 }
 
 /**
+ * `findRoute` with the table indexed once (the authorizer's, per cold start):
+ * the same answer, the first of equal routes included, without a scan of
+ * the table on every request, which a 500-route table would make the
+ * largest part of a cache hit (docs/performance.md, Large route tables).
+ */
+export function routeFinder(routes: readonly RouteDef[]): (method: string, resource: string) => RouteDef | undefined {
+  const byKey = new Map<string, RouteDef>();
+  for (const r of routes) if (!byKey.has(`${r.method} ${r.path}`)) byKey.set(`${r.method} ${r.path}`, r);
+  return (method, resource) => byKey.get(`${method} ${resource}`) ?? byKey.get(`ANY ${resource}`);
+}
+
+/**
  * Whether `principal` may make this request. Undefined means yes.
  * A session cookie on an unsafe method needs an allowed Origin (CSRF).
  */

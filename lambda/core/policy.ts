@@ -82,10 +82,101 @@ export function mayCall(route: RouteDef, permissions: ReadonlySet<string> | read
   return permissions instanceof Set ? permissions.has(route.needs) : (permissions as readonly string[]).includes(route.needs);
 }
 
-export function allowPolicy(apiStage: string, routes: readonly RouteDef[], permissions: ReadonlySet<string>): PolicyDocument {
-  const resources = routes.filter((r) => mayCall(r, permissions)).flatMap((r) => routeArns(apiStage, r));
+/**
+ * The Allow for a principal holding `permissions`: every route it may call.
+ * `compress`: a subtree it may call whole becomes one `*` per method
+ * (`compressedPatterns`); only for a deployment without API Gateway's result
+ * cache, where every request reaches the authorizer (docs/design.md, Large route tables).
+ */
+export function allowPolicy(apiStage: string, routes: readonly RouteDef[], permissions: ReadonlySet<string>, compress = false): PolicyDocument {
+  const resources = compress
+    ? compressedPatterns(routes, permissions).map((p) => `${apiStage}/${p}`)
+    : routes.filter((r) => mayCall(r, permissions)).flatMap((r) => routeArns(apiStage, r));
   if (resources.length === 0) return denyPolicy(`${apiStage}/*`);
   return { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resources }] };
+}
+
+/** Whether a request path of `path` could start with `prefix` + '/' (literal prefix segments): a cheap filter before the proof. */
+function mayStartWith(path: string, prefix: readonly string[]): boolean {
+  const segments = path.split('/').slice(1);
+  for (let i = 0; i < prefix.length; i++) {
+    const s = segments[i];
+    if (s === undefined) return false;
+    if (s.startsWith('{')) {
+      if (s.endsWith('+}')) return true;
+      continue;
+    }
+    if (s !== prefix[i]) return false;
+  }
+  return segments.length > prefix.length;
+}
+
+/**
+ * The principal's Allow as method/pattern resources (`GET/orders/*`),
+ * compressed where that is proven safe. For each method, a literal prefix
+ * `P` (at least one segment, no parameter) becomes one `METHOD/P/*` when
+ *
+ * - the principal may call at least two routes of that method under it
+ *   (`P/…`; `P` itself stays its own resource: IAM's `*` needs the `/`),
+ * - no route of the table answering that method that the principal may NOT
+ *   call has a request the wildcard covers, proven pattern against pattern
+ *   by the automaton of `routeConflicts` (`coveredRequest`): crossing
+ *   parameters, `{x}` beside a literal, greedy `{x+}` and `ANY` included,
+ * - and the wildcard covers no request of a management route, whatever the
+ *   principal may do there: the management API is never behind a wildcard.
+ *
+ * The widest such prefix wins. Every other route is listed as
+ * `routeArns` lists it. So for every route of the table, the compressed
+ * Allow covers its requests exactly when the full list does (test/core/policy).
+ * A request outside the table may fall under a wildcard; without the
+ * gateway cache the authorizer still sees it and refuses it with an explicit
+ * Deny (`unknown_route`), which wins.
+ */
+export function compressedPatterns(routes: readonly RouteDef[], permissions: ReadonlySet<string>): string[] {
+  const wildcards = new Map<string, string>();
+  const management = routes.filter((r) => r.operation !== undefined);
+  for (const method of REQUEST_METHODS) {
+    const answering = routes.filter((r) => routeMethods(r.method).includes(method));
+    const allowed = answering.filter((r) => mayCall(r, permissions));
+    const refused = answering.filter((r) => !mayCall(r, permissions));
+    const prefixes = new Map<string, string[]>();
+    for (const r of allowed) {
+      const head: string[] = [];
+      for (const s of r.path.split('/').slice(1, -1)) {
+        if (s.includes('{')) break;
+        head.push(s);
+        prefixes.set(`/${head.join('/')}`, [...head]);
+      }
+    }
+    const chosen: string[] = [];
+    // Widest first: fewer segments, then table order.
+    for (const [prefix, segments] of [...prefixes].sort((a, b) => a[1].length - b[1].length)) {
+      if (chosen.some((c) => prefix.startsWith(`${c}/`))) continue;
+      const under = allowed.filter((r) => r.path.startsWith(`${prefix}/`));
+      if (under.length < 2) continue;
+      const wildcard = { path: `${prefix}/*` };
+      const reaches = (r: RouteDef) => mayStartWith(r.path, segments) && coveredRequest(wildcard, r) !== undefined;
+      if (refused.some(reaches) || management.some(reaches)) continue;
+      chosen.push(prefix);
+    }
+    for (const prefix of chosen) wildcards.set(`${method} ${prefix}`, `${method}${prefix}/*`);
+  }
+  const out: string[] = [];
+  const listed = new Set<string>();
+  const add = (p: string) => {
+    if (!listed.has(p)) out.push(p);
+    listed.add(p);
+  };
+  for (const r of routes) {
+    if (!mayCall(r, permissions)) continue;
+    for (const method of routeMethods(r.method)) {
+      const segments = r.path.split('/');
+      let wildcard: string | undefined;
+      for (let i = 2; i < segments.length && !wildcard; i++) wildcard = wildcards.get(`${method} ${segments.slice(0, i).join('/')}`);
+      add(wildcard ?? `${method}${routePattern(r.path)}`);
+    }
+  }
+  return out;
 }
 
 export function denyPolicy(resource: string): PolicyDocument {
@@ -114,6 +205,8 @@ export class PolicyCache {
   constructor(
     private readonly routes: readonly RouteDef[],
     private readonly maxEntries = 1024,
+    /** `allowPolicy`'s `compress`: only without API Gateway's result cache */
+    private readonly compress = false,
   ) {}
 
   allow(apiStage: string, permissions: readonly string[]): PolicyDocument {
@@ -121,7 +214,7 @@ export class PolicyCache {
     let policy = this.built.get(key);
     if (!policy) {
       if (this.built.size >= this.maxEntries) this.built.clear();
-      policy = allowPolicy(apiStage, this.routes, new Set(permissions));
+      policy = allowPolicy(apiStage, this.routes, new Set(permissions), this.compress);
       this.built.set(key, policy);
     }
     return policy;

@@ -42,6 +42,12 @@ export interface KeygateSettings {
   readonly defaultPlan: string;
   /** how many usage keys (API Gateway API keys) keygate may hold */
   readonly usageKeyLimit: number;
+  /**
+   * API Gateway's cache of authorizer results (seconds; 0: none). With it, a
+   * policy also answers requests the authorizer never saw, so the authorizer
+   * lists every route and compresses nothing (core/policy.ts, `compressedPatterns`).
+   */
+  readonly gatewayCacheSeconds: number;
 }
 
 // ---- Usage plans (SPEC §12) -------------------------------------------------
@@ -113,6 +119,15 @@ export interface Setting<T> {
   readonly problems: (value: unknown, name: string, raw?: string) => string[];
   /** the value with only its declared parts (JSON items keep only their rule's fields, in that order) */
   readonly clean?: (value: T) => T;
+  /**
+   * Travels in the settings file bundled with every keygate Lambda
+   * (`SETTINGS_FILE`, next to its handler, read once at cold start) rather
+   * than in its environment, whose 4 KB (3.5 KB by the construct) held 37
+   * generated routes: the route table and the permission catalog, which
+   * only grow with the app (docs/design.md, Large route tables). Read under
+   * the same name and rule.
+   */
+  readonly bundled?: true;
   /**
    * When this holds for the settings, the setting is neither set in the
    * environment nor stored in the settings item, and unset (or absent) is its
@@ -246,8 +261,8 @@ export const SETTINGS: { readonly [K in keyof KeygateSettings]: Setting<KeygateS
     pattern(BASE_PATH_PATTERN, "has to be '' or like '/v1' (segments of letters, digits and ._~-, no trailing '/', no parameters)"),
     true,
   ),
-  routes: jsonList<RouteDef>('KEYGATE_ROUTES', { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) }),
-  permissions: jsonList<PermissionDef>('KEYGATE_PERMISSIONS', { name: text({ nonEmpty: true }), grant: oneOf(GRANTS), description: text() }),
+  routes: { ...jsonList<RouteDef>('KEYGATE_ROUTES', { method: oneOf(ROUTE_METHODS), path: text({ startsWith: '/' }), needs: text({ nonEmpty: true }) }), bundled: true },
+  permissions: { ...jsonList<PermissionDef>('KEYGATE_PERMISSIONS', { name: text({ nonEmpty: true }), grant: oneOf(GRANTS), description: text() }), bundled: true },
   allowedOrigins: {
     env: 'KEYGATE_ALLOWED_ORIGINS',
     default: [],
@@ -311,6 +326,15 @@ export const SETTINGS: { readonly [K in keyof KeygateSettings]: Setting<KeygateS
       integerFrom(v, 1) && (v as number) <= MAX_USAGE_KEYS ? undefined : `has to be an integer from 1 to ${MAX_USAGE_KEYS} (API Gateway's limit of API keys per account and region)`,
     ),
   },
+  gatewayCacheSeconds: {
+    env: 'KEYGATE_GATEWAY_CACHE_SECONDS',
+    default: 0,
+    // Set only with a gateway cache: the environment of every other deployment stays as it was.
+    unsetWhen: (s) => s.gatewayCacheSeconds === 0,
+    decode: Number,
+    encode: String,
+    problems: scalar((v) => (integerFrom(v, 0) && (v as number) <= 3600 ? undefined : 'has to be an integer from 0 to 3600 (seconds)')),
+  },
 };
 
 /**
@@ -337,7 +361,11 @@ export const SETTINGS_ENV = Object.fromEntries(SETTING_NAMES.map((k) => [k, SETT
 
 export const TABLE_NAME_ENV = 'TABLE_NAME';
 
-/** The environment variables that carry `settings` (and the table name) to a keygate Lambda. */
+/**
+ * `settings` (and the table name) as variables, every setting under its
+ * variable's name: what the CLI, the tests and the benchmark hand
+ * `loadConfig`. A deployed Lambda gets them split (`lambdaSettings`).
+ */
 export function configEnvironment(tableName: string, settings: KeygateSettings): Record<string, string> {
   const env: Record<string, string> = { [TABLE_NAME_ENV]: tableName };
   for (const k of SETTING_NAMES) {
@@ -345,6 +373,27 @@ export function configEnvironment(tableName: string, settings: KeygateSettings):
     if (!s.unsetWhen?.(settings)) env[s.env] = s.encode(settings[k]);
   }
   return env;
+}
+
+/** The settings file bundled with every keygate Lambda, next to its handler (`Setting.bundled`). */
+export const SETTINGS_FILE = 'keygate-settings.json';
+
+/**
+ * What the construct gives every keygate Lambda: the environment (the table
+ * name and every setting but the bundled ones) and the settings file's text,
+ * `{ "KEYGATE_ROUTES": [...], "KEYGATE_PERMISSIONS": [...] }`: each bundled
+ * setting under its variable's name, as JSON rather than JSON text.
+ */
+export function lambdaSettings(tableName: string, settings: KeygateSettings): { environment: Record<string, string>; file: string } {
+  const environment = configEnvironment(tableName, settings);
+  const file: Record<string, unknown> = {};
+  for (const k of SETTING_NAMES) {
+    const s = SETTINGS[k] as Setting<unknown>;
+    if (!s.bundled || !(s.env in environment)) continue;
+    delete environment[s.env];
+    file[s.env] = s.clean ? s.clean(settings[k]) : settings[k];
+  }
+  return { environment, file: JSON.stringify(file) };
 }
 
 /** Every reason `settings` are refused, each named as its field (the construct's props, the settings item). */
@@ -362,13 +411,31 @@ export function cleanSetting<K extends keyof KeygateSettings>(k: K, value: Keyga
  * The settings in an environment, as a keygate Lambda reads them when it
  * starts: unset (or '' where that is not a value) is the default; a missing
  * required one or an invalid one throws with a message that names its variable.
+ * With `file` (the bundled settings file's JSON), a bundled setting the
+ * environment does not set is read from it, under the same name and rule
+ * (the construct sets them in the file only; a test or a tool may still set one as a variable).
  */
-export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): KeygateSettings {
+export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>, file?: unknown): KeygateSettings {
+  if (file !== undefined && (typeof file !== 'object' || file === null || Array.isArray(file))) throw new Error(`${SETTINGS_FILE} has to be a JSON object`);
   const out: Record<string, unknown> = {};
   for (const k of SETTING_NAMES) {
     const s = SETTINGS[k] as Setting<unknown>;
+    if (s.bundled && file !== undefined && env[s.env] === undefined) {
+      const value = (file as Record<string, unknown>)[s.env];
+      if (value === undefined) throw new Error(`${SETTINGS_FILE} has no ${s.env}; the keygate construct writes it into every keygate Lambda`);
+      const [problem] = s.problems(value, `${SETTINGS_FILE}: ${s.env}`);
+      if (problem) throw new Error(problem);
+      out[k] = s.clean ? s.clean(value) : value;
+      continue;
+    }
     const raw = env[s.env];
-    if (raw === undefined && s.required) throw new Error(`${s.env} is not set; the keygate construct sets it on every keygate Lambda`);
+    if (raw === undefined && s.required) {
+      throw new Error(
+        s.bundled
+          ? `${s.env} is not set, and there is no ${SETTINGS_FILE} beside the handler; the keygate construct writes that file into every keygate Lambda`
+          : `${s.env} is not set; the keygate construct sets it on every keygate Lambda`,
+      );
+    }
     if (raw === undefined || (raw === '' && !s.required)) {
       out[k] = s.default;
       continue;

@@ -5,9 +5,11 @@
  * starts (`loadConfig`): a missing or invalid one stops the cold start with
  * a message that names it, instead of falling back to some other app's routes.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { catalogWith, validateRouteTable, type PermissionDef, type RouteDef } from '../core/catalog';
 import { managementRoutes } from '../core/management-routes';
-import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, TABLE_NAME_ENV, USAGE_KEY_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
+import { DEFAULT_SETTINGS, SETTINGS, SETTINGS_ENV, SETTINGS_FILE, TABLE_NAME_ENV, USAGE_KEY_ENV, settingsFromEnv, type KeygateSettings } from '../core/settings';
 import { DEFAULT_PREFIXES, type TokenPrefixes } from '../core/token';
 
 export { configEnvironment, type KeygateSettings } from '../core/settings';
@@ -61,10 +63,26 @@ export function allowedOriginsFrom(env: NodeJS.ProcessEnv): ReadonlySet<string> 
   return new Set(SETTINGS.allowedOrigins.decode(env[ENV.allowedOrigins] ?? '', ENV.allowedOrigins) as string[]);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeygateConfig {
+/**
+ * The settings file in `dir` (a keygate Lambda's bundle: `SETTINGS_FILE`
+ * next to its handler), parsed; undefined when there is none (the tests, the
+ * CLI: every setting in `env`). Read once, at cold start.
+ */
+export function bundledSettings(dir: string = __dirname): unknown {
+  const file = join(dir, SETTINGS_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new Error(`${SETTINGS_FILE} is not JSON`);
+  }
+}
+
+/** The Lambda's settings: `env`, and the bundled settings file (`bundledSettings`) for the bundled settings `env` does not set. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file: unknown = bundledSettings()): KeygateConfig {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new Error(`${ENV.tableName} is not set`);
-  const { routes: ownRoutes, permissions: ownPermissions, userKeyPrefix, botKeyPrefix, allowedOrigins, cacheTtlSeconds, ...taken } = settingsFromEnv(env);
+  const { routes: ownRoutes, permissions: ownPermissions, userKeyPrefix, botKeyPrefix, allowedOrigins, cacheTtlSeconds, ...taken } = settingsFromEnv(env, file);
   const permissions = catalogWith(ownPermissions);
   const routes = [...managementRoutes(taken.basePath), ...ownRoutes];
   const problems = validateRouteTable(routes, permissions);

@@ -28,6 +28,10 @@ export interface BenchInput {
   /** warm keys with exact credits, more than the run spends */
   readonly creditKeys: readonly SeededKey[];
   readonly counts: BenchCounts;
+  /** the routes (method, resource) the hit run's keys call, when not the reference app's (the routes measurement) */
+  readonly keyRoutes?: readonly [string, string][];
+  /** the route the miss run's keys call, when not `POST /v1/scores` */
+  readonly missRoute?: readonly [string, string];
 }
 
 export interface BenchCounts {
@@ -84,7 +88,8 @@ export function hitEvents(input: BenchInput, size = 1000): APIGatewayRequestAuth
       const session = input.hitSessions[i % input.hitSessions.length]!;
       out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Cookie: `theme=dark; keygate_session=${session}`, Origin: ORIGIN }));
     } else {
-      const [method, resource] = KEY_ROUTES[i % KEY_ROUTES.length]!;
+      const routes = input.keyRoutes ?? KEY_ROUTES;
+      const [method, resource] = routes[i % routes.length]!;
       const key = input.hitKeys[i % input.hitKeys.length]!.value;
       out.push(authorizerEvent(method, resource, { ...COMMON_HEADERS, Authorization: `Bearer ${key}` }));
     }

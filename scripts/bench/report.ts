@@ -1,6 +1,7 @@
 /** The benchmark's targets, and its document as a table. */
 import type { CreditResult, HitResult, MemoryResult, MissResult } from './input';
 import type { measureColdStarts } from './measure/cold';
+import type { RouteTableResult } from './measure/routes';
 import { round } from './stats';
 
 export type ColdStartResult = Awaited<ReturnType<typeof measureColdStarts>>;
@@ -12,6 +13,8 @@ export interface Measured {
   readonly credits?: CreditResult;
   readonly memory?: MemoryResult;
   readonly coldStart?: ColdStartResult;
+  /** large route tables: 50, 200 and 500 generated routes */
+  readonly routes?: readonly RouteTableResult[];
 }
 
 export interface Target {
@@ -141,6 +144,17 @@ export function printTable(doc: BenchDocument): string {
       `  authorizer total ÷ bare load + GetItem ${c.ratios.totalToBareLoadAndGetItem} (paired per run: ${c.ratios.pairedTotalToBareLoadAndGetItem}); ÷ bare load ${c.ratios.totalToBareLoad}; load ÷ load ${c.ratios.loadToBareLoad}`,
       `  the decision's log line: ${c.decisionLogLine.loadMs} ms of load, ${c.decisionLogLine.totalMs} ms of load + first decision`,
       "  import('node:http'), timed apart and in no total: the SDK makes it for http:// endpoints (DynamoDB Local) only",
+    );
+  }
+  if (doc.routes) {
+    lines.push(
+      '',
+      'route tables (own + management routes)   synth ms (resources)   overlap µs   policy bytes all / one (compressed)   env / file bytes   hit p50 / p99 µs   miss p50 / p99 µs',
+      ...doc.routes.map(
+        (r) =>
+          `  ${col(r.routes, 4)} (+${r.tableRoutes - r.routes}), ${col(r.permissions, 2)} permissions   ${col('ms' in r.synth ? `${r.synth.ms} (${r.synth.resources})` : 'refused', 20)} ${col(r.overlapCheckUs, 12)} ${col(`${r.policyBytes.full.allPermissions} / ${r.policyBytes.full.onePermission} (${r.policyBytes.compressed.allPermissions} / ${r.policyBytes.compressed.onePermission})`, 36)} ${col(`${r.environmentBytes} / ${r.settingsFileBytes}`, 18)} ${col(`${r.hit.p50Us} / ${r.hit.p99Us}`, 18)} ${col(`${r.miss.decision.p50Us} / ${r.miss.decision.p99Us}`, 18)}`,
+      ),
+      ...doc.routes.flatMap((r) => ('error' in r.synth ? [`  ${r.routes} routes refused at synth: ${r.synth.error}`] : [])),
     );
   }
   lines.push('', `bundle bytes: authorizer ${doc.bundle.authorizerBytes}, bare client ${doc.bundle.bareClientBytes}, decision only ${doc.bundle.decisionOnlyBytes}`);

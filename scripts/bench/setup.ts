@@ -26,6 +26,8 @@ export interface BenchSetup {
   readonly input: BenchInput;
   /** `input`, as the file the workers read */
   readonly inputFile: string;
+  /** more users with keys (`keysPerUser` each) carrying `permissions`, for a measurement with its own catalog (routes) */
+  seedKeys(count: number, keysPerUser: number, permissions: readonly string[]): Promise<SeededKey[]>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
   const now = Date.now();
 
   /** Users with keys; `lastUsedAt` set now, so a decision makes no hourly write (steady state). */
-  const seedKeys = async (count: number, keysPerUser: number): Promise<SeededKey[]> => {
+  const seedKeys = async (count: number, keysPerUser: number, permissions: readonly string[] = grantable): Promise<SeededKey[]> => {
     const users: string[] = [];
     await pool(Math.ceil(count / keysPerUser), 16, async (i) => {
       users[i] = (await accounts.createUser({ kind: 'human', email: `bench-${i}-${Math.random()}@example.com`, passwordHash: 'scrypt$' + 'x'.repeat(120) })).userId;
@@ -64,7 +66,7 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
     const keys: SeededKey[] = [];
     await pool(count, 16, async (i) => {
       const userId = users[Math.floor(i / keysPerUser)]!;
-      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: `bench key ${i}`, permissions: grantable });
+      const { token } = await issueKey(accounts, DEFAULT_PREFIXES, userId, 'user', { name: `bench key ${i}`, permissions: [...permissions] });
       await credentials.touchKey(userId, token.id, now, now - LAST_USED_INTERVAL_MS);
       keys[i] = { value: token.value, userId, keyId: token.id };
     });
@@ -90,13 +92,14 @@ export async function setUp(workDir: string, counts: BenchCounts, log: (msg: str
   const input: BenchInput = { table, hitKeys, hitSessions, missKeys, creditKeys, counts };
   const inputFile = join(workDir, 'input.json');
   writeFileSync(inputFile, JSON.stringify(input));
-  client.destroy();
 
   return {
     env,
     input,
     inputFile,
+    seedKeys,
     stop: async () => {
+      client.destroy();
       log('stopping DynamoDB Local');
       await dynamo.stop();
       track({ dynamo: undefined }); // stopped: nothing for cleanUp to kill

@@ -16,6 +16,9 @@ import { emfMetrics } from '../support/emf';
 import { lambdaContext } from '../../fixtures/lambda-context';
 import { Testbed } from '../support/testbed';
 import { referenceEnv } from '../../fixtures/reference-env';
+import { catalogWith } from '../../lambda/core/catalog';
+import { managementRoutes } from '../../lambda/core/management-routes';
+import { generateApp } from '../support/route-tables';
 import { issueKey, issueSession } from '../../lambda/management/mint';
 
 const ORIGIN = 'https://app.example.com';
@@ -108,6 +111,28 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
 });
 
 describe('Class: Authorizer — derived state', () => {
+  it('compresses its Allow without the gateway cache, and lists every route with it (a cached policy answers requests it never saw)', async () => {
+    // Prepare: a generated app's table, a key that may read and write its area 0, under both deployments
+    const app = generateApp(50);
+    const config = { routes: [...managementRoutes('/v1'), ...app.routes], permissions: catalogWith(app.permissions) };
+    const key = await keyOf(['read_area0', 'write_area0']);
+    const resources = async (gatewayCacheSeconds: number) => {
+      const d = await bed.authorizer({ config: { ...config, gatewayCacheSeconds } }).decide(withKey(key, 'POST', '/orders'));
+      if (d.outcome !== 'allow') throw new Error(`expected an allow, got ${d.outcome}`);
+      return (d.result.policyDocument.Statement[0] as { Resource: string[] }).Resource;
+    };
+    // Act
+    const compressed = await resources(0);
+    const listed = await resources(300);
+    // Assess: /orders/… is one wildcard per method without the cache, every route with it; the management API never changes
+    expect(compressed).toEqual(expect.arrayContaining([`${API_STAGE}/GET/orders/*`, `${API_STAGE}/POST/orders/*`, `${API_STAGE}/GET/orders`]));
+    expect(listed).not.toContain(`${API_STAGE}/POST/orders/*`);
+    expect(listed).toEqual(expect.arrayContaining([`${API_STAGE}/POST/orders/*/archive`, `${API_STAGE}/GET/orders/*/${app.routes[6]!.path.split('/')[3]}`]));
+    expect(compressed.length).toBeLessThan(listed.length);
+    const management = (rs: string[]) => rs.filter((r) => r.includes('/v1/'));
+    expect(management(compressed)).toEqual(management(listed));
+  });
+
   it('builds one policy per API stage and permission set, however many keys and routes use it', async () => {
     // Prepare
     const same = await Promise.all([1, 2, 3, 4].map(() => keyOf(['submit_score', 'delete_score'])));

@@ -1,7 +1,11 @@
 import { cookieValues, extractCredential } from '../../lambda/core/credentials';
 import { MANAGEMENT_PERMISSIONS } from '../../lambda/core/catalog';
 import { MANAGEMENT_ROUTES } from '../../lambda/core/management-routes';
-import { loadConfig } from '../../lambda/shared/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_SETTINGS, SETTINGS_FILE, lambdaSettings } from '../../lambda/core/settings';
+import { bundledSettings, loadConfig } from '../../lambda/shared/config';
 
 describe('Module: credentials', () => {
   describe('Function: extractCredential', () => {
@@ -85,6 +89,33 @@ describe('Module: config', () => {
     expect(() => loadConfig({ ...required, KEYGATE_ROUTES: '[{"method":"GET","path":"/x","needs":"nope"}]' })).toThrow(/needs 'nope', which is not in the permission catalog/);
     expect(() => loadConfig({ ...required, KEYGATE_PERMISSIONS: '[{"name":"admin","grant":"key","description":""}]' })).toThrow(/'admin' is listed twice/);
     expect(() => loadConfig({ ...required, KEYGATE_CACHE_TTL_SECONDS: 'soon' })).toThrow("KEYGATE_CACHE_TTL_SECONDS has to be a number >= 0, got 'soon'");
+  });
+
+  it('reads the routes and permissions from the bundled settings file the environment leaves them to, with the same rules', () => {
+    // Prepare: a Lambda's environment and settings file as the construct writes them
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-settings-file-'));
+    const own = { routes: [{ method: 'GET', path: '/x', needs: 'write_widgets' }], permissions: [{ name: 'write_widgets', grant: 'key', description: 'w' }] } as const;
+    const { environment, file } = lambdaSettings('t', { ...DEFAULT_SETTINGS, ...own });
+    writeFileSync(join(dir, SETTINGS_FILE), file);
+    // Act
+    const c = loadConfig(environment, bundledSettings(dir));
+    // Assess
+    expect(Object.keys(environment)).not.toContain('KEYGATE_ROUTES');
+    expect(Object.keys(environment)).not.toContain('KEYGATE_PERMISSIONS');
+    expect(c.routes.at(-1)).toEqual(own.routes[0]);
+    expect(c.permissions[0]).toEqual(own.permissions[0]);
+    // a variable of the same name wins (tests, tools)
+    expect(loadConfig({ ...environment, KEYGATE_ROUTES: '[]' }, bundledSettings(dir)).routes.some((r) => r.path === '/x')).toBe(false);
+    // and what is wrong is named, file and setting
+    expect(() => loadConfig(environment, { KEYGATE_PERMISSIONS: [] })).toThrow('keygate-settings.json has no KEYGATE_ROUTES');
+    expect(() => loadConfig(environment, [])).toThrow('keygate-settings.json has to be a JSON object');
+    expect(() => loadConfig(environment, { KEYGATE_ROUTES: [{ method: 'GOT', path: '/x', needs: 'public' }], KEYGATE_PERMISSIONS: [] })).toThrow(/^keygate-settings.json: KEYGATE_ROUTES is invalid: \[0\]\.method/);
+    expect(() => loadConfig(environment, undefined)).toThrow('KEYGATE_ROUTES is not set, and there is no keygate-settings.json beside the handler');
+    writeFileSync(join(dir, SETTINGS_FILE), '{"KEYGATE_ROUTES": [');
+    expect(() => bundledSettings(dir)).toThrow('keygate-settings.json is not JSON');
+    rmSync(join(dir, SETTINGS_FILE));
+    expect(bundledSettings(dir)).toBeUndefined();
+    rmSync(dir, { recursive: true });
   });
 
   it("refuses a key prefix, cookie name or origin with the construct's rule (core/settings.ts), and takes '' as the default", () => {

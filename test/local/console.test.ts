@@ -14,6 +14,7 @@ import { CONSOLE_CSP } from '../../lambda/console/handler';
 import { consoleConfig } from '../../lambda/core/console-config';
 import { REFERENCE_DEFAULT_PLAN, REFERENCE_PERMISSIONS, REFERENCE_PLANS } from '../../lib/reference-app';
 import { loadStack } from '../../local/assembly';
+import { EXAMPLE_ROUTES } from '../../lib/reference-app';
 import type { CfnTemplate } from '../../local/intrinsics';
 import { CDK_OUT, startRunner, synthOnce, type Json, type StartedRunner } from './runner-process';
 
@@ -30,7 +31,8 @@ function identityTemplate(template: CfnTemplate): CfnTemplate {
     const vars = (p?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
     if (r.Type === 'AWS::Lambda::Function' && vars && ENV.basePath in vars) {
       vars[ENV.basePath] = '/identity';
-      vars[ENV.routes] = (vars[ENV.routes] as string).replaceAll('"/v1/', '"/identity/');
+      // The routes travel in the settings file of each asset; a variable of the same name overrides it.
+      vars[ENV.routes] = JSON.stringify(EXAMPLE_ROUTES).replaceAll('"/v1/', '"/identity/');
     }
   }
   return t;

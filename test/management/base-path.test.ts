@@ -30,6 +30,7 @@ beforeAll(async () => {
         usageKeyLimit: 9000,
         cacheTtlSeconds: 0,
         console: true,
+        gatewayCacheSeconds: 0,
       }),
       KEYGATE_NEGATIVE_CACHE_TTL_SECONDS: '0',
     }),

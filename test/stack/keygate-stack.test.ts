@@ -110,16 +110,13 @@ describe('Stack: KeygateStack', () => {
       expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }));
     });
 
-    it('gets the base path, its own routes without handlers, its own permissions and the defaults through its environment', () => {
+    it('gets the base path and the defaults through its environment, its own routes without handlers and its own permissions through its settings file', () => {
       // Act
       const props = template.toJSON().Resources[logicalId(stack.keygate.authorizerFunction)].Properties as { Environment: { Variables: unknown } };
       // Assess
       expect(props.Environment.Variables).toEqual({
         [ENV.tableName]: { Ref: stack.getLogicalId(stack.table.table.node.defaultChild as CfnElement) },
         [ENV.basePath]: '/v1',
-        // only the app's own routes and permissions: the Lambdas add the management ones
-        [ENV.routes]: JSON.stringify(EXAMPLE_ROUTES),
-        [ENV.permissions]: JSON.stringify(REFERENCE_PERMISSIONS),
         [ENV.userKeyPrefix]: 'user_key_',
         [ENV.botKeyPrefix]: 'bot_key_',
         [ENV.console]: 'true',
@@ -133,6 +130,8 @@ describe('Stack: KeygateStack', () => {
         [ENV.defaultUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
         [ENV.spentUsageKey]: expect.stringMatching(/^[0-9A-Za-z]{40}$/),
       });
+      // only the app's own routes and permissions: the Lambdas add the management ones
+      expect(JSON.parse(stack.keygate.settingsFile)).toEqual({ [ENV.routes]: EXAMPLE_ROUTES, [ENV.permissions]: REFERENCE_PERMISSIONS });
     });
   });
 

@@ -15,8 +15,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { consoleRoutes, managementRoutes } from '../../lambda/core/management-routes';
 import { MANAGEMENT_FUNCTIONS } from '../../lambda/core/management-functions';
-import { ENV } from '../../lambda/shared/config';
+import { ENV, loadConfig } from '../../lambda/shared/config';
 import { readSettings } from '../../lambda/core/settings-item';
+import { SETTINGS_FILE } from '../../lambda/core/settings';
 import { acknowledgeFunctionFindings, acknowledgeKeygateFindings } from '../../lib/checks';
 import { Keygate, KeygateTable, type KeygateProps, type PermissionDef } from '../../lib/index';
 import { appWithCdkJsonContext, methodsByRoute } from './support';
@@ -89,22 +90,42 @@ describe('Construct: Keygate', () => {
       }
     });
 
-    it("gives every keygate Lambda the same settings: the app's own routes and permissions, its base path", () => {
+    it("gives every keygate Lambda the same settings: its base path in the environment, the app's own routes and permissions in the settings file of its asset", () => {
       // Prepare
-      const functions = [keygate.authorizerFunction, ...Object.values(keygate.managementFunctions)];
-      const resources = template.toJSON().Resources as Record<string, { Properties: { Environment: { Variables: Record<string, unknown> } } }>;
+      const functions = [keygate.authorizerFunction, ...Object.values(keygate.managementFunctions), keygate.consoleFunction!];
+      const assembly = App.of(stack)!.synth() as unknown as { directory: string };
+      const resources = template.toJSON().Resources as Record<string, { Properties: { Environment: { Variables: Record<string, unknown> } }; Metadata: Record<string, string> }>;
       // Assess
       for (const fn of functions) {
-        const env = resources[logicalId(stack, fn)]!.Properties.Environment.Variables;
+        const { Properties, Metadata } = resources[logicalId(stack, fn)]!;
+        const env = Properties.Environment.Variables;
         expect(env).toEqual(stack.resolve(keygate.environment));
         expect(env[ENV.basePath]).toBe('/auth-service');
-        expect(JSON.parse(env[ENV.routes] as string)).toEqual([
-          { method: 'GET', path: '/widgets', needs: 'read_widgets' },
-          { method: 'POST', path: '/widgets', needs: 'write_widgets' },
-          { method: 'DELETE', path: '/widgets/{widgetId}', needs: 'write_widgets' },
-        ]);
-        expect(JSON.parse(env[ENV.permissions] as string)).toEqual(WIDGET_PERMISSIONS);
+        expect(Object.keys(env)).not.toEqual(expect.arrayContaining([ENV.routes]));
+        expect(Object.keys(env)).not.toEqual(expect.arrayContaining([ENV.permissions]));
+        const file = JSON.parse(readFileSync(join(assembly.directory, Metadata['aws:asset:path']!, SETTINGS_FILE), 'utf8')) as Record<string, unknown>;
+        expect(file).toEqual({
+          [ENV.routes]: [
+            { method: 'GET', path: '/widgets', needs: 'read_widgets' },
+            { method: 'POST', path: '/widgets', needs: 'write_widgets' },
+            { method: 'DELETE', path: '/widgets/{widgetId}', needs: 'write_widgets' },
+          ],
+          [ENV.permissions]: WIDGET_PERMISSIONS,
+        });
       }
+    });
+
+    it('tells the authorizer about a gateway cache (then it lists every route in its policies), and says nothing without one', () => {
+      // Prepare
+      const { stack: cached, backend: cachedBackend } = widgetsStack();
+      const withCache = new Keygate(cached, 'Keygate', widgetsProps(cachedBackend, { sessions: false, gatewayCacheTtl: Duration.minutes(5) }));
+      const env = (k: Keygate) => Template.fromStack(Stack.of(k)).toJSON().Resources[logicalId(Stack.of(k), k.authorizerFunction)].Properties.Environment.Variables as Record<string, unknown>;
+      // Act
+      const config = loadConfig({ ...Stack.of(withCache).resolve(withCache.environment), TABLE_NAME: 't' }, JSON.parse(withCache.settingsFile));
+      // Assess
+      expect(env(withCache)[ENV.gatewayCacheSeconds]).toBe('300');
+      expect(config.gatewayCacheSeconds).toBe(300);
+      expect(Object.keys(env(keygate))).not.toContain(ENV.gatewayCacheSeconds);
     });
 
     it('makes one Lambda per MANAGEMENT_FUNCTIONS entry, granted exactly its table actions', () => {
@@ -419,12 +440,17 @@ describe('Construct: Keygate', () => {
       );
     });
 
-    it('refuses routes and permissions too large for the 4 KB Lambda environment', () => {
-      // Prepare: 60 more permissions with long descriptions
+    it('refuses settings too large for the 4 KB Lambda environment: the origins, now that routes and permissions travel in the settings file', () => {
+      // Prepare: 60 more permissions with long descriptions (refused before the settings file) and 200 origins
       const { stack, backend } = widgetsStack();
       const permissions = [...WIDGET_PERMISSIONS, ...Array.from({ length: 60 }, (_, i) => ({ name: `widget_permission_${i}`, grant: 'key' as const, description: 'a description long enough to fill the environment quickly' }))];
+      const allowedOrigins = Array.from({ length: 200 }, (_, i) => `https://app-${i}.example.com`);
       // Act & Assess
-      expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { permissions }))).toThrow(/the routes and permissions take \d+ bytes of the 4 KB Lambda environment/);
+      expect(() => new Keygate(stack, 'Keygate', widgetsProps(backend, { permissions }))).not.toThrow();
+      const other = widgetsStack();
+      expect(() => new Keygate(other.stack, 'Keygate', widgetsProps(other.backend, { allowedOrigins }))).toThrow(
+        /the settings take \d+ bytes of the 4 KB Lambda environment \(most in KEYGATE_ALLOWED_ORIGINS, [A-Z_]+\); shorten the origins/,
+      );
     });
   });
 });

@@ -218,7 +218,7 @@ describe('Construct: Keygate with plans', () => {
         const vars = (resources[id(stack, fn)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, text(v)]));
         // Act
-        const config = loadConfig(env);
+        const config = loadConfig(env, JSON.parse(keygate.settingsFile));
         // Assess
         expect(config.plans).toEqual(PLANS.map((p) => ({ ...p, id: `<${planId(p.name)}>` })));
         expect(config.defaultPlan).toBe('partner');
@@ -344,7 +344,7 @@ describe('Construct: Keygate refuses bad plans', () => {
     ['a usage-key limit above 10,000', [plan()], { usageKeyLimit: 10_001 }, /usageKeyLimit '(10001|0)' has to be an integer from 1 to 10000/],
     ['a usage-key limit of 0', [plan()], { usageKeyLimit: 0 }, /usageKeyLimit '(10001|0)' has to be an integer from 1 to 10000/],
     ['a usage-key limit without plans', [], { usageKeyLimit: 100 }, /usageKeyLimit needs plans/],
-    ['plans too large for the Lambda environment', Array.from({ length: 40 }, (_, i) => plan({ name: `plan_${i}`, description: 'a description long enough to fill the environment' })), {}, /routes, permissions and plans take \d+ bytes of the 4 KB Lambda environment/],
+    ['plans too large for the Lambda environment', Array.from({ length: 40 }, (_, i) => plan({ name: `plan_${i}`, description: 'a description long enough to fill the environment' })), {}, /the settings take \d+ bytes of the 4 KB Lambda environment \(most in KEYGATE_PLANS, [A-Z_]+\); shorten the plans and origins/],
   ] as const)('refuses %s', (_case, plans, extra, message) => {
     // Act & Assess
     expect(() => build({ plans, ...extra })).toThrow(message);

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (!parsed.ok) throw new Error(parsed.reason);
     const itemKey = { pk: { S: userPk(key.userId) }, sk: { S: keySk(key.keyId) } };
     const profileKey = { pk: { S: userPk(key.userId) }, sk: { S: PROFILE_SK } };
-    const event = keyEvent(key.value);
+    const event = input.missRoute ? keyEvent(key.value, ...input.missRoute) : keyEvent(key.value);
     const ops: Record<Op, () => Promise<unknown>> = {
       getItem: () => client.send(new GetItemCommand({ TableName: input.table, Key: itemKey })),
       batchGetItem: () => client.send(new BatchGetItemCommand({ RequestItems: { [input.table]: { Keys: [itemKey, profileKey] } } })),
