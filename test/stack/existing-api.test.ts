@@ -107,8 +107,10 @@ describe("Construct: Keygate on the app's own RestApi", () => {
 
     it("gives the authorizer a table with the app's listed route only: /reports/export is unknown to it", () => {
       // Prepare
+      // the route table every keygate Lambda reads (bundled next to its handler, not in its environment)
       const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack, keygate.authorizerFunction)]!;
-      const routes = JSON.parse(fn.Properties.Environment.Variables[ENV.routes]) as { method: string; path: string }[];
+      const routes = JSON.parse(keygate.settingsFile)[ENV.routes] as { method: string; path: string }[];
+      expect(fn.Properties.Environment.Variables[ENV.routes]).toBeUndefined();
       // Assess
       expect(routes).toEqual([{ method: 'GET', path: '/reports', needs: 'read_reports' }]);
       expect(keygate.routes.map((r) => `${r.method} ${r.path}`)).not.toContain('GET /reports/export');
