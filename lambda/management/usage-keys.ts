@@ -181,5 +181,9 @@ export async function afterUserFlagChange(deps: ManagementDeps, user: UserRecord
 /** Credits as stored, from the API's input; they need plans (the spent plan answers 429 for a key whose credits are spent). */
 export function creditsOf(deps: ManagementDeps, input: CreditsInput, now: number): Credits {
   if (!deps.plans) throw validation(`'credits': ${NO_PLANS}`);
+  // API Gateway answers from its cache without calling the authorizer, so a call there would spend no credit.
+  if (deps.config.gatewayCacheSeconds > 0) {
+    throw validation(`'credits': this deployment caches the authorizer's answers in API Gateway for ${deps.config.gatewayCacheSeconds} s (gatewayCacheTtl), so calls would pass without spending a credit; credits need the gateway cache off`);
+  }
   return { remaining: input.remaining, ...(input.refill ? { refill: input.refill, window: creditsWindow(input.refill.period, now) } : {}) };
 }

@@ -237,6 +237,17 @@ describe('Plans (issue 19)', () => {
     const deps = buildDeps(loadManagementConfig(managementEnv(bed.table)), bed.client);
     expect(() => creditsOf(deps, { remaining: 5 }, Date.now())).toThrow(/no plans/);
   });
+
+  it("refuses credits when API Gateway caches the authorizer's answers (a cached answer spends no credit)", () => {
+    const deps = (env: Record<string, string>) => {
+      const config = loadManagementConfig({ ...managementEnv(bed.table), ...planEnv(9000), ...env });
+      return buildDeps(config, bed.client, Date.now, { plans: plansOf(config)! });
+    };
+    const cached = deps({ KEYGATE_GATEWAY_CACHE_SECONDS: '300' });
+    const uncached = deps({});
+    expect(() => creditsOf(cached, { remaining: 5 }, Date.now())).toThrow(/caches the authorizer's answers in API Gateway for 300 s/);
+    expect(creditsOf(uncached, { remaining: 5 }, Date.now())).toEqual({ remaining: 5 });
+  });
 });
 
 describe('Plans when API Gateway fails (aws-sdk-client-mock)', () => {
