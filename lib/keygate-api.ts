@@ -3,7 +3,7 @@
  * access logs, the REQUEST authorizer, one method per route, and keygate's
  * bodies for every error API Gateway answers itself.
  */
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, NestedStack, Names, Stack } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -154,11 +154,17 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
     if (!integration) integrations.set(fn, (integration = new LambdaIntegration(fn, { scopePermissionToMethod: false })));
     return integration;
   };
-  // On keygate's own API each resource is made just before its method, as always (the deployment's hash follows that order).
-  const methods: Method[] = options.routes.map((route, i) =>
-    (resources?.[i] ?? api.root.resourceForPath(route.path)).addMethod(route.method, integrationOf(route.handler), methodOptions(route, authorizer, usagePlans, existing)),
-  );
-  methods.push(...addPreflights(api, options.routes, origins, resources));
+  const addRoute = (root: IResource, route: RouteDef & { readonly handler: IFunction }, resource?: IResource): Method =>
+    (resource ?? root.resourceForPath(route.path)).addMethod(route.method, integrationOf(route.handler), methodOptions(route, authorizer, usagePlans, existing));
+  const groups = existing ? undefined : nestedGroups(options.routes, origins);
+  let methods: Method[];
+  if (!groups) {
+    // On keygate's own API each resource is made just before its method, as always (the deployment's hash follows that order).
+    methods = options.routes.map((route, i) => addRoute(api.root, route, resources?.[i]));
+    methods.push(...addPreflights(api.root, options.routes, origins, resources));
+  } else {
+    methods = addNestedMethods(scope, api, options.routes, groups, origins, addRoute);
+  }
 
   const corsHeaders: Record<string, string> = origins[0]
     ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Access-Control-Allow-Credentials': "'true'", Vary: "'Origin'" }
@@ -177,6 +183,111 @@ export function keygateRestApi(scope: Construct, options: RestApiOptions): { api
   // What the app adds to its API after keygate, checked at synth.
   if (existing) scope.node.addValidation({ validate: () => existingApiClashes(api, responses, usagePlans) });
   return { api, authorizer, methods };
+}
+
+type HandledRoute = RouteDef & { readonly handler: IFunction };
+
+/**
+ * CloudFormation allows 500 resources per stack. When keygate's part of its
+ * own API (resources, methods, preflights) would take more than
+ * `API_BUDGET` of them, leaving too little for the rest of the stack, it
+ * keeps `PARENT_BUDGET` of them and moves the other routes into nested
+ * stacks of at most `NESTED_BUDGET` each
+ * (docs/design.md, Large route tables).
+ */
+export const API_BUDGET = 300;
+export const NESTED_BUDGET = 400;
+export const PARENT_BUDGET = 150;
+
+/**
+ * The routes that stay in the parent stack, then those of each nested
+ * stack; undefined when keygate's methods fit the parent stack. A top-level
+ * path segment's resource tree stays in one stack (a resource is made once).
+ * In the table's order, a segment stays in the parent while the parent's
+ * share holds it (`PARENT_BUDGET`: a RestApi needs a method of its own), or
+ * goes to the last nested stack, or a new one when that one is full. Routes
+ * on `/` stay in the parent.
+ */
+export function nestedGroups<R extends RouteDef>(routes: readonly R[], origins: readonly string[]): { parent: R[]; nested: R[][] } | undefined {
+  const rules = preflightRules(routes);
+  if (apiCost(routes, origins, rules) <= API_BUDGET) return undefined;
+  const bySegment = new Map<string, R[]>();
+  for (const route of routes) {
+    const segment = route.path.split('/')[1] ?? '';
+    bySegment.set(segment, [...(bySegment.get(segment) ?? []), route]);
+  }
+  const parent = { routes: bySegment.get('') ?? [], cost: 0 };
+  bySegment.delete('');
+  const nested: { routes: R[]; cost: number }[] = [];
+  for (const [segment, own] of bySegment) {
+    const cost = apiCost(own, origins, rules);
+    if (cost > NESTED_BUDGET) {
+      throw new Error(`the routes under /${segment} make ${cost} CloudFormation resources, more than one nested stack holds (${NESTED_BUDGET}): spread them over more top-level paths`);
+    }
+    const last = nested.at(-1);
+    const bin = parent.cost + cost <= PARENT_BUDGET ? parent : last && last.cost + cost <= NESTED_BUDGET ? last : undefined;
+    if (bin) {
+      bin.routes.push(...own);
+      bin.cost += cost;
+    } else {
+      nested.push({ routes: [...own], cost });
+    }
+  }
+  return { parent: parent.routes, nested: nested.map((g) => g.routes) };
+}
+
+/** The CloudFormation resources keygate makes for `routes`: resources below the root, methods, preflights, one Lambda permission per handler. */
+function apiCost(routes: readonly RouteDef[], origins: readonly string[], rules: Map<string, RouteDef['cors']>): number {
+  const paths = new Set<string>();
+  for (const route of routes) {
+    const segments = route.path.split('/').filter(Boolean);
+    for (let i = 1; i <= segments.length; i++) paths.add(`/${segments.slice(0, i).join('/')}`);
+  }
+  const preflights = [...paths].filter((p) => rules.get(p) === 'any-origin' || (rules.get(p) !== 'none' && origins.length > 0)).length;
+  const handlers = new Set(routes.map((r) => (r as Partial<HandledRoute>).handler ?? r));
+  return paths.size + routes.length + preflights + handlers.size;
+}
+
+/**
+ * Keygate's methods on its own API in nested stacks (aws-cdk-lib's
+ * "Breaking up Methods and Resources across Stacks"): each imports the API
+ * by id and root resource id and adds its groups' resources, methods and
+ * preflights; the authorizer, the root's methods and the gateway responses
+ * stay in the parent. The API's deployment depends on every nested stack,
+ * and its logical id hashes what each nested method is, so a changed route
+ * still makes a new deployment (CDK hashes only the methods of a `RestApi`
+ * it made, not those added to an imported one).
+ */
+function addNestedMethods(
+  scope: Construct,
+  api: RestApi,
+  routes: readonly HandledRoute[],
+  groups: { readonly parent: readonly HandledRoute[]; readonly nested: readonly (readonly HandledRoute[])[] },
+  origins: string[],
+  addRoute: (root: IResource, route: HandledRoute) => Method,
+): Method[] {
+  const methods = groups.parent.map((r) => addRoute(api.root, r));
+  methods.push(...addPreflights(api.root, routes, origins));
+  const deployment = api.latestDeployment!;
+  const describe = (m: Method, handler?: IFunction) => {
+    const cfn = m.node.defaultChild as CfnMethod;
+    return { path: m.resource.path, method: m.httpMethod, authorizationType: cfn.authorizationType, apiKeyRequired: cfn.apiKeyRequired, integration: handler ? handler.node.path : cfn.integration };
+  };
+  groups.nested.forEach((group, i) => {
+    const stack = new NestedStack(scope, `Routes${i + 1}`);
+    const imported = RestApi.fromRestApiAttributes(stack, 'Api', { restApiId: api.restApiId, rootResourceId: api.restApiRootResourceId });
+    for (const route of group) {
+      const method = addRoute(imported.root, route);
+      deployment.addToLogicalId({ nestedMethod: describe(method, route.handler) });
+      methods.push(method);
+    }
+    for (const preflight of addPreflights(imported.root, routes, origins, undefined, false)) {
+      deployment.addToLogicalId({ nestedMethod: describe(preflight) });
+      methods.push(preflight);
+    }
+    deployment.node.addDependency(stack);
+  });
+  return methods;
 }
 
 function newRestApi(scope: Construct, options: RestApiOptions): RestApi {
@@ -383,9 +494,10 @@ const OTHER_RESPONSES: readonly GatewayResponseDef[] = [
  * even when no origin is allowed. On the app's API, only on the resources
  * of keygate's routes (`only`).
  */
-function addPreflights(api: RestApi, routes: readonly RouteDef[], origins: string[], only?: readonly IResource[]): Method[] {
+function addPreflights(root: IResource, routes: readonly RouteDef[], origins: string[], only?: readonly IResource[], withRoot = true): Method[] {
   const rules = preflightRules(routes);
-  const resources = only ? [...new Set(only)] : [api.root, ...api.root.node.findAll().filter((c): c is Resource => c instanceof Resource)];
+  const tree = root.node.findAll().filter((c): c is Resource => c instanceof Resource);
+  const resources = only ? [...new Set(only)] : withRoot ? [root, ...tree] : tree;
   const methods: Method[] = [];
   for (const resource of resources) {
     const rule = rules.get(resource.path);
