@@ -2,11 +2,15 @@
  * Finds the stack template in a cloud assembly (cdk.out): manifest.json →
  * the `aws:cloudformation:stack` artifact → its template file. A path to a
  * template file works too; its assets are then looked up beside it.
+ * Nested stacks (`AWS::CloudFormation::Stack` with its template file in the
+ * assembly) are read into the parent's template, their parameters replaced
+ * by what the parent passes, so the runner serves one API whose methods
+ * live in nested stacks (keygate's large route tables).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunnerError } from './errors';
-import type { CfnTemplate } from './intrinsics';
+import type { CfnResource, CfnTemplate } from './intrinsics';
 
 export interface LoadedStack {
   readonly assemblyDir: string;
@@ -46,8 +50,42 @@ export function loadStack(path: string, stackName?: string): LoadedStack {
     templatePath,
     stackName: id,
     ...(region && region !== 'unknown-region' ? { region } : {}),
-    template: readJson(templatePath) as CfnTemplate,
+    template: inlineNestedStacks(readJson(templatePath) as CfnTemplate, path),
   };
+}
+
+/**
+ * The template with each nested stack's resources in it: a `Ref` to one of
+ * the nested template's parameters becomes the parent's value for it (or
+ * the parameter's Default). A logical id in both templates is refused
+ * rather than guessed.
+ */
+export function inlineNestedStacks(template: CfnTemplate, assemblyDir: string): CfnTemplate {
+  const resources: Record<string, CfnResource> = {};
+  for (const [id, r] of Object.entries(template.Resources ?? {})) {
+    if (r.Type !== 'AWS::CloudFormation::Stack') {
+      resources[id] = r;
+      continue;
+    }
+    const file = r.Metadata?.['aws:asset:path'];
+    if (typeof file !== 'string') throw new RunnerError(`nested stack ${id} has no 'aws:asset:path' metadata, so its template file is unknown`, 'synthesize with asset metadata (`cdk synth` does by default)');
+    const nested = inlineNestedStacks(readJson(join(assemblyDir, file)) as CfnTemplate, assemblyDir);
+    const passed = (r.Properties?.Parameters ?? {}) as Record<string, unknown>;
+    const value = (name: string): unknown => (name in passed ? passed[name] : nested.Parameters?.[name]?.Default);
+    const params = new Set(Object.keys(nested.Parameters ?? {}));
+    const substitute = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(substitute);
+      if (v === null || typeof v !== 'object') return v;
+      const obj = v as Record<string, unknown>;
+      if (typeof obj.Ref === 'string' && params.has(obj.Ref) && Object.keys(obj).length === 1) return value(obj.Ref);
+      return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, substitute(x)]));
+    };
+    for (const [nid, nr] of Object.entries(nested.Resources ?? {})) {
+      if (nid in resources || nid in (template.Resources ?? {})) throw new RunnerError(`nested stack ${id} (${file}) and its parent both have a resource ${nid}`, 'the runner reads nested stacks into their parent: rename one');
+      resources[nid] = substitute(nr) as CfnResource;
+    }
+  }
+  return { ...template, Resources: resources };
 }
 
 function readJson(path: string): unknown {
