@@ -152,7 +152,7 @@ export function printTable(doc: BenchDocument): string {
       'route tables (own + management routes)   synth ms (resources)   overlap µs   policy bytes all / one (compressed)   env / file bytes   hit p50 / p99 µs   miss p50 / p99 µs',
       ...doc.routes.map(
         (r) =>
-          `  ${col(r.routes, 4)} (+${r.tableRoutes - r.routes}), ${col(r.permissions, 2)} permissions   ${col('ms' in r.synth ? `${r.synth.ms} (${r.synth.resources})` : 'refused', 20)} ${col(r.overlapCheckUs, 12)} ${col(`${r.policyBytes.full.allPermissions} / ${r.policyBytes.full.onePermission} (${r.policyBytes.compressed.allPermissions} / ${r.policyBytes.compressed.onePermission})`, 36)} ${col(`${r.environmentBytes} / ${r.settingsFileBytes}`, 18)} ${col(`${r.hit.p50Us} / ${r.hit.p99Us}`, 18)} ${col(`${r.miss.decision.p50Us} / ${r.miss.decision.p99Us}`, 18)}`,
+          `  ${col(r.routes, 4)} (+${r.tableRoutes - r.routes}), ${col(r.permissions, 2)} permissions   ${col('ms' in r.synth ? `${r.synth.ms} (${[r.synth.resources, ...r.synth.nestedStackResources].join('+')})` : 'refused', 20)} ${col(r.overlapCheckUs, 12)} ${col(`${r.policyBytes.full.allPermissions} / ${r.policyBytes.full.onePermission} (${r.policyBytes.compressed.allPermissions} / ${r.policyBytes.compressed.onePermission})`, 36)} ${col(`${r.environmentBytes} / ${r.settingsFileBytes}`, 18)} ${col(`${r.hit.p50Us} / ${r.hit.p99Us}`, 18)} ${col(`${r.miss.decision.p50Us} / ${r.miss.decision.p99Us}`, 18)}`,
       ),
       ...doc.routes.flatMap((r) => ('error' in r.synth ? [`  ${r.routes} routes refused at synth: ${r.synth.error}`] : [])),
     );

@@ -2,8 +2,11 @@
  * Reading a template: what the runner takes from it, and what it refuses
  * with the resource and the reason.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadStack } from '../../local/assembly';
+import { inlineNestedStacks, loadStack } from '../../local/assembly';
+import { RunnerError } from '../../local/errors';
 import { TemplateError } from '../../local/errors';
 import { evaluatePolicy } from '../../local/iam';
 import type { CfnTemplate } from '../../local/intrinsics';
@@ -176,5 +179,38 @@ describe('Function: runTemplate', () => {
     ['#if($a == "b")', /#if without #end/],
   ])('refuses %s instead of running it wrong', (template, why) => {
     expect(() => run(template)).toThrow(why);
+  });
+});
+
+describe('Function: inlineNestedStacks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-nested-model-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const nestedStack = (file: string) => ({
+    Type: 'AWS::CloudFormation::Stack',
+    Properties: { Parameters: { apiRef: { Ref: 'Api' }, rootId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] } } },
+    Metadata: { 'aws:asset:path': file },
+  });
+  writeFileSync(
+    join(dir, 'child.nested.template.json'),
+    JSON.stringify({
+      Parameters: { apiRef: { Type: 'String' }, rootId: { Type: 'String' } },
+      Resources: { Things: { Type: 'AWS::ApiGateway::Resource', Properties: { ParentId: { Ref: 'rootId' }, PathPart: 'things', RestApiId: { Ref: 'apiRef' } } } },
+    }),
+  );
+
+  it("reads a nested stack's resources into the parent, its parameters replaced by what the parent passes", () => {
+    // Act
+    const merged = inlineNestedStacks({ Resources: { Api: { Type: 'AWS::ApiGateway::RestApi' }, Child: nestedStack('child.nested.template.json') } }, dir);
+    // Assess
+    expect(merged.Resources).toEqual({
+      Api: { Type: 'AWS::ApiGateway::RestApi' },
+      Things: { Type: 'AWS::ApiGateway::Resource', Properties: { ParentId: { 'Fn::GetAtt': ['Api', 'RootResourceId'] }, PathPart: 'things', RestApiId: { Ref: 'Api' } } },
+    });
+  });
+
+  it('refuses a logical id in both templates, and a nested stack without its template file', () => {
+    // Act / Assess
+    expect(() => inlineNestedStacks({ Resources: { Things: { Type: 'AWS::SNS::Topic' }, Child: nestedStack('child.nested.template.json') } }, dir)).toThrow(/both have a resource Things/);
+    expect(() => inlineNestedStacks({ Resources: { Child: { Type: 'AWS::CloudFormation::Stack', Properties: {} } } }, dir)).toThrow(RunnerError);
   });
 });

@@ -7,7 +7,7 @@
  * miss, measured by the same workers as `hits` and `misses` on keys that
  * carry the table's permissions.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -35,9 +35,10 @@ export interface RouteTableResult {
   /**
    * `new Keygate(…)` and `app.synth()` of a stack with this table (after one
    * warm-up synth), CDK's check of CloudFormation's 500 resources per stack
-   * lifted: the time and the stack's resources; `error` when the construct refuses it
+   * in force: the time, the stack's resources and each nested stack's
+   * (keygate's methods over its budget); `error` when the construct refuses it
    */
-  readonly synth: { readonly ms: number; readonly resources: number } | { readonly error: string };
+  readonly synth: { readonly ms: number; readonly resources: number; readonly nestedStackResources: readonly number[] } | { readonly error: string };
   /** `routeConflicts` over the whole table (µs; median of runs) */
   readonly overlapCheckUs: number;
   /** the Allow policy's JSON, for a key with every key permission and one with a single one: every route listed, and compressed (`compressedPatterns`, what the authorizer returns without the gateway cache) */
@@ -60,16 +61,21 @@ interface PolicySizes {
 function synthMs(routes: readonly RouteDef[], permissions: ReturnType<typeof generateApp>['permissions']): RouteTableResult['synth'] {
   const start = process.hrtime.bigint();
   let resources: number;
+  let nestedStackResources: number[];
   try {
-    const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+    const app = new App();
     const stack = new Stack(app, `Routes${routes.length}`, { env: { account: '123456789012', region: 'us-east-1' } });
     const backend = new LambdaFunction(stack, 'Backend', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({ statusCode: 200 })') });
     new Keygate(stack, 'Keygate', { permissions, routes: routes.map((r) => ({ ...r, handler: backend })), cloudWatchRole: false });
-    resources = Object.keys((app.synth().getStackByName(stack.stackName).template as { Resources: object }).Resources).length;
+    const assembly = app.synth();
+    resources = Object.keys((assembly.getStackByName(stack.stackName).template as { Resources: object }).Resources).length;
+    nestedStackResources = readdirSync(assembly.directory)
+      .filter((f) => f.endsWith('.nested.template.json'))
+      .map((f) => Object.keys((JSON.parse(readFileSync(join(assembly.directory, f), 'utf8')) as { Resources: object }).Resources).length);
   } catch (err) {
     return { error: (err as Error).message.slice(0, 300) };
   }
-  return { ms: round(Number(process.hrtime.bigint() - start) / 1e6), resources };
+  return { ms: round(Number(process.hrtime.bigint() - start) / 1e6), resources, nestedStackResources };
 }
 
 function overlapUs(routes: readonly RouteDef[]): number {
