@@ -8,7 +8,7 @@ import { extractCredential, headerValues } from '../core/credentials';
 import { creditsWindow, nextRefillAt, type CreditsPeriod } from '../core/credits';
 import { isUnsafeMethod, refuse, requestOrigin, routeFinder, type Principal } from '../core/decision';
 import { LruCache } from '../core/lru-cache';
-import { PolicyCache, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
+import { PolicyCache, compressesPolicies, denyPolicy, parseMethodArn, withDeny, type PolicyDocument } from '../core/policy';
 import { parseToken, type ParsedToken } from '../core/token';
 import type { KeygateConfig } from '../shared/config';
 import type { CredentialLookup, CredentialState, CredentialStore } from '../store/port';
@@ -142,8 +142,8 @@ export class Authorizer {
     this.config = options.config;
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<string, CacheEntry>({ max: options.config.cacheMaxEntries, now: this.now });
-    // Compressed only without API Gateway's result cache: then every request reaches this authorizer (core/policy.ts).
-    this.policies = new PolicyCache(options.config.routes, undefined, options.config.gatewayCacheSeconds === 0);
+    // Compressed only for a large table without API Gateway's result cache (core/policy.ts).
+    this.policies = new PolicyCache(options.config.routes, undefined, compressesPolicies(options.config.routes, options.config.gatewayCacheSeconds));
     this.grants = grantRule(options.config.permissions);
     this.findRoute = routeFinder(options.config.routes);
   }

@@ -199,6 +199,17 @@ export function withDeny(policy: PolicyDocument, methodArn: string): PolicyDocum
  * Builds each distinct (API, permission set) policy once. Bounded: when full
  * it starts again, which costs a rebuild, never a wrong answer.
  */
+/**
+ * Tables of at most this many routes get the plain list: a few KB, where the
+ * proof behind a compressed policy would only add its cost to a cold start's
+ * first decision (docs/performance.md, Large route tables).
+ */
+export const COMPRESS_ABOVE_ROUTES = 100;
+
+/** Whether a deployment's policies are compressed: a large table, and no API Gateway result cache (every request reaches the authorizer). */
+export const compressesPolicies = (routes: readonly RouteDef[], gatewayCacheSeconds: number): boolean =>
+  gatewayCacheSeconds === 0 && routes.length > COMPRESS_ABOVE_ROUTES;
+
 export class PolicyCache {
   private readonly built = new Map<string, PolicyDocument>();
 

@@ -6,7 +6,7 @@
  * hits and misses only when the cache was consulted.
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseMethodArn, type MethodArn } from '../../lambda/core/policy';
+import { COMPRESS_ABOVE_ROUTES, parseMethodArn, type MethodArn } from '../../lambda/core/policy';
 import { generateToken, newId, DEFAULT_PREFIXES } from '../../lambda/core/token';
 import type { DynamoAccountStore } from '../../lambda/store/dynamo-account-store';
 import { userPk } from '../../lambda/store/keys';
@@ -111,9 +111,9 @@ describe('Class: DynamoCredentialStore — what a miss reads', () => {
 });
 
 describe('Class: Authorizer — derived state', () => {
-  it('compresses its Allow without the gateway cache, and lists every route with it (a cached policy answers requests it never saw)', async () => {
-    // Prepare: a generated app's table, a key that may read and write its area 0, under both deployments
-    const app = generateApp(50);
+  it('compresses the Allow of a large table without the gateway cache, and lists every route with it (a cached policy answers requests it never saw)', async () => {
+    // Prepare: a generated app's table (over COMPRESS_ABOVE_ROUTES with the management API), a key that may read and write its area 0, under both deployments
+    const app = generateApp(100);
     const config = { routes: [...managementRoutes('/v1'), ...app.routes], permissions: catalogWith(app.permissions) };
     const key = await keyOf(['read_area0', 'write_area0']);
     const resources = async (gatewayCacheSeconds: number) => {
@@ -131,6 +131,25 @@ describe('Class: Authorizer — derived state', () => {
     expect(compressed.length).toBeLessThan(listed.length);
     const management = (rs: string[]) => rs.filter((r) => r.includes('/v1/'));
     expect(management(compressed)).toEqual(management(listed));
+  });
+
+  it('lists every route of a table of at most COMPRESS_ABOVE_ROUTES routes, where compressing would only cost the cold start', async () => {
+    // Prepare: a generated app's table with the management API, 86 routes, where a compressed Allow would differ
+    const app = generateApp(50);
+    const config = { routes: [...managementRoutes('/v1'), ...app.routes], permissions: catalogWith(app.permissions) };
+    expect(config.routes.length).toBeLessThanOrEqual(COMPRESS_ABOVE_ROUTES);
+    const key = await keyOf(['read_area0', 'write_area0']);
+    const resources = async (gatewayCacheSeconds: number) => {
+      const d = await bed.authorizer({ config: { ...config, gatewayCacheSeconds } }).decide(withKey(key, 'POST', '/orders'));
+      if (d.outcome !== 'allow') throw new Error(`expected an allow, got ${d.outcome}`);
+      return (d.result.policyDocument.Statement[0] as { Resource: string[] }).Resource;
+    };
+    // Act
+    const uncached = await resources(0);
+    const listed = await resources(300);
+    // Assess: without the gateway cache, the same full list as with it
+    expect(uncached).not.toContain(`${API_STAGE}/POST/orders/*`);
+    expect(uncached).toEqual(listed);
   });
 
   it('builds one policy per API stage and permission set, however many keys and routes use it', async () => {
