@@ -16,6 +16,7 @@ import type { AccountStore } from '../../lambda/store/port';
 import { startControlPlane, UsagePlanModel, type ControlPlane } from '../../local/usage-plans';
 import { authorizerEvent } from '../../fixtures/authorizer-events';
 import { managementEnv, type SignedInUser } from '../support/management-api';
+import { planEnv as plansEnvironment } from '../support/plans';
 import { Testbed } from '../support/testbed';
 
 const PLANS = [
@@ -28,12 +29,7 @@ let cp: ControlPlane;
 let bed: Testbed;
 let admin: SignedInUser;
 
-const planEnv = (limit: number) => ({
-  KEYGATE_PLANS: JSON.stringify(PLANS),
-  KEYGATE_DEFAULT_PLAN: 'free',
-  KEYGATE_USAGE_KEY_LIMIT: String(limit),
-  AWS_ENDPOINT_URL_API_GATEWAY: cp.endpoint,
-});
+const planEnv = (limit: number) => plansEnvironment(PLANS, cp.endpoint, limit);
 
 beforeAll(async () => {
   cp = await startControlPlane(UsagePlanModel.fromPlans(PLANS.map(({ id, throttle, quota }) => ({ id, throttle, ...(quota ? { quota } : {}) })) as never));

@@ -23,6 +23,7 @@ import { main, type CliIo } from '../../cli/keygate';
 import { settingsItem } from '../../lambda/core/settings-item';
 import { REFERENCE_SETTINGS } from '../support/config';
 import { makeUser, managementEnv, type SignedInUser } from '../support/management-api';
+import { planEnv as plansEnvironment } from '../support/plans';
 import { Testbed } from '../support/testbed';
 
 const PLANS = [
@@ -36,12 +37,7 @@ let model: UsagePlanModel;
 let bed: Testbed;
 let admin: SignedInUser;
 
-const planEnv = (limit: number) => ({
-  KEYGATE_PLANS: JSON.stringify(PLANS),
-  KEYGATE_DEFAULT_PLAN: 'free',
-  KEYGATE_USAGE_KEY_LIMIT: String(limit),
-  AWS_ENDPOINT_URL_API_GATEWAY: cp.endpoint,
-});
+const planEnv = (limit: number) => plansEnvironment(PLANS, cp.endpoint, limit);
 
 beforeAll(async () => {
   model = UsagePlanModel.fromPlans([
