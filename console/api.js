@@ -83,6 +83,7 @@ const FIELD = {
   name: 'The name', permissions: 'Permissions', expiresInDays: 'Expiry', gracePeriodSeconds: 'The grace period', email: 'The e-mail address',
   password: 'The password', newPassword: 'The new password', currentPassword: 'The current password', redirectUris: 'Redirect URIs',
   limit: 'The page size', cursor: 'The page', plan: 'The plan', from: 'The first day', to: 'The last day',
+  'credits.remaining': 'Requests left', 'credits.refill.amount': 'The refill', 'credits.refill.period': 'The refill period', credits: 'The credits',
 };
 
 /** "in 894 seconds" → "in 15 minutes" */
@@ -108,11 +109,11 @@ export function sentence(status, data, retryAfter) {
     return 'The API refused it (' + status + ').';
   }
   text = text
-    .replace(/^'(\w+)(?:\.\d+)?':?\s*/, (_, f) => (FIELD[f] || f) + ' ')
+    .replace(/^'([\w.]+?)(?:\.\d+|\[\d+\])?':?\s*/, (_, f) => (FIELD[f] || f) + ' ')
     .replace(/Too big: expected string to have <=(\d+) characters/i, 'can be at most $1 characters long')
     .replace(/Too small: expected string to have >=(\d+) characters?/i, 'needs at least $1 characters')
-    .replace(/Too big: expected number to be <=(\d+)/i, 'can be at most $1')
-    .replace(/Too small: expected number to be >=(\d+)/i, 'has to be at least $1')
+    .replace(/Too big: expected number to be <=(\d+)/i, (_, n) => 'can be at most ' + Number(n).toLocaleString('en-US'))
+    .replace(/Too small: expected number to be >=(\d+)/i, (_, n) => 'has to be at least ' + Number(n).toLocaleString('en-US'))
     .replace(/in (\d+) seconds/, (_, n) => 'in ' + duration(n));
   text = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?]$/.test(text) ? text : text + '.';

@@ -6,7 +6,7 @@
 import { call, config, everyPage, has } from './api.js';
 import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { secretBox } from './secret.js';
-import { plansOn, planCell, usageControl, keyPlanInPlace } from './plans.js';
+import { plansOn, planCell, usageControl, keyPlanInPlace, keyCreditsInPlace } from './plans.js';
 
 export const keyLabel = (k) => '“' + k.name + '” (ending …' + k.hint + ')';
 
@@ -34,6 +34,7 @@ export const ownKeys = {
   usageOp: 'keyUsage',
   usage: (k) => call('keyUsage', { params: { keyId: k.id } }),
   setPlan: null,
+  setCredits: null,
 };
 
 /** The operations an admin has on `user`'s keys: a person's keys can only be revoked (an admin never gets their secret). */
@@ -52,6 +53,7 @@ export function userKeys(user) {
     usageOp: 'userUsage',
     usage: (k) => call('userUsage', { params: { userId: user.id }, query: { keyId: k.id } }),
     setPlan: has('setKeyPlan') ? (k, plan) => call('setKeyPlan', { params: params(k), body: { plan } }) : null,
+    setCredits: has('setKeyCredits') ? (k, credits) => call('setKeyCredits', { params: params(k), body: { credits } }) : null,
   };
 }
 
@@ -182,6 +184,14 @@ export async function keysPanel(ops, { heading = 'h2', clientNames = {}, userPla
             const planBox = planNode;
             controls.append(
               action('Set plan', () => keyPlanInPlace(planBox, k, keyLabel(k), (plan) => ops.setPlan(k, plan), (text) => back(text, 'Set plan of key ' + keyLabel(k))), { 'aria-label': 'Set plan of key ' + keyLabel(k) }),
+            );
+          }
+          if (rotatable(k) && ops.setCredits) {
+            const planBox = planNode;
+            controls.append(
+              action('Set credits', () => keyCreditsInPlace(planBox, k, keyLabel(k), (credits) => ops.setCredits(k, credits), (text) => back(text, 'Set credits of key ' + keyLabel(k))), {
+                'aria-label': 'Set credits of key ' + keyLabel(k),
+              }),
             );
           }
           if (live(k) && has(ops.usageOp)) planNode.append(usageControl('Show usage of key ' + keyLabel(k), () => ops.usage(k), ops.everyKey));

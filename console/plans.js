@@ -155,5 +155,65 @@ export function keyPlanInPlace(cell, k, label, save, done) {
   f.input.focus();
 }
 
+const MAX_CREDITS = 1_000_000_000;
+const wholeIn = (text, min) => /^\d+$/.test(text) && Number(text) >= min && Number(text) <= MAX_CREDITS;
+
+/**
+ * Turns a key's plan cell into a small credits form (SPEC §12): requests
+ * left, an optional refill amount and period, Save, Remove (when it has
+ * credits) and Cancel; Escape cancels. `save(credits|null)` calls the API;
+ * `done(message | null)` reloads the list.
+ */
+export function keyCreditsInPlace(cell, k, label, save, done) {
+  const msg = messageBox();
+  const c = k.credits || null;
+  const left = field('Requests left', { type: 'number', min: 0, max: MAX_CREDITS, step: 1, inputmode: 'numeric', required: true, value: c ? String(c.remaining) : '' }, 'From 0 to ' + count(MAX_CREDITS) + '; at 0 the key is refused until a refill.');
+  const amount = field('Refill to', { type: 'number', min: 1, max: MAX_CREDITS, step: 1, inputmode: 'numeric', value: c && c.refill ? String(c.refill.amount) : '' }, 'Leave empty for credits that are never refilled.');
+  const period = field('Refill period', { tag: 'select' });
+  period.input.append(h('option', { value: 'day', text: 'Each day (UTC)' }), h('option', { value: 'month', text: 'Each month (UTC)' }));
+  period.input.value = c && c.refill ? c.refill.period : 'day';
+  const inputs = [left.input, amount.input, period.input];
+  const saveB = h('button', { type: 'submit', className: 'primary', text: 'Save' });
+  const removeB = c ? h('button', { type: 'button', className: 'danger', text: 'Remove' }) : null;
+  const cancel = h('button', { type: 'button', text: 'Cancel', onclick: () => done(null) });
+  const legend = h('legend', { text: 'Credits of key ' + label });
+  const form = h('form', { className: 'inline plan-form', novalidate: true }, h('fieldset', {}, legend, left.wrap, amount.wrap, period.wrap), h('div', { className: 'buttons' }, saveB, ...(removeB ? [removeB] : []), cancel), msg);
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') done(null);
+  });
+  /** The API's refusal next to the field it names. */
+  const refused = (message) => invalid(/refill.*period|period/i.test(message) ? period.input : /refill|amount/i.test(message) ? amount.input : left.input, msg, message);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(saveB, async () => {
+      hide(msg);
+      for (const i of inputs) invalid(i, msg, '');
+      const n = left.input.value.trim();
+      if (!wholeIn(n, 0)) return invalid(left.input, msg, 'Requests left has to be a whole number from 0 to ' + count(MAX_CREDITS) + '.');
+      const a = amount.input.value.trim();
+      if (a && !wholeIn(a, 1)) return invalid(amount.input, msg, 'The refill has to be a whole number from 1 to ' + count(MAX_CREDITS) + ', or empty.');
+      const credits = { remaining: Number(n), ...(a ? { refill: { amount: Number(a), period: period.input.value } } : {}) };
+      const res = await save(credits);
+      if (!res.ok) return refused(res.message);
+      return done('Key ' + label + ' now has credits: ' + creditsText(credits) + '.');
+    });
+  });
+  if (removeB) {
+    removeB.addEventListener('click', () =>
+      busy(removeB, async () => {
+        hide(msg);
+        const res = await save(null);
+        if (!res.ok) {
+          show(msg, res.message);
+          return msg.focus();
+        }
+        return done('Key ' + label + ' has no credits now: only its plan limits it.');
+      }),
+    );
+  }
+  cell.replaceChildren(form);
+  left.input.focus();
+}
+
 /** Whether an admin can set plans here. */
 export const canSetPlans = () => plansOn() && has('setUserPlan') && has('setKeyPlan');

@@ -234,6 +234,41 @@ run('the console in Chromium', () => {
     expect(await text(page, 'tbody')).toMatch(/free its own plan\s*5 requests\/s, bursts of 10, 1,000 a day/);
     expect((await api(page, 'GET', `/v1/admin/users/${botId}/keys`)).body.keys[0].plan).toBe('free');
 
+    // Keyboard only: the key's credits, in place in its row; a bad value gets a sentence next to the field.
+    await tabTo(page, `document.activeElement?.getAttribute('aria-label') === 'Set credits of key ${botKeyLabel}'`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.tagName === 'INPUT' && (document.activeElement as HTMLInputElement).labels?.[0]?.textContent === 'Requests left');
+    expect(await page.evaluate(() => [(document.activeElement as HTMLInputElement).min, (document.activeElement as HTMLInputElement).max])).toEqual(['0', '1000000000']);
+    expect(await seriousFindings(page)).toEqual([]);
+    await page.keyboard.type('-5');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /Requests left has to be a whole number from 0 to 1,000,000,000\./.test(document.querySelector('td form .message.error')?.textContent ?? ''));
+    const bad = await page.evaluate(() => {
+      const input = document.activeElement as HTMLInputElement;
+      const msg = input.form!.querySelector('.message.error')!;
+      return { invalid: input.getAttribute('aria-invalid'), describedBy: (input.getAttribute('aria-describedby') ?? '').split(' ').includes(msg.id) };
+    });
+    expect(bad).toEqual({ invalid: 'true', describedBy: true });
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyA');
+    await page.keyboard.up('Control');
+    await page.keyboard.type('3');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('Save');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /now has credits: 3 requests left, never refilled\./.test(document.activeElement?.textContent ?? ''));
+    expect(await text(page, 'tbody')).toMatch(/Credits: 3 requests left, never refilled/);
+    expect((await api(page, 'GET', `/v1/admin/users/${botId}/keys`)).body.keys[0].credits).toEqual({ remaining: 3 });
+    // The API's own refusal, in the words the form shows.
+    const refused = await api(page, 'PUT', `/v1/admin/users/${botId}/keys/${made.body.id as string}/credits`, { credits: { remaining: 2_000_000_000 } });
+    expect(refused.status).toBe(400);
+    // The page's own api.js module, under whatever (hashed) name it was served (a string: jest's transform would rewrite import()).
+    const words = await page.evaluate(`(async () => {
+      const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => /\\/api(\\.[\\w-]+)?\\.js$/.test(n));
+      return (await import(url)).sentence(400, ${JSON.stringify(refused.body)});
+    })()`);
+    expect(words).toBe('Requests left can be at most 1,000,000,000.');
+
     // Credits show where set; usage on demand counts the key's own calls in its own bucket.
     expect((await api(page, 'PUT', `/v1/admin/users/${botId}/keys/${made.body.id as string}/credits`, { credits: { remaining: 5, refill: { amount: 5, period: 'day' } } })).status).toBe(200);
     for (let i = 0; i < 2; i++) expect((await useKey(made.body.key as string)).status).toBeLessThan(400);
@@ -246,6 +281,14 @@ run('the console in Chromium', () => {
     expect(usage).toMatch(/Today \(UTC\): 2 requests\. Since \d{4}-\d{2}-\d{2}: 2\./);
     expect(usage).toMatch(/998 requests left of the quota of plan “free” in this period\./);
     expect(await seriousFindings(page)).toEqual([]);
+
+    // Removing the credits: only the plan limits the key.
+    await page.click(`button[aria-label="Set credits of key ${botKeyLabel}"]`);
+    expect(await page.$eval('td form input', (e) => (e as HTMLInputElement).value)).toBe('3');
+    await page.click('td form button.danger');
+    await page.waitForFunction(() => /has no credits now/.test(document.activeElement?.textContent ?? ''));
+    expect(await text(page, 'tbody')).not.toMatch(/Credits:/);
+    expect((await api(page, 'GET', `/v1/admin/users/${botId}/keys`)).body.keys[0].credits ?? null).toBeNull();
 
     // Clearing the key's plan: back to the user's.
     await page.click(`button[aria-label="Set plan of key ${botKeyLabel}"]`);
@@ -289,6 +332,7 @@ run('the console in Chromium', () => {
     await section(page, 'keys');
     expect(await text(page, 'thead')).not.toMatch(/Plan/);
     expect(await page.$('button[aria-label^="Show usage"]')).toBeNull();
+    expect(await page.$('button[aria-label^="Set credits"]')).toBeNull();
     expect(await text(page, '#nav')).not.toMatch(/Plans/);
     const adminId = (await api(page, 'GET', '/v1/auth/me')).body.user.id as string;
     await section(page, `user/${adminId}`);
