@@ -3,7 +3,7 @@
  * and own audit trail, paged.
  */
 import { call } from './api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
+import { h, field, messageBox, show, hide, settle, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 
 function sessionsPanel() {
   const msg = messageBox();
@@ -32,10 +32,7 @@ function sessionsPanel() {
       ],
     }));
     wrap.replaceChildren(rows.length ? table('Sessions', ['Device', 'Started', 'Ends', 'Actions'], rows) : h('p', { className: 'empty', text: 'No sessions.' }));
-    if (message) {
-      show(msg, message, 'ok');
-      msg.focus();
-    } else hide(msg);
+    settle(msg, message);
     return undefined;
   }
   return { node: h('section', { 'aria-labelledby': 'sessions-h' }, h('h2', { id: 'sessions-h', text: 'Sessions' }), msg, wrap), load };

@@ -3,7 +3,7 @@
  * one user's keys and audit trail, every API client, and the plans.
  */
 import { call, config, everyPage, has } from './api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
+import { h, field, messageBox, show, hide, settle, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { keysPanel, userKeys } from './keys.js';
 import { auditPanel } from './account.js';
 import { plansOn, canSetPlans, defaultPlan, limitsText, userPlanForm, usageControl } from './plans.js';
@@ -79,10 +79,7 @@ export async function usersView({ go }) {
     render(res.data.users, 'Users and bots, page ' + (page + 1));
     prev.hidden = page === 0;
     nextB.hidden = !res.data.next;
-    if (message) {
-      show(msg, message, 'ok');
-      msg.focus();
-    } else hide(msg);
+    settle(msg, message);
     return undefined;
   }
 
@@ -217,10 +214,7 @@ export async function allClientsView() {
       };
     });
     wrap.replaceChildren(rows.length ? table('Every API client', ['Client', 'Owner', 'Status', 'Created', 'Actions'], rows, (i) => (rows[i].off ? 'revoked' : '')) : h('p', { className: 'empty', text: 'Nobody has registered an API client.' }));
-    if (message) {
-      show(msg, message, 'ok');
-      msg.focus();
-    } else hide(msg);
+    settle(msg, message);
     return undefined;
   }
   await load();

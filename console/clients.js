@@ -3,7 +3,7 @@
  * they authorized (revoke a tool's keys).
  */
 import { call, config, has } from './api.js';
-import { h, field, messageBox, show, hide, busy, table, action, confirmDialog, when, invalid } from './ui.js';
+import { h, field, messageBox, show, hide, settle, busy, table, action, confirmDialog, when, invalid } from './ui.js';
 import { secretBox } from './secret.js';
 
 const clientLabel = (c) => '“' + c.name + '”';
@@ -99,10 +99,7 @@ async function clientsPanel() {
       };
     });
     wrap.replaceChildren(rows.length ? table('Your API clients', ['Client', 'Type', 'Permissions', 'Redirect URIs', 'Status', 'Actions'], rows, (i) => (rows[i].dim ? 'revoked' : '')) : h('p', { className: 'empty', text: 'No API clients yet.' }));
-    if (message) {
-      show(msg, message, 'ok');
-      msg.focus();
-    } else hide(msg);
+    settle(msg, message);
     return undefined;
   }
   await load();
@@ -136,10 +133,7 @@ async function authorizationsPanel() {
       ],
     }));
     wrap.replaceChildren(rows.length ? table('Apps you authorized', ['App', 'Permissions', 'Live keys', 'Last authorized', 'Actions'], rows) : h('p', { className: 'empty', text: 'You have not authorized any app.' }));
-    if (message) {
-      show(msg, message, 'ok');
-      msg.focus();
-    } else hide(msg);
+    settle(msg, message);
     return undefined;
   }
   await load();

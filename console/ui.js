@@ -46,6 +46,14 @@ export function hide(box) {
   box.hidden = true;
 }
 
+/** After a list reloads: the action's outcome shown and focused (where the person's attention goes next), or the box cleared. */
+export function settle(box, message) {
+  if (message) {
+    show(box, message, 'ok');
+    box.focus();
+  } else hide(box);
+}
+
 /** A labelled input: returns { wrap, input }. */
 export function field(label, attrs = {}, hint) {
   const id = nextId('f');
