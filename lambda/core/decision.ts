@@ -45,10 +45,6 @@ export function routeFinder(routes: readonly RouteDef[]): (method: string, resou
 }
 
 /**
- * Whether `principal` may make this request. Undefined means yes.
- * A session cookie on an unsafe method needs an allowed Origin (CSRF).
- */
-/**
  * The Origin rule for a request that carries a session cookie: an allowed
  * origin passes, and so does `also` (e.g. the hosted page's own origin); a
  * request without Origin passes only when `missingOk` (login: scripts send
@@ -73,6 +69,10 @@ export function requestOrigin(headers: Parameters<typeof headerValues>[1], multi
   return `${headerValues('x-forwarded-proto', headers, multi)[0] ?? 'http'}://${host}`;
 }
 
+/**
+ * Whether `principal` may make this request. Undefined means yes.
+ * A session cookie on an unsafe method needs an allowed Origin (CSRF).
+ */
 export function refuse(
   principal: Principal,
   route: RouteDef | undefined,

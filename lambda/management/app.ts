@@ -9,7 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { findRoute } from '../core/decision';
+import { routeFinder } from '../core/decision';
 import { mayCall } from '../core/policy';
 import { ID_PATTERN } from '../core/token';
 import { missingPermission, notFound } from '../shared/errors';
@@ -38,6 +38,8 @@ export interface Operations {
 const logger = new Logger({ serviceName: 'keygate-management' });
 
 export function managementHandler(deps: ManagementDeps, operations: Operations) {
+  // The route table indexed once per container, as the authorizer does (core/decision.ts).
+  const findRoute = routeFinder(deps.config.routes);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(
       httpBoundary({
@@ -45,11 +47,11 @@ export function managementHandler(deps: ManagementDeps, operations: Operations) 
         maxBodyBytes: deps.config.maxBodyBytes,
         // The error's message and stack only: never the request body, which may hold a password.
         onFault: (error, event) => logger.error('management_fault', { error: error as Error, method: event.httpMethod, resource: event.resource }),
-        corsRule: (event) => findRoute(deps.config.routes, event.httpMethod, event.resource)?.cors,
+        corsRule: (event) => findRoute(event.httpMethod, event.resource)?.cors,
       }),
     )
     .handler(async (event) => {
-      const route = findRoute(deps.config.routes, event.httpMethod, event.resource);
+      const route = findRoute(event.httpMethod, event.resource);
       const operation = route?.operation;
       const publicFn = operation === undefined ? undefined : operations.public?.[operation];
       const callerFn = operation === undefined ? undefined : operations.caller?.[operation];
